@@ -1,0 +1,1 @@
+"""Benchmarks: each ``bench_*.py`` module reports ratios against a baseline from the same run."""

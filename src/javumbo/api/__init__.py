@@ -1,0 +1,1 @@
+"""The HTTP API: a Flask application factory with one blueprint per resource."""

@@ -1,0 +1,35 @@
+"""The ``javumbo`` command line: one module per group of commands, each adding its subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from javumbo import __version__
+from javumbo.cli import collection_commands, serve_command
+from javumbo.cli.command_error import CommandError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="javumbo", description="Javumbo: Anki-compatible flashcards, self-hosted."
+    )
+    parser.add_argument("--version", action="version", version=f"javumbo {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (serve_command, collection_commands):
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except CommandError as exc:
+        print(f"javumbo: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return result

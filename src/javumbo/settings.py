@@ -1,0 +1,77 @@
+"""All configuration, read once from the environment.
+
+Embedded mode needs no variables at all; AWS mode needs bucket and table names. Nothing else in
+the package reads ``os.environ`` directly, so tests build a ``Settings`` by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = "embedded"  # "embedded" | "aws"
+    data_dir: Path = Path("data")
+    jwt_secret_key: str | None = None
+    instance_id: str | None = None
+    cache_dir: Path | None = None
+    cache_max_bytes: int = 400 * 1024 * 1024
+    session_ttl: int = 300
+    snapshots_kept: int = 3
+    s3_bucket: str = "javumbo"
+    users_table: str = "javumbo-users"
+    locks_table: str = "javumbo-locks"
+    sessions_table: str = "javumbo-sessions"
+    journal_table: str = "javumbo-journal"
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.backend == "embedded"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        backend = env.get("JAVUMBO_BACKEND", "embedded").strip().lower() or "embedded"
+        if backend not in ("embedded", "aws"):
+            raise SettingsError(f"JAVUMBO_BACKEND must be 'embedded' or 'aws', got {backend!r}")
+        secret = env.get("JWT_SECRET_KEY") or None
+        if backend == "aws" and not secret:
+            raise SettingsError("JWT_SECRET_KEY is required when JAVUMBO_BACKEND=aws")
+        cache_dir = env.get("JAVUMBO_CACHE_DIR")
+        return cls(
+            backend=backend,
+            data_dir=Path(env.get("JAVUMBO_DATA_DIR", "data")),
+            jwt_secret_key=secret,
+            instance_id=env.get("JAVUMBO_INSTANCE_ID") or None,
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            cache_max_bytes=_int(env, "JAVUMBO_CACHE_MAX_BYTES", cls.cache_max_bytes),
+            session_ttl=_int(env, "SESSION_TTL", cls.session_ttl),
+            snapshots_kept=_int(env, "JAVUMBO_SNAPSHOTS_KEPT", cls.snapshots_kept),
+            s3_bucket=env.get("S3_BUCKET", cls.s3_bucket),
+            users_table=env.get("DYNAMODB_USERS_TABLE", cls.users_table),
+            locks_table=env.get("DYNAMODB_LOCKS_TABLE", cls.locks_table),
+            sessions_table=env.get("DYNAMODB_SESSIONS_TABLE", cls.sessions_table),
+            journal_table=env.get("DYNAMODB_JOURNAL_TABLE", cls.journal_table),
+            aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", cls.aws_region)),
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        )

@@ -1,0 +1,220 @@
+"""The two ports of the storage layer, as small ``typing.Protocol`` classes.
+
+Every adapter passes one shared contract-test suite (``tests/stores/``). Conditional operations
+are the correctness backbone of the storage engine: ``append_journal`` is the fence that stops a
+stale instance from writing, ``move_head_snapshot`` the one that stops a stale flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+
+class StoreError(Exception):
+    """Base of store errors."""
+
+
+class StoreUnavailableError(StoreError):
+    """The backend did not answer (emulator stopped, timeout, throttling): retry later (503)."""
+
+
+class BlobNotFoundError(StoreError, KeyError):
+    """No object under that key."""
+
+
+class BlobExistsError(StoreError):
+    """A create-only put found the key already taken."""
+
+
+class ConditionFailedError(StoreError):
+    """A conditional metastore write lost: someone else moved the record first."""
+
+
+class UserExistsError(StoreError):
+    """A user with that username already exists."""
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    key: str
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Blob:
+    data: bytes
+    etag: str
+
+
+class BlobStore(Protocol):
+    """Immutable-ish objects by key (collections' snapshots, media)."""
+
+    def get(self, key: str) -> Blob:
+        """The object's bytes and ETag; ``BlobNotFoundError`` if absent."""
+        ...
+
+    def get_to_file(self, key: str, path: Path) -> BlobInfo:
+        """Stream the object into ``path`` (written atomically); ``BlobNotFoundError`` if absent."""
+        ...
+
+    def put(self, key: str, data: bytes | BinaryIO) -> str:
+        """Store (overwriting) and return the new ETag."""
+        ...
+
+    def put_if_absent(self, key: str, data: bytes | BinaryIO) -> str:
+        """Create-only put; ``BlobExistsError`` when the key exists."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error."""
+        ...
+
+    def head(self, key: str) -> BlobInfo | None:
+        """Metadata of the object, or ``None`` when it does not exist."""
+        ...
+
+    def list(self, prefix: str) -> Iterator[BlobInfo]:
+        """Objects whose key starts with ``prefix``, in key order."""
+        ...
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    username: str
+    user_id: str
+    password_hash: str
+    created_at: float
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where a user's collection stands: the last journal seq and the snapshot it builds on."""
+
+    user_id: str
+    seq: int = 0
+    snapshot_key: str | None = None
+    snapshot_seq: int = 0
+    snapshot_etag: str | None = None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    user_id: str
+    seq: int
+    payload: bytes
+    idempotency_key: str | None = None
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """The seed's session item."""
+
+    session_id: str
+    username: str
+    instance_id: str
+    db_etag: str | None
+    last_access: float
+    expires_at: float
+    status: str = "active"  # "active" | "closed"
+
+
+@dataclass(frozen=True)
+class Lease:
+    name: str
+    owner: str
+    expires_at: float
+
+
+class MetaStore(Protocol):
+    """Small records: users, heads + journal, sessions, leases."""
+
+    # users
+    def create_user(self, user: UserRecord) -> None:
+        """``UserExistsError`` when the username is taken."""
+        ...
+
+    def get_user(self, username: str) -> UserRecord | None: ...
+
+    def update_user_attributes(self, username: str, attributes: dict[str, Any]) -> None:
+        """Merge ``attributes`` into the user's record (e.g. a sync host key)."""
+        ...
+
+    # heads and journal
+    def get_head(self, user_id: str) -> Head:
+        """The user's head; a user with none yet gets ``Head(user_id)`` (seq 0, no snapshot)."""
+        ...
+
+    def append_journal(
+        self,
+        user_id: str,
+        expected_seq: int,
+        payload: bytes,
+        idempotency_key: str | None = None,
+        now: float = 0.0,
+    ) -> int:
+        """Atomically: if head.seq == expected_seq, set it to expected_seq + 1 and store the
+        entry (and the idempotency key, if given). Returns the new seq. ``ConditionFailedError``
+        when head.seq moved (or the idempotency key is already used)."""
+        ...
+
+    def read_journal(self, user_id: str, after_seq: int) -> list[JournalEntry]:
+        """Entries with seq > after_seq, ascending."""
+        ...
+
+    def find_idempotency_key(self, user_id: str, key: str) -> int | None:
+        """The seq of the entry written with this key, if any (kept after the entry is trimmed)."""
+        ...
+
+    def move_head_snapshot(
+        self,
+        user_id: str,
+        expected_snapshot_key: str | None,
+        snapshot_key: str,
+        snapshot_seq: int,
+        snapshot_etag: str,
+    ) -> None:
+        """Point the head at a new snapshot if it still points at ``expected_snapshot_key``
+        and ``snapshot_seq`` <= head.seq; else ``ConditionFailedError``."""
+        ...
+
+    def trim_journal(self, user_id: str, up_to_seq: int) -> int:
+        """Delete entries with seq <= up_to_seq; returns how many were deleted."""
+        ...
+
+    # sessions
+    def create_session(self, session: SessionRecord, now: float) -> None:
+        """Create if the user has no active, unexpired session; else ``ConditionFailedError``."""
+        ...
+
+    def get_session(self, session_id: str) -> SessionRecord | None: ...
+
+    def get_user_session(self, username: str) -> SessionRecord | None:
+        """The user's active session (via the ``username`` index), expired or not."""
+        ...
+
+    def update_session(self, session_id: str, **changes: Any) -> SessionRecord:
+        """Change fields of an existing session; ``ConditionFailedError`` if it is gone."""
+        ...
+
+    def delete_session(self, session_id: str) -> None: ...
+
+    def list_expired_sessions(self, now: float) -> list[SessionRecord]:
+        """Active sessions whose ``expires_at`` is past (never trust the backend's TTL)."""
+        ...
+
+    # leases
+    def acquire_lease(self, name: str, owner: str, ttl: float, now: float) -> bool:
+        """Take or renew the lease if free, expired or already ours; False if someone holds it."""
+        ...
+
+    def release_lease(self, name: str, owner: str) -> None:
+        """Release if we still own it (a stolen lease is left alone)."""
+        ...
+
+    def get_lease(self, name: str) -> Lease | None: ...
