@@ -1,0 +1,20 @@
+locals {
+  name = "${var.name_prefix}-${var.environment}"
+  tables = {
+    users    = "${local.name}-users"
+    locks    = "${local.name}-locks"
+    sessions = "${local.name}-sessions"
+    journal  = "${local.name}-journal"
+  }
+}
+
+module "data_tier" {
+  source         = "./modules/data_tier"
+  bucket_name    = "${local.name}-collections-${data.aws_caller_identity.current.account_id}"
+  users_table    = local.tables.users
+  locks_table    = local.tables.locks
+  sessions_table = local.tables.sessions
+  journal_table  = local.tables.journal
+}
+
+data "aws_caller_identity" "current" {}
