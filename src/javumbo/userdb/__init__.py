@@ -1,0 +1,1 @@
+"""User databases: which instance holds a user's collection; load, journal, flush, sessions."""
