@@ -20,6 +20,13 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
+# checkov lives in its own virtualenv: its pins clash with the app's dependencies.
+CHECKOV_VENV ?= .venv-checkov
+$(CHECKOV_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov
+
 install: $(VENV)/.run-installed
 install-test: $(VENV)/.test-installed
 
@@ -36,11 +43,11 @@ format: install-test
 	$(VENV)/bin/ruff check --fix src tests bench
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
-test: lint
+test: lint $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
 
 bench: install-test
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -19,12 +19,14 @@ resource "aws_apigatewayv2_integration" "lambda" {
 }
 
 resource "aws_apigatewayv2_route" "default" {
+  # checkov:skip=CKV_AWS_309:the app authenticates every route with its own JWTs; register, login, health and Anki sync must stay reachable without them
   api_id    = aws_apigatewayv2_api.http.id
   route_key = "$default"
   target    = "integrations/${aws_apigatewayv2_integration.lambda.id}"
 }
 
 resource "aws_cloudwatch_log_group" "http_access" {
+  # checkov:skip=CKV_AWS_158:encrypted with the AWS-managed key; a customer key costs more than the whole $2/month budget
   name              = "/aws/apigateway/${local.name}-http"
   retention_in_days = var.log_retention_days
 }

@@ -67,7 +67,7 @@ variable "alarm_email" {
 variable "log_retention_days" {
   description = "Days CloudWatch keeps the function's logs."
   type        = number
-  default     = 30
+  default     = 365
 }
 
 variable "p95_latency_alarm_ms" {
