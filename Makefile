@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install install-test clean
+.PHONY: run test lint format bench package install install-test clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,17 +34,21 @@ run: install
 	$(VENV)/bin/javumbo serve --host $(HOST) --port $(PORT)
 
 lint: install-test
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench tools
+	$(VENV)/bin/ruff format --check src tests bench tools
 	$(VENV)/bin/mypy
 
 format: install-test
-	$(VENV)/bin/ruff format src tests bench
-	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench tools
+	$(VENV)/bin/ruff check --fix src tests bench tools
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
 test: lint $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
+
+# The Lambda deployment zip (dist/javumbo-lambda.zip), its size checked against Lambda's limits.
+package: install-test
+	$(PY) tools/package_lambda.py --out dist/javumbo-lambda.zip
 
 bench: install-test
 	$(PY) -m bench
