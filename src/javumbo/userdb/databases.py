@@ -1,0 +1,646 @@
+"""``UserDatabases``: serve each user's collection from a local copy that is never ahead of the
+durable journal, and fold the journal into immutable snapshots now and then.
+
+The invariants, and why they hold:
+
+* **Nothing acknowledged is only local.** Every transaction on a served collection runs a
+  before-commit hook that appends its row changes to the journal with
+  ``append_journal(expected_seq=applied_seq)``. If the append fails for any reason the
+  transaction rolls back, so a local commit always has a journal entry. If the commit itself
+  fails after a successful append, the copy is marked broken and rebuilt from the stores.
+* **The append is the fence.** It succeeds only if no one appended since our copy was current,
+  so a stale or frozen instance cannot write. On a lost race we replay what we missed and run
+  the operation once more (the callable must therefore be re-runnable: it sees a rolled-back
+  collection), then give up with ``ConflictError``.
+* **Every request starts current.** One ``get_head`` read; if ``head.seq`` moved we apply the
+  missing entries, checking they are contiguous. If they were trimmed (someone flushed past our
+  copy) we rebuild from the head's snapshot.
+* **Snapshots are immutable and keyed by the seq they contain.** Upload with ``put_if_absent``
+  (an existing object under that key holds the same logical state: replay is deterministic), then
+  ``move_head_snapshot`` conditional on the snapshot we started from, then trim the journal and
+  prune old snapshots. A crash between upload and head move leaves an orphan object that the next
+  flush of that seq adopts or that pruning deletes; the journal still has every entry. Two
+  flushes racing: a lease keeps them apart in the common case, and the conditional head move is
+  the real fence (the loser reports ``superseded``).
+* **Too large for one entry.** A journal entry must stay well under DynamoDB's 400 KB item
+  limit. A bigger change is written as a blob under a fresh key (``users/<id>/spill/<seq>-<rnd>``)
+  and the journal gets a small pointer entry, appended with the same fence as any other entry;
+  only then does the transaction commit, and a snapshot is flushed right after so the pointer is
+  short-lived. Why not a "snapshot follows" marker: between appending such a marker and moving
+  the head, the state it names would exist only in the writer's memory; if the writer died, other
+  instances could neither replay the marker nor safely skip it (the writer may still move the head
+  to a snapshot containing it). With a pointer, the state behind every entry is durable before
+  the entry exists; a crash before the append leaves only an orphan blob (deleted by the next
+  flush that covers its seq), a crash after it leaves a complete journal.
+* **Idempotency.** Before running a write with a key we look the key up; a hit returns
+  ``AlreadyApplied(seq, result)`` (``result`` is the callable's JSON-able return value recorded
+  in the entry, or None once the entry is trimmed). A concurrent duplicate loses the append
+  (keys are unique in the metastore), replays, and then finds the key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar, overload
+
+from javumbo.collection import Collection
+from javumbo.collection.clock import Clock
+from javumbo.settings import Settings
+from javumbo.stores.ports import (
+    BlobExistsError,
+    BlobNotFoundError,
+    BlobStore,
+    ConditionFailedError,
+    Head,
+    JournalEntry,
+    MetaStore,
+    SessionRecord,
+)
+from javumbo.userdb import names
+from javumbo.userdb.cache import InstanceCache
+from javumbo.userdb.changes import (
+    Change,
+    ChangeCapture,
+    decode_entry,
+    encode_change,
+    encode_spill_pointer,
+)
+from javumbo.userdb.counters import EngineCounters
+from javumbo.userdb.errors import ConflictError, InconsistentStoreError
+from javumbo.userdb.media import UserMedia
+from javumbo.userdb.sessions import SessionManager
+from javumbo.userdb.snapshots import (
+    PreparedSnapshot,
+    compress_if_it_pays,
+    prepare_snapshot,
+    remove_collection_files,
+    restore_snapshot,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_LOAD_ATTEMPTS = 4
+_MAX_RESULT_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class JournalLimits:
+    """When the journal is folded into a snapshot, and how big one entry may be."""
+
+    max_entries: int = 200
+    max_bytes: int = 2_000_000
+    max_entry_bytes: int = 350_000
+    flush_lease_ttl: float = 120.0
+
+
+@dataclass(frozen=True)
+class AlreadyApplied(Generic[T]):
+    """A write whose idempotency key was already used: it was not applied again."""
+
+    seq: int
+    result: Any = None
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    user_id: str
+    status: str  # "flushed" | "clean" | "busy" (another flush holds the lease) | "superseded"
+    snapshot_key: str | None
+    snapshot_seq: int
+    raw_bytes: int = 0
+    uploaded_bytes: int = 0
+
+
+@dataclass
+class _WriteContext:
+    idempotency_key: str | None
+    result: Any = None
+
+
+@dataclass
+class _Copy:
+    """This instance's working copy of one user's collection."""
+
+    user_id: str
+    col: Collection
+    capture: ChangeCapture
+    applied_seq: int
+    snapshot_key: str | None
+    snapshot_seq: int
+    journal_bytes: int = 0
+    broken: bool = False
+    appended_uncommitted: bool = False
+    flush_wanted: bool = False
+    saw_spill: bool = False
+    write: _WriteContext | None = None
+
+
+class UserDatabases:
+    def __init__(
+        self,
+        settings: Settings,
+        blobs: BlobStore,
+        meta: MetaStore,
+        *,
+        instance_id: str,
+        cache_dir: Path,
+        clock: Clock,
+        limits: JournalLimits | None = None,
+    ) -> None:
+        self.settings = settings
+        self.blobs = blobs
+        self.meta = meta
+        self.instance_id = instance_id
+        self.clock = clock
+        self.limits = limits or JournalLimits()
+        self.cache = InstanceCache(Path(cache_dir), settings.cache_max_bytes)
+        self._counters = EngineCounters()
+        self._copies: dict[str, _Copy] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._locks_guard = threading.Lock()
+        self.sessions = SessionManager(
+            meta,
+            instance_id=instance_id,
+            ttl=settings.session_ttl,
+            clock=clock,
+            on_close=self._flush_for_session,
+        )
+
+    # ------------------------------------------------------------------ public API
+
+    @contextmanager
+    def read(self, user_id: str) -> Iterator[Collection]:
+        """The user's collection, current with the journal, for the duration of the block.
+
+        Meant for reads; a write made here is journaled all the same (the hook is always on)."""
+        with self._user_lock(user_id):
+            copy = self._current(user_id)
+            try:
+                yield copy.col
+            finally:
+                copy.appended_uncommitted = False
+                self._after_use(copy)
+
+    @overload
+    def write(
+        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: None = None
+    ) -> T: ...
+
+    @overload
+    def write(
+        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: str
+    ) -> T | AlreadyApplied[T]: ...
+
+    def write(
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        idempotency_key: str | None = None,
+    ) -> T | AlreadyApplied[T]:
+        """Run ``fn`` in one transaction and journal it before returning its result."""
+        with self._user_lock(user_id):
+            for attempt in (1, 2):
+                copy = self._current(user_id)
+                if idempotency_key is not None:
+                    done = self._already_applied(copy, idempotency_key)
+                    if done is not None:
+                        return done
+                try:
+                    result = self._run_write(copy, fn, idempotency_key)
+                except ConditionFailedError as exc:
+                    self._counters.add("conflicts")
+                    if attempt == 2:
+                        raise ConflictError(
+                            f"another instance keeps writing to {user_id}'s collection"
+                        ) from exc
+                    continue
+                finally:
+                    copy.appended_uncommitted = False
+                self._after_write(copy)
+                return result
+        raise AssertionError("unreachable")
+
+    def flush(self, user_id: str) -> FlushResult:
+        """Fold the journal into a new snapshot (no upload if the head snapshot is current)."""
+        with self._user_lock(user_id):
+            copy = self._current(user_id)
+            return self._flush_copy(copy)
+
+    def media(self, user_id: str) -> UserMedia:
+        return UserMedia(self.blobs, user_id)
+
+    @property
+    def counters(self) -> dict[str, int]:
+        return self._counters.snapshot(self.blobs, self.meta)
+
+    def applied_seq(self, user_id: str) -> int | None:
+        """The journal seq this instance's copy has applied (None when it holds no copy)."""
+        copy = self._copies.get(user_id)
+        return copy.applied_seq if copy is not None else None
+
+    def close(self) -> None:
+        """Best-effort flush of every copy ahead of its snapshot, then close them all.
+
+        Durability never depends on this (everything is journaled); it only saves the next
+        loader some replay."""
+        for user_id in list(self._copies):
+            with self._user_lock(user_id):
+                copy = self._copies.get(user_id)
+                if copy is None:
+                    continue
+                if not copy.broken and copy.applied_seq > copy.snapshot_seq:
+                    try:
+                        self._flush_copy(copy)
+                    except Exception:
+                        log.warning("flush of %s at shutdown failed", user_id, exc_info=True)
+                self._drop_copy(copy)
+
+    # ------------------------------------------------------------------ locks and heads
+
+    @contextmanager
+    def _user_lock(self, user_id: str) -> Iterator[None]:
+        names.check_segment(user_id, "user id")
+        with self._locks_guard:
+            lock = self._locks.setdefault(user_id, threading.RLock())
+        with lock:
+            yield
+
+    def _get_head(self, user_id: str) -> Head:
+        self._counters.add("meta_reads")
+        return self.meta.get_head(user_id)
+
+    def _read_journal(self, user_id: str, after_seq: int) -> list[JournalEntry]:
+        self._counters.add("meta_reads")
+        return self.meta.read_journal(user_id, after_seq)
+
+    # ------------------------------------------------------------------ keeping current
+
+    def _current(self, user_id: str) -> _Copy:
+        head = self._get_head(user_id)
+        copy = self._copies.get(user_id)
+        if copy is not None and copy.broken:
+            self._drop_copy(copy)
+            copy = None
+        if copy is not None and self._catch_up(copy, head):
+            self._counters.add("cache_hits")
+            return copy
+        if copy is not None:
+            self._drop_copy(copy)
+        return self._load(user_id, head)
+
+    def _catch_up(self, copy: _Copy, head: Head) -> bool:
+        """Apply entries the copy misses; False if it cannot be caught up from the journal."""
+        if head.seq < copy.applied_seq:
+            return False  # the metastore lost entries we applied: rebuild from what it has
+        if head.seq > copy.applied_seq:
+            entries = self._read_journal(copy.user_id, copy.applied_seq)
+            if not _contiguous(entries, copy.applied_seq, head.seq):
+                return False
+            self._apply_entries(copy, entries, head.snapshot_seq)
+        if head.snapshot_key is not None and head.snapshot_seq > copy.snapshot_seq:
+            copy.snapshot_key, copy.snapshot_seq = head.snapshot_key, head.snapshot_seq
+        return True
+
+    def _apply_entries(self, copy: _Copy, entries: list[JournalEntry], snapshot_seq: int) -> None:
+        if not entries:
+            return
+        changes: list[Change] = []
+        for entry in entries:
+            decoded = decode_entry(entry.payload)
+            if decoded.spill_key is not None:
+                copy.saw_spill = True
+                decoded = decode_entry(self.blobs.get(decoded.spill_key).data)
+            if decoded.change is not None:
+                changes.append(decoded.change)
+        copy.appended_uncommitted = False
+        copy.capture.replay(changes)
+        copy.applied_seq = entries[-1].seq
+        if copy.snapshot_seq < snapshot_seq:
+            copy.journal_bytes = 0
+        copy.journal_bytes += sum(len(e.payload) for e in entries if e.seq > snapshot_seq)
+        self._counters.add("replays", len(entries))
+
+    def _load(self, user_id: str, head: Head) -> _Copy:
+        """Build a live copy from the head's snapshot plus the journal after it."""
+        for _ in range(_LOAD_ATTEMPTS):
+            if head.snapshot_key is None:
+                self._create_first_snapshot(user_id)
+                head = self._get_head(user_id)
+                continue
+            try:
+                stored = self._fetch_snapshot(user_id, head)
+            except BlobNotFoundError:
+                head = self._get_head(user_id)  # pruned by a newer flush
+                continue
+            entries = self._read_journal(user_id, head.snapshot_seq)
+            latest = max(head.seq, entries[-1].seq if entries else head.snapshot_seq)
+            if not _contiguous(entries, head.snapshot_seq, latest):
+                head = self._get_head(user_id)  # trimmed by a flush meanwhile
+                continue
+            copy = self._open_copy(user_id, head, stored)
+            try:
+                self._apply_entries(copy, entries, head.snapshot_seq)
+            except BaseException:
+                self._drop_copy(copy)
+                raise
+            self._counters.add("loads")
+            self.cache.record(user_id)
+            return copy
+        raise ConflictError(f"{user_id}'s collection kept moving while it was being loaded")
+
+    def _fetch_snapshot(self, user_id: str, head: Head) -> Path:
+        assert head.snapshot_key is not None
+        path = self.cache.pristine_path(user_id, head.snapshot_key)
+        if path.exists():
+            self._counters.add("cache_hits")
+            return path
+        self._counters.add("cache_misses")
+        info = self.blobs.get_to_file(head.snapshot_key, path)
+        if head.snapshot_etag and _etag(info.etag) != _etag(head.snapshot_etag):
+            path.unlink(missing_ok=True)
+            raise InconsistentStoreError(
+                f"snapshot {head.snapshot_key} has ETag {info.etag}, the head says"
+                f" {head.snapshot_etag}"
+            )
+        self.cache.drop_other_pristine(user_id, path)
+        return path
+
+    def _open_copy(self, user_id: str, head: Head, stored: Path) -> _Copy:
+        assert head.snapshot_key is not None
+        live = self.cache.live_path(user_id)
+        restore_snapshot(stored, live, compressed=names.is_compressed_snapshot(head.snapshot_key))
+        col = Collection.open(live, self.clock)
+        copy = _Copy(
+            user_id=user_id,
+            col=col,
+            capture=ChangeCapture(col),
+            applied_seq=head.snapshot_seq,
+            snapshot_key=head.snapshot_key,
+            snapshot_seq=head.snapshot_seq,
+        )
+        col.add_before_commit_hook(lambda _col: self._journal_commit(copy))
+        col.add_after_reload_hook(lambda _col: self._note_reload(copy))
+        self._copies[user_id] = copy
+        return copy
+
+    def _drop_copy(self, copy: _Copy) -> None:
+        if self._copies.get(copy.user_id) is copy:
+            del self._copies[copy.user_id]
+        try:
+            copy.col.close()
+        except Exception:
+            log.warning("closing %s's copy failed", copy.user_id, exc_info=True)
+        remove_collection_files(self.cache.live_path(copy.user_id))
+
+    def _create_first_snapshot(self, user_id: str) -> None:
+        """A new user: a fresh collection becomes snapshot 0. Racing creators converge on the
+        first object stored under that key (create-only put)."""
+        workdir = self.cache.user_dir(user_id)
+        fresh = workdir / f".new-{uuid.uuid4().hex}.anki2"
+        try:
+            Collection.create(fresh, self.clock).close()
+            prepared = compress_if_it_pays(fresh)
+            key = names.snapshot_key(user_id, 0, compressed=prepared.compressed)
+            try:
+                etag = self._upload_snapshot(user_id, key, prepared)
+            finally:
+                prepared.path.unlink(missing_ok=True)
+        finally:
+            remove_collection_files(fresh)
+        if etag is None:
+            return
+        try:
+            self._counters.add("meta_writes")
+            self.meta.move_head_snapshot(user_id, None, key, 0, etag)
+        except ConditionFailedError:
+            pass  # another instance created the user first: load theirs
+
+    def _upload_snapshot(self, user_id: str, key: str, prepared: PreparedSnapshot) -> str | None:
+        """Upload create-only; keep the file as this instance's pristine copy. Returns the ETag
+        of the object now under ``key`` (ours or an identical earlier one)."""
+        try:
+            with prepared.path.open("rb") as fh:
+                etag = self.blobs.put_if_absent(key, fh)
+        except BlobExistsError:
+            prepared.path.unlink(missing_ok=True)
+            info = self.blobs.head(key)
+            return info.etag if info is not None else None
+        os.replace(prepared.path, self.cache.pristine_path(user_id, key))
+        return etag
+
+    # ------------------------------------------------------------------ writes
+
+    def _run_write(
+        self, copy: _Copy, fn: Callable[[Collection], T], idempotency_key: str | None
+    ) -> T:
+        context = copy.write = _WriteContext(idempotency_key)
+        try:
+            with copy.col.transaction():
+                result = fn(copy.col)
+                if idempotency_key is not None:
+                    context.result = _small_json(result)
+            return result
+        finally:
+            copy.write = None
+
+    def _journal_commit(self, copy: _Copy) -> None:
+        """Before-commit hook: journal the transaction or make it roll back."""
+        if copy.capture.replaying:
+            return
+        copy.appended_uncommitted = False
+        change = copy.capture.collect()
+        context = copy.write
+        key = context.idempotency_key if context is not None else None
+        if change.is_empty and key is None:
+            return
+        result = context.result if context is not None else None
+        payload = encode_change(change, result)
+        if len(payload) > self.limits.max_entry_bytes:
+            payload = self._spill(copy, payload, result)
+        self._counters.add("meta_writes")
+        seq = self.meta.append_journal(
+            copy.user_id, copy.applied_seq, payload, key, self.clock.now()
+        )
+        self._counters.add("journal_appends")
+        self._counters.add("journal_bytes", len(payload))
+        copy.applied_seq = seq
+        copy.journal_bytes += len(payload)
+        copy.appended_uncommitted = True
+        copy.capture.committed()
+
+    def _spill(self, copy: _Copy, payload: bytes, result: Any) -> bytes:
+        key = names.spill_key(copy.user_id, copy.applied_seq + 1, uuid.uuid4().hex)
+        self.blobs.put(key, payload)
+        self._counters.add("spills")
+        copy.flush_wanted = True
+        copy.saw_spill = True
+        return encode_spill_pointer(key, result)
+
+    def _note_reload(self, copy: _Copy) -> None:
+        """A reload while an append is uncommitted means the commit failed after the journal
+        took the entry: the copy is now behind its own applied_seq."""
+        if copy.appended_uncommitted:
+            copy.broken = True
+            copy.appended_uncommitted = False
+
+    def _already_applied(self, copy: _Copy, key: str) -> AlreadyApplied[Any] | None:
+        self._counters.add("meta_reads")
+        seq = self.meta.find_idempotency_key(copy.user_id, key)
+        if seq is None:
+            return None
+        result = None
+        for entry in self._read_journal(copy.user_id, seq - 1):
+            if entry.seq == seq:
+                result = decode_entry(entry.payload).result
+            break
+        return AlreadyApplied(seq, result)
+
+    def _after_write(self, copy: _Copy) -> None:
+        over = (
+            copy.applied_seq - copy.snapshot_seq >= self.limits.max_entries
+            or copy.journal_bytes >= self.limits.max_bytes
+        )
+        if copy.flush_wanted or over:
+            copy.flush_wanted = False
+            try:
+                self._flush_copy(copy)
+            except Exception:  # the write is journaled: a failed flush loses nothing
+                log.warning("flush of %s after a write failed", copy.user_id, exc_info=True)
+        self._after_use(copy)
+
+    def _after_use(self, copy: _Copy) -> None:
+        self.cache.record(copy.user_id)
+        self._evict_if_needed(protect=copy.user_id)
+
+    # ------------------------------------------------------------------ flush
+
+    def _flush_copy(self, copy: _Copy) -> FlushResult:
+        user_id = copy.user_id
+        if copy.snapshot_key is not None and copy.snapshot_seq >= copy.applied_seq:
+            return FlushResult(user_id, "clean", copy.snapshot_key, copy.snapshot_seq)
+        lease = f"flush:{user_id}"
+        self._counters.add("meta_writes")
+        if not self.meta.acquire_lease(
+            lease, self.instance_id, self.limits.flush_lease_ttl, self.clock.now()
+        ):
+            return FlushResult(user_id, "busy", copy.snapshot_key, copy.snapshot_seq)
+        try:
+            return self._write_snapshot(copy)
+        finally:
+            try:
+                self._counters.add("meta_writes")
+                self.meta.release_lease(lease, self.instance_id)
+            except Exception:  # it expires by itself
+                log.warning("releasing %s failed", lease, exc_info=True)
+
+    def _write_snapshot(self, copy: _Copy) -> FlushResult:
+        user_id, seq, previous = copy.user_id, copy.applied_seq, copy.snapshot_key
+        prepared = prepare_snapshot(copy.col, self.cache.user_dir(user_id))
+        key = names.snapshot_key(user_id, seq, compressed=prepared.compressed)
+        try:
+            etag = self._upload_snapshot(user_id, key, prepared)
+        finally:
+            prepared.path.unlink(missing_ok=True)
+        if etag is None:
+            raise InconsistentStoreError(f"snapshot {key} vanished right after it was taken")
+        try:
+            self._counters.add("meta_writes")
+            self.meta.move_head_snapshot(user_id, previous, key, seq, etag)
+        except ConditionFailedError:
+            return FlushResult(user_id, "superseded", previous, copy.snapshot_seq)
+        copy.snapshot_key, copy.snapshot_seq, copy.journal_bytes = key, seq, 0
+        self._counters.add("flushes")
+        self._counters.add("flush_bytes_raw", prepared.raw_bytes)
+        self._counters.add("flush_bytes_uploaded", prepared.stored_bytes)
+        pristine = self.cache.pristine_path(user_id, key)
+        if pristine.exists():
+            self.cache.drop_other_pristine(user_id, pristine)
+        try:
+            self._collect_garbage(copy, seq)
+        except Exception:  # housekeeping: the next flush covers what this one left
+            log.warning("cleaning up after %s's flush failed", user_id, exc_info=True)
+        return FlushResult(user_id, "flushed", key, seq, prepared.raw_bytes, prepared.stored_bytes)
+
+    def _collect_garbage(self, copy: _Copy, seq: int) -> None:
+        """Trim the journal the new snapshot covers, its spilled blobs, and old snapshots."""
+        self._counters.add("meta_writes")
+        self.meta.trim_journal(copy.user_id, seq)
+        if copy.saw_spill:
+            self._delete_spills(copy.user_id, seq)
+            copy.saw_spill = False
+        self._prune_snapshots(copy.user_id, seq)
+
+    def _delete_spills(self, user_id: str, up_to_seq: int) -> None:
+        for info in list(self.blobs.list(names.spill_prefix(user_id))):
+            spilled_at = names.spill_seq_of(info.key)
+            if spilled_at is not None and spilled_at <= up_to_seq:
+                self.blobs.delete(info.key)
+
+    def _prune_snapshots(self, user_id: str, head_seq: int) -> None:
+        """Keep the newest ``snapshots_kept`` snapshots up to the head; newer ones belong to a
+        flush in flight elsewhere and are left alone."""
+        keep = max(1, self.settings.snapshots_kept)
+        found = []
+        for info in self.blobs.list(names.snapshots_prefix(user_id)):
+            seq = names.snapshot_seq_of(info.key)
+            if seq is not None and seq <= head_seq:
+                found.append((seq, info.key))
+        found.sort(reverse=True)
+        for _seq, key in found[keep:]:
+            self.blobs.delete(key)
+
+    def _flush_for_session(self, session: SessionRecord) -> None:
+        user = self.meta.get_user(session.username)
+        self.flush(user.user_id if user is not None else session.username)
+
+    # ------------------------------------------------------------------ cache bounds
+
+    def _evict_if_needed(self, protect: str) -> None:
+        if self.cache.total_bytes <= self.cache.max_bytes:
+            return
+        for user_id in self.cache.eviction_candidates(protect):
+            with self._locks_guard:
+                lock = self._locks.setdefault(user_id, threading.RLock())
+            if not lock.acquire(blocking=False):
+                continue  # being served right now
+            try:
+                copy = self._copies.get(user_id)
+                if copy is not None:
+                    self._drop_copy(copy)
+                self.cache.remove_user(user_id)
+                self._counters.add("evictions")
+            finally:
+                lock.release()
+
+
+def _contiguous(entries: list[JournalEntry], after: int, at_least: int) -> bool:
+    """Entries are exactly after+1, after+2, ... and reach ``at_least``."""
+    expected = after + 1
+    for entry in entries:
+        if entry.seq != expected:
+            return False
+        expected += 1
+    return expected - 1 >= at_least
+
+
+def _etag(value: str) -> str:
+    return value.strip().strip('"')
+
+
+def _small_json(value: Any) -> Any:
+    """``value`` if it is JSON-able and small (kept in the entry for idempotent retries)."""
+    try:
+        text = json.dumps(value, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    return value if len(text) <= _MAX_RESULT_BYTES else None
