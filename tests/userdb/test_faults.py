@@ -1,0 +1,229 @@
+"""Faults that must lose nothing, with real processes: each worker (``worker.py``) is one engine
+instance, and they share one blob folder and one ``meta.sqlite3`` (the embedded deployment).
+
+An answer counts as acknowledged once its reply line was read. Every answer bumps one card's
+``reps`` and adds a revlog row with the answer's number, so an answer applied twice shows up as
+``reps`` larger than the number of rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+WORKER = Path(__file__).with_name("worker.py")
+USER = "u1"
+REPLY_TIMEOUT = 60.0
+
+
+class Worker:
+    def __init__(
+        self, root: Path, name: str, crash: str | None = None, lease_ttl: float = 120.0
+    ) -> None:
+        env = dict(os.environ)
+        env.pop("JAVUMBO_TEST_CRASH", None)
+        if crash:
+            env["JAVUMBO_TEST_CRASH"] = crash
+        self.name = name
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(WORKER),
+                "--data",
+                str(root / "data"),
+                "--cache",
+                str(root / f"cache-{name}"),
+                "--instance",
+                name,
+                "--lease-ttl",
+                str(lease_ttl),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+        assert self.reply()["ready"] == name
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def send(self, **command: Any) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(command) + "\n")
+        self.proc.stdin.flush()
+
+    def reply(self) -> dict[str, Any]:
+        line = self._lines.get(timeout=REPLY_TIMEOUT)
+        if line is None:
+            raise EOFError(f"{self.name} exited (rc {self.proc.wait(10)})")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def call(self, **command: Any) -> dict[str, Any]:
+        self.send(**command)
+        reply = self.reply()
+        assert reply["ok"], reply
+        return reply
+
+    def answer(self, n: int, key: str | None = None) -> dict[str, Any]:
+        return self.call(op="answer", user=USER, n=n, key=key)
+
+    def state(self) -> tuple[list[int], int]:
+        reply = self.call(op="state", user=USER)
+        return reply["revlog"], reply["reps"]
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Any]:
+    started: list[Worker] = []
+
+    def start(name: str, crash: str | None = None, lease_ttl: float = 120.0) -> Worker:
+        worker = Worker(tmp_path, name, crash, lease_ttl)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def test_sigkill_mid_session_loses_no_acknowledged_answer(workers: Any) -> None:
+    first = workers("p1")
+    for n in range(1, 11):
+        first.answer(n)
+    first.send(op="answer", user=USER, n=11)  # in flight when the process dies
+    first.kill()
+    second = workers("p2")
+    revlog, reps = second.state()
+    assert revlog[:10] == list(range(1, 11)) and revlog in (list(range(1, 11)), list(range(1, 12)))
+    assert reps == len(revlog)
+    for n in range(12, 21):
+        second.answer(n)
+    revlog, reps = second.state()
+    assert set(range(1, 11)) | set(range(12, 21)) <= set(revlog) and reps == len(revlog)
+
+
+def test_two_processes_alternating_equal_the_sequential_result(workers: Any) -> None:
+    a, b = workers("a"), workers("b")
+    for n in range(1, 21):
+        reply = (a if n % 2 else b).answer(n)
+        assert reply["result"] == n and reply["seq"] == n
+    assert a.state() == b.state() == (list(range(1, 21)), 20)
+    assert workers("fresh").state() == (list(range(1, 21)), 20)
+
+
+def test_concurrent_writers_in_two_processes_lose_nothing(workers: Any) -> None:
+    a, b = workers("a"), workers("b")
+    a.answer(1)
+    b.answer(2)
+    for n in range(3, 23, 2):  # both write at once; losers replay and retry (or 409)
+        a.send(op="answer", user=USER, n=n)
+        b.send(op="answer", user=USER, n=n + 1)
+        for worker, number in ((a, n), (b, n + 1)):
+            reply = worker.reply()
+            if not reply["ok"]:
+                assert reply["error"] == "ConflictError"
+                worker.answer(number)  # the client retries after a 409
+    revlog, reps = workers("fresh").state()
+    assert revlog == list(range(1, 23)) and reps == 22
+
+
+def test_two_flushes_racing_keep_every_answer(workers: Any) -> None:
+    a, b = workers("a"), workers("b")
+    statuses = []
+    for round_ in range(3):
+        for n in range(round_ * 10 + 1, round_ * 10 + 11):
+            (a if n % 2 else b).answer(n)
+        a.state()
+        b.state()  # both copies current
+        a.send(op="flush", user=USER)
+        b.send(op="flush", user=USER)
+        replies = [a.reply(), b.reply()]
+        assert all(r["ok"] for r in replies), replies
+        statuses += [r["status"] for r in replies]
+        assert "flushed" in {r["status"] for r in replies}
+    assert set(statuses) <= {"flushed", "busy", "superseded", "clean"}
+    assert workers("fresh").state() == (list(range(1, 31)), 30)
+
+
+def test_crash_between_snapshot_upload_and_head_update(workers: Any) -> None:
+    doomed = workers("doomed", crash="after_snapshot_put", lease_ttl=0.5)
+    for n in range(1, 6):
+        doomed.answer(n)
+    doomed.send(op="flush", user=USER)
+    with pytest.raises(EOFError):
+        doomed.reply()
+    assert doomed.proc.returncode == -signal.SIGKILL
+    survivor = workers("survivor")
+    assert survivor.state() == ([1, 2, 3, 4, 5], 5)
+    # The dead process still holds the flush lease until it expires; then the orphan snapshot
+    # (seq 5, already uploaded) is adopted.
+    deadline = time.monotonic() + 30
+    while (flushed := survivor.call(op="flush", user=USER))["status"] == "busy":
+        assert time.monotonic() < deadline, "the dead flusher's lease never expired"
+    assert flushed == {"ok": True, "status": "flushed", "seq": 5}
+    survivor.answer(6)
+    assert workers("fresh").state() == ([1, 2, 3, 4, 5, 6], 6)
+
+
+def test_crash_between_journal_append_and_answer_then_retry_with_key(workers: Any) -> None:
+    doomed = workers("doomed", crash="after_append:3")
+    doomed.answer(1, key="k1")
+    doomed.answer(2, key="k2")
+    doomed.send(op="answer", user=USER, n=3, key="k3")
+    with pytest.raises(EOFError):
+        doomed.reply()  # the client never hears back
+    other = workers("other")
+    retried = other.answer(3, key="k3")
+    assert retried["already"] is True and retried["seq"] == 3 and retried["result"] == 3
+    assert other.answer(4, key="k4")["already"] is False
+    assert other.state() == ([1, 2, 3, 4], 4)
+
+
+@pytest.mark.slow
+def test_metastore_outage_fails_clearly_and_recovers(workers: Any, tmp_path: Path) -> None:
+    worker = workers("w")
+    worker.answer(1, key="k1")
+    blocker = sqlite3.connect(tmp_path / "data" / "meta.sqlite3", isolation_level=None)
+    blocker.execute("begin exclusive")  # the metastore refuses writes until released
+    try:
+        worker.send(op="answer", user=USER, n=2, key="k2")
+        failed = worker.reply()
+    finally:
+        blocker.execute("rollback")
+        blocker.close()
+    assert not failed["ok"] and failed["error"] == "StoreUnavailableError"
+    assert worker.answer(2, key="k2")["already"] is False  # recovery needs no intervention
+    assert worker.state() == ([1, 2], 2)
