@@ -10,6 +10,7 @@ from javumbo.stores.ports import (
     BlobNotFoundError,
     BlobStore,
     ConditionFailedError,
+    DuplicateIdempotencyKeyError,
     Head,
     JournalEntry,
     Lease,
@@ -18,6 +19,7 @@ from javumbo.stores.ports import (
     StoreError,
     StoreUnavailableError,
     UserExistsError,
+    UserNotFoundError,
     UserRecord,
 )
 
@@ -28,6 +30,7 @@ __all__ = [
     "BlobNotFoundError",
     "BlobStore",
     "ConditionFailedError",
+    "DuplicateIdempotencyKeyError",
     "Head",
     "JournalEntry",
     "Lease",
@@ -36,5 +39,6 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "UserExistsError",
+    "UserNotFoundError",
     "UserRecord",
 ]

@@ -33,8 +33,23 @@ class ConditionFailedError(StoreError):
     """A conditional metastore write lost: someone else moved the record first."""
 
 
+class DuplicateIdempotencyKeyError(ConditionFailedError):
+    """``append_journal`` was given an idempotency key that an earlier entry already used: the
+    operation was applied before (at ``seq``), so the caller must not apply it again."""
+
+    def __init__(self, user_id: str, key: str, seq: int | None) -> None:
+        super().__init__(f"idempotency key {key!r} of user {user_id!r} already used (seq {seq})")
+        self.user_id = user_id
+        self.key = key
+        self.seq = seq
+
+
 class UserExistsError(StoreError):
     """A user with that username already exists."""
+
+
+class UserNotFoundError(StoreError, KeyError):
+    """No user with that username (raised by updates; reads return ``None`` instead)."""
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,21 @@ class SessionRecord:
     status: str = "active"  # "active" | "closed"
 
 
+SESSION_MUTABLE_FIELDS = frozenset(
+    {"instance_id", "db_etag", "last_access", "expires_at", "status"}
+)
+
+
+def check_session_changes(changes: dict[str, Any]) -> None:
+    """``ValueError`` for a field ``update_session`` may not change (the id, the username)."""
+    unknown = set(changes) - SESSION_MUTABLE_FIELDS
+    if unknown:
+        raise ValueError(f"session fields that cannot be updated: {sorted(unknown)}")
+    status = changes.get("status")
+    if status is not None and status not in ("active", "closed"):
+        raise ValueError(f"session status must be 'active' or 'closed', got {status!r}")
+
+
 @dataclass(frozen=True)
 class Lease:
     name: str
@@ -142,7 +172,8 @@ class MetaStore(Protocol):
     def get_user(self, username: str) -> UserRecord | None: ...
 
     def update_user_attributes(self, username: str, attributes: dict[str, Any]) -> None:
-        """Merge ``attributes`` into the user's record (e.g. a sync host key)."""
+        """Merge ``attributes`` (JSON-serialisable values) into the user's record (e.g. a sync
+        host key); ``UserNotFoundError`` if there is no such user."""
         ...
 
     # heads and journal
@@ -160,7 +191,8 @@ class MetaStore(Protocol):
     ) -> int:
         """Atomically: if head.seq == expected_seq, set it to expected_seq + 1 and store the
         entry (and the idempotency key, if given). Returns the new seq. ``ConditionFailedError``
-        when head.seq moved (or the idempotency key is already used)."""
+        when head.seq moved; ``DuplicateIdempotencyKeyError`` (a subclass) when the idempotency
+        key is already used, checked first: a retry is recognised even if head.seq moved."""
         ...
 
     def read_journal(self, user_id: str, after_seq: int) -> list[JournalEntry]:
@@ -188,21 +220,31 @@ class MetaStore(Protocol):
         ...
 
     # sessions
+    #
+    # One active session per user is kept by a per-user claim (holding the session id and its
+    # expires_at): ``create_session`` succeeds only when the user has no claim or the claim's
+    # expires_at <= now. Closing (status "closed") or deleting the claiming session releases
+    # the claim; extending its expires_at extends the claim.
     def create_session(self, session: SessionRecord, now: float) -> None:
-        """Create if the user has no active, unexpired session; else ``ConditionFailedError``."""
+        """Create if the user has no active, unexpired session; else ``ConditionFailedError``
+        (also when the session id exists). ``session.status`` must be "active"."""
         ...
 
     def get_session(self, session_id: str) -> SessionRecord | None: ...
 
     def get_user_session(self, username: str) -> SessionRecord | None:
-        """The user's active session (via the ``username`` index), expired or not."""
+        """The user's active session, expired or not: the claiming one, else the active one
+        with the latest expires_at (via the ``username`` index)."""
         ...
 
     def update_session(self, session_id: str, **changes: Any) -> SessionRecord:
-        """Change fields of an existing session; ``ConditionFailedError`` if it is gone."""
+        """Change fields (``SESSION_MUTABLE_FIELDS``, else ``ValueError``) of an existing
+        session and return it; ``ConditionFailedError`` if it is gone."""
         ...
 
-    def delete_session(self, session_id: str) -> None: ...
+    def delete_session(self, session_id: str) -> None:
+        """Remove the session (and its claim); a missing session is not an error."""
+        ...
 
     def list_expired_sessions(self, now: float) -> list[SessionRecord]:
         """Active sessions whose ``expires_at`` is past (never trust the backend's TTL)."""
@@ -217,4 +259,6 @@ class MetaStore(Protocol):
         """Release if we still own it (a stolen lease is left alone)."""
         ...
 
-    def get_lease(self, name: str) -> Lease | None: ...
+    def get_lease(self, name: str) -> Lease | None:
+        """The lease as stored, expired or not (compare ``expires_at`` yourself)."""
+        ...
