@@ -14,6 +14,7 @@ from javumbo.stores.ports import StoreUnavailableError
 from javumbo.userdb import (
     AlreadyApplied,
     ConflictError,
+    InconsistentStoreError,
     InvalidNameError,
     JournalLimits,
     UserDatabases,
@@ -369,3 +370,15 @@ def test_counters_merge_engine_and_adapter_counts(instances: Instances) -> None:
     assert counters["journal_appends"] == 1
     assert counters["blob_put"] >= 1  # snapshot 0, from the adapter's own counters
     assert counters["meta_reads"] >= 1
+
+
+def test_head_snapshot_missing_from_the_blob_store_is_reported(
+    instances: Instances, stores: Stores
+) -> None:
+    a = instances("a")
+    a.write(USER, lambda col: answer(col, 1))
+    key = a.flush(USER).snapshot_key
+    assert key is not None
+    stores.blobs.delete(key)
+    with pytest.raises(InconsistentStoreError, match="not in the blob store"):
+        instances("cold").read(USER).__enter__()

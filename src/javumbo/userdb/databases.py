@@ -166,6 +166,7 @@ class UserDatabases:
         self._counters = EngineCounters()
         self._copies: dict[str, _Copy] = {}
         self._locks: dict[str, threading.RLock] = {}
+        self._in_use: dict[str, int] = {}
         self._locks_guard = threading.Lock()
         self.sessions = SessionManager(
             meta,
@@ -273,7 +274,11 @@ class UserDatabases:
         with self._locks_guard:
             lock = self._locks.setdefault(user_id, threading.RLock())
         with lock:
-            yield
+            self._in_use[user_id] = self._in_use.get(user_id, 0) + 1
+            try:
+                yield
+            finally:
+                self._in_use[user_id] -= 1
 
     def _get_head(self, user_id: str) -> Head:
         self._counters.add("meta_reads")
@@ -332,6 +337,7 @@ class UserDatabases:
 
     def _load(self, user_id: str, head: Head) -> _Copy:
         """Build a live copy from the head's snapshot plus the journal after it."""
+        missing: str | None = None
         for _ in range(_LOAD_ATTEMPTS):
             if head.snapshot_key is None:
                 self._create_first_snapshot(user_id)
@@ -340,7 +346,8 @@ class UserDatabases:
             try:
                 stored = self._fetch_snapshot(user_id, head)
             except BlobNotFoundError:
-                head = self._get_head(user_id)  # pruned by a newer flush
+                missing = head.snapshot_key
+                head = self._get_head(user_id)  # pruned by a newer flush?
                 continue
             entries = self._read_journal(user_id, head.snapshot_seq)
             latest = max(head.seq, entries[-1].seq if entries else head.snapshot_seq)
@@ -356,6 +363,8 @@ class UserDatabases:
             self._counters.add("loads")
             self.cache.record(user_id)
             return copy
+        if missing is not None and missing == head.snapshot_key:
+            raise InconsistentStoreError(f"the head's snapshot {missing} is not in the blob store")
         raise ConflictError(f"{user_id}'s collection kept moving while it was being loaded")
 
     def _fetch_snapshot(self, user_id: str, head: Head) -> Path:
@@ -612,8 +621,10 @@ class UserDatabases:
             with self._locks_guard:
                 lock = self._locks.setdefault(user_id, threading.RLock())
             if not lock.acquire(blocking=False):
-                continue  # being served right now
+                continue  # being served by another thread
             try:
+                if self._in_use.get(user_id, 0):
+                    continue  # being served by this thread, further up the stack
                 copy = self._copies.get(user_id)
                 if copy is not None:
                     self._drop_copy(copy)
