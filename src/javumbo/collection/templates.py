@@ -162,7 +162,7 @@ def render(
     try:
         nodes = _parse_template(template)
     except TemplateError as exc:
-        return f'<div class="template-error">{html.escape(str(exc))}</div>'
+        return f'<div class="template-error">{html.escape(str(exc), quote=False)}</div>'
     ctx = _Context(fields, card_ord, cloze, front_side)
     return "".join(_render_nodes(nodes, ctx))
 
@@ -188,7 +188,7 @@ def _render_replacement(node: _Replacement, ctx: _Context) -> str:
     if value is None:
         return (
             '<span class="template-error">'
-            f"{html.escape(f'there is no field called {node.key!r}')}</span>"
+            f"{html.escape(f'there is no field called {node.key!r}', quote=False)}</span>"
         )
     for name in node.filters:
         value = _apply_filter(name.strip(), value, node.key, ctx)
