@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from javumbo.collection import Collection, NotFoundError, ValidationError
 from javumbo.collection.cards import cards_of_note
+from javumbo.collection.decks import add_deck, deck_by_name, delete_deck, rename_deck
 from javumbo.collection.notes import (
     add_note,
     add_tags,
@@ -161,3 +164,145 @@ def test_unknown_ids_are_not_found(col: Collection) -> None:
         update_note(col, 42, ["a", "b"])
     with pytest.raises(NotFoundError):
         delete_notes(col, [42])
+
+
+# ----------------------------------------------------------------- checked against real Anki
+
+TRICKY_FIELDS = [
+    "<b>Hola</b> &amp; adiós",
+    'Look: <img src="cell.png"> and <IMG alt="x" SRC=\'bandera_españa.png\'>',
+    "<img src=unquoted.jpg>[sound:voice.mp3]",
+    "a&nbsp;b &lt;tag&gt; &quot;q&quot; &#39;s&#39; &eacute; &#x4e2d;",
+    "<!-- comment -->x<style>.a{}</style>y<script>z()</script>",
+    "<div>line</div><div><br></div>中文 العربية Русский 🙂",
+    "  spaced   out  ",
+    "12345",
+    "<a href='https://example.com'>link</a> <span style=\"color: red\">red</span>",
+]
+
+
+def test_checksum_and_sort_field_match_anki(
+    anki_made_collection: Callable[..., Path], col: Collection
+) -> None:
+    def build(anki_col: Any) -> None:
+        basic = anki_col.models.by_name("Basic")
+        for value in TRICKY_FIELDS:
+            note = anki_col.new_note(basic)
+            note["Front"], note["Back"] = value, "back"
+            anki_col.add_note(note, 1)
+
+    path = anki_made_collection(build)
+    anki_file = Collection.open(path)
+    try:
+        written = anki_file.db.execute("select flds, sfld, csum from notes").fetchall()
+    finally:
+        anki_file.close()
+    assert len(written) == len(TRICKY_FIELDS)
+    nt = get_notetype(col, mid_of(col, "Basic"))
+    for flds, sfld, csum in written:
+        front = flds.split("\x1f")[0]
+        assert field_checksum(front) == csum, front
+        assert sort_field_value(nt, [front, "back"]) == str(sfld), front
+
+
+def test_notes_made_by_anki_read_back(anki_made_collection: Callable[..., Path]) -> None:
+    expected: dict[int, dict[str, Any]] = {}
+
+    def build(anki_col: Any) -> None:
+        geo = anki_col.decks.id("Geo::Europe")
+        rows = [
+            ("Basic", ["Capital of <b>Spain</b>?", "Madrid"], ["geo::capitals", "es"], geo),
+            ("Basic (and reversed card)", ["perro", "dog"], [], 1),
+            ("Basic (optional reversed card)", ["gato", "cat", ""], ["x"], 1),
+            ("Cloze", ["{{c1::Paris}} in {{c3::France::country}}", "🙂"], [], geo),
+        ]
+        for notetype, fields, tags, did in rows:
+            note = anki_col.new_note(anki_col.models.by_name(notetype))
+            note.fields[:] = fields
+            note.tags = tags
+            anki_col.add_note(note, did)
+            expected[note.id] = {
+                "mid": note.mid,
+                "guid": note.guid,
+                "fields": fields,
+                "tags": sorted(note.tags),
+                "cards": sorted((c.ord, anki_col.decks.name(c.did)) for c in note.cards()),
+            }
+
+    col = Collection.open(anki_made_collection(build))
+    try:
+        for nid, want in expected.items():
+            note = get_note(col, nid)
+            assert (note.mid, note.guid, note.fields) == (want["mid"], want["guid"], want["fields"])
+            assert sorted(note.tags) == want["tags"]
+            cards = cards_of_note(col, nid)
+            assert [(c.ord, col.decks[str(c.did)]["name"]) for c in cards] == want["cards"]
+        # and our writes on top of Anki's notes keep working
+        cloze_nid = next(n for n, w in expected.items() if w["cards"][0][0] == 0 and
+                         "{{c1::" in w["fields"][0])  # fmt: skip
+        update_note(col, cloze_nid, {"Text": "{{c1::Paris}} {{c2::Seine}} {{c3::France}}"})
+        assert [c.ord for c in cards_of_note(col, cloze_nid)] == [0, 1, 2]
+    finally:
+        col.close()
+
+
+def with_parents(names: list[str]) -> list[str]:
+    parts = [name.split("::") for name in names]
+    return sorted({"::".join(p[:i]) for p in parts for i in range(1, len(p) + 1)})
+
+
+def test_collection_edited_through_our_layer_passes_anki_check(
+    col: Collection, col_path: Path, clock: Any, anki_validate: Callable[..., tuple[int, dict]]
+) -> None:
+    lang = add_deck(col, "Lang::Spanish::Verbs")
+    science = add_deck(col, "Science::Physics")
+    scratch = add_deck(col, "Scratch::Inner")
+    added: list[tuple[str, list[str], int, list[str]]] = [
+        ("Basic", ["<b>hablar</b>", "to speak"], lang, ["es", "verbs"]),
+        ("Basic", ['<img src="cell.png">', "a cell"], science, []),
+        ("Basic (and reversed card)", ["perro &amp; gato", "dog & cat"], lang, ["es"]),
+        ("Basic (and reversed card)", ["中文", "Chinese 🙂"], 1, []),
+        ("Basic (optional reversed card)", ["rojo", "red", ""], lang, []),
+        ("Basic (optional reversed card)", ["azul", "blue", "yes"], lang, []),
+        ("Cloze", ["{{c1::Newton}} found {{c2::gravity::force}} in {{c3::1687}}", ""], science,
+         ["physics"]),
+        ("Cloze", ["<i>{{c1::E}}</i> = {{c2::mc{{c3::²}}}}", "[sound:e.mp3]"], science, []),
+        ("Basic", ["temp", "to delete"], scratch, []),
+        ("Basic", ["moved", "kept"], deck_by_name(col, "Scratch")["id"], []),  # type: ignore[index]
+    ]  # fmt: skip
+    notes = [add_note(col, mid_of(col, nt), f, did, tags) for nt, f, did, tags in added]
+    clock.advance(3600)
+    # edits: a new cloze number, a reverse card switched on, tags changed
+    update_note(col, notes[6].id, {"Text": notes[6].fields[0] + " {{c4::Principia}}"})
+    update_note(col, notes[4].id, {"Add Reverse": "y"}, tags=["colour"])
+    add_tags(col, [notes[0].id, notes[1].id], ["review-me"])
+    delete_notes(col, [notes[3].id])
+    rename_deck(col, deck_by_name(col, "Lang")["id"], "Languages")  # type: ignore[index]
+    delete_deck(col, deck_by_name(col, "Scratch::Inner")["id"])  # type: ignore[index]
+    delete_deck(col, deck_by_name(col, "Scratch")["id"], move_cards_to=science)  # type: ignore[index]
+
+    cards_per_note = {0: 1, 1: 1, 2: 2, 4: 2, 5: 2, 6: 4, 7: 3, 9: 1}  # after the edits above
+    surviving = set(cards_per_note)
+    for i, note in enumerate(notes):
+        got = col.db.execute("select count() from cards where nid = ?", (note.id,)).fetchone()[0]
+        assert got == cards_per_note.get(i, 0), i
+    expected = {
+        "notes": len(surviving),
+        "cards": sum(cards_per_note.values()),
+        "type_new": sum(cards_per_note.values()),
+        "revlog": 0,
+        "deck_names": [
+            "Default", "Languages", "Languages::Spanish", "Languages::Spanish::Verbs",
+            "Science", "Science::Physics",
+        ],
+        # Anki's count includes parents of decks holding cards; Default lost notes[3]
+        "decks_with_cards": with_parents(["Languages::Spanish::Verbs", "Science::Physics"]),
+        "note_types_used": sorted({added[i][0] for i in surviving}),
+    }  # fmt: skip
+    graves = col.db.execute("select type, count() from graves group by type").fetchall()
+    assert dict(graves) == {0: 2 + 1, 1: 2, 2: 2}  # notes[3] (2 cards), notes[8] (1); 2 decks
+    col.close()
+
+    rc, report = anki_validate(col_path, expect=expected)
+    assert rc == 0, report
+    assert report["problems"] == [] and report["warnings"] == []
