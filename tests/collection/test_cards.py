@@ -60,6 +60,8 @@ def test_generation_follows_anki_rules(col: Collection) -> None:
     assert wanted_ords(basic, ["a", ""]) == {0}
     assert wanted_ords(reversed_, ["a", "<br>"]) == {0}  # an empty-looking back: no card 2
     assert wanted_ords(reversed_, ["a", "b"]) == {0, 1}
+    assert wanted_ords(reversed_, ["a", "\xa0"]) == {0, 1}  # only ASCII space counts as empty
+    assert wanted_ords(reversed_, ["a", " <BR/> <div>\n</div>"]) == {0}
     assert wanted_ords(optional, ["a", "b", ""]) == {0}
     assert wanted_ords(optional, ["a", "b", "y"]) == {0, 1}
     assert wanted_ords(optional, ["a", "", "y"]) == {0}  # Add Reverse set but Back empty

@@ -26,7 +26,7 @@ _MEDIA_TAG = re.compile(
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )
 
-_EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div) ?/?>)*$", re.IGNORECASE | re.DOTALL)
+_EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div) ?/?>)*$", re.IGNORECASE | re.DOTALL | re.ASCII)
 
 _ATTRIBUTE_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
