@@ -306,3 +306,19 @@ def test_collection_edited_through_our_layer_passes_anki_check(
     rc, report = anki_validate(col_path, expect=expected)
     assert rc == 0, report
     assert report["problems"] == [] and report["warnings"] == []
+
+
+def test_note_writes_leave_note_types_and_decks_untouched(col: Collection, clock: Any) -> None:
+    """Every write is journaled, so a note change must not rewrite the big JSON columns."""
+
+    def big_columns() -> tuple[str, str, str]:
+        row = col.db.execute("select models, decks, dconf from col").fetchone()
+        return (row[0], row[1], row[2])
+
+    before = big_columns()
+    note = add_note(col, mid_of(col, "Cloze"), ["{{c1::a}}", ""], 1, ["t"])
+    clock.advance(10)
+    update_note(col, note.id, ["{{c1::a}} {{c2::b}}", "x"])
+    delete_notes(col, [note.id])
+    assert big_columns() == before
+    assert col.db.execute("select mod from col").fetchone()[0] == col.now_ms()
