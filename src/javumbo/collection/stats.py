@@ -51,6 +51,8 @@ DAY_MS = 86_400_000
 DEFAULT_NEW_PER_DAY = 20
 DEFAULT_REV_PER_DAY = 200
 DEFAULT_LEARN_AHEAD_SECS = 1200
+# Four per-day counters share one 64-bit sum; no one answers 32,768 cards of one kind in a day.
+COUNTER_BITS = 15
 
 # A real answer: a button pressed while learning, reviewing, relearning or in a filtered deck.
 ANSWERED = "r.ease between 1 and 4 and r.type between 0 and 3"
@@ -113,11 +115,12 @@ class _Scope:
             [self.ids_json, self.ids_json],
         )
 
-    def revlog(self) -> tuple[str, list[Any]]:
+    def revlog(self) -> tuple[str, str, list[Any]]:
+        """(join, where, params) limiting ``revlog r`` to the scope's cards."""
         if self.deck_ids is None:
-            return "1", []
+            return "", "1", []
         where, params = self.cards("c")
-        return f"r.cid in (select c.id from cards c where {where})", params
+        return "join cards c on c.id = r.cid", where, params
 
 
 # --------------------------------------------------------------------------- time helpers
@@ -142,22 +145,49 @@ def _date_of_day(col: Collection, ago: int) -> date:
 
 
 def _day_rows(col: Collection, scope: _Scope) -> list[_DayRow]:
-    """All answers grouped by day, in one pass over revlog (history, calendar, streak,
-    retention are all read from this)."""
+    """All answers grouped by day, in one pass over revlog (history, calendar, streak and
+    retention are all read from this).
+
+    Per-kind counts are summed as fields of one integer (``COUNTER_BITS`` each) instead of one
+    ``sum()`` per kind: it halves the cost of this, the heaviest query of the page.
+    """
     cutoff_ms = col.day_cutoff() * 1000
-    where, params = scope.revlog()
+    join, where, params = scope.revlog()
     rows = col.db.execute(
         "select (? - 1 - r.id) / ? as ago, count(), coalesce(sum(r.time), 0),"
-        " sum(r.type = 0), sum(r.type = 1), sum(r.type = 2), sum(r.type = 3), sum(r.ease = 1),"
-        f" sum(r.type = 1 and r.lastIvl < {MATURE_IVL} and r.ease > 1),"
-        f" sum(r.type = 1 and r.lastIvl < {MATURE_IVL} and r.ease = 1),"
-        f" sum(r.type = 1 and r.lastIvl >= {MATURE_IVL} and r.ease > 1),"
-        f" sum(r.type = 1 and r.lastIvl >= {MATURE_IVL} and r.ease = 1)"
-        f" from revlog r where {ANSWERED} and r.id < ? and {where}"
+        f" sum(1 << ({COUNTER_BITS} * r.type)), sum(r.ease = 1), sum(case when r.type = 1 then"
+        f" 1 << ({COUNTER_BITS} * ((r.ease = 1) * 2 + (r.lastIvl >= {MATURE_IVL}))) else 0 end)"
+        f" from revlog r {join} where {ANSWERED} and r.id < ? and {where}"
         " group by ago order by ago",
         [cutoff_ms, DAY_MS, cutoff_ms, *params],
     ).fetchall()
-    return [_DayRow(*row) for row in rows]
+    out = []
+    for ago, count, time_ms, by_type, again, by_outcome in rows:
+        learn, review, relearn, filtered = _unpack(by_type)
+        young_passed, mature_passed, young_failed, mature_failed = _unpack(by_outcome)
+        out.append(
+            _DayRow(
+                ago,
+                count,
+                time_ms,
+                learn,
+                review,
+                relearn,
+                filtered,
+                again,
+                young_passed,
+                young_failed,
+                mature_passed,
+                mature_failed,
+            )
+        )
+    return out
+
+
+def _unpack(packed: int) -> tuple[int, int, int, int]:
+    mask = (1 << COUNTER_BITS) - 1
+    a, b, c, d = (packed >> (COUNTER_BITS * k) & mask for k in range(4))
+    return a, b, c, d
 
 
 def _today(col: Collection, row: _DayRow | None) -> dict[str, Any]:
@@ -257,10 +287,10 @@ def _calendar(col: Collection, by_ago: dict[int, _DayRow]) -> dict[str, Any]:
 def _hourly(col: Collection, scope: _Scope, days: int) -> list[dict[str, Any]]:
     since_ms = (col.day_cutoff() - 86_400 * days) * 1000
     shift = -60 * (_mins_west(col) or 0)
-    where, params = scope.revlog()
+    join, where, params = scope.revlog()
     rows = col.db.execute(
         "select ((r.id / 1000 + ?) % 86400) / 3600 as hour, count(), sum(r.ease > 1)"
-        f" from revlog r where {ANSWERED} and r.id >= ? and {where} group by hour",
+        f" from revlog r {join} where {ANSWERED} and r.id >= ? and {where} group by hour",
         [shift, since_ms, *params],
     ).fetchall()
     by_hour = {int(h): (n, ok) for h, n, ok in rows}
