@@ -44,6 +44,15 @@ class DuplicateIdempotencyKeyError(ConditionFailedError):
         self.seq = seq
 
 
+class PayloadTooLargeError(StoreError, ValueError):
+    """A journal payload above ``MAX_JOURNAL_PAYLOAD_BYTES``: flush a snapshot instead."""
+
+
+# DynamoDB items are capped at 400 KB; keep room for keys and attributes. Every adapter
+# enforces the same bound so the embedded mode exercises the same "too large" path.
+MAX_JOURNAL_PAYLOAD_BYTES = 350 * 1024
+
+
 class UserExistsError(StoreError):
     """A user with that username already exists."""
 
@@ -139,6 +148,16 @@ class SessionRecord:
     status: str = "active"  # "active" | "closed"
 
 
+def check_journal_append(expected_seq: int, payload: bytes) -> None:
+    """Refuse what no adapter can append, before any backend call."""
+    if expected_seq < 0:
+        raise ValueError(f"expected_seq must be >= 0, got {expected_seq}")
+    if len(payload) > MAX_JOURNAL_PAYLOAD_BYTES:
+        raise PayloadTooLargeError(
+            f"journal payload of {len(payload)} bytes exceeds {MAX_JOURNAL_PAYLOAD_BYTES}"
+        )
+
+
 SESSION_MUTABLE_FIELDS = frozenset(
     {"instance_id", "db_etag", "last_access", "expires_at", "status"}
 )
@@ -192,7 +211,8 @@ class MetaStore(Protocol):
         """Atomically: if head.seq == expected_seq, set it to expected_seq + 1 and store the
         entry (and the idempotency key, if given). Returns the new seq. ``ConditionFailedError``
         when head.seq moved; ``DuplicateIdempotencyKeyError`` (a subclass) when the idempotency
-        key is already used, checked first: a retry is recognised even if head.seq moved."""
+        key is already used, checked first: a retry is recognised even if head.seq moved.
+        ``PayloadTooLargeError`` above ``MAX_JOURNAL_PAYLOAD_BYTES``."""
         ...
 
     def read_journal(self, user_id: str, after_seq: int) -> list[JournalEntry]:

