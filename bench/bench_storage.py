@@ -15,6 +15,7 @@ For collections of 1k, 10k and 100k cards it measures, in one run:
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
 import shutil
@@ -55,10 +56,12 @@ def moto_stores(bucket: str) -> Iterator[tuple[BlobStore, MetaStore, Settings]]:
     """A moto server on a free port (big in-memory key buffer: see the issue), and the real S3
     and DynamoDB adapters pointed at it."""
     os.environ["MOTO_S3_DEFAULT_KEY_BUFFER_SIZE"] = str(128 * 1024 * 1024)
-    from javumbo.stores.aws_setup import ensure_aws_resources
-    from javumbo.stores.factory import open_stores
     from moto.server import ThreadedMotoServer
 
+    from javumbo.stores.aws_setup import ensure_aws_resources
+    from javumbo.stores.factory import open_stores
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
