@@ -145,7 +145,7 @@ def start_seaweedfs(*, deadline_seconds: float = 60) -> tuple[str, Stop]:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=3)  # its data is thrown away: no need for a slow drain
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=15)
