@@ -49,13 +49,17 @@ class Settings:
         return self.backend == "embedded"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, require_jwt_secret: bool = True
+    ) -> Settings:
+        """Read the settings; ``require_jwt_secret=False`` is for commands that never issue
+        tokens (creating AWS resources, migrations)."""
         env = os.environ if env is None else env
         backend = env.get("JAVUMBO_BACKEND", "embedded").strip().lower() or "embedded"
         if backend not in ("embedded", "aws"):
             raise SettingsError(f"JAVUMBO_BACKEND must be 'embedded' or 'aws', got {backend!r}")
         secret = env.get("JWT_SECRET_KEY") or None
-        if backend == "aws" and not secret:
+        if backend == "aws" and not secret and require_jwt_secret:
             raise SettingsError("JWT_SECRET_KEY is required when JAVUMBO_BACKEND=aws")
         cache_dir = env.get("JAVUMBO_CACHE_DIR")
         return cls(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 
 from javumbo.cli.command_error import CommandError
 from javumbo.settings import Settings, SettingsError
@@ -23,9 +22,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def init_resources(args: argparse.Namespace) -> int:
     try:
-        # Creating resources needs names and an endpoint, not the app's JWT secret, so the
-        # settings are read as the embedded mode does (the AWS names are read either way).
-        settings = Settings.from_env({**os.environ, "JAVUMBO_BACKEND": "embedded"})
+        # Creating resources needs names and an endpoint, not the app's JWT secret.
+        settings = Settings.from_env(require_jwt_secret=False)
         report = ensure_aws_resources(settings)
     except (SettingsError, StoreError) as exc:
         raise CommandError(str(exc)) from exc
