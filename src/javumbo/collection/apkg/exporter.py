@@ -1,0 +1,254 @@
+"""Exporting to ``.apkg`` (whole collection or one deck with its children) and ``.colpkg``.
+
+Packages are written in the layout every Anki version reads: ``collection.anki2`` (schema 11)
+with a JSON ``media`` map and numbered media files. The exported collection is a snapshot of
+ours (SQLite backup API) trimmed to what was asked for, so it keeps our ``crt`` and review-card
+dues stay relative to the file's own creation day, which is what importers expect.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from javumbo.collection import decks as decks_mod
+from javumbo.collection.apkg import media as media_mod
+from javumbo.collection.apkg.errors import PackageError
+from javumbo.collection.apkg.importer import Progress, _media_store, _no_progress
+from javumbo.collection.apkg.media import MediaStore
+from javumbo.collection.apkg.package import CHUNK
+from javumbo.collection.collection import Collection
+
+COLLECTION_ENTRY = "collection.anki2"
+
+
+@dataclass
+class ExportReport:
+    notes: int = 0
+    cards: int = 0
+    revlog: int = 0
+    decks: list[str] = field(default_factory=list)
+    notetypes: list[str] = field(default_factory=list)
+    media: int = 0
+    media_missing: list[str] = field(default_factory=list)  # referenced but not in the store
+    bytes: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def export_apkg(
+    col: Collection,
+    out_path: str | os.PathLike[str],
+    *,
+    deck_id: int | None = None,
+    scheduling: bool = True,
+    media: bool = True,
+    media_dir: Path | None = None,
+    media_store: MediaStore | None = None,
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Write a deck package. ``scheduling=False`` writes every card as new, without review
+    history, flags or suspension (a shareable deck); ``media=False`` leaves media out."""
+    store = _media_store(media_dir, media_store) if media else None
+    return _export(col, Path(out_path), deck_id, scheduling, store, progress or _no_progress)
+
+
+def export_colpkg(
+    col: Collection,
+    out_path: str | os.PathLike[str],
+    *,
+    media_dir: Path | None = None,
+    media_store: MediaStore | None = None,
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Write the whole collection, with scheduling and all media the notes use."""
+    store = _media_store(media_dir, media_store)
+    return _export(col, Path(out_path), None, True, store, progress or _no_progress)
+
+
+def _export(
+    col: Collection,
+    out: Path,
+    deck_id: int | None,
+    scheduling: bool,
+    store: MediaStore | None,
+    progress: Progress,
+) -> ExportReport:
+    report = ExportReport()
+    if deck_id is not None:
+        decks_mod.get_deck(col, deck_id)  # NotFoundError for an unknown deck
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.partial")
+    snapshot = out.with_name(f".{out.name}.anki2")
+    try:
+        progress(0, 3, "copying collection")
+        col.backup_to(snapshot)
+        db = sqlite3.connect(snapshot, isolation_level=None)
+        try:
+            db.execute("begin")
+            dids = decks_mod.child_deck_ids(col, deck_id) if deck_id is not None else None
+            _trim(db, col, dids, scheduling, report)
+            names = _referenced_media(db) if store is not None else set()
+            db.execute("commit")
+            progress(1, 3, "compacting")
+            db.execute("vacuum")
+            db.execute("pragma journal_mode = delete")
+        finally:
+            db.close()
+        progress(2, 3, "writing package")
+        _write_zip(partial, snapshot, sorted(names), store, report, progress)
+        os.replace(partial, out)
+        report.bytes = out.stat().st_size
+    finally:
+        partial.unlink(missing_ok=True)
+        snapshot.unlink(missing_ok=True)
+    progress(3, 3, "done")
+    return report
+
+
+# ----------------------------------------------------------------- trimming the snapshot
+
+
+def _trim(
+    db: sqlite3.Connection,
+    col: Collection,
+    dids: list[int] | None,
+    scheduling: bool,
+    report: ExportReport,
+) -> None:
+    decks = {int(k): v for k, v in col.decks.items()}
+    if dids is not None:
+        db.execute("create temp table keep_decks (id integer primary key)")
+        db.executemany("insert into keep_decks values (?)", [(d,) for d in dids])
+        db.execute(
+            "delete from cards where did not in (select id from keep_decks)"
+            " and odid not in (select id from keep_decks)"
+        )
+        db.execute("delete from notes where id not in (select nid from cards)")
+    db.execute("delete from cards where nid not in (select id from notes)")
+    _bring_home_from_filtered_decks(db)
+    if scheduling:
+        db.execute("delete from revlog where cid not in (select id from cards)")
+    else:
+        _reset_scheduling(db)
+    db.execute("delete from graves")
+    used_decks = {int(r[0]) for r in db.execute("select distinct did from cards")}
+    kept = _decks_to_keep(decks, used_decks, dids)
+    mids = _used_mids(db)
+    models = {k: v for k, v in col.models.items() if int(k) in mids}
+    conf_ids = {int(decks[d].get("conf", 1)) for d in kept} | {1}
+    dconf = {k: v for k, v in col.dconf.items() if int(k) in conf_ids}
+    conf = dict(col.conf)
+    conf["curDeck"] = decks_mod.DEFAULT_DECK_ID
+    conf["activeDecks"] = [decks_mod.DEFAULT_DECK_ID]
+    db.execute(
+        "update col set models = ?, decks = ?, dconf = ?, conf = ?, usn = 0, ls = 0",
+        (
+            json.dumps(models),
+            json.dumps({str(d): decks[d] for d in kept}),
+            json.dumps(dconf),
+            json.dumps(conf),
+        ),
+    )
+    report.notes = db.execute("select count() from notes").fetchone()[0]
+    report.cards = db.execute("select count() from cards").fetchone()[0]
+    report.revlog = db.execute("select count() from revlog").fetchone()[0]
+    report.decks = sorted(str(decks[d]["name"]) for d in kept)
+    report.notetypes = sorted(str(m["name"]) for m in models.values())
+
+
+def _used_mids(db: sqlite3.Connection) -> set[int]:
+    return {int(r[0]) for r in db.execute("select distinct mid from notes")}
+
+
+def _decks_to_keep(
+    decks: dict[int, dict[str, Any]], used: set[int], dids: list[int] | None
+) -> list[int]:
+    """Decks holding exported cards, the exported deck's subtree, every parent on the way up,
+    and Default (every collection has it); filtered decks never (their cards went home)."""
+    wanted = set(used) | set(dids or []) | {decks_mod.DEFAULT_DECK_ID}
+    by_name = {str(d["name"]).lower(): i for i, d in decks.items()}
+    for did in list(wanted):
+        if did not in decks:
+            continue
+        parts = str(decks[did]["name"]).split("::")
+        for depth in range(1, len(parts)):
+            parent = by_name.get("::".join(parts[:depth]).lower())
+            if parent is not None:
+                wanted.add(parent)
+    return sorted(d for d in wanted if d in decks and not decks[d].get("dyn"))
+
+
+def _bring_home_from_filtered_decks(db: sqlite3.Connection) -> None:
+    db.execute(
+        "update cards set did = odid,"
+        " due = case when odue != 0 then odue else due end,"
+        " queue = case when queue = 4 then (case when type = 0 then 0 else 2 end) else queue end,"
+        " odid = 0, odue = 0 where odid != 0"
+    )
+
+
+def _reset_scheduling(db: sqlite3.Connection) -> None:
+    """Every card new (keeping new cards' positions, others after them), no history."""
+    start = db.execute("select coalesce(max(due), 0) + 1 from cards where type = 0").fetchone()[0]
+    not_new = [r[0] for r in db.execute("select id from cards where type != 0 order by nid, ord")]
+    db.executemany(
+        "update cards set due = ? where id = ?",
+        [(start + i, cid) for i, cid in enumerate(not_new)],
+    )
+    db.execute(
+        "update cards set type = 0, queue = 0, ivl = 0, factor = 0, reps = 0, lapses = 0,"
+        " left = 0, odue = 0, odid = 0, flags = 0, data = ''"
+    )
+    db.execute("delete from revlog")
+
+
+def _referenced_media(db: sqlite3.Connection) -> set[str]:
+    names: set[str] = set()
+    for (flds,) in db.execute("select flds from notes"):
+        names.update(media_mod.media_references(flds))
+    models = json.loads(db.execute("select models from col").fetchone()[0])
+    for nt in models.values():
+        names.update(media_mod.media_references(str(nt.get("css", ""))))
+        for tmpl in nt.get("tmpls", []):
+            for key in ("qfmt", "afmt"):
+                names.update(media_mod.media_references(str(tmpl.get(key, ""))))
+    return names
+
+
+# ----------------------------------------------------------------- the zip
+
+
+def _write_zip(
+    dest: Path,
+    collection: Path,
+    names: list[str],
+    store: MediaStore | None,
+    report: ExportReport,
+    progress: Progress,
+) -> None:
+    media_map: dict[str, str] = {}
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        zf.write(collection, COLLECTION_ENTRY)
+        for name in names:
+            if store is None:
+                break
+            try:
+                src = store.open(name)
+            except (FileNotFoundError, PackageError):
+                report.media_missing.append(name)
+                continue
+            index = str(len(media_map))
+            with src, zf.open(zipfile.ZipInfo(index), "w") as out:
+                while chunk := src.read(CHUNK):
+                    out.write(chunk)
+            media_map[index] = name
+            progress(len(media_map), len(names), "media")
+        zf.writestr("media", json.dumps(media_map, ensure_ascii=False))
+    report.media = len(media_map)

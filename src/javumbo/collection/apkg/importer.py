@@ -1,0 +1,717 @@
+"""Importing ``.apkg`` packages into a collection the way Anki merges them, and restoring a
+``.colpkg`` as the whole collection.
+
+What happens to each kind of object follows Anki's importer (``FORMAT.md`` §9 and
+``rslib/src/import_export/package/apkg/import``):
+
+* note types are matched by id; the same fields and templates (by name) → the existing one is
+  kept (replaced when the incoming one is newer); different → added as a new note type with a
+  new id. A new note type whose name is taken gets ``+`` appended ("Basic+").
+* notes are matched by ``guid``: newer incoming → updated, otherwise kept ("skipped"); a note
+  whose note type had to be added anew never overwrites an existing note.
+* decks are matched by name (without regard to case); missing parents are created.
+* cards are added for imported notes unless the note already has a card with that template;
+  day-number dues are shifted from the source collection's day count to ours.
+* revlog rows are added unless a row with the same id exists; cards whose note is missing and
+  revlog rows of cards not imported are dropped.
+
+Everything is written in one ``col.transaction()``; media are extracted to a staging folder
+first and moved into the media store only after the commit, so a failure changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from javumbo.collection import decks as decks_mod
+from javumbo.collection import notetypes
+from javumbo.collection.apkg import media as media_mod
+from javumbo.collection.apkg.errors import PackageError
+from javumbo.collection.apkg.media import LocalMediaStore, MediaStore
+from javumbo.collection.apkg.package import (
+    DEFAULT_LIMITS,
+    MediaEntry,
+    PackageLimits,
+    PackageReader,
+)
+from javumbo.collection.apkg.source import SourceCollection
+from javumbo.collection.collection import Collection
+from javumbo.collection.errors import CollectionError, ValidationError
+from javumbo.collection.notes import (
+    FIELD_SEPARATOR,
+    field_checksum,
+    join_tags,
+    sort_field_value,
+    split_tags,
+)
+
+Progress = Callable[[int, int, str], None]
+
+BATCH = 500
+
+
+@dataclass
+class ImportReport:
+    notes_added: int = 0
+    notes_updated: int = 0
+    notes_skipped: int = 0  # already present and not older, or a conflicting note type
+    cards_added: int = 0
+    revlog_added: int = 0
+    decks_added: list[str] = field(default_factory=list)
+    notetypes_added: list[str] = field(default_factory=list)
+    notetypes_updated: list[str] = field(default_factory=list)
+    media_added: int = 0
+    media_unchanged: int = 0  # same name and same content already in the store
+    media_renamed: dict[str, str] = field(default_factory=dict)  # package name → stored name
+    cards_dropped: int = 0  # their note was missing from the package
+    replaced_collection: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _no_progress(done: int, total: int, stage: str) -> None:
+    return None
+
+
+def _media_store(media_dir: Path | None, media_store: MediaStore | None) -> MediaStore | None:
+    if media_store is not None:
+        return media_store
+    return LocalMediaStore(media_dir) if media_dir is not None else None
+
+
+# ===================================================================== .apkg
+
+
+def import_apkg(
+    col: Collection,
+    package_path: str | os.PathLike[str],
+    *,
+    media_dir: Path | None = None,
+    media_store: MediaStore | None = None,
+    scheduling: bool = True,
+    progress: Progress | None = None,
+    limits: PackageLimits = DEFAULT_LIMITS,
+) -> ImportReport:
+    """Merge a deck package into ``col``; all or nothing. ``scheduling=False`` imports every
+    card as new, without review history, flags or suspension (Anki's default)."""
+    report_progress = progress or _no_progress
+    store = _media_store(media_dir, media_store)
+    with (
+        PackageReader(Path(package_path), limits) as package,
+        media_mod.staging_folder() as work,
+    ):
+        report_progress(0, 1, "reading package")
+        source = SourceCollection(package.extract_collection(work / "source.anki2"))
+        try:
+            entries = package.media_entries() if store is not None else []
+            merge = _Merge(col, source, package, entries, store, scheduling, limits, work)
+            merge.progress = report_progress
+            staged = merge.run()
+        finally:
+            source.close()
+        report_progress(0, len(staged), "media")
+        for done, (name, path) in enumerate(staged.items(), 1):
+            assert store is not None
+            with path.open("rb") as fh:
+                store.write(name, fh)
+            report_progress(done, len(staged), "media")
+    return merge.report
+
+
+class _Merge:
+    """One import: planned and written inside the target collection's transaction."""
+
+    def __init__(
+        self,
+        col: Collection,
+        source: SourceCollection,
+        package: PackageReader,
+        entries: list[MediaEntry],
+        store: MediaStore | None,
+        scheduling: bool,
+        limits: PackageLimits,
+        work: Path,
+    ) -> None:
+        self.col = col
+        self.source = source
+        self.package = package
+        self.store = store
+        self.scheduling = scheduling
+        self.limits = limits
+        self.work = work
+        self.report = ImportReport()
+        self.progress: Progress = _no_progress
+        self.entries = {e.name: e for e in entries}
+        self.renamed: dict[str, str] = {}  # package media name → name in the store
+        self.used_media: set[str] = set()
+        self.notetype_map: dict[int, int] = {}  # source mid → target mid (all imported)
+        self.remapped_notetypes: set[int] = set()  # source mids added under a new id
+        self.deck_map: dict[int, int] = {}
+        self.note_map: dict[int, int] = {}
+        self.card_map: dict[int, int] = {}
+        self.new_tags: dict[str, str] = {}
+
+    def run(self) -> dict[str, Path]:
+        self._plan_media_renames()
+        try:
+            with self.col.transaction():
+                self._import_notetypes()
+                self._import_decks()
+                self._import_notes()
+                self._import_cards()
+                if self.scheduling:
+                    self._import_revlog()
+                self._register_tags()
+                staged = self._stage_media()
+                self.col.touch()
+        except ValidationError:
+            raise
+        except (CollectionError, sqlite3.DatabaseError, ValueError, TypeError, KeyError) as exc:
+            raise PackageError(f"the package's collection could not be imported: {exc}") from exc
+        return staged
+
+    # ------------------------------------------------------------- media plan
+
+    def _plan_media_renames(self) -> None:
+        """Names already in the store with other content get Anki's hash suffix."""
+        if self.store is None:
+            return
+        for entry in self.entries.values():
+            if media_mod.is_static(entry.name):
+                continue
+            existing = self.store.sha1(entry.name)
+            if existing is None:
+                continue
+            with self.package.open_media(entry) as fh:
+                incoming = media_mod.sha1_of_stream(fh)
+            if incoming == existing:
+                self.renamed[entry.name] = ""  # already there: nothing to copy
+            else:
+                new_name = media_mod.add_hash_suffix(entry.name, incoming)
+                self.renamed[entry.name] = new_name
+                self.report.media_renamed[entry.name] = new_name
+
+    def _rename_reference(self, name: str) -> str | None:
+        if name not in self.entries:
+            return None
+        self.used_media.add(name)
+        new = self.renamed.get(name)
+        return new or None
+
+    # ------------------------------------------------------------- note types
+
+    def _import_notetypes(self) -> None:
+        used = {r[0] for r in self.source.db.execute("select distinct mid from notes")}
+        models = dict(self.col.models)
+        for mid in sorted(used):
+            incoming = self.source.models.get(str(mid))
+            if not isinstance(incoming, dict):
+                raise PackageError(f"the package's notes use note type {mid}, which it lacks")
+            _check_notetype(incoming)
+            existing = models.get(str(mid))
+            if existing is None:
+                self.notetype_map[mid] = self._add_notetype(models, incoming, keep_id=True)
+            elif _schema_key(existing) == _schema_key(incoming):
+                self.notetype_map[mid] = mid
+                if int(incoming.get("mod", 0)) > int(existing.get("mod", 0)):
+                    updated = copy.deepcopy(incoming)
+                    updated.update({"name": existing["name"], "usn": -1})
+                    models[str(mid)] = updated
+                    self.report.notetypes_updated.append(str(existing["name"]))
+            else:
+                self.notetype_map[mid] = self._add_notetype(models, incoming, keep_id=False)
+                self.remapped_notetypes.add(mid)
+        self.col.save_json("models", models, schema_change=bool(self.report.notetypes_added))
+
+    def _add_notetype(
+        self, models: dict[str, Any], incoming: dict[str, Any], *, keep_id: bool
+    ) -> int:
+        nt = copy.deepcopy(incoming)
+        names = {str(m.get("name")) for m in models.values()}
+        name = str(nt.get("name") or "Imported").strip() or "Imported"
+        while name in names:
+            name += "+"
+        mid = int(nt["id"]) if keep_id else self.col.now_ms()
+        while str(mid) in models:
+            mid += 1
+        nt.update({"id": mid, "name": name, "usn": -1, "mod": self.col.now_secs()})
+        models[str(mid)] = nt
+        self.report.notetypes_added.append(name)
+        return mid
+
+    # ------------------------------------------------------------- decks
+
+    def _import_decks(self) -> None:
+        used = {
+            int(r[0])
+            for r in self.source.db.execute(
+                "select did from cards union select odid from cards where odid != 0"
+            )
+        }
+        wanted: dict[int, dict[str, Any]] = {}
+        for did in used:
+            deck = self.source.decks.get(str(did))
+            if isinstance(deck, dict) and isinstance(deck.get("name"), str):
+                wanted[did] = deck
+        for did, deck in sorted(wanted.items(), key=lambda kv: str(kv[1]["name"]).count("::")):
+            self.deck_map[did] = self._import_deck(deck)
+        for did in used - set(wanted):
+            self.deck_map[did] = decks_mod.DEFAULT_DECK_ID  # Anki would recreate it; we file it
+
+    def _import_deck(self, incoming: dict[str, Any]) -> int:
+        try:
+            name = decks_mod.normalize_deck_name(str(incoming["name"]))
+        except ValidationError as exc:
+            raise PackageError(f"the package has a bad deck name: {exc}") from exc
+        existing = decks_mod.deck_by_name(self.col, name)
+        if existing is not None and not existing.get("dyn"):
+            if self.scheduling:
+                self._adopt_deck_options(int(existing["id"]), incoming)
+            return int(existing["id"])
+        if existing is not None:
+            name = f"{name} {self.col.now_secs()}"
+        try:
+            did = decks_mod.add_deck(self.col, name)
+        except ValidationError as exc:
+            raise PackageError(f"deck {name!r} from the package cannot be added: {exc}") from exc
+        self.report.decks_added.append(name)
+        decks = dict(self.col.decks)
+        deck = dict(decks[str(did)])
+        deck["desc"] = str(incoming.get("desc", ""))
+        decks[str(did)] = deck
+        self.col.save_json("decks", decks)
+        if self.scheduling and not incoming.get("dyn"):
+            self._adopt_deck_options(did, incoming)
+        return did
+
+    def _adopt_deck_options(self, did: int, incoming: dict[str, Any]) -> None:
+        """The incoming deck's options preset, added when its id is new (as Anki does)."""
+        conf_id = incoming.get("conf")
+        if not isinstance(conf_id, int) or conf_id == decks_mod.DEFAULT_CONFIG_ID:
+            return
+        preset = self.source.dconf.get(str(conf_id))
+        if not isinstance(preset, dict):
+            return
+        if str(conf_id) not in self.col.dconf:
+            dconf = dict(self.col.dconf)
+            new = copy.deepcopy(preset)
+            new.update({"id": conf_id, "usn": -1})
+            dconf[str(conf_id)] = new
+            self.col.save_json("dconf", dconf)
+        decks = dict(self.col.decks)
+        deck = dict(decks[str(did)])
+        deck["conf"] = conf_id
+        decks[str(did)] = deck
+        self.col.save_json("decks", decks)
+
+    # ------------------------------------------------------------- notes
+
+    def _import_notes(self) -> None:
+        db = self.col.db
+        by_guid = {
+            str(guid): (int(nid), int(mod), int(mid))
+            for guid, nid, mod, mid in db.execute("select guid, id, mod, mid from notes")
+        }
+        taken_ids = {int(r[0]) for r in db.execute("select id from notes")}
+        total = self.source.db.execute("select count() from notes").fetchone()[0]
+        models = self.col.models
+        known_tags = {t.lower(): t for t in self.col.tags}
+        inserts: list[tuple[Any, ...]] = []
+        done = 0
+        for nid, guid, mid, mod, tags, flds in self.source.db.execute(
+            "select id, guid, mid, mod, tags, flds from notes order by id"
+        ):
+            done += 1
+            if done % BATCH == 0:
+                self.progress(done, total, "notes")
+            self._check_field_size(nid, flds)
+            target_mid = self.notetype_map[int(mid)]
+            existing = by_guid.get(str(guid))
+            if existing is not None:
+                target_id, target_mod, target_nt = existing
+                if int(mid) in self.remapped_notetypes or target_nt != target_mid:
+                    self.report.notes_skipped += 1  # conflicting note type: never overwritten
+                    continue
+                self.note_map[int(nid)] = target_id
+                if target_mod < int(mod):
+                    values = self._note_values(models[str(target_mid)], flds, tags, known_tags)
+                    db.execute(
+                        "update notes set mod = ?, usn = -1, tags = ?, flds = ?, sfld = ?,"
+                        " csum = ? where id = ?",
+                        (int(mod), *values, target_id),
+                    )
+                    self.report.notes_updated += 1
+                else:
+                    self.report.notes_skipped += 1
+                continue
+            new_id = int(nid)
+            while new_id in taken_ids:
+                new_id += 999
+            taken_ids.add(new_id)
+            values = self._note_values(models[str(target_mid)], flds, tags, known_tags)
+            inserts.append((new_id, str(guid), target_mid, int(mod), *values))
+            self.note_map[int(nid)] = new_id
+            self.report.notes_added += 1
+            if len(inserts) >= BATCH:
+                self._insert_notes(inserts)
+        self._insert_notes(inserts)
+        self.progress(total, total, "notes")
+
+    def _insert_notes(self, rows: list[tuple[Any, ...]]) -> None:
+        self.col.db.executemany(
+            "insert into notes (id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data)"
+            " values (?, ?, ?, ?, -1, ?, ?, ?, ?, 0, '')",
+            rows,
+        )
+        rows.clear()
+
+    def _check_field_size(self, nid: int, flds: object) -> None:
+        if not isinstance(flds, str):
+            raise PackageError(f"note {nid} in the package has non-text fields")
+        if len(flds) > self.limits.max_field_bytes:
+            raise PackageError(
+                f"note {nid} in the package has {len(flds):,} characters of fields"
+                f" (limit {self.limits.max_field_bytes:,}); refusing a huge field"
+            )
+
+    def _note_values(
+        self, nt: dict[str, Any], flds: str, tags: object, known_tags: dict[str, str]
+    ) -> tuple[str, str, str, int]:
+        """(tags, flds, sfld, csum) as stored in the target: media references renamed, the
+        field count fitted to the note type, derived columns recomputed."""
+        count = len(nt["flds"])
+        fields = flds.split(FIELD_SEPARATOR)
+        fields = fields[:count] + [""] * (count - len(fields))
+        fields = [media_mod.rewrite_references(f, self._rename_reference) for f in fields]
+        canonical = []
+        for tag in split_tags(str(tags or "")):
+            spelled = known_tags.setdefault(tag.lower(), tag)
+            if spelled not in self.col.tags:
+                self.new_tags[spelled] = spelled
+            canonical.append(spelled)
+        return (
+            join_tags(canonical),
+            FIELD_SEPARATOR.join(fields),
+            sort_field_value(nt, fields),
+            field_checksum(fields[0]),
+        )
+
+    def _register_tags(self) -> None:
+        if self.new_tags:
+            registry = dict(self.col.tags)
+            registry.update({t: -1 for t in self.new_tags})
+            self.col.save_json("tags", registry)
+
+    # ------------------------------------------------------------- cards and revlog
+
+    def _import_cards(self) -> None:
+        db = self.col.db
+        existing = {(int(n), int(o)) for n, o in db.execute("select nid, ord from cards")}
+        taken_ids = {int(r[0]) for r in db.execute("select id from cards")}
+        delta = self.source.days_elapsed(self.col.now_secs()) - self.col.today()
+        next_pos = int(self.col.conf.get("nextPos", 1) or 1)
+        max_new_due = 0
+        rows: list[tuple[Any, ...]] = []
+        total = self.source.db.execute("select count() from cards").fetchone()[0]
+        for done, card in enumerate(_rows(self.source.db, "cards"), 1):
+            if done % BATCH == 0:
+                self.progress(done, total, "cards")
+            nid = self.note_map.get(int(card["nid"]))
+            if nid is None:
+                if not self.source.db.execute(
+                    "select 1 from notes where id = ?", (card["nid"],)
+                ).fetchone():
+                    self.report.cards_dropped += 1
+                continue
+            if (nid, int(card["ord"])) in existing:
+                continue
+            existing.add((nid, int(card["ord"])))
+            card["nid"] = nid
+            card["did"] = self.deck_map.get(int(card["did"]), decks_mod.DEFAULT_DECK_ID)
+            card["odid"] = self.deck_map.get(int(card["odid"]), 0) if card["odid"] else 0
+            _leave_filtered_deck(card)
+            if self.scheduling:
+                _shift_days(card, delta)
+            else:
+                _reset_to_new(card, next_pos + done)
+            if int(card["queue"]) == 0:
+                max_new_due = max(max_new_due, int(card["due"]))
+            source_id = int(card["id"])
+            new_id = source_id
+            while new_id in taken_ids:
+                new_id += 999
+            taken_ids.add(new_id)
+            self.card_map[source_id] = new_id
+            card.update({"id": new_id, "usn": -1})
+            rows.append(tuple(card.values()))
+            self.report.cards_added += 1
+            if len(rows) >= BATCH:
+                self._insert("cards", rows)
+        self._insert("cards", rows)
+        self.progress(total, total, "cards")
+        if max_new_due >= next_pos:
+            conf = dict(self.col.conf)
+            conf["nextPos"] = max_new_due + 1
+            self.col.save_json("conf", conf)
+
+    def _insert(self, table: str, rows: list[tuple[Any, ...]], *, ignore: bool = False) -> None:
+        if not rows:
+            return
+        marks = ", ".join("?" * len(rows[0]))
+        verb = "insert or ignore" if ignore else "insert"
+        before = self.col.db.total_changes
+        self.col.db.executemany(f"{verb} into {table} values ({marks})", rows)
+        if table == "revlog":
+            self.report.revlog_added += self.col.db.total_changes - before
+        rows.clear()
+
+    def _import_revlog(self) -> None:
+        rows: list[tuple[Any, ...]] = []
+        for entry in _rows(self.source.db, "revlog"):
+            cid = self.card_map.get(int(entry["cid"]))
+            if cid is None:
+                continue
+            entry.update({"cid": cid, "usn": -1})
+            rows.append(tuple(entry.values()))
+            if len(rows) >= BATCH:
+                self._insert("revlog", rows, ignore=True)
+        self._insert("revlog", rows, ignore=True)
+
+    # ------------------------------------------------------------- media staging
+
+    def _stage_media(self) -> dict[str, Path]:
+        """Extract the media the imported notes use (and static files) to the staging folder.
+
+        Runs inside the transaction so a damaged entry still rolls everything back."""
+        staged: dict[str, Path] = {}
+        if self.store is None:
+            return staged
+        wanted = [
+            e
+            for e in self.entries.values()
+            if e.name in self.used_media
+            or (media_mod.is_static(e.name) and not self.store.exists(e.name))
+        ]
+        for done, entry in enumerate(wanted, 1):
+            self.progress(done, len(wanted), "extracting media")
+            target = self.renamed.get(entry.name, entry.name)
+            if target == "":
+                self.report.media_unchanged += 1
+                continue
+            if target != entry.name and self.store.exists(target):
+                self.report.media_unchanged += 1  # renamed copy imported before
+                continue
+            path = self.work / f"media-{len(staged)}"
+            digest = hashlib.sha1()
+            with self.package.open_media(entry) as src, path.open("wb") as out:
+                while chunk := src.read(1 << 18):
+                    digest.update(chunk)
+                    out.write(chunk)
+            if entry.sha1 is not None and digest.digest() != entry.sha1:
+                raise PackageError(f"media file {entry.name!r} does not match its checksum")
+            staged[target] = path
+            self.report.media_added += 1
+        return staged
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _rows(db: sqlite3.Connection, table: str) -> Iterator[dict[str, Any]]:
+    cursor = db.execute(f"select * from {table} order by id")
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
+def _schema_key(nt: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What Anki's ``schema_hash`` covers: field names and template names, in order."""
+    flds = sorted(nt.get("flds") or [], key=lambda f: int(f.get("ord", 0)))
+    tmpls = sorted(nt.get("tmpls") or [], key=lambda t: int(t.get("ord", 0)))
+    return tuple(str(f.get("name")) for f in flds), tuple(str(t.get("name")) for t in tmpls)
+
+
+def _check_notetype(nt: dict[str, Any]) -> None:
+    try:
+        notetypes._check_notetype_shape(nt)
+    except ValidationError as exc:
+        raise PackageError(f"the package has a broken note type: {exc}") from exc
+
+
+def _shift_days(card: dict[str, Any], delta: int) -> None:
+    """Day-number dues are relative to each collection's creation day."""
+    if int(card["queue"]) in (2, 3) or int(card["type"]) == 2:
+        card["due"] = int(card["due"]) - delta
+    if int(card["type"]) == 2 and card["odue"]:
+        card["odue"] = int(card["odue"]) - delta
+
+
+def _leave_filtered_deck(card: dict[str, Any]) -> None:
+    """Filtered decks are not imported: the card goes home with its original due."""
+    if not card["odid"]:
+        card["odue"] = 0
+        return
+    card["did"] = card["odid"]
+    if card["odue"]:
+        card["due"] = card["odue"]
+    card["odid"] = 0
+    card["odue"] = 0
+    if int(card["queue"]) == 4:  # preview
+        card["queue"] = 0 if int(card["type"]) == 0 else 2
+
+
+def _reset_to_new(card: dict[str, Any], position: int) -> None:
+    data = _card_data(card["data"])
+    if int(card["type"]) == 0:
+        position = int(card["due"])
+    elif isinstance(data.get("pos"), int):
+        position = data["pos"]
+    card.update(
+        {
+            "type": 0,
+            "queue": 0,
+            "due": position,
+            "ivl": 0,
+            "factor": 0,
+            "reps": 0,
+            "lapses": 0,
+            "left": 0,
+            "odue": 0,
+            "odid": 0,
+            "flags": 0,
+            "data": "",
+        }
+    )
+
+
+def _card_data(raw: object) -> dict[str, Any]:
+    if not isinstance(raw, str) or not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+# ===================================================================== .colpkg
+
+
+def import_colpkg(
+    package_path: str | os.PathLike[str],
+    target_path: str | os.PathLike[str],
+    *,
+    media_dir: Path | None = None,
+    media_store: MediaStore | None = None,
+    confirm: bool,
+    progress: Progress | None = None,
+    limits: PackageLimits = DEFAULT_LIMITS,
+) -> ImportReport:
+    """Replace the collection at ``target_path`` with the package's (``confirm`` must be True
+    when a collection is there already). The new file is built and checked beside the old one
+    and swapped in with one rename; media files are added to the store."""
+    report_progress = progress or _no_progress
+    target = Path(target_path)
+    if target.exists() and target.stat().st_size > 0 and not confirm:
+        raise PackageError(
+            f"importing a .colpkg replaces the whole collection at {target};"
+            " confirm to go ahead (javumbo import --replace)"
+        )
+    store = _media_store(media_dir, media_store)
+    report = ImportReport(replaced_collection=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        PackageReader(Path(package_path), limits) as package,
+        media_mod.staging_folder() as work,
+    ):
+        report_progress(0, 1, "reading package")
+        source = SourceCollection(package.extract_collection(work / "source.anki2"))
+        try:
+            built = work / "restored.anki2"
+            _build_schema11(source, built, limits)
+        finally:
+            source.close()
+        staged: dict[str, Path] = {}
+        if store is not None:
+            for entry in package.media_entries():
+                path = work / f"media-{len(staged)}"
+                with package.open_media(entry) as src, path.open("wb") as out:
+                    while chunk := src.read(1 << 18):
+                        out.write(chunk)
+                staged[entry.name] = path
+        with sqlite3.connect(built) as check:
+            counts = check.execute(
+                "select (select count() from notes), (select count() from cards),"
+                " (select count() from revlog)"
+            ).fetchone()
+        check.close()
+        report.notes_added, report.cards_added, report.revlog_added = counts
+        swap = target.with_name(f".{target.name}.incoming")
+        os.replace(built, swap) if swap.parent == built.parent else _copy_file(built, swap)
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{target}{suffix}").unlink()
+        os.replace(swap, target)
+        for done, (name, path) in enumerate(staged.items(), 1):
+            assert store is not None
+            with path.open("rb") as fh:
+                store.write(name, fh)
+            report_progress(done, len(staged), "media")
+        report.media_added = len(staged)
+    return report
+
+
+def _copy_file(src: Path, dest: Path) -> None:
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        while chunk := fin.read(1 << 20):
+            fout.write(chunk)
+
+
+def _build_schema11(source: SourceCollection, dest: Path, limits: PackageLimits) -> None:
+    """A clean schema-11 file holding the source's rows, then checked like any collection."""
+    from javumbo.collection import schema
+    from javumbo.collection.collection import check_collection_file
+
+    longest = source.db.execute("select max(length(flds)) from notes").fetchone()[0] or 0
+    if longest > limits.max_field_bytes:
+        raise PackageError(
+            f"a note in the package has {longest:,} characters of fields"
+            f" (limit {limits.max_field_bytes:,}); refusing a huge field"
+        )
+    row = source.db.execute("select crt, mod, scm, usn, ls from col").fetchone()
+    db = sqlite3.connect(dest, isolation_level=None)
+    try:
+        db.executescript(schema.DDL)
+        db.execute("begin")
+        db.execute(
+            "insert into col values (1, ?, ?, ?, 11, 0, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                *row,
+                json.dumps(source.conf),
+                json.dumps(source.models),
+                json.dumps(source.decks),
+                json.dumps(source.dconf or {"1": schema.default_deck_config()}),
+                json.dumps(source.tags),
+            ),
+        )
+        for table in ("notes", "cards", "revlog"):
+            cursor = source.db.execute(f"select * from {table}")
+            marks = ", ".join("?" * len(schema.COLUMNS[table]))
+            db.executemany(f"insert into {table} values ({marks})", cursor)
+        db.execute("commit")
+    finally:
+        db.close()
+    try:
+        check_collection_file(dest)
+    except CollectionError as exc:
+        raise PackageError(f"the package's collection is not usable: {exc}") from exc

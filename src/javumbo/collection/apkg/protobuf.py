@@ -1,0 +1,158 @@
+"""A tiny protobuf wire-format reader and writer.
+
+Anki's current package layout keeps note types, decks, deck options and the media map as
+protobuf messages. We need only a handful of fields from them, so a general protobuf runtime
+(and generated code for Anki's ``.proto`` files) would be weight without benefit: this reads a
+message into ``{field_number: [values]}`` and writes one back.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable
+
+from javumbo.collection.apkg.errors import PackageError
+
+VARINT = 0
+FIXED64 = 1
+LENGTH = 2
+FIXED32 = 5
+
+Fields = dict[int, list[int | bytes]]
+
+
+def read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = 0
+    shift = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise PackageError("a protobuf message in the package is truncated or malformed")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+
+
+def decode(data: bytes) -> Fields:
+    """Every field of one message; varints and fixed-width values as ints, the rest as bytes."""
+    fields: Fields = {}
+    pos = 0
+    while pos < len(data):
+        key, pos = read_varint(data, pos)
+        number, wire = key >> 3, key & 7
+        value: int | bytes
+        if wire == VARINT:
+            value, pos = read_varint(data, pos)
+        elif wire == FIXED64:
+            value, pos = int.from_bytes(data[pos : pos + 8], "little"), pos + 8
+        elif wire == FIXED32:
+            value, pos = int.from_bytes(data[pos : pos + 4], "little"), pos + 4
+        elif wire == LENGTH:
+            size, pos = read_varint(data, pos)
+            value, pos = data[pos : pos + size], pos + size
+        else:
+            raise PackageError(f"a protobuf message in the package uses wire type {wire}")
+        if pos > len(data) or number == 0:
+            raise PackageError("a protobuf message in the package is truncated or malformed")
+        fields.setdefault(number, []).append(value)
+    return fields
+
+
+# ----------------------------------------------------------------- typed getters
+
+
+def get_int(fields: Fields, number: int, default: int = 0) -> int:
+    """A varint field (the last one wins, as in protobuf)."""
+    values = fields.get(number)
+    if not values or not isinstance(values[-1], int):
+        return default
+    return values[-1]
+
+
+def get_sint(fields: Fields, number: int, default: int = 0) -> int:
+    """A signed varint: ``int32``/``int64`` in two's complement."""
+    value = get_int(fields, number, default)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def get_zigzag(fields: Fields, number: int, default: int = 0) -> int:
+    """A ``sint32``/``sint64`` (zigzag-encoded) field."""
+    value = get_int(fields, number, default)
+    return (value >> 1) ^ -(value & 1)
+
+
+def get_bool(fields: Fields, number: int) -> bool:
+    return get_int(fields, number) != 0
+
+
+def get_bytes(fields: Fields, number: int) -> bytes:
+    values = fields.get(number)
+    if not values or not isinstance(values[-1], bytes):
+        return b""
+    return values[-1]
+
+
+def get_str(fields: Fields, number: int) -> str:
+    try:
+        return get_bytes(fields, number).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PackageError("a protobuf text field in the package is not UTF-8") from exc
+
+
+def get_float(fields: Fields, number: int, default: float = 0.0) -> float:
+    values = fields.get(number)
+    if not values or not isinstance(values[-1], int):
+        return default
+    value: float = struct.unpack("<f", values[-1].to_bytes(4, "little"))[0]
+    return round(value, 6)
+
+
+def get_floats(fields: Fields, number: int) -> list[float]:
+    """A ``repeated float``, packed (one length-delimited run) or not."""
+    out: list[float] = []
+    for value in fields.get(number, []):
+        if isinstance(value, bytes):
+            out += [round(v, 6) for v in struct.unpack(f"<{len(value) // 4}f", value)]
+        else:
+            out.append(round(struct.unpack("<f", value.to_bytes(4, "little"))[0], 6))
+    return out
+
+
+def get_messages(fields: Fields, number: int) -> list[Fields]:
+    return [decode(v) for v in fields.get(number, []) if isinstance(v, bytes)]
+
+
+def get_message(fields: Fields, number: int) -> Fields:
+    messages = get_messages(fields, number)
+    return messages[-1] if messages else {}
+
+
+# ----------------------------------------------------------------- writing
+
+
+def _varint(value: int) -> bytes:
+    if value < 0:
+        value += 1 << 64
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def varint_field(number: int, value: int) -> bytes:
+    return _varint(number << 3 | VARINT) + _varint(value)
+
+
+def bytes_field(number: int, value: bytes) -> bytes:
+    return _varint(number << 3 | LENGTH) + _varint(len(value)) + value
+
+
+def message(parts: Iterable[bytes]) -> bytes:
+    return b"".join(parts)
