@@ -137,11 +137,12 @@ def _fill_anki_collection(acol: Any, work: Path) -> None:
     acol.media.write_data("_custom_font.ttf", b"font bytes")
 
     sched = acol.sched
-    for _ in range(4):
-        card = sched.getCard()
-        if card is None:
-            break
-        sched.answerCard(card, 4)
+    for deck, ease, answers in ((geo, 4, 3), (lang, 3, 2)):
+        acol.decks.select(deck)
+        for _ in range(answers):
+            card = sched.getCard()
+            assert card is not None
+            sched.answerCard(card, ease)
     cids = list(acol.find_cards("deck:Geography"))
     sched.suspend_cards(cids[:1])
     acol.set_user_flag_for_cards(1, cids[1:2])
