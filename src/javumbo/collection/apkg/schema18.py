@@ -205,9 +205,15 @@ def _decks(db: sqlite3.Connection) -> dict[str, Any]:
                     "extendNew": pb.get_int(normal, 2),
                     "extendRev": pb.get_int(normal, 3),
                     "desc": pb.get_str(normal, 4),
-                    "md": pb.get_bool(normal, 5),
+                    "reviewLimit": None,
+                    "newLimit": None,
+                    "reviewLimitToday": None,
+                    "newLimitToday": None,
+                    "desiredRetention": None,
                 }
             )
+            if pb.get_bool(normal, 5):
+                deck["md"] = True
         decks[str(did)] = deck
     return decks
 
