@@ -1,0 +1,321 @@
+"""Answering a card: the new state written to the card, one revlog row as Anki writes it, leech
+handling, sibling burying, and a one-level undo kept inside the collection file.
+
+The undo record lives in ``col.conf["javumboUndo"]`` (Anki keeps conf keys it does not know),
+so undo works from any process: the server is stateless between requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from javumbo.collection.cards import (
+    CARD_COLUMNS,
+    CARD_TYPE_NEW,
+    QUEUE_DAY_LEARN,
+    QUEUE_LEARN,
+    QUEUE_NEW,
+    QUEUE_REVIEW,
+    Card,
+    get_card,
+)
+from javumbo.collection.collection import Collection
+from javumbo.collection.errors import NotFoundError, ValidationError
+from javumbo.collection.scheduler import fsrs_memory
+from javumbo.collection.scheduler.card_state import (
+    Moment,
+    apply_state,
+    current_state,
+    memory_of,
+    parse_card_data,
+    updated_card_data,
+)
+from javumbo.collection.scheduler.fuzz import fuzz_factor, fuzz_seed, round_half_away
+from javumbo.collection.scheduler.options import SchedulingOptions
+from javumbo.collection.scheduler.queues import LAST_UNBURIED_KEY, options_for_preset
+from javumbo.collection.scheduler.states import (
+    CardState,
+    NextStates,
+    RelearnState,
+    ReviewState,
+    StateContext,
+    next_states,
+)
+
+UNDO_KEY = "javumboUndo"
+QUEUE_SCHED_BURIED = -2
+QUEUE_USER_BURIED = -3
+LEECH_TAG = "leech"
+_DAY = 86_400
+_UPDATE_CARD = (
+    "update cards set " + ", ".join(f"{c} = ?" for c in CARD_COLUMNS[1:]) + " where id = ?"
+)
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    card: Card
+    revlog_id: int
+    rating: int
+    revlog_interval: int  # days, or negative seconds for learning steps
+    leeched: bool
+    buried_sibling_ids: tuple[int, ...]
+
+
+def check_rating(rating: Any) -> int:
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 4:
+        raise ValidationError(
+            f"rating must be 1 (again), 2 (hard), 3 (good) or 4 (easy), not {rating!r}"
+        )
+    return rating
+
+
+def check_time_taken(time_ms: Any) -> int:
+    if isinstance(time_ms, bool) or not isinstance(time_ms, int) or time_ms < 0:
+        raise ValidationError(
+            f"time taken must be a whole number of milliseconds >= 0, not {time_ms!r}"
+        )
+    return time_ms
+
+
+def home_options(col: Collection, card: Card) -> SchedulingOptions:
+    """The preset of the card's home deck (its original deck while in a filtered deck)."""
+    deck = col.decks.get(str(card.odid or card.did)) or {}
+    return options_for_preset(col, deck.get("conf", 1))
+
+
+def fsrs_enabled(col: Collection) -> bool:
+    """Anki's FSRS switch is collection-wide (``conf.fsrs``); parameters are per preset."""
+    return bool(col.conf.get("fsrs", False))
+
+
+def moment_now(col: Collection) -> Moment:
+    timing = col.sched_timing()
+    now = col.now_secs()
+    return Moment(now, timing.days_elapsed, max(timing.next_day_at - now, 0))
+
+
+def _last_review_secs(col: Collection, card: Card, data: dict[str, Any]) -> int | None:
+    lrt = data.get("lrt")
+    if isinstance(lrt, int) and lrt > 0:
+        return lrt
+    row = col.db.execute("select max(id) from revlog where cid = ?", (card.id,)).fetchone()
+    return int(row[0]) // 1000 if row and row[0] else None
+
+
+def _replayed_memory(
+    col: Collection, card: Card, params: tuple[float, ...], next_day_at: int
+) -> fsrs_memory.MemoryState | None:
+    answers = col.db.execute(
+        "select id, ease from revlog where cid = ? and ease between 1 and 4 order by id",
+        (card.id,),
+    ).fetchall()
+    history: list[tuple[int, int]] = []
+    previous_day: int | None = None
+    for rid, ease in answers:
+        day = -((next_day_at - rid // 1000) // _DAY)
+        history.append((int(ease), 0 if previous_day is None else day - previous_day))
+        previous_day = day
+    return fsrs_memory.memory_from_history(params, history)
+
+
+def state_context(
+    col: Collection,
+    card: Card,
+    data: dict[str, Any],
+    options: SchedulingOptions,
+    moment: Moment,
+) -> StateContext:
+    factor = fuzz_factor(fuzz_seed(card.id, card.reps))
+    if not fsrs_enabled(col):
+        return StateContext(options, factor)
+    memory = memory_of(data)
+    next_day_at = moment.now + moment.secs_until_rollover
+    if memory is None and card.type != CARD_TYPE_NEW:
+        memory = _replayed_memory(col, card, options.fsrs_params, next_day_at)
+    last = _last_review_secs(col, card, data)
+    days_elapsed = max((next_day_at - last) // _DAY, 0) if last is not None else 0
+    fsrs_states = fsrs_memory.next_states(
+        options.fsrs_params, options.desired_retention, memory, days_elapsed
+    )
+    return StateContext(options, factor, fsrs_states)
+
+
+def scheduling_states(col: Collection, card: Card) -> NextStates:
+    options = home_options(col, card)
+    moment = moment_now(col)
+    data = parse_card_data(card.data)
+    ctx = state_context(col, card, data, options, moment)
+    return next_states(current_state(card, data, options, moment.today), ctx)
+
+
+def _revlog_factor(chosen: CardState, use_fsrs: bool) -> int:
+    if use_fsrs and chosen.memory is not None:
+        return fsrs_memory.revlog_factor(chosen.memory)
+    if isinstance(chosen, ReviewState):
+        return round_half_away(chosen.ease_factor * 1000)
+    if isinstance(chosen, RelearnState):
+        return round_half_away(chosen.review.ease_factor * 1000)
+    return 0
+
+
+def unbury_if_new_day(col: Collection, today: int) -> dict[str, Any] | None:
+    """On the first answer of a day, put cards buried on earlier days back in their queues
+    (Anki's ``lastUnburied``). Returns the conf to save, or None when nothing is due."""
+    if int(col.conf.get(LAST_UNBURIED_KEY, 0) or 0) >= today:
+        return None
+    col.db.execute(
+        "update cards set mod = ?, usn = -1, queue = case type "
+        f"when 0 then {QUEUE_NEW} when 2 then {QUEUE_REVIEW} else "
+        f"(case when due > 1000000000 then {QUEUE_LEARN} else {QUEUE_DAY_LEARN} end) end "
+        f"where queue in ({QUEUE_SCHED_BURIED}, {QUEUE_USER_BURIED})",
+        (col.now_secs(),),
+    )
+    conf = dict(col.conf)
+    conf[LAST_UNBURIED_KEY] = today
+    return conf
+
+
+def _bury_siblings(
+    col: Collection, card: Card, options: SchedulingOptions, moment: Moment
+) -> list[list[Any]]:
+    if not options.any_burying:
+        return []
+    rows = col.db.execute(
+        f"select {', '.join(CARD_COLUMNS)} from cards where nid = ? and id != ? and ("
+        "(queue = 0 and ?) or (queue = 2 and due <= ? and ?) or (queue = 3 and due <= ? and ?))",
+        (
+            card.nid,
+            card.id,
+            options.bury_new,
+            moment.today,
+            options.bury_reviews,
+            moment.today,
+            options.bury_interday_learning,
+        ),
+    ).fetchall()
+    if rows:
+        col.db.executemany(
+            f"update cards set queue = {QUEUE_SCHED_BURIED}, mod = ?, usn = -1 where id = ?",
+            [(moment.now, r[0]) for r in rows],
+        )
+    return [list(r) for r in rows]
+
+
+def _tag_leech(col: Collection, nid: int) -> list[Any] | None:
+    from javumbo.collection.notes import add_tags
+
+    before = col.db.execute("select id, tags, mod, usn from notes where id = ?", (nid,)).fetchone()
+    if before is None:
+        return None
+    add_tags(col, [nid], [LEECH_TAG])
+    return list(before)
+
+
+def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerResult:
+    check_rating(rating)
+    check_time_taken(time_ms)
+    if isinstance(card_id, bool) or not isinstance(card_id, int):
+        raise ValidationError(f"card id must be an integer, not {card_id!r}")
+    with col.transaction():
+        moment = moment_now(col)
+        conf = unbury_if_new_day(col, moment.today)
+        card = get_card(col, card_id)
+        if card.queue < 0:
+            what = "suspended" if card.queue == -1 else "buried"
+            raise ValidationError(f"card {card_id} is {what} and cannot be answered")
+        before = list(card.as_row())
+        options = home_options(col, card)
+        data = parse_card_data(card.data)
+        ctx = state_context(col, card, data, options, moment)
+        current = current_state(card, data, options, moment.today)
+        chosen = next_states(current, ctx).for_rating(rating)
+        seed = fuzz_seed(card.id, card.reps)
+        apply_state(card, current, chosen, options, moment, seed)
+        use_fsrs = ctx.fsrs is not None
+        fsrs_data = (
+            (options.desired_retention, fsrs_memory.decay_of(options.fsrs_params))
+            if use_fsrs
+            else None
+        )
+        card.data = updated_card_data(data, current, chosen, moment.now, fsrs_data)
+        card.mod = moment.now
+        card.usn = -1
+        col.db.execute(_UPDATE_CARD, (*card.as_row()[1:], card.id))
+
+        revlog_id = col.new_id("revlog")
+        ivl = chosen.interval.as_days_if_past_rollover(moment.secs_until_rollover)
+        last = current.interval.as_days_if_past_rollover(moment.secs_until_rollover)
+        taken = min(time_ms, options.cap_answer_secs * 1000)
+        col.db.execute(
+            "insert into revlog values (?, ?, -1, ?, ?, ?, ?, ?, ?)",
+            (
+                revlog_id,
+                card.id,
+                rating,
+                ivl.revlog_value(),
+                last.revlog_value(),
+                _revlog_factor(chosen, use_fsrs),
+                taken,
+                current.revlog_kind,
+            ),
+        )
+        siblings = _bury_siblings(col, card, options, moment)
+        note_before = _tag_leech(col, card.nid) if chosen.leeched else None
+
+        conf = dict(conf if conf is not None else col.conf)
+        conf[UNDO_KEY] = {
+            "cid": card.id,
+            "card": before,
+            "revlog": revlog_id,
+            "siblings": siblings,
+            "note": note_before,
+        }
+        col.save_json("conf", conf)
+    return AnswerResult(
+        card=card,
+        revlog_id=revlog_id,
+        rating=rating,
+        revlog_interval=ivl.revlog_value(),
+        leeched=chosen.leeched,
+        buried_sibling_ids=tuple(int(r[0]) for r in siblings),
+    )
+
+
+def undo_last_answer(col: Collection) -> int | None:
+    """Put back the card (and buried siblings, leech tag) as they were before the last answer
+    and delete its revlog row. One level: a second call finds nothing to undo."""
+    record = col.conf.get(UNDO_KEY)
+    if not isinstance(record, dict):
+        return None
+    with col.transaction():
+        conf = dict(col.conf)
+        conf.pop(UNDO_KEY, None)
+        card_row = record.get("card")
+        restored: int | None = None
+        if isinstance(card_row, list) and len(card_row) == len(CARD_COLUMNS):
+            try:
+                get_card(col, int(card_row[0]))
+            except NotFoundError:
+                card_row = None
+            if card_row is not None:
+                for row in [card_row, *record.get("siblings", [])]:
+                    col.db.execute(_UPDATE_CARD, (*row[1:], row[0]))
+                col.db.execute("delete from revlog where id = ?", (int(record["revlog"]),))
+                note = record.get("note")
+                if isinstance(note, list) and len(note) == 4:
+                    col.db.execute(
+                        "update notes set tags = ?, mod = ?, usn = ? where id = ?",
+                        (note[1], note[2], note[3], note[0]),
+                    )
+                restored = int(card_row[0])
+        col.save_json("conf", conf)
+    return restored
+
+
+def counted_as(revlog_type: int, last_ivl: int) -> tuple[int, int]:
+    """(new, review) increments this answer adds to today's studied counts (see queues)."""
+    new = int(revlog_type == 0 and last_ivl == 0)
+    review = int(revlog_type == 1 or (revlog_type in (0, 2) and last_ivl > 0))
+    return new, review

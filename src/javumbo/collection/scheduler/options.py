@@ -1,0 +1,80 @@
+"""A deck preset ("dconf" entry) read once into the numbers the scheduler uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from javumbo.collection.scheduler.fuzz import f32
+
+LEECH_SUSPEND = 0
+DEFAULT_LEARN_AHEAD_SECS = 1200
+
+
+@dataclass(frozen=True)
+class SchedulingOptions:
+    learn_steps: tuple[float, ...]
+    relearn_steps: tuple[float, ...]
+    graduating_interval_good: int
+    graduating_interval_easy: int
+    initial_ease: float
+    easy_multiplier: float
+    hard_multiplier: float
+    interval_multiplier: float
+    maximum_interval: int
+    leech_threshold: int
+    leech_action: int
+    lapse_multiplier: float
+    minimum_lapse_interval: int
+    cap_answer_secs: int
+    new_per_day: int
+    reviews_per_day: int
+    bury_new: bool
+    bury_reviews: bool
+    bury_interday_learning: bool
+    fsrs_params: tuple[float, ...]
+    desired_retention: float
+
+    @classmethod
+    def from_preset(cls, preset: dict[str, Any]) -> SchedulingOptions:
+        new = preset.get("new") or {}
+        rev = preset.get("rev") or {}
+        lapse = preset.get("lapse") or {}
+        ints = list(new.get("ints") or [1, 4])
+        return cls(
+            learn_steps=tuple(f32(float(s)) for s in new.get("delays", [1.0, 10.0])),
+            relearn_steps=tuple(f32(float(s)) for s in lapse.get("delays", [10.0])),
+            graduating_interval_good=int(ints[0]) if ints else 1,
+            graduating_interval_easy=int(ints[1]) if len(ints) > 1 else 4,
+            initial_ease=f32(float(new.get("initialFactor", 2500)) / 1000.0),
+            easy_multiplier=f32(float(rev.get("ease4", 1.3))),
+            hard_multiplier=f32(float(rev.get("hardFactor", 1.2))),
+            interval_multiplier=f32(float(rev.get("ivlFct", 1.0))),
+            maximum_interval=int(rev.get("maxIvl", 36500)),
+            leech_threshold=int(lapse.get("leechFails", 8)),
+            leech_action=int(lapse.get("leechAction", 1)),
+            lapse_multiplier=f32(float(lapse.get("mult", 0.0))),
+            minimum_lapse_interval=int(lapse.get("minInt", 1)),
+            cap_answer_secs=int(preset.get("maxTaken", 60)),
+            new_per_day=int(new.get("perDay", 20)),
+            reviews_per_day=int(rev.get("perDay", 200)),
+            bury_new=bool(new.get("bury", False)),
+            bury_reviews=bool(rev.get("bury", False)),
+            bury_interday_learning=bool(preset.get("buryInterdayLearning", False)),
+            fsrs_params=_fsrs_params(preset),
+            desired_retention=float(preset.get("desiredRetention", 0.9)),
+        )
+
+    @property
+    def any_burying(self) -> bool:
+        return self.bury_new or self.bury_reviews or self.bury_interday_learning
+
+
+def _fsrs_params(preset: dict[str, Any]) -> tuple[float, ...]:
+    """The preset's newest FSRS parameters (Anki keeps v6, v5 and v4 lists side by side);
+    empty when none were trained, meaning FSRS's defaults."""
+    for key in ("fsrsParams6", "fsrsParams5", "fsrsWeights"):
+        values = preset.get(key)
+        if isinstance(values, list) and values:
+            return tuple(float(v) for v in values)
+    return ()

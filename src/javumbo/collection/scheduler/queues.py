@@ -1,0 +1,378 @@
+"""What to study next and how much is due: Anki v3's queue order and daily limits.
+
+Order: intraday learning cards that are due, then interday learning and reviews due today (by
+due day), then new cards (deck by deck in tree order, by position), then learning cards due
+within the learn-ahead window when nothing else is left. Limits: each deck's preset allows
+``new.perDay`` new cards and ``rev.perDay`` reviews a day; a deck's limit also caps its
+subdecks when it is the deck being studied (or one of its parents below it), and new cards
+also count against the review limit, as in v3. What was studied today is counted from the
+revlog, so answering never rewrites the decks JSON.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from javumbo.collection.cards import CARD_COLUMNS, Card
+from javumbo.collection.collection import Collection
+from javumbo.collection.errors import NotFoundError, ValidationError
+from javumbo.collection.scheduler.options import DEFAULT_LEARN_AHEAD_SECS, SchedulingOptions
+
+_SEPARATOR = "::"
+_UNLIMITED = 1 << 30
+_EPOCH_SECONDS_FLOOR = 1_000_000_000
+_SELECT = "select " + ", ".join(CARD_COLUMNS) + " from cards"
+LAST_UNBURIED_KEY = "lastUnburied"
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    new: int
+    learning: int
+    review: int
+
+
+@dataclass
+class DeckNode:
+    did: int
+    name: str
+    parent: int | None
+    dyn: bool
+    options: SchedulingOptions | None
+    children: list[int] = field(default_factory=list)
+
+
+def options_for_preset(col: Collection, conf_id: Any) -> SchedulingOptions:
+    preset = col.dconf.get(str(conf_id)) or col.dconf.get("1") or {}
+    return SchedulingOptions.from_preset(preset)
+
+
+def deck_nodes(col: Collection) -> dict[int, DeckNode]:
+    """Every deck with its parent and children, found from the ``::`` names."""
+    by_name: dict[str, int] = {}
+    nodes: dict[int, DeckNode] = {}
+    presets: dict[Any, SchedulingOptions] = {}
+    for deck in sorted(col.decks.values(), key=lambda d: str(d["name"]).lower()):
+        did = int(deck["id"])
+        name = str(deck["name"])
+        dyn = bool(deck.get("dyn"))
+        options = None
+        if not dyn:
+            conf_id = deck.get("conf", 1)
+            if conf_id not in presets:
+                presets[conf_id] = options_for_preset(col, conf_id)
+            options = presets[conf_id]
+        parent_name = name.rsplit(_SEPARATOR, 1)[0].lower() if _SEPARATOR in name else None
+        parent = by_name.get(parent_name) if parent_name else None
+        nodes[did] = DeckNode(did, name, parent, dyn, options)
+        if parent is not None:
+            nodes[parent].children.append(did)
+        by_name[name.lower()] = did
+    return nodes
+
+
+def subtree(nodes: dict[int, DeckNode], did: int) -> list[int]:
+    """``did`` and its descendants in tree (pre-)order."""
+    order = [did]
+    index = 0
+    while index < len(order):
+        current = order[index]
+        index += 1
+        order[index:index] = nodes[current].children
+    return order
+
+
+def studied_today(col: Collection, day_start_secs: int) -> dict[int, list[int]]:
+    """Per deck, [new cards started, reviews done] since the day started, from the revlog.
+
+    A new card's first answer is the row whose last interval is 0; a review is a row of type
+    review, or a learning row whose last interval was a whole day (interday learning), which
+    is what Anki counts against the review limit."""
+    rows = col.db.execute(
+        "select c.did, sum(r.type = 0 and r.lastIvl = 0), "
+        "sum(r.type = 1 or (r.type in (0, 2) and r.lastIvl > 0)) "
+        "from revlog r join cards c on c.id = r.cid where r.id >= ? and r.ease > 0 "
+        "group by c.did",
+        (day_start_secs * 1000,),
+    )
+    return {int(did): [int(new or 0), int(rev or 0)] for did, new, rev in rows}
+
+
+class Limits:
+    """Remaining new/review allowance per deck for one study session rooted at ``top``."""
+
+    def __init__(self, nodes: dict[int, DeckNode], top: int, done: dict[int, list[int]]) -> None:
+        self.nodes = nodes
+        self.top = top
+        self.dids = subtree(nodes, top)
+        done_below: dict[int, list[int]] = {}
+        for did in reversed(self.dids):
+            own = done.get(did, [0, 0])
+            total = [own[0], own[1]]
+            for child in nodes[did].children:
+                total[0] += done_below[child][0]
+                total[1] += done_below[child][1]
+            done_below[did] = total
+        self.new: dict[int, int] = {}
+        self.review: dict[int, int] = {}
+        for did in self.dids:
+            options = nodes[did].options
+            if options is None:
+                self.new[did] = self.review[did] = _UNLIMITED
+                continue
+            self.new[did] = max(options.new_per_day - done_below[did][0], 0)
+            self.review[did] = max(options.reviews_per_day - done_below[did][1], 0)
+        self.chains = {did: self._chain(did) for did in self.dids}
+
+    def _chain(self, did: int) -> list[int]:
+        chain = [did]
+        while chain[-1] != self.top:
+            parent = self.nodes[chain[-1]].parent
+            if parent is None:
+                break
+            chain.append(parent)
+        return chain
+
+    def take_review(self, did: int) -> bool:
+        chain = self.chains.get(did)
+        if chain is None or any(self.review[d] <= 0 for d in chain):
+            return False
+        for d in chain:
+            self.review[d] -= 1
+        return True
+
+    def take_new(self, did: int) -> bool:
+        chain = self.chains.get(did)
+        if chain is None or any(self.new[d] <= 0 or self.review[d] <= 0 for d in chain):
+            return False
+        for d in chain:
+            self.new[d] -= 1
+            self.review[d] -= 1
+        return True
+
+
+def effective_queue(stale_burials: bool) -> str:
+    """SQL for a card's queue; on a new day before the first answer, cards buried yesterday
+    already count as unburied (the unburying itself is written with the next answer)."""
+    if not stale_burials:
+        return "queue"
+    return (
+        "(case when queue in (-2, -3) then (case type when 0 then 0 when 2 then 2 else "
+        f"(case when due > {_EPOCH_SECONDS_FLOOR} then 1 else 3 end) end) else queue end)"
+    )
+
+
+def burials_are_stale(col: Collection, today: int) -> bool:
+    return int(col.conf.get(LAST_UNBURIED_KEY, 0) or 0) < today
+
+
+def _in_decks(dids: list[int]) -> tuple[str, list[int]]:
+    if len(dids) == 1:
+        return "did = ?", dids
+    return f"did in ({','.join('?' * len(dids))})", dids
+
+
+def _rows(db: sqlite3.Connection, where: str, params: list[Any], order: str) -> Iterator[Card]:
+    for row in db.execute(f"{_SELECT} where {where} order by {order}", params):
+        yield Card.from_row(row)
+
+
+@dataclass
+class QueueContext:
+    col: Collection
+    nodes: dict[int, DeckNode]
+    limits: Limits
+    today: int
+    now: int
+    stale: bool
+
+    @property
+    def learn_ahead_secs(self) -> int:
+        return int(self.col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+
+
+def gather(ctx: QueueContext, limit: int) -> list[Card]:
+    """The next ``limit`` cards of the deck tree rooted at ``ctx.limits.top``, in study order."""
+    if limit <= 0:
+        return []
+    queue = effective_queue(ctx.stale)
+    decks_sql, dids = _in_decks(ctx.limits.dids)
+    picked: list[Card] = []
+    seen_notes: set[int] = set()
+    db = ctx.col.db
+
+    def full() -> bool:
+        return len(picked) >= limit
+
+    for card in _rows(db, f"{decks_sql} and {queue} = 1 and due <= ?", [*dids, ctx.now], "due, id"):
+        if full():
+            return picked
+        picked.append(card)
+        seen_notes.add(card.nid)
+    for wanted_queue in (3, 2):
+        if full():
+            return picked
+        for card in _rows(
+            db,
+            f"{decks_sql} and {queue} = {wanted_queue} and due <= ?",
+            [*dids, ctx.today],
+            "due, id",
+        ):
+            if full():
+                return picked
+            if _buried_by_sibling(ctx, card, seen_notes, wanted_queue):
+                continue
+            if ctx.limits.take_review(card.did):
+                picked.append(card)
+                seen_notes.add(card.nid)
+    for did in ctx.limits.dids:
+        if full():
+            return picked
+        if ctx.limits.new.get(did, 0) <= 0 or ctx.limits.review.get(did, 0) <= 0:
+            continue
+        for card in _rows(db, f"did = ? and {queue} = 0", [did], "due, ord, id"):
+            if full():
+                break
+            if _buried_by_sibling(ctx, card, seen_notes, 0):
+                continue
+            if not ctx.limits.take_new(did):
+                break
+            picked.append(card)
+            seen_notes.add(card.nid)
+    if not full():
+        taken = {c.id for c in picked}
+        for card in _rows(
+            db,
+            f"{decks_sql} and {queue} = 1 and due <= ?",
+            [*dids, ctx.now + ctx.learn_ahead_secs],
+            "due, id",
+        ):
+            if full():
+                break
+            if card.id not in taken:
+                picked.append(card)
+    return picked
+
+
+def _buried_by_sibling(ctx: QueueContext, card: Card, seen: set[int], queue: int) -> bool:
+    if card.nid not in seen:
+        return False
+    node = ctx.nodes.get(card.did)
+    options = node.options if node is not None else None
+    if options is None:
+        return False
+    if queue == 0:
+        return options.bury_new
+    if queue == 2:
+        return options.bury_reviews
+    return options.bury_interday_learning
+
+
+# ----------------------------------------------------------------- counts
+
+
+def _raw_counts(
+    col: Collection, dids: list[int] | None, today: int, learn_cutoff: int, stale: bool
+) -> dict[int, tuple[int, int, int, int]]:
+    """Per deck: new, intraday learning due soon, interday learning due, reviews due."""
+    queue = effective_queue(stale)
+    where = f"{queue} between 0 and 3"
+    params: list[Any] = [learn_cutoff, today, today]
+    if dids is not None:
+        decks_sql, ids = _in_decks(dids)
+        where += f" and {decks_sql}"
+        params += ids
+    rows = col.db.execute(
+        f"select did, sum({queue} = 0), sum({queue} = 1 and due < ?), "
+        f"sum({queue} = 3 and due <= ?), sum({queue} = 2 and due <= ?) "
+        f"from cards where {where} group by did",
+        params,
+    )
+    return {int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows}
+
+
+@dataclass
+class _Tally:
+    new: int = 0
+    learn: int = 0
+    day_learn: int = 0
+    review: int = 0
+
+
+def _tally(
+    nodes: dict[int, DeckNode],
+    did: int,
+    raw: dict[int, tuple[int, int, int, int]],
+    limits: Limits,
+    out: dict[int, _Tally],
+) -> _Tally:
+    own = raw.get(did, (0, 0, 0, 0))
+    tally = _Tally(own[0], own[1], own[2], own[3])
+    for child in nodes[did].children:
+        sub = _tally(nodes, child, raw, limits, out)
+        tally.new += sub.new
+        tally.learn += sub.learn
+        tally.day_learn += sub.day_learn
+        tally.review += sub.review
+    review_left = limits.review.get(did, _UNLIMITED)
+    tally.day_learn = min(tally.day_learn, review_left)
+    review_left -= tally.day_learn
+    tally.review = min(tally.review, review_left)
+    review_left -= tally.review
+    tally.new = min(tally.new, limits.new.get(did, _UNLIMITED), review_left)
+    out[did] = tally
+    return tally
+
+
+def due_counts(
+    col: Collection, nodes: dict[int, DeckNode], limits: Limits, now: int, today: int
+) -> DueCounts:
+    stale = burials_are_stale(col, today)
+    cutoff = now + int(col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+    raw = _raw_counts(col, limits.dids, today, cutoff, stale)
+    tally = _tally(nodes, limits.top, raw, limits, {})
+    return DueCounts(tally.new, tally.learn + tally.day_learn, tally.review)
+
+
+def due_tree(
+    col: Collection,
+    nodes: dict[int, DeckNode],
+    done: dict[int, list[int]],
+    now: int,
+    today: int,
+) -> list[dict[str, Any]]:
+    """The deck list: every deck with its due counts (its own limits applied), nested."""
+    stale = burials_are_stale(col, today)
+    cutoff = now + int(col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+    raw = _raw_counts(col, None, today, cutoff, stale)
+    tallies: dict[int, _Tally] = {}
+    roots = [did for did, node in nodes.items() if node.parent is None]
+    for root in roots:
+        _tally(nodes, root, raw, Limits(nodes, root, done), tallies)
+
+    def build(did: int) -> dict[str, Any]:
+        node = nodes[did]
+        t = tallies[did]
+        return {
+            "id": did,
+            "name": node.name,
+            "basename": node.name.rsplit(_SEPARATOR, 1)[-1],
+            "dyn": node.dyn,
+            "new": t.new,
+            "learning": t.learn + t.day_learn,
+            "review": t.review,
+            "children": [build(c) for c in node.children],
+        }
+
+    return [build(r) for r in roots]
+
+
+def check_deck(nodes: dict[int, DeckNode], deck_id: Any) -> int:
+    if isinstance(deck_id, bool) or not isinstance(deck_id, int):
+        raise ValidationError(f"deck id must be an integer, not {deck_id!r}")
+    if deck_id not in nodes:
+        raise NotFoundError(f"no deck with id {deck_id}")
+    return deck_id
