@@ -9,8 +9,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import zstandard
 
+from javumbo.collection.apkg import PackageError
 from javumbo.collection.apkg import protobuf as pb
 from javumbo.collection.apkg.source import SourceCollection
 
@@ -65,3 +67,11 @@ def test_protobuf_round_trip_and_signed_values() -> None:
     assert pb.get_sint(fields, 3) == -5
     assert pb.get_int(pb.get_message(fields, 4), 1) == 7
     assert pb.get_int(fields, 99, 42) == 42
+
+
+@pytest.mark.parametrize(
+    "raw", [b"\x0a\x05ab", b"\x08", b"\x0b\x00", b"\x00\x01", b"\x08" + b"\xff" * 11]
+)
+def test_malformed_protobuf_is_a_package_error(raw: bytes) -> None:
+    with pytest.raises(PackageError, match="protobuf"):
+        pb.decode(raw)

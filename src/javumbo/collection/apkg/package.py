@@ -244,9 +244,9 @@ class PackageReader:
                     f"the media map lists {entry.name!r} as entry {entry.zip_name!r},"
                     " which is not in the package"
                 )
-            if entry.name.lower() in seen:
+            if entry.name in seen:
                 raise PackageError(f"the media map lists {entry.name!r} twice")
-            seen.add(entry.name.lower())
+            seen.add(entry.name)
         return entries
 
     def open_media(self, entry: MediaEntry) -> CappedReader:
