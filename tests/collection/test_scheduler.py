@@ -290,8 +290,8 @@ def test_many_answers_leave_a_collection_anki_accepts(
     tmp_path: Path, anki_validate: Callable[..., tuple[int, dict[str, Any]]]
 ) -> None:
     # Anki calls ids more than a day ahead of its wall clock "in the future", so the simulated
-    # fortnight ends before now.
-    clock = FixedClock(time.time() - 20 * DAY)
+    # fortnight ends before now; it starts at a fixed time of day so the run is repeatable.
+    clock = FixedClock((int(time.time()) // DAY - 20) * DAY + 10 * 3600)  # 10:00 UTC
     col_path = tmp_path / "studied.anki2"
     col = Collection.create(col_path, clock=clock)
     update_deck_config(
@@ -308,6 +308,16 @@ def test_many_answers_leave_a_collection_anki_accepts(
             answered += 1
             clock.advance(11 * MINUTE)
         clock.advance(DAY)
+    leech = col.db.execute("select id from cards where queue = 2 limit 1").fetchone()[0]
+    for _ in range(3):  # three lapses reach the threshold: tagged and suspended
+        col.db.execute("update cards set due = ? where id = ?", (col.today(), leech))
+        sched.answer_card(leech, 1, 2_000)
+        clock.advance(11 * MINUTE)
+        if get_card(col, leech).queue != -1:
+            sched.answer_card(leech, 3, 2_000)
+        answered += 2
+    answered -= 1  # the last lapse suspended the card, so it was not answered again
+    assert get_card(col, leech).queue == -1
     kinds = {r[0] for r in col.db.execute("select distinct type from revlog")}
     assert kinds == {0, 1, 2}
     assert col.db.execute("select count() from cards where queue = -1").fetchone()[0] > 0

@@ -8,6 +8,7 @@ so undo works from any process: the server is stateless between requests.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from javumbo.collection.cards import (
@@ -48,6 +49,7 @@ QUEUE_SCHED_BURIED = -2
 QUEUE_USER_BURIED = -3
 LEECH_TAG = "leech"
 _DAY = 86_400
+_card_row = attrgetter(*CARD_COLUMNS)
 _UPDATE_CARD = (
     "update cards set " + ", ".join(f"{c} = ?" for c in CARD_COLUMNS[1:]) + " where id = ?"
 )
@@ -225,7 +227,7 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
         if card.queue < 0:
             what = "suspended" if card.queue == -1 else "buried"
             raise ValidationError(f"card {card_id} is {what} and cannot be answered")
-        before = list(card.as_row())
+        before = list(_card_row(card))
         options = home_options(col, card)
         data = parse_card_data(card.data)
         ctx = state_context(col, card, data, options, moment)
@@ -242,7 +244,7 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
         card.data = updated_card_data(data, current, chosen, moment.now, fsrs_data)
         card.mod = moment.now
         card.usn = -1
-        col.db.execute(_UPDATE_CARD, (*card.as_row()[1:], card.id))
+        col.db.execute(_UPDATE_CARD, (*_card_row(card)[1:], card.id))
 
         revlog_id = col.new_id("revlog")
         ivl = chosen.interval.as_days_if_past_rollover(moment.secs_until_rollover)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
+from functools import lru_cache
 
 _MASK32 = 0xFFFFFFFF
 _MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -35,10 +36,6 @@ def round_half_away(value: float) -> int:
     return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
 
 
-def _rotl(x: int, n: int) -> int:
-    return ((x << n) & _MASK32) | (x >> (32 - n))
-
-
 def _pcg32_key(seed: int) -> list[int]:
     """The 32-byte key ``rand_core::SeedableRng::seed_from_u64`` derives from a u64."""
     state = seed & _MASK64
@@ -51,33 +48,42 @@ def _pcg32_key(seed: int) -> list[int]:
     return words
 
 
+_QUARTER_ROUNDS = (
+    (0, 4, 8, 12),
+    (1, 5, 9, 13),
+    (2, 6, 10, 14),
+    (3, 7, 11, 15),
+    (0, 5, 10, 15),
+    (1, 6, 11, 12),
+    (2, 7, 8, 13),
+    (3, 4, 9, 14),
+)
+
+
 def _chacha12_first_word(key: list[int]) -> int:
     """The first 32-bit output of ChaCha12 (counter 0, nonce 0): the first ``next_u32``."""
-    s = [*_CHACHA_CONSTANTS, *key, 0, 0, 0, 0]
-    x = list(s)
-
-    def quarter(a: int, b: int, c: int, d: int) -> None:
-        x[a] = (x[a] + x[b]) & _MASK32
-        x[d] = _rotl(x[d] ^ x[a], 16)
-        x[c] = (x[c] + x[d]) & _MASK32
-        x[b] = _rotl(x[b] ^ x[c], 12)
-        x[a] = (x[a] + x[b]) & _MASK32
-        x[d] = _rotl(x[d] ^ x[a], 8)
-        x[c] = (x[c] + x[d]) & _MASK32
-        x[b] = _rotl(x[b] ^ x[c], 7)
-
+    x = [*_CHACHA_CONSTANTS, *key, 0, 0, 0, 0]
+    m = _MASK32
     for _ in range(_CHACHA_ROUNDS // 2):
-        quarter(0, 4, 8, 12)
-        quarter(1, 5, 9, 13)
-        quarter(2, 6, 10, 14)
-        quarter(3, 7, 11, 15)
-        quarter(0, 5, 10, 15)
-        quarter(1, 6, 11, 12)
-        quarter(2, 7, 8, 13)
-        quarter(3, 4, 9, 14)
-    return (x[0] + s[0]) & _MASK32
+        for a, b, c, d in _QUARTER_ROUNDS:
+            xa, xb, xc, xd = x[a], x[b], x[c], x[d]
+            xa = (xa + xb) & m
+            xd ^= xa
+            xd = ((xd << 16) & m) | (xd >> 16)
+            xc = (xc + xd) & m
+            xb ^= xc
+            xb = ((xb << 12) & m) | (xb >> 20)
+            xa = (xa + xb) & m
+            xd ^= xa
+            xd = ((xd << 8) & m) | (xd >> 24)
+            xc = (xc + xd) & m
+            xb ^= xc
+            xb = ((xb << 7) & m) | (xb >> 25)
+            x[a], x[b], x[c], x[d] = xa, xb, xc, xd
+    return (x[0] + _CHACHA_CONSTANTS[0]) & m
 
 
+@lru_cache(maxsize=256)
 def first_random_u32(seed: int) -> int:
     return _chacha12_first_word(_pcg32_key(seed))
 

@@ -45,9 +45,21 @@ class DeckNode:
     children: list[int] = field(default_factory=list)
 
 
+_parsed_presets: dict[int, tuple[dict[str, Any], SchedulingOptions]] = {}
+
+
 def options_for_preset(col: Collection, conf_id: Any) -> SchedulingOptions:
+    """A preset's options, parsed once per version of the preset dict (``save_json`` replaces
+    the dict, so identity tells when it changed)."""
     preset = col.dconf.get(str(conf_id)) or col.dconf.get("1") or {}
-    return SchedulingOptions.from_preset(preset)
+    cached = _parsed_presets.get(id(preset))
+    if cached is not None and cached[0] is preset:
+        return cached[1]
+    options = SchedulingOptions.from_preset(preset)
+    if len(_parsed_presets) > 256:
+        _parsed_presets.clear()
+    _parsed_presets[id(preset)] = (preset, options)
+    return options
 
 
 def deck_nodes(col: Collection) -> dict[int, DeckNode]:
@@ -219,7 +231,7 @@ def gather(ctx: QueueContext, limit: int) -> list[Card]:
             db,
             f"{decks_sql} and {queue} = {wanted_queue} and due <= ?",
             [*dids, ctx.today],
-            "due, id",
+            "due",
         ):
             if full():
                 return picked
@@ -233,7 +245,7 @@ def gather(ctx: QueueContext, limit: int) -> list[Card]:
             return picked
         if ctx.limits.new.get(did, 0) <= 0 or ctx.limits.review.get(did, 0) <= 0:
             continue
-        for card in _rows(db, f"did = ? and {queue} = 0", [did], "due, ord, id"):
+        for card in _rows(db, f"did = ? and {queue} = 0", [did], "due"):
             if full():
                 break
             if _buried_by_sibling(ctx, card, seen_notes, 0):
@@ -248,7 +260,7 @@ def gather(ctx: QueueContext, limit: int) -> list[Card]:
             db,
             f"{decks_sql} and {queue} = 1 and due <= ?",
             [*dids, ctx.now + ctx.learn_ahead_secs],
-            "due, id",
+            "due",
         ):
             if full():
                 break
@@ -327,12 +339,40 @@ def _tally(
     return tally
 
 
+def _capped_count(col: Collection, where: str, params: list[Any], cap: int) -> int:
+    row = col.db.execute(
+        f"select count() from (select 1 from cards where {where} limit ?)", [*params, cap]
+    ).fetchone()
+    return int(row[0])
+
+
+def _indexed_counts(
+    col: Collection, limits: Limits, today: int, learn_cutoff: int
+) -> dict[int, tuple[int, int, int, int]]:
+    """Per-deck counts read from the ``(did, queue, due)`` index, each stopping at what the
+    deck's limit could show, so a deck with thousands of new cards costs no more than one
+    with twenty."""
+    raw: dict[int, tuple[int, int, int, int]] = {}
+    for did in limits.dids:
+        review_cap = min(limits.review[did], _UNLIMITED)
+        raw[did] = (
+            _capped_count(col, "did = ? and queue = 0", [did], min(limits.new[did], review_cap)),
+            _capped_count(col, "did = ? and queue = 1 and due < ?", [did, learn_cutoff], -1),
+            _capped_count(col, "did = ? and queue = 3 and due <= ?", [did, today], review_cap),
+            _capped_count(col, "did = ? and queue = 2 and due <= ?", [did, today], review_cap),
+        )
+    return raw
+
+
 def due_counts(
     col: Collection, nodes: dict[int, DeckNode], limits: Limits, now: int, today: int
 ) -> DueCounts:
     stale = burials_are_stale(col, today)
     cutoff = now + int(col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
-    raw = _raw_counts(col, limits.dids, today, cutoff, stale)
+    if stale:
+        raw = _raw_counts(col, limits.dids, today, cutoff, stale)
+    else:
+        raw = _indexed_counts(col, limits, today, cutoff)
     tally = _tally(nodes, limits.top, raw, limits, {})
     return DueCounts(tally.new, tally.learn + tally.day_learn, tally.review)
 
