@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench package install install-test clean
+.PHONY: run test lint format bench package install install-test clean webapp web-check chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,27 @@ $(CHECKOV_VENV)/bin/checkov:
 install: $(VENV)/.run-installed
 install-test: $(VENV)/.test-installed
 
-run: install
+# The web app (web/ -> src/javumbo/webapp): npm ci when the lock changed, a build when a source did.
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+webapp: | $(PY)
+	$(PY) tools/build_webapp.py
+
+# eslint, tsc --noEmit and the Vitest unit tests of the web app.
+web-check: web/node_modules/.package-lock.json
+	cd web && npm run lint && npm run typecheck && npm test
+
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-dejavu-core; \
+	fi
+
+# Serves the API and the web app; while it runs, edits under web/ are rebuilt (vite build --watch).
+run: install webapp
+	@trap 'kill $$watcher 2>/dev/null' EXIT; \
+	(cd web && npx vite build --watch --logLevel warn) & watcher=$$!; \
 	$(VENV)/bin/javumbo serve --host $(HOST) --port $(PORT)
 
 lint: install-test
@@ -43,7 +63,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix src tests bench tools
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
-test: lint $(CHECKOV_VENV)/bin/checkov
+test: lint web-check chromium webapp $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
 
 # The Lambda deployment zip (dist/javumbo-lambda.zip), its size checked against Lambda's limits.

@@ -6,6 +6,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from javumbo import __version__
+from javumbo.api.webapp import register_webapp
 from javumbo.settings import Settings
 
 
@@ -18,4 +19,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     def health() -> ResponseReturnValue:
         return jsonify({"status": "ok", "version": __version__, "backend": settings.backend}), 200
 
+    register_webapp(app)
     return app

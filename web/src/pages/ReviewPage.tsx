@@ -1,0 +1,156 @@
+import { useEffect, useMemo } from "react";
+import { Link, useParams } from "react-router-dom";
+import { api } from "../api/client";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { CardFrame, prepareCardHtml } from "../review/CardFrame";
+import { createMediaLoader } from "../review/media";
+import { useReviewQueue } from "../review/useReviewQueue";
+import { useDBSession } from "../session/useDBSession";
+
+const BUTTONS = [
+  { rating: 1, label: "Again", className: "answer--again" },
+  { rating: 2, label: "Hard", className: "answer--hard" },
+  { rating: 3, label: "Good", className: "answer--good" },
+  { rating: 4, label: "Easy", className: "answer--easy" },
+] as const;
+
+function isTyping(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  return !!element && (element.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName));
+}
+
+export default function ReviewPage() {
+  const deckId = Number(useParams().deckId);
+  const session = useDBSession(api);
+  const queue = useReviewQueue(api, deckId, session);
+  const load = useMemo(() => createMediaLoader(api), []);
+  const { current, upcoming, showingAnswer, showAnswer, answer, undo } = queue;
+
+  // Prefetch the media of the next cards so a keypress shows them without the network.
+  useEffect(() => {
+    for (const card of [current, ...upcoming.slice(0, 3)]) {
+      if (!card) continue;
+      void prepareCardHtml(card.question, load);
+      void prepareCardHtml(card.answer, load);
+    }
+  }, [current, upcoming, load]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (isTyping(event.target) || event.altKey) return;
+      // Undo is "z" alone or Ctrl/Cmd+Z.
+      if (event.key.toLowerCase() === "z" && !event.shiftKey) {
+        event.preventDefault();
+        undo();
+        return;
+      }
+      if (event.ctrlKey || event.metaKey) return;
+      if (event.key === " " || event.key === "Enter") {
+        event.preventDefault();
+        if (!showingAnswer) showAnswer();
+        else answer(3);
+        return;
+      }
+      if (showingAnswer && ["1", "2", "3", "4"].includes(event.key)) {
+        event.preventDefault();
+        answer(Number(event.key) as 1 | 2 | 3 | 4);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [showingAnswer, showAnswer, answer, undo]);
+
+  const counts = queue.counts;
+  const remaining = counts ? counts.new + counts.learning + counts.review : null;
+  const doneToday = queue.studiedToday ?? queue.answered;
+  const progress = remaining === null ? null : doneToday / Math.max(1, doneToday + remaining);
+
+  return (
+    <section className="review" aria-label="Review">
+      <div className="review-head">
+        <Link to="/" className="button button--quiet button--small">
+          ‹ Decks
+        </Link>
+        <div className="review-counts" aria-label="Cards left">
+          {counts && (
+            <>
+              <span className="count count--new" title="New">{counts.new}</span>
+              <span className="count count--learn" title="Learning">{counts.learning}</span>
+              <span className="count count--review" title="To review">{counts.review}</span>
+            </>
+          )}
+        </div>
+        <div className="review-progress" data-testid="today-progress">
+          <span className="muted small">
+            {doneToday} done today{queue.answered ? ` · ${queue.answered} this session` : ""}
+          </span>
+          {progress !== null && (
+            <span className="progress" aria-hidden="true">
+              <span className="progress-bar" style={{ width: `${Math.round(progress * 100)}%` }} />
+            </span>
+          )}
+        </div>
+        <button type="button" className="button button--quiet button--small" disabled={!queue.canUndo} onClick={undo} title="Undo (Z)">
+          ↶ Undo
+        </button>
+      </div>
+      <ErrorNotice message={queue.error} onDismiss={queue.dismissError} />
+      {queue.done && !current ? (
+        <div className="done" data-testid="done-for-today">
+          <div className="done-mark" aria-hidden="true">✓</div>
+          <h1>Done for today</h1>
+          <p className="muted">
+            You've finished this deck for now
+            {queue.answered ? ` — ${queue.answered} ${queue.answered === 1 ? "card" : "cards"} this session` : ""}. Come back
+            tomorrow for more.
+          </p>
+          <div className="done-actions">
+            <Link to="/" className="button button--primary">
+              Back to decks
+            </Link>
+            <Link to="/stats" className="button">
+              See statistics
+            </Link>
+          </div>
+        </div>
+      ) : !current ? (
+        <div className="page-loading" role="status">
+          Loading cards…
+        </div>
+      ) : (
+        <>
+          <div className="card-stage" data-card-id={current.cardId} data-side={showingAnswer ? "answer" : "question"}>
+            <CardFrame
+              key={`${current.cardId}-${showingAnswer ? "a" : "q"}`}
+              html={showingAnswer ? current.answer : current.question}
+              css={current.css}
+              load={load}
+              label={showingAnswer ? "Answer" : "Question"}
+            />
+          </div>
+          <div className="answer-bar">
+            {!showingAnswer ? (
+              <button type="button" className="button button--primary button--show" onClick={showAnswer}>
+                Show answer <kbd>Space</kbd>
+              </button>
+            ) : (
+              BUTTONS.map((button, index) => (
+                <button
+                  key={button.rating}
+                  type="button"
+                  className={`answer ${button.className}`}
+                  onClick={() => answer(button.rating)}
+                  aria-label={`${button.label} (${current.intervals[index] || "?"})`}
+                >
+                  <span className="answer-ivl">{current.intervals[index]}</span>
+                  <span className="answer-label">{button.label}</span>
+                  <kbd>{button.rating}</kbd>
+                </button>
+              ))
+            )}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,62 @@
+import { useEffect, useMemo, useState } from "react";
+import { useTheme } from "../components/theme";
+import { cardDocument, inlineMedia, mediaNames, soundTagsToPlayers, type MediaLoader } from "./cardDocument";
+
+const inlined = new Map<string, string>();
+const inFlight = new Map<string, Promise<string>>();
+
+/** Fetches a card's media ahead of time so showing it later needs no network. */
+export function prepareCardHtml(html: string, load: MediaLoader): Promise<string> {
+  const done = inlined.get(html);
+  if (done !== undefined) return Promise.resolve(done);
+  if (mediaNames(html).length === 0) {
+    const plain = soundTagsToPlayers(html);
+    inlined.set(html, plain);
+    return Promise.resolve(plain);
+  }
+  let promise = inFlight.get(html);
+  if (!promise) {
+    promise = inlineMedia(html, load).then((result) => {
+      inlined.set(html, result);
+      inFlight.delete(html);
+      if (inlined.size > 200) inlined.delete(inlined.keys().next().value as string);
+      return result;
+    });
+    inFlight.set(html, promise);
+  }
+  return promise;
+}
+
+interface CardFrameProps {
+  html: string;
+  css: string;
+  load: MediaLoader;
+  label: string;
+}
+
+/**
+ * The card in a sandboxed iframe: no scripts, an opaque origin, so the card's HTML and CSS can
+ * neither run code nor reach the app's token or styles.
+ */
+export function CardFrame({ html, css, load, label }: CardFrameProps) {
+  const theme = useTheme();
+  const [ready, setReady] = useState<{ source: string; html: string } | null>(null);
+  const cached = inlined.get(html);
+  useEffect(() => {
+    if (inlined.has(html)) return;
+    let live = true;
+    prepareCardHtml(html, load).then((result) => {
+      if (live) setReady({ source: html, html: result });
+    });
+    return () => {
+      live = false;
+    };
+  }, [html, load]);
+  const body = cached ?? (ready?.source === html ? ready.html : null);
+  const srcDoc = useMemo(
+    () => (body === null ? null : cardDocument(body, css, theme === "dark")),
+    [body, css, theme],
+  );
+  if (srcDoc === null) return <div className="card-frame card-frame--loading" aria-busy="true" />;
+  return <iframe className="card-frame" title={label} sandbox="" srcDoc={srcDoc} />;
+}
