@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -189,6 +190,12 @@ class RelayServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients hanging up mid-request are routine here (killed instances, chaos)."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def refusing(self) -> bool:
         return self._refusing.is_set()

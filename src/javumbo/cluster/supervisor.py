@@ -54,6 +54,9 @@ class ClusterConfig:
     serve_threads: int = 8
     upstream_timeout: float = 30.0
     extra_env: dict[str, str] = field(default_factory=dict)
+    # What each instance runs: ``python -m <app_module> <app_args> --host --port --threads``.
+    app_module: str = "javumbo"
+    app_args: tuple[str, ...] = ("serve",)
 
 
 @dataclass
@@ -284,13 +287,13 @@ class Cluster:
         shutil.rmtree(instance.cache_dir, ignore_errors=True)
         instance.cache_dir.mkdir(parents=True)
         instance.generation += 1
-        args = ["serve", "--host", "127.0.0.1", "--port", str(instance.port)]
+        args = [*self.config.app_args, "--host", "127.0.0.1", "--port", str(instance.port)]
         args += ["--threads", str(self.config.serve_threads)]
         with instance.log_path.open("ab") as log:
             log.write(f"--- generation {instance.generation}\n".encode())
             log.flush()
             instance.process = lifeline.spawn(
-                "javumbo", args, env=self._instance_env(instance), log=log
+                self.config.app_module, args, env=self._instance_env(instance), log=log
             )
         instance.ready = False
         instance.started_at = time.monotonic()
