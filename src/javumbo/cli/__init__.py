@@ -7,7 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from javumbo import __version__
-from javumbo.cli import aws_commands, collection_commands, package_commands, serve_command
+from javumbo.cli import (
+    aws_commands,
+    cluster_commands,
+    collection_commands,
+    package_commands,
+    serve_command,
+)
 from javumbo.cli.command_error import CommandError
 
 
@@ -17,7 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"javumbo {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (serve_command, collection_commands, package_commands, aws_commands):
+    for module in (
+        serve_command,
+        collection_commands,
+        package_commands,
+        aws_commands,
+        cluster_commands,
+    ):
         module.register(commands)
     return parser
 
