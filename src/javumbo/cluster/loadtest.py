@@ -204,8 +204,7 @@ def check_integrity(cluster: Cluster, outcomes: list[UserOutcome]) -> IntegrityR
         for outcome in outcomes:
             rows = _revlog_cards(databases, meta, outcome.username)
             result.revlog_rows += sum(rows.values())
-            lost = [c for c in outcome.acknowledged if rows[c] < outcome.acknowledged[c]]
-            duplicated = {c: n - outcome.sent[c] for c, n in rows.items() if n > outcome.sent[c]}
+            lost, duplicated = compare_revlog(outcome, rows)
             result.lost += len(lost)
             result.duplicated += sum(duplicated.values())
             if lost or duplicated:
@@ -215,6 +214,14 @@ def check_integrity(cluster: Cluster, outcomes: list[UserOutcome]) -> IntegrityR
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
     return result
+
+
+def compare_revlog(outcome: UserOutcome, rows: Counter[int]) -> tuple[list[int], dict[int, int]]:
+    """Cards whose acknowledged answer has no revlog row, and cards with more rows than
+    answers sent (an answer whose outcome is unknown may have 0 or 1 rows, never 2)."""
+    lost = [c for c, n in outcome.acknowledged.items() if rows[c] < n]
+    duplicated = {c: n - outcome.sent[c] for c, n in rows.items() if n > outcome.sent[c]}
+    return lost, duplicated
 
 
 def _revlog_cards(databases: UserDatabases, meta: Any, username: str) -> Counter[int]:
