@@ -117,6 +117,7 @@ describe("sessions", () => {
 describe("conflicts", () => {
   it("retries a 409 with growing backoff and the same Idempotency-Key", async () => {
     const conflict = () => json({ error: { code: "conflict", message: "busy" } }, 409);
+    // (no Retry-After here: the error code alone marks it as transient)
     const { client, server, sleeps } = loggedIn({
       "POST /api/review": [conflict, conflict, () => json({ ok: true })],
     });
@@ -138,12 +139,28 @@ describe("conflicts", () => {
 
   it("gives up after the retries with words a learner understands", async () => {
     const { client, server } = loggedIn({
-      "POST /api/review": () => new Response("", { status: 409 }),
+      "POST /api/review": () => new Response("", { status: 409, headers: { "Retry-After": "1" } }),
     });
     const error = await client.post("/api/review", {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).message).toMatch(/busy with another change/);
     expect(server.calls).toHaveLength(6);
+  });
+
+  it("does not retry a 409 that is no storage conflict (a taken username)", async () => {
+    const { client, server } = loggedIn({
+      "POST /register": () => json({ error: { code: "username_taken", message: "that username is taken" } }, 409),
+    });
+    await expect(client.register("ana", "password1")).rejects.toThrow("that username is taken");
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("retries a store outage (503) too", async () => {
+    const { client, server } = loggedIn({
+      "GET /api/decks": [() => json({ error: { code: "unavailable", message: "down" } }, 503, { "Retry-After": "5" }), () => json({ decks: [] })],
+    });
+    await expect(client.get("/api/decks")).resolves.toEqual({ decks: [] });
+    expect(server.calls).toHaveLength(2);
   });
 
   it("does not retry other errors and passes the server's message on", async () => {
@@ -152,6 +169,14 @@ describe("conflicts", () => {
     });
     await expect(client.post("/api/decks", { name: "" })).rejects.toThrow("A deck needs a name.");
     expect(server.calls).toHaveLength(1);
+  });
+
+  it("names the field a validation error is about", async () => {
+    const { client } = loggedIn({
+      "POST /register": () =>
+        json({ error: { code: "validation_error", message: "Validation error", details: { json: { password: ["Shorter than minimum length 8."] } } } }, 422),
+    });
+    await expect(client.register("ana", "short")).rejects.toThrow("password: Shorter than minimum length 8.");
   });
 
   it("hides server internals behind plain words", async () => {

@@ -62,7 +62,7 @@ export interface RequestOptions {
 }
 
 const STORAGE_KEY = "javumbo.auth";
-const RETRYABLE = new Set([409, 503]);
+const TRANSIENT_CODES = new Set(["conflict", "unavailable"]);
 
 const PLAIN_WORDS: Record<number, string> = {
   400: "That request wasn't accepted. Please check what you typed.",
@@ -93,14 +93,49 @@ function uuid(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
+/**
+ * A storage conflict (409) or outage (503) that passes if tried again: the server marks those
+ * with `Retry-After` (or their error code). A 409 such as "username taken" is not retried.
+ */
+async function isTransient(response: Response): Promise<boolean> {
+  if (response.status !== 409 && response.status !== 503) return false;
+  if (response.headers.get("Retry-After")) return true;
+  try {
+    const body = (await response.clone().json()) as { error?: { code?: string } };
+    return TRANSIENT_CODES.has(body?.error?.code ?? "");
+  } catch {
+    return false;
+  }
+}
+
+/** The first field problem of a rejected request, as "field: problem" (nested JSON flattened). */
+function firstDetail(details: unknown, path: string[] = []): string | null {
+  if (typeof details === "string") {
+    const field = path.filter((p) => !["json", "query", "form", "files", "path"].includes(p)).join(".");
+    return field ? `${field}: ${details}` : details;
+  }
+  if (Array.isArray(details)) return details.length ? firstDetail(details[0], path) : null;
+  if (details && typeof details === "object") {
+    for (const [key, value] of Object.entries(details)) {
+      const found = firstDetail(value, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 async function errorFrom(response: Response): Promise<ApiError> {
   let code = `http_${response.status}`;
   let message = "";
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string } };
+    const body = (await response.json()) as {
+      error?: { code?: string; message?: string; details?: unknown };
+    };
     if (body?.error) {
       code = body.error.code ?? code;
       message = body.error.message ?? "";
+      const detail = firstDetail(body.error.details);
+      if (detail) message = detail;
     }
   } catch {
     // not JSON: fall back to the plain words for the status
@@ -194,11 +229,16 @@ export class ApiClient {
   }
 
   async login(username: string, password: string): Promise<void> {
-    const data = await this.request<{ token: string; refresh_token?: string }>("POST", "/login", {
-      body: { username, password },
-      anonymous: true,
+    const data = await this.request<{ token: string; refresh_token?: string; username?: string }>(
+      "POST",
+      "/login",
+      { body: { username, password }, anonymous: true },
+    );
+    this.setTokens({
+      token: data.token,
+      refresh_token: data.refresh_token ?? null,
+      username: data.username ?? username,
     });
-    this.setTokens({ token: data.token, refresh_token: data.refresh_token ?? null, username });
   }
 
   logout(): void {
@@ -321,7 +361,7 @@ export class ApiClient {
         const text = await response.text();
         return (text ? JSON.parse(text) : undefined) as T;
       }
-      if (RETRYABLE.has(response.status) && attempt < this.maxRetries) {
+      if (attempt < this.maxRetries && (await isTransient(response))) {
         await this.sleep(this.backoffMs(attempt, response));
         continue;
       }
@@ -398,7 +438,7 @@ export class ApiClient {
           onProgress(1);
           return (text ? JSON.parse(text) : undefined) as T;
         }
-        if (RETRYABLE.has(status) && attempt < this.maxRetries) {
+        if (attempt < this.maxRetries && (await isTransient(response))) {
           await this.sleep(this.backoffMs(attempt, response));
           continue;
         }
