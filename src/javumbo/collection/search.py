@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from javumbo.collection.collection import Collection
-from javumbo.collection.errors import NotFoundError, ValidationError
+from javumbo.collection.decks import child_deck_ids
+from javumbo.collection.errors import ValidationError
 
 WHITESPACE = " \u3000\t\r\n"
 # Characters that end an unquoted term (besides whitespace).
@@ -177,17 +178,6 @@ def search_cards_page(
     }
 
 
-def deck_ids_with_children(col: Collection, deck_id: int) -> list[int]:
-    """``deck_id`` and every deck below it, by name (``A`` owns ``A::B``)."""
-    deck = col.decks.get(str(deck_id))
-    if deck is None:
-        raise NotFoundError(f"no deck with id {deck_id}")
-    prefix = str(deck["name"]) + "::"
-    return [deck_id] + [
-        int(d["id"]) for d in col.decks.values() if str(d["name"]).startswith(prefix)
-    ]
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -195,7 +185,7 @@ def _restricted_where(col: Collection, query: str, deck_id: int | None) -> tuple
     where, params = compile_search(col, query)
     if deck_id is not None:
         where = f"({where}) and c.did in (select value from json_each(?))"
-        params = [*params, json.dumps(deck_ids_with_children(col, deck_id))]
+        params = [*params, json.dumps(child_deck_ids(col, deck_id))]
     return where, params
 
 

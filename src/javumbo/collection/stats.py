@@ -43,7 +43,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from javumbo.collection.collection import Collection
-from javumbo.collection.search import deck_ids_with_children
+from javumbo.collection.decks import child_deck_ids
 
 MATURE_IVL = 21
 CALENDAR_DAYS = 365
@@ -103,7 +103,7 @@ class _Scope:
     """Which cards the figures cover, as SQL fragments with their parameters."""
 
     def __init__(self, col: Collection, deck_id: int | None) -> None:
-        self.deck_ids = None if deck_id is None else deck_ids_with_children(col, deck_id)
+        self.deck_ids = None if deck_id is None else child_deck_ids(col, deck_id)
         self.ids_json = json.dumps(self.deck_ids or [])
 
     def cards(self, alias: str = "c") -> tuple[str, list[Any]]:
@@ -399,15 +399,12 @@ def deck_due_counts(col: Collection, *, deck_id: int | None = None) -> list[dict
     own = {int(did): (new, lrn, rev) for did, new, lrn, rev in rows}
     decks = sorted(col.decks.values(), key=lambda d: str(d["name"]))
     if deck_id is not None:
-        wanted = set(deck_ids_with_children(col, deck_id))
+        wanted = set(child_deck_ids(col, deck_id))
         decks = [d for d in decks if int(d["id"]) in wanted]
     out = []
     for deck in decks:
         did = int(deck["id"])
-        prefix = str(deck["name"]) + "::"
-        members = [did] + [
-            int(d["id"]) for d in col.decks.values() if str(d["name"]).startswith(prefix)
-        ]
+        members = child_deck_ids(col, did)
         new = sum(own.get(m, (0, 0, 0))[0] for m in members)
         learning = sum(own.get(m, (0, 0, 0))[1] for m in members)
         review = sum(own.get(m, (0, 0, 0))[2] for m in members)
