@@ -1,0 +1,520 @@
+"""The server half of Anki's normal (incremental) sync, on a ``javumbo.collection.Collection``.
+
+Anki's own server keeps one SQLite transaction open from ``start`` to ``finish``. Ours cannot
+(every write is one journaled transaction of the storage engine, and the next request may reach
+another thread), so a sync is staged instead: ``start``/``applyChanges``/``chunk`` only *read*
+the collection, the client's graves, changes and rows are kept in a ``SyncState``, and
+``sanityCheck2`` applies all of them in one transaction that commits only if the counts then
+match the client's. ``finish`` answers with the modification time of that commit. An ``abort``,
+a failed check or a dropped connection therefore leaves the collection as it was.
+
+Update sequence numbers. ``col.usn`` is the server's usn; the sync in progress stamps what it
+receives with it and then moves it one up, as Anki does. Javumbo's own layer (the web app)
+writes rows with usn -1, "changed here, not yet sent": such rows are sent to every client whose
+last sync is older (like rows with usn >= the client's), and once sent they get the sync's usn,
+but only if they are still exactly what was sent (a web review racing the sync keeps its -1 and
+goes out next time). Conflicts follow Anki: a row changed on both sides since the last sync is
+kept from the side with the newer ``mod``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from javumbo.collection import Collection
+from javumbo.collection.notes import field_checksum, sort_field_value
+from javumbo.sync.protocol import SyncHttpError, bad_request, get_bool, get_int, get_list, int_list
+
+CHUNK_SIZE = 250
+GRAVE_CARD, GRAVE_NOTE, GRAVE_DECK = 0, 1, 2
+ROW_TABLES = ("revlog", "cards", "notes")
+OBJECT_COLUMNS = {"models": "models", "decks": "decks", "dconf": "dconf"}
+_CARD_COLUMNS = (
+    "id, nid, did, ord, mod, usn, type, queue, due, ivl, factor, reps, lapses, left, odue, odid,"
+    " flags, data"
+)
+_NOTE_COLUMNS = "id, guid, mid, mod, usn, tags, flds, sfld, csum, flags, data"
+_REVLOG_COLUMNS = "id, cid, usn, ease, ivl, lastIvl, factor, time, type"
+_SELECT = {"cards": _CARD_COLUMNS, "notes": _NOTE_COLUMNS, "revlog": _REVLOG_COLUMNS}
+
+
+class SanityCheckFailed(Exception):
+    """The counts after applying the client's changes differ from the client's."""
+
+    def __init__(self, client: list[Any], server: list[Any]) -> None:
+        super().__init__("sanity check failed")
+        self.client = client
+        self.server = server
+
+
+@dataclass
+class SyncState:
+    """One client's sync in progress: what the server sent and what the client sent."""
+
+    session: str
+    server_usn: int
+    client_usn: int
+    client_is_newer: bool
+    scm: int
+    chunk_ids: dict[str, list[int]] | None = None
+    sent_rows: dict[str, dict[int, str]] = field(default_factory=dict)
+    sent_objects: dict[str, dict[str, str]] = field(default_factory=dict)
+    sent_tags: list[str] = field(default_factory=list)
+    sent_graves: list[tuple[int, int]] = field(default_factory=list)
+    incoming_graves: dict[str, list[int]] = field(
+        default_factory=lambda: {"cards": [], "notes": [], "decks": []}
+    )
+    incoming_changes: dict[str, Any] | None = None
+    incoming_rows: dict[str, list[list[Any]]] = field(
+        default_factory=lambda: {"revlog": [], "cards": [], "notes": []}
+    )
+    committed_mod: int | None = None
+
+    def is_pending(self, usn: int) -> bool:
+        """Changed on the server since the client's last sync (or by the web app, unsent)."""
+        return usn == -1 or usn >= self.client_usn
+
+
+# ----------------------------------------------------------------------------- meta
+
+
+def sync_meta(col: Collection, media_usn: int) -> dict[str, Any]:
+    empty = col.db.execute("select not exists (select 1 from cards)").fetchone()[0]
+    usn = col.db.execute("select usn from col").fetchone()[0]
+    return {
+        "mod": col.mod,
+        "scm": col.scm,
+        "usn": int(usn),
+        "ts": col.now_secs(),
+        "msg": "",
+        "cont": True,
+        "hostNum": 0,
+        "empty": bool(empty),
+        "media_usn": media_usn,
+    }
+
+
+def server_usn(col: Collection) -> int:
+    return int(col.db.execute("select usn from col").fetchone()[0])
+
+
+# ----------------------------------------------------------------------------- start
+
+
+def start(col: Collection, session: str, request: dict[str, Any]) -> tuple[SyncState, Any]:
+    """Begin a sync: the server's deletions since the client's last sync."""
+    client_usn = get_int(request, "minUsn")
+    state = SyncState(
+        session=session,
+        server_usn=server_usn(col),
+        client_usn=client_usn,
+        client_is_newer=get_bool(request, "lnewer"),
+        scm=col.scm,
+    )
+    legacy = request.get("graves")
+    if legacy is not None:  # AnkiDroid's older protocol sends its graves here
+        apply_graves(state, {"chunk": legacy})
+    graves: dict[str, list[int]] = {"cards": [], "notes": [], "decks": []}
+    kinds = {GRAVE_CARD: "cards", GRAVE_NOTE: "notes", GRAVE_DECK: "decks"}
+    for usn, oid, kind in col.db.execute(
+        "select usn, oid, type from graves where usn = -1 or usn >= ?", (client_usn,)
+    ):
+        name = kinds.get(kind)
+        if name is None:
+            continue
+        graves[name].append(oid)
+        if usn == -1:
+            state.sent_graves.append((oid, kind))
+    return state, graves
+
+
+def apply_graves(state: SyncState, request: dict[str, Any]) -> None:
+    chunk = request.get("chunk")
+    if not isinstance(chunk, dict):
+        raise bad_request("graves: 'chunk' must be an object")
+    for name in ("cards", "notes", "decks"):
+        state.incoming_graves[name].extend(int_list(get_list(chunk, name), f"graves.{name}"))
+
+
+# ----------------------------------------------------------------------------- changes
+
+
+def apply_changes(col: Collection, state: SyncState, request: dict[str, Any]) -> dict[str, Any]:
+    """Keep the client's note types, decks, presets, tags (and config); answer with ours."""
+    changes = request.get("changes")
+    if not isinstance(changes, dict):
+        raise bad_request("applyChanges: 'changes' must be an object")
+    _check_changes(changes)
+    state.incoming_changes = changes
+    return _server_changes(col, state)
+
+
+def _check_changes(changes: dict[str, Any]) -> None:
+    for item in get_list(changes, "models"):
+        _check_object(item, "models")
+    decks = changes.get("decks", [[], []])
+    pair = isinstance(decks, list) and len(decks) == 2
+    if not (pair and all(isinstance(d, list) for d in decks)):
+        raise bad_request("applyChanges: 'decks' must be [decks, deck presets]")
+    for item in decks[0]:
+        _check_object(item, "decks")
+    for item in decks[1]:
+        _check_object(item, "deck presets")
+    if not all(isinstance(t, str) for t in get_list(changes, "tags")):
+        raise bad_request("applyChanges: 'tags' must be a list of names")
+    conf = changes.get("conf")
+    if conf is not None and not isinstance(conf, dict):
+        raise bad_request("applyChanges: 'conf' must be an object")
+    if changes.get("crt") is not None:
+        get_int(changes, "crt")
+
+
+def _check_object(item: Any, what: str) -> None:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        raise bad_request(f"applyChanges: each of {what} must be an object with an id")
+    if not isinstance(item.get("mod", 0), int | float):
+        raise bad_request(f"applyChanges: {what} 'mod' must be a number")
+    if what == "models" and not (
+        isinstance(item.get("flds"), list) and isinstance(item.get("tmpls"), list)
+    ):
+        raise bad_request("applyChanges: a note type needs 'flds' and 'tmpls' lists")
+
+
+def _server_changes(col: Collection, state: SyncState) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, source in (("models", col.models), ("decks", col.decks), ("dconf", col.dconf)):
+        items = []
+        sent: dict[str, str] = {}
+        for oid, obj in source.items():
+            usn = int(obj.get("usn", 0))
+            if not state.is_pending(usn):
+                continue
+            item = dict(obj)
+            if usn == -1:
+                sent[oid] = _object_digest(obj)
+                item["usn"] = state.server_usn
+            items.append(item)
+        state.sent_objects[key] = sent
+        out[key] = items
+    tags = [name for name, usn in col.tags.items() if state.is_pending(int(usn))]
+    state.sent_tags = [name for name in tags if int(col.tags[name]) == -1]
+    answer: dict[str, Any] = {
+        "models": out["models"],
+        "decks": [out["decks"], out["dconf"]],
+        "tags": tags,
+    }
+    if not state.client_is_newer:
+        answer["conf"] = col.conf
+        answer["crt"] = col.crt
+    return answer
+
+
+# ----------------------------------------------------------------------------- chunks
+
+
+def chunk(col: Collection, state: SyncState) -> dict[str, Any]:
+    """The next batch of the server's changed rows (revlog, cards, notes)."""
+    if state.chunk_ids is None:
+        state.chunk_ids = {
+            table: [
+                r[0]
+                for r in col.db.execute(
+                    f"select id from {table} where usn = -1 or usn >= ? order by id",
+                    (state.client_usn,),
+                )
+            ]
+            for table in ROW_TABLES
+        }
+    ids = state.chunk_ids
+    picked: dict[str, list[int]] = {t: [] for t in ROW_TABLES}
+    limit = CHUNK_SIZE
+    while limit > 0:
+        before = limit
+        for table in ("revlog", "notes", "cards"):
+            if ids[table] and limit > 0:
+                picked[table].append(ids[table].pop())
+                limit -= 1
+        if limit == before:
+            break
+    out: dict[str, Any] = {"done": limit > 0}
+    for table in ROW_TABLES:
+        rows = _rows_for_client(col, state, table, picked[table])
+        if rows:
+            out[table] = rows
+    return out
+
+
+def _rows_for_client(
+    col: Collection, state: SyncState, table: str, ids: list[int]
+) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    sent = state.sent_rows.setdefault(table, {})
+    for start_at in range(0, len(ids), 500):
+        part = ids[start_at : start_at + 500]
+        marks = ",".join("?" * len(part))
+        sql = f"select {_SELECT[table]} from {table} where id in ({marks})"
+        for row in col.db.execute(sql, part):
+            values = list(row)
+            usn_index = 2 if table == "revlog" else 4 if table == "notes" else 5
+            if values[usn_index] == -1:
+                sent[values[0]] = _row_digest(row)
+                values[usn_index] = state.server_usn
+            if table == "notes":
+                # sfld and csum are recomputed by the client; flags and data are not synced
+                values[7], values[8], values[9], values[10] = "", "", 0, ""
+            rows.append(values)
+    return rows
+
+
+def apply_chunk(state: SyncState, request: dict[str, Any]) -> None:
+    """Keep a batch of the client's rows (checked now, applied at the sanity check)."""
+    data = request.get("chunk")
+    if not isinstance(data, dict):
+        raise bad_request("applyChunk: 'chunk' must be an object")
+    for table, width in (("revlog", 9), ("cards", 18), ("notes", 11)):
+        for row in get_list(data, table):
+            state.incoming_rows[table].append(_check_row(table, row, width))
+
+
+def _check_row(table: str, row: Any, width: int) -> list[Any]:
+    if not isinstance(row, list) or len(row) != width:
+        raise bad_request(f"applyChunk: each {table} row must be a list of {width} values")
+    out: list[Any] = []
+    for index, value in enumerate(row):
+        text_column = (table == "cards" and index == 17) or (
+            table == "notes" and index in (1, 5, 6, 7, 8, 10)
+        )
+        if text_column:
+            if table == "notes" and index in (7, 8) and isinstance(value, int | float):
+                value = str(value)
+            if not isinstance(value, str):
+                raise bad_request(f"applyChunk: {table} column {index} must be text")
+            out.append(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise bad_request(f"applyChunk: {table} column {index} must be a number")
+            out.append(int(value))
+    return out
+
+
+# ----------------------------------------------------------------------------- commit
+
+
+def sanity_counts(col: Collection) -> list[Any]:
+    cards, notes, revlog = col.db.execute(
+        "select (select count() from cards), (select count() from notes),"
+        " (select count() from revlog)"
+    ).fetchone()
+    return [[0, 0, 0], cards, notes, revlog, 0, len(col.models), len(col.decks), len(col.dconf)]
+
+
+def check_client_counts(request: dict[str, Any]) -> list[Any]:
+    counts = request.get("client")
+    if not isinstance(counts, list) or len(counts) != 8:
+        raise bad_request("sanityCheck2: 'client' must be the 8 counts")
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in counts[1:]):
+        raise bad_request("sanityCheck2: counts must be numbers")
+    return [[0, 0, 0], *counts[1:4], 0, *counts[5:]]
+
+
+def commit(col: Collection, state: SyncState, client_counts: list[Any] | None) -> int:
+    """Apply everything the client sent, check the counts, stamp what was sent and move the
+    usn on; run inside one transaction (raises to roll it all back). Returns the new mod."""
+    if server_usn(col) != state.server_usn or col.scm != state.scm:
+        raise SyncHttpError(409, "the collection changed under this sync; sync again")
+    models, decks, dconf, tags = (
+        json.loads(json.dumps(getattr(col, name))) for name in ("models", "decks", "dconf", "tags")
+    )
+    conf, crt = col.conf, col.crt
+    _apply_incoming_graves(col, state, decks)
+    changes = state.incoming_changes or {}
+    _merge_notetypes(models, changes.get("models", []))
+    deck_list, preset_list = changes.get("decks", [[], []])
+    _merge_newer(decks, deck_list)
+    _merge_newer(dconf, preset_list)
+    for name in changes.get("tags", []):
+        tags[name] = state.server_usn
+    if isinstance(changes.get("conf"), dict):
+        conf = changes["conf"]
+    if changes.get("crt") is not None:
+        crt = int(changes["crt"])
+    _merge_revlog(col, state.incoming_rows["revlog"])
+    _merge_cards(col, state, state.incoming_rows["cards"])
+    _merge_notes(col, state, models, state.incoming_rows["notes"])
+    _stamp_sent(col, state, {"models": models, "decks": decks, "dconf": dconf}, tags)
+    if client_counts is not None:
+        server = _counts(col, models, decks, dconf)
+        if server != client_counts:
+            raise SanityCheckFailed(client_counts, server)
+    now_ms = col.now_ms()
+    col.db.execute(
+        "update col set crt = ?, mod = ?, ls = ?, usn = ?, conf = ?, models = ?, decks = ?,"
+        " dconf = ?, tags = ?",
+        (
+            crt,
+            now_ms,
+            now_ms,
+            state.server_usn + 1,
+            _dump(conf),
+            _dump(models),
+            _dump(decks),
+            _dump(dconf),
+            _dump(tags),
+        ),
+    )
+    return now_ms
+
+
+def _counts(
+    col: Collection, models: dict[str, Any], decks: dict[str, Any], dconf: dict[str, Any]
+) -> list[Any]:
+    counts = sanity_counts(col)
+    counts[5:] = [len(models), len(decks), len(dconf)]
+    return counts
+
+
+def _apply_incoming_graves(col: Collection, state: SyncState, decks: dict[str, Any]) -> None:
+    usn = state.server_usn
+    graves = state.incoming_graves
+    db = col.db
+    for table, kind in (("notes", GRAVE_NOTE), ("cards", GRAVE_CARD)):
+        ids = graves[table]
+        for start_at in range(0, len(ids), 500):
+            part = ids[start_at : start_at + 500]
+            db.execute(f"delete from {table} where id in ({','.join('?' * len(part))})", part)
+        db.executemany("insert into graves values (?, ?, ?)", [(usn, i, kind) for i in ids])
+    for did in graves["decks"]:
+        decks.pop(str(did), None)
+    db.executemany(
+        "insert into graves values (?, ?, ?)", [(usn, d, GRAVE_DECK) for d in graves["decks"]]
+    )
+
+
+def _merge_notetypes(models: dict[str, Any], incoming: Iterable[dict[str, Any]]) -> None:
+    for nt in incoming:
+        existing = models.get(str(nt["id"]))
+        if existing is not None:
+            if int(existing.get("mod", 0)) > int(nt.get("mod", 0)):
+                continue
+            if len(existing.get("flds", [])) != len(nt["flds"]) or len(
+                existing.get("tmpls", [])
+            ) != len(nt["tmpls"]):
+                raise SyncHttpError(400, "a note type's fields changed; a full sync is required")
+        models[str(nt["id"])] = nt
+
+
+def _merge_newer(target: dict[str, Any], incoming: Iterable[dict[str, Any]]) -> None:
+    for obj in incoming:
+        existing = target.get(str(obj["id"]))
+        if existing is None or int(existing.get("mod", 0)) <= int(obj.get("mod", 0)):
+            target[str(obj["id"])] = obj
+
+
+def _merge_revlog(col: Collection, rows: list[list[Any]]) -> None:
+    incoming_ids = {r[0] for r in rows}
+    db = col.db
+    for row in rows:
+        existing = db.execute(f"select {_REVLOG_COLUMNS} from revlog where id = ?", (row[0],))
+        found = existing.fetchone()
+        if found is None:
+            db.execute("insert into revlog values (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            continue
+        if [found[1], *found[3:]] == [row[1], *row[3:]]:
+            continue
+        # Two reviews with one id (two devices in the same millisecond): keep both, moving
+        # the incoming one to a free id in the same second, as Anki's server does.
+        second, millis = divmod(row[0], 1000)
+        for delta in range(1, 1000):
+            candidate = second * 1000 + (millis + delta) % 1000
+            if candidate in incoming_ids:
+                continue
+            if db.execute("select 1 from revlog where id = ?", (candidate,)).fetchone() is None:
+                db.execute(
+                    "insert into revlog values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [candidate, *row[1:]]
+                )
+                break
+        else:
+            raise bad_request("no free review id left in that second")
+
+
+def _is_newer(col: Collection, state: SyncState, table: str, oid: int, mod: int) -> bool:
+    found = col.db.execute(f"select mod, usn from {table} where id = ?", (oid,)).fetchone()
+    if found is None:
+        return True
+    existing_mod, usn = found
+    return not state.is_pending(int(usn)) or int(existing_mod) < mod
+
+
+def _merge_cards(col: Collection, state: SyncState, rows: list[list[Any]]) -> None:
+    for row in rows:
+        if _is_newer(col, state, "cards", row[0], row[4]):
+            col.db.execute(
+                f"insert or replace into cards ({_CARD_COLUMNS}) values ({','.join('?' * 18)})",
+                row,
+            )
+
+
+def _merge_notes(
+    col: Collection, state: SyncState, models: dict[str, Any], rows: list[list[Any]]
+) -> None:
+    for row in rows:
+        if not _is_newer(col, state, "notes", row[0], row[3]):
+            continue
+        nt = models.get(str(row[2]))
+        if nt is None:
+            raise bad_request(f"note {row[0]} refers to a note type the server does not have")
+        fields = row[6].split("\x1f")
+        values = [
+            *row[:7],
+            sort_field_value(nt, fields),
+            field_checksum(fields[0]),
+            0,
+            "",
+        ]
+        col.db.execute(
+            f"insert or replace into notes ({_NOTE_COLUMNS}) values ({','.join('?' * 11)})",
+            values,
+        )
+
+
+def _stamp_sent(
+    col: Collection, state: SyncState, objects: dict[str, dict[str, Any]], tags: dict[str, Any]
+) -> None:
+    """Give what was sent with usn -1 the sync's usn, if it is still what was sent."""
+    usn = state.server_usn
+    db = col.db
+    for table, sent in state.sent_rows.items():
+        for oid, digest in sent.items():
+            row = db.execute(f"select {_SELECT[table]} from {table} where id = ?", (oid,))
+            found = row.fetchone()
+            if found is not None and _row_digest(found) == digest:
+                db.execute(f"update {table} set usn = ? where id = ?", (usn, oid))
+    for key, sent_objects in state.sent_objects.items():
+        target = objects[key]
+        for key_id, digest in sent_objects.items():
+            obj = target.get(key_id)
+            if obj is not None and _object_digest(obj) == digest:
+                obj["usn"] = usn
+    for name in state.sent_tags:
+        if tags.get(name) == -1:
+            tags[name] = usn
+    db.executemany(
+        "update graves set usn = ? where usn = -1 and oid = ? and type = ?",
+        [(usn, oid, kind) for oid, kind in state.sent_graves],
+    )
+
+
+def _row_digest(row: Iterable[Any]) -> str:
+    return hashlib.sha1(repr(tuple(row)).encode("utf-8")).hexdigest()
+
+
+def _object_digest(obj: dict[str, Any]) -> str:
+    return hashlib.sha1(_dump(obj).encode("utf-8")).hexdigest()
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,174 @@
+"""Full sync: the client's whole collection replaces ours (upload), or ours replaces the
+client's (download).
+
+Upload. Anki 26 sends its collection in schema 18 (note types, decks, presets, config and tags
+in protobuf tables). It is read with the package importer's reader (``SourceCollection``, which
+checks the file and translates those tables into schema 11's JSON the way Anki's downgrade
+does), and then written into the user's collection as one transaction of the storage engine:
+every row replaced, journaled (a change this big is spilled to the blob store and folded into a
+snapshot at once), fenced against a racing writer. A file that cannot be read or fails the checks
+leaves the collection untouched and the client is told why (Anki shows the server's text).
+
+Download. Anki's client opens any collection from schema 11 on and upgrades it, so we send ours
+as it is: a consistent copy taken with SQLite's backup API. Before that, rows changed by the web
+app (usn -1) get the current usn and the usn moves one up, as Anki's server does on download.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from javumbo.collection import Collection, schema
+from javumbo.collection.apkg.errors import PackageError
+from javumbo.collection.apkg.source import SourceCollection
+from javumbo.collection.collection import SQLITE_MAGIC
+from javumbo.userdb import UserDatabases
+
+CORRUPT_MESSAGE = "Your upload was corrupt. Please use Check Database, or restore from backup."
+DEFAULT_MAX_COLLECTION_BYTES = 300 * 1024 * 1024
+_ROW_TABLES = ("notes", "cards", "revlog")
+
+
+class UploadRejected(Exception):
+    """The uploaded collection is not acceptable; the message is shown to the user."""
+
+
+def install_upload(
+    dbs: UserDatabases,
+    user_id: str,
+    data: bytes,
+    *,
+    workdir: Path,
+    max_bytes: int = DEFAULT_MAX_COLLECTION_BYTES,
+) -> None:
+    """Replace the user's collection with an uploaded one (``UploadRejected`` if unusable)."""
+    if len(data) >= max_bytes:
+        raise UploadRejected(
+            f"Your collection is {len(data) / 1048576:.1f} MB; this server accepts at most"
+            f" {max_bytes / 1048576:.0f} MB."
+        )
+    if not data.startswith(SQLITE_MAGIC):
+        raise UploadRejected(CORRUPT_MESSAGE)
+    with _temporary_file(workdir, data) as path:
+        try:
+            source = SourceCollection(path)
+        except PackageError as exc:
+            raise UploadRejected(f"{CORRUPT_MESSAGE} ({exc})") from exc
+        try:
+            _check_source(source)
+            dbs.write(user_id, lambda col: _replace_contents(col, source))
+        finally:
+            source.close()
+    with dbs.read(user_id) as col:
+        col.reload()
+    dbs.flush(user_id)
+
+
+@contextlib.contextmanager
+def _temporary_file(workdir: Path, data: bytes) -> Iterator[Path]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"upload-{uuid.uuid4().hex}.anki2"
+    try:
+        path.write_bytes(data)
+        yield path
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _check_source(source: SourceCollection) -> None:
+    """Refuse a collection whose rows point at things it does not have."""
+    db = source.db
+    orphan_cards = db.execute(
+        "select count() from cards where nid not in (select id from notes)"
+    ).fetchone()[0]
+    if orphan_cards:
+        raise UploadRejected(f"{CORRUPT_MESSAGE} ({orphan_cards} cards have no note)")
+    mids = {int(m) for m in source.models}
+    for (mid,) in db.execute("select distinct mid from notes"):
+        if mid not in mids:
+            raise UploadRejected(f"{CORRUPT_MESSAGE} (notes of a missing note type {mid})")
+    if not source.decks:
+        raise UploadRejected(f"{CORRUPT_MESSAGE} (no decks)")
+
+
+def _replace_contents(col: Collection, source: SourceCollection) -> None:
+    db = col.db
+    for table in (*_ROW_TABLES, "graves"):
+        db.execute(f"delete from {table}")
+    for table in _ROW_TABLES:
+        columns = ", ".join(schema.COLUMNS[table])
+        marks = ", ".join("?" * len(schema.COLUMNS[table]))
+        rows = source.db.execute(f"select {columns} from {table}")
+        db.executemany(f"insert into {table} ({columns}) values ({marks})", rows)
+    if _has_table(source.db, "graves"):
+        db.executemany(
+            "insert into graves (usn, oid, type) values (?, ?, ?)",
+            source.db.execute("select usn, oid, type from graves"),
+        )
+    crt, mod, scm, usn, ls = source.db.execute("select crt, mod, scm, usn, ls from col").fetchone()
+    db.execute(
+        "update col set crt = ?, mod = ?, scm = ?, ver = ?, dty = 0, usn = ?, ls = ?, conf = ?,"
+        " models = ?, decks = ?, dconf = ?, tags = ?",
+        (
+            crt,
+            mod,
+            scm,
+            schema.SCHEMA_VERSION,
+            usn,
+            ls,
+            _dump(source.conf),
+            _dump(source.models),
+            _dump(source.decks),
+            _dump(source.dconf or {"1": schema.default_deck_config()}),
+            _dump(source.tags),
+        ),
+    )
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    found = db.execute("select 1 from sqlite_master where type = 'table' and name = ?", (name,))
+    return found.fetchone() is not None
+
+
+def prepare_download(dbs: UserDatabases, user_id: str, workdir: Path) -> bytes:
+    """The user's collection as the client will store it."""
+    dbs.write(user_id, _stamp_unsent_and_bump_usn)
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        path = Path(tmp) / "collection.anki2"
+        with dbs.read(user_id) as col:
+            col.reload()
+            col.backup_to(path)
+        return path.read_bytes()
+
+
+def _stamp_unsent_and_bump_usn(col: Collection) -> None:
+    db = col.db
+    usn = int(db.execute("select usn from col").fetchone()[0])
+    for table in ("notes", "cards", "revlog", "graves"):
+        db.execute(f"update {table} set usn = ? where usn = -1", (usn,))
+    updates: dict[str, Any] = {}
+    for column in ("models", "decks", "dconf"):
+        objects = json.loads(json.dumps(getattr(col, column)))
+        for obj in objects.values():
+            if isinstance(obj, dict) and obj.get("usn") == -1:
+                obj["usn"] = usn
+        updates[column] = objects
+    updates["tags"] = {name: usn if old == -1 else old for name, old in col.tags.items()}
+    sets = ", ".join(f"{column} = ?" for column in updates)
+    db.execute(
+        f"update col set {sets}, usn = ?",
+        (*(_dump(v) for v in updates.values()), usn + 1),
+    )
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,160 @@
+"""Sync logins: a username and password buy a host key, the credential every later sync call
+carries.
+
+A host key is revocable and never the password: ``<base64url(username)>.<32 random bytes hex>``.
+Only a SHA-256 digest of the secret part is kept, in the user's record
+(``attributes["sync_host_keys"]``, digest -> creation time), so a leaked user table gives no
+usable key. The username part lets a request find its user with one metastore read. Failed
+logins are limited per username and client address (argon2id makes each guess slow as well).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from javumbo.collection.clock import Clock
+from javumbo.stores.ports import MetaStore, UserRecord
+from javumbo.sync.protocol import SyncHttpError
+
+ATTRIBUTE = "sync_host_keys"
+MAX_KEYS_PER_USER = 20
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+class LoginRateLimiter:
+    """At most ``limit`` failed logins per (username, address) in ``window`` seconds."""
+
+    def __init__(self, limit: int, window: float, clock: Clock) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str]) -> deque[float]:
+        hits = self._failures.setdefault(key, deque())
+        cutoff = self.clock.now() - self.window
+        while hits and hits[0] <= cutoff:
+            hits.popleft()
+        return hits
+
+    def blocked(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            blocked = len(self._recent(key)) >= self.limit
+            if not self._failures.get(key):
+                self._failures.pop(key, None)
+            return blocked
+
+    def failed(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            if len(self._failures) > 100_000:
+                self._failures.clear()  # memory bound under a spray of usernames
+            self._recent(key).append(self.clock.now())
+
+    def succeeded(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+@dataclass(frozen=True)
+class HostKeys:
+    meta: MetaStore
+    clock: Clock
+    limiter: LoginRateLimiter
+
+    def login(self, username: str, password: str, address: str) -> str:
+        """A new host key for the user; 403 on a wrong password, 429 when rate limited."""
+        name = username.strip().lower()
+        key = (name, address)
+        if self.limiter.blocked(key):
+            raise SyncHttpError(429, "too many failed logins; wait a few minutes")
+        user = self.meta.get_user(name) if name else None
+        if user is None:
+            _verify(_DUMMY_HASH, password)  # same cost as a real check
+            ok = False
+        else:
+            ok = _verify(user.password_hash, password)
+        if user is None or not ok:
+            self.limiter.failed(key)
+            raise SyncHttpError(403, "invalid username or password")
+        self.limiter.succeeded(key)
+        secret = secrets.token_hex(32)
+        keys = dict(_stored_keys(user))
+        keys[_digest(secret)] = self.clock.now()
+        newest = sorted(keys.items(), key=lambda item: item[1])[-MAX_KEYS_PER_USER:]
+        self.meta.update_user_attributes(user.username, {ATTRIBUTE: dict(newest)})
+        return f"{_encode_name(user.username)}.{secret}"
+
+    def resolve(self, host_key: str) -> UserRecord:
+        """The user a host key belongs to; 403 for an unknown, malformed or revoked key."""
+        parsed = _split(host_key)
+        if parsed is not None:
+            username, secret = parsed
+            user = self.meta.get_user(username)
+            if user is not None:
+                wanted = _digest(secret)
+                if any(hmac.compare_digest(wanted, d) for d in _stored_keys(user)):
+                    return user
+        raise SyncHttpError(403, "invalid host key; log in to sync again")
+
+    def revoke(self, username: str, host_key: str | None = None) -> int:
+        """Forget one host key (or all of the user's when ``host_key`` is None); returns how
+        many were removed. Clients holding them must log in again."""
+        user = self.meta.get_user(username)
+        if user is None:
+            return 0
+        keys = _stored_keys(user)
+        if host_key is None:
+            kept: dict[str, float] = {}
+        else:
+            parsed = _split(host_key)
+            drop = _digest(parsed[1]) if parsed is not None and parsed[0] == username else None
+            kept = {d: t for d, t in keys.items() if d != drop}
+        self.meta.update_user_attributes(username, {ATTRIBUTE: kept})
+        return len(keys) - len(kept)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _stored_keys(user: UserRecord) -> dict[str, float]:
+    raw: Any = user.attributes.get(ATTRIBUTE)
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): float(v) for k, v in raw.items() if isinstance(v, int | float)}
+
+
+def _encode_name(username: str) -> str:
+    return base64.urlsafe_b64encode(username.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def _split(host_key: str) -> tuple[str, str] | None:
+    head, sep, secret = host_key.partition(".")
+    if not sep or not head or len(secret) != 64:
+        return None
+    try:
+        padded = head + "=" * (-len(head) % 4)
+        username = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    return username, secret

@@ -1,0 +1,295 @@
+"""Media sync against the user's media store (the same files the web app and package import
+use: ``users/<id>/media/<name>`` in the blob store).
+
+Anki's media protocol needs a per-user log: every file change gets the next media usn, and a
+client asks for the changes after the last usn it saw (``[name, usn, sha1]``, an empty sha1
+meaning deleted). The log is one small zstd-compressed JSON object per user
+(``users/<id>/sync/media-log.json.zst``) holding, per file name, its usn, SHA-1, size and the
+blob's ETag. Files written by anything else (web uploads, imports, deletions) are folded in by
+comparing the store's listing with the log (new name or ETag changed -> hashed and logged,
+gone -> logged as deleted) at the start of every sync. Changes to the log are serialised by a
+short lease in the metastore, so two devices syncing media at once cannot lose an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import time
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import zstandard
+
+from javumbo.collection.clock import Clock
+from javumbo.stores.ports import BlobNotFoundError, BlobStore, MetaStore
+from javumbo.sync.protocol import SyncHttpError, bad_request
+from javumbo.userdb import InvalidNameError, UserMedia
+from javumbo.userdb.names import media_prefix, user_prefix
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_FILES_PER_ZIP = 100
+MAX_CHANGES_PER_ANSWER = 1000
+TARGET_ZIP_BYTES = 10 * 1024 * 1024
+MAX_NAME_BYTES = 255
+DEFAULT_MAX_MEDIA_BYTES = 2 * 1024 * 1024 * 1024
+_LEASE_TTL = 60.0
+_LEASE_WAIT = 30.0
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+class MediaQuotaExceeded(Exception):
+    """The upload would take the user past their media allowance (shown to the user)."""
+
+
+@dataclass
+class MediaLog:
+    """name -> [usn, sha1 hex ("" when deleted), size, blob ETag]."""
+
+    last_usn: int = 0
+    entries: dict[str, list[Any]] = field(default_factory=dict)
+
+    def record(self, name: str, sha1: str, size: int, etag: str) -> None:
+        self.last_usn += 1
+        self.entries[name] = [self.last_usn, sha1, size, etag]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(int(e[2]) for e in self.entries.values())
+
+    @property
+    def file_count(self) -> int:
+        return sum(1 for e in self.entries.values() if e[1])
+
+
+def log_key(user_id: str) -> str:
+    return user_prefix(user_id) + "sync/media-log.json.zst"
+
+
+class MediaSync:
+    def __init__(
+        self,
+        blobs: BlobStore,
+        meta: MetaStore,
+        user_id: str,
+        clock: Clock,
+        *,
+        max_total_bytes: int = DEFAULT_MAX_MEDIA_BYTES,
+    ) -> None:
+        self.blobs = blobs
+        self.meta = meta
+        self.user_id = user_id
+        self.clock = clock
+        self.media = UserMedia(blobs, user_id)
+        self.max_total_bytes = max_total_bytes
+        self._owner = uuid.uuid4().hex
+
+    # ------------------------------------------------------------------ log storage
+
+    def _load(self) -> MediaLog:
+        try:
+            raw = self.blobs.get(log_key(self.user_id)).data
+        except BlobNotFoundError:
+            return MediaLog()
+        doc = json.loads(zstandard.ZstdDecompressor().decompress(raw))
+        return MediaLog(int(doc["usn"]), dict(doc["entries"]))
+
+    def _save(self, log: MediaLog) -> None:
+        raw = json.dumps({"usn": log.last_usn, "entries": log.entries}, ensure_ascii=False)
+        packed = zstandard.ZstdCompressor(level=3).compress(raw.encode("utf-8"))
+        self.blobs.put(log_key(self.user_id), packed)
+
+    @contextmanager
+    def _changing(self) -> Iterator[MediaLog]:
+        """The log, for changes saved at the end of the block; one writer at a time."""
+        with _thread_lock(self.user_id):
+            lease = f"media-log:{self.user_id}"
+            deadline = time.monotonic() + _LEASE_WAIT
+            while not self.meta.acquire_lease(lease, self._owner, _LEASE_TTL, self.clock.now()):
+                if time.monotonic() > deadline:
+                    raise SyncHttpError(409, "another media sync is running; try again")
+                time.sleep(0.05)
+            try:
+                log = self._load()
+                before = json.dumps(log.entries, sort_keys=True)
+                yield log
+                if json.dumps(log.entries, sort_keys=True) != before:
+                    self._save(log)
+            finally:
+                self.meta.release_lease(lease, self._owner)
+
+    # ------------------------------------------------------------------ protocol
+
+    def reconcile(self) -> int:
+        """Fold changes made outside media sync into the log; returns the media usn."""
+        prefix = media_prefix(self.user_id)
+        listed = {info.key[len(prefix) :]: info for info in self.blobs.list(prefix)}
+        log = self._load()
+        if not _differs(log, listed):
+            return log.last_usn
+        with self._changing() as log:
+            for name, info in sorted(listed.items()):
+                entry = log.entries.get(name)
+                if entry is not None and entry[1] and entry[3] == info.etag:
+                    continue
+                try:
+                    data = self.media.get(name)
+                except BlobNotFoundError:
+                    continue
+                if not data:
+                    continue
+                sha1 = hashlib.sha1(data).hexdigest()
+                if entry is not None and entry[1] == sha1:
+                    entry[3] = info.etag
+                    log.entries[name] = entry
+                    continue
+                log.record(name, sha1, len(data), info.etag)
+            for name, entry in sorted(log.entries.items()):
+                if entry[1] and name not in listed:
+                    log.record(name, "", 0, "")
+            return log.last_usn
+
+    def last_usn(self) -> int:
+        return self._load().last_usn
+
+    def changes(self, after_usn: int) -> list[list[Any]]:
+        log = self._load()
+        found = sorted(
+            (int(e[0]), name, str(e[1])) for name, e in log.entries.items() if e[0] > after_usn
+        )
+        return [[name, usn, sha1] for usn, name, sha1 in found[:MAX_CHANGES_PER_ANSWER]]
+
+    def upload(self, zip_data: bytes) -> list[int]:
+        """Apply a client's zip of additions and deletions; ``[processed, media usn]``."""
+        changes = _read_upload(zip_data)
+        with self._changing() as log:
+            incoming = sum(len(d) for _, d in changes if d is not None)
+            if log.total_bytes + incoming > self.max_total_bytes:
+                raise MediaQuotaExceeded(
+                    f"Your media would take more than {self.max_total_bytes / 1048576:.0f} MB,"
+                    " this server's limit. Remove unused media (Tools > Check Media)."
+                )
+            for name, data in changes:
+                entry = log.entries.get(name)
+                if data is None:
+                    if entry is not None and entry[1]:
+                        self.media.delete(name)
+                        log.record(name, "", 0, "")
+                    continue
+                sha1 = hashlib.sha1(data).hexdigest()
+                if entry is not None and entry[1] == sha1 and self.media.exists(name):
+                    continue
+                etag = self.media.put(name, data)
+                log.record(name, sha1, len(data), etag)
+            return [len(changes), log.last_usn]
+
+    def download(self, files: list[Any]) -> bytes:
+        """A zip of the requested files (``0``, ``1``, ... and a ``_meta`` name map)."""
+        if len(files) > MAX_FILES_PER_ZIP:
+            raise bad_request("too many files requested")
+        if not all(isinstance(f, str) for f in files):
+            raise bad_request("'files' must be a list of names")
+        log = self._load()
+        out = io.BytesIO()
+        names: dict[str, str] = {}
+        total = 0
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+            for index, name in enumerate(files):
+                entry = log.entries.get(name)
+                data = self._readable(name) if entry is not None and entry[1] else None
+                if data is None:
+                    raise SyncHttpError(409, f"missing/empty file entry: {name}")
+                archive.writestr(str(index), data)
+                names[str(index)] = name
+                total += len(data)
+                if total > TARGET_ZIP_BYTES:
+                    break
+            archive.writestr("_meta", json.dumps(names, ensure_ascii=False))
+        return out.getvalue()
+
+    def _readable(self, name: str) -> bytes | None:
+        try:
+            return self.media.get(name)
+        except (BlobNotFoundError, InvalidNameError):
+            return None
+
+    def sanity(self, client_count: int) -> str:
+        return "OK" if self._load().file_count == client_count else "mediaSanity"
+
+
+def _differs(log: MediaLog, listed: dict[str, Any]) -> bool:
+    present = {name: e for name, e in log.entries.items() if e[1]}
+    if present.keys() != listed.keys():
+        return True
+    return any(present[name][3] != info.etag for name, info in listed.items())
+
+
+def _read_upload(zip_data: bytes) -> list[tuple[str, bytes | None]]:
+    """The client's changes, every name and size checked before anything is stored."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(zip_data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise bad_request("media upload is not a zip file") from exc
+    with archive:
+        try:
+            with archive.open("_meta") as fh:
+                entries = json.loads(fh.read(1024 * 1024))
+        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise bad_request("media upload has no readable _meta") from exc
+        if not isinstance(entries, list) or len(entries) > MAX_FILES_PER_ZIP:
+            raise bad_request("media upload _meta must list at most 100 files")
+        out: list[tuple[str, bytes | None]] = []
+        for entry in entries:
+            if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)):
+                raise bad_request("media upload _meta entries are [name, zip name]")
+            name, in_zip = _check_name(entry[0]), entry[1]
+            if in_zip is None or in_zip == "":
+                out.append((name, None))
+                continue
+            if not isinstance(in_zip, str):
+                raise bad_request("media upload _meta entries are [name, zip name]")
+            out.append((name, _read_member(archive, in_zip)))
+        return out
+
+
+def _read_member(archive: zipfile.ZipFile, member: str) -> bytes:
+    try:
+        info = archive.getinfo(member)
+        if info.file_size > MAX_FILE_BYTES:
+            raise bad_request("a media file is larger than 100 MB")
+        with archive.open(info) as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except KeyError as exc:
+        raise bad_request(f"media upload lacks the zip entry {member!r}") from exc
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise bad_request("media upload zip is damaged") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise bad_request("a media file is larger than 100 MB")
+    if not data:
+        raise bad_request("media upload has an empty file")
+    return data
+
+
+def _check_name(name: str) -> str:
+    if (
+        not name
+        or name in (".", "..")
+        or len(name.encode("utf-8")) > MAX_NAME_BYTES
+        or any(ch in name for ch in "/\\\x00")
+        or unicodedata.normalize("NFC", name) != name
+    ):
+        raise bad_request(f"bad media file name {name!r}")
+    return name
+
+
+def _thread_lock(user_id: str) -> threading.Lock:
+    with _thread_locks_guard:
+        return _thread_locks.setdefault(user_id, threading.Lock())

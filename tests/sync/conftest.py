@@ -1,0 +1,166 @@
+"""A Javumbo sync server on 127.0.0.1 (a real HTTP server in a thread, over a real data folder)
+and Anki's own client (the ``anki`` package) to drive it."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from anki.collection import Collection as AnkiCollection
+from anki.sync import SyncAuth, SyncOutput
+from argon2 import PasswordHasher
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from javumbo.collection.clock import Clock, SystemClock
+from javumbo.settings import Settings
+from javumbo.stores.factory import open_stores
+from javumbo.stores.ports import BlobStore, MetaStore, UserRecord
+from javumbo.sync import SyncLimits, SyncServer, register_sync
+from javumbo.userdb import UserDatabases
+from tests.conftest import ANKI_FIXTURES
+
+PASSWORD = "correct horse battery"
+Required = SyncOutput.ChangesRequired
+
+
+@dataclass
+class Deps:
+    blobs: BlobStore
+    meta: MetaStore
+    dbs: UserDatabases
+    clock: Clock
+
+
+@dataclass
+class RunningServer:
+    url: str
+    deps: Deps
+    sync: SyncServer
+    data_dir: Path
+
+    def add_user(self, username: str, password: str = PASSWORD) -> UserRecord:
+        record = UserRecord(
+            username=username,
+            user_id=uuid.uuid4().hex,
+            password_hash=PasswordHasher().hash(password),
+            created_at=time.time(),
+        )
+        self.deps.meta.create_user(record)
+        return record
+
+
+def start_server(data_dir: Path, limits: SyncLimits | None = None) -> tuple[RunningServer, Any]:
+    settings = Settings(data_dir=data_dir)
+    blobs, meta = open_stores(settings)
+    dbs = UserDatabases(
+        settings,
+        blobs,
+        meta,
+        instance_id="sync-test",
+        cache_dir=data_dir / "cache",
+        clock=SystemClock(),
+    )
+    deps = Deps(blobs, meta, dbs, SystemClock())
+    app = Flask("sync-test")
+    server = register_sync(app, deps, limits or SyncLimits(workdir=data_dir / "sync-work"))
+    http: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    running = RunningServer(f"http://127.0.0.1:{http.server_port}/", deps, server, data_dir)
+
+    def stop() -> None:
+        http.shutdown()
+        thread.join(10)
+        dbs.close()
+
+    return running, stop
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    running, stop = start_server(tmp_path / "server")
+    yield running
+    stop()
+
+
+@pytest.fixture
+def anki_col(tmp_path: Path) -> Iterator[Callable[[str], AnkiCollection]]:
+    """Factory of empty Anki collections (closed at the end of the test)."""
+    opened: list[AnkiCollection] = []
+
+    def make(name: str) -> AnkiCollection:
+        folder = tmp_path / "clients" / name
+        folder.mkdir(parents=True)
+        col = AnkiCollection(str(folder / "collection.anki2"))
+        opened.append(col)
+        return col
+
+    yield make
+    for col in opened:
+        with contextlib.suppress(Exception):
+            col.close()
+
+
+def build_sample(col: AnkiCollection) -> dict[str, Any]:
+    sys.path.insert(0, str(ANKI_FIXTURES))
+    try:
+        import make_fixtures
+    finally:
+        sys.path.remove(str(ANKI_FIXTURES))
+    stats: dict[str, Any] = make_fixtures.build_sample(col)
+    return stats
+
+
+def full_sync(col: AnkiCollection, auth: SyncAuth, *, upload: bool, media_usn: int) -> None:
+    col.close_for_full_sync()
+    col.full_upload_or_download(auth=auth, server_usn=media_usn, upload=upload)
+    col.reopen(after_full_sync=True)
+
+
+def sync_media(col: AnkiCollection, auth: SyncAuth, timeout: float = 30.0) -> None:
+    col.sync_media(auth)
+    deadline = time.monotonic() + timeout
+    while col.media_sync_status().active:
+        if time.monotonic() > deadline:
+            raise AssertionError("media sync did not finish")
+        time.sleep(0.02)
+
+
+def counts(col: AnkiCollection) -> tuple[int, int, int]:
+    return (col.note_count(), col.card_count(), col.db.scalar("select count() from revlog"))
+
+
+def uploaded_client(
+    server: RunningServer, anki_col: Callable[[str], AnkiCollection], username: str = "alice"
+) -> tuple[AnkiCollection, SyncAuth]:
+    """A client with the sample collection, fully uploaded (collection and media)."""
+    server.add_user(username)
+    col = anki_col(f"{username}-a")
+    build_sample(col)
+    auth = col.sync_login(username, PASSWORD, server.url)
+    out = col.sync_collection(auth, False)
+    assert out.required == Required.FULL_UPLOAD
+    full_sync(col, auth, upload=True, media_usn=out.server_media_usn)
+    sync_media(col, auth)
+    return col, auth
+
+
+def downloaded_client(
+    server: RunningServer, anki_col: Callable[[str], AnkiCollection], name: str, username: str
+) -> tuple[AnkiCollection, SyncAuth]:
+    col = anki_col(name)
+    auth = col.sync_login(username, PASSWORD, server.url)
+    out = col.sync_collection(auth, False)
+    assert out.required == Required.FULL_DOWNLOAD
+    full_sync(col, auth, upload=False, media_usn=out.server_media_usn)
+    sync_media(col, auth)
+    return col, auth
