@@ -1,0 +1,244 @@
+"""Cards: browse with Anki's search syntax, add a simple front/back card (the seed's route), and
+act on selections (suspend, unsuspend, move, flag, tag)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.validators import Length, Range
+
+from javumbo.api.ids import id_field, id_list_field
+from javumbo.api.notes import MAX_FIELD_CHARS, tags_field
+from javumbo.api.userdb_binding import UserDb, with_user_db
+from javumbo.collection import Collection, NotFoundError
+from javumbo.collection import cards as card_ops
+from javumbo.collection import notes as note_ops
+from javumbo.collection import notetypes as notetype_ops
+from javumbo.collection.search import search_cards_page
+
+BASIC_NOTETYPE = "Basic"
+MAX_QUERY_CHARS = 2000
+MAX_PAGE = 1_000_000
+QUEUE_SUSPENDED = -1
+
+bp = APIBlueprint("cards", __name__, tag="Cards", url_prefix="/api/cards")
+
+
+class CardQuerySchema(Schema):
+    q = String(load_default="", validate=[Length(max=MAX_QUERY_CHARS)])
+    deck_id = id_field()
+    page = Integer(load_default=1, validate=[Range(min=1, max=MAX_PAGE)])
+    page_size = Integer(load_default=50, validate=[Range(min=1, max=500)])
+    order = String(load_default="due", validate=[Length(max=20)])
+
+
+class CardRowSchema(Schema):
+    card_id = Integer(required=True)
+    note_id = Integer(required=True)
+    deck_id = Integer(required=True)
+    deck_name = String(required=True)
+    notetype = String(required=True)
+    question = String(required=True, metadata={"description": "the note's sort field, as text"})
+    ord = Integer(required=True)
+    type = Integer(required=True)
+    queue = Integer(required=True)
+    due = Integer(required=True)
+    interval = Integer(required=True)
+    factor = Integer(required=True)
+    reps = Integer(required=True)
+    lapses = Integer(required=True)
+    flags = Integer(required=True)
+    suspended = Boolean(required=True)
+    tags = List(String(), required=True)
+
+
+class CardPageSchema(Schema):
+    cards = List(Nested(CardRowSchema), required=True)
+    total = Integer(required=True)
+    page = Integer(required=True)
+    page_size = Integer(required=True)
+
+
+class SimpleCardSchema(Schema):
+    deck_id = id_field(required=True)
+    front = String(required=True, validate=[Length(min=1, max=MAX_FIELD_CHARS)])
+    back = String(load_default="", validate=[Length(max=MAX_FIELD_CHARS)])
+    tags = tags_field(load_default=list)
+
+
+class CardCreatedSchema(Schema):
+    id = Integer(required=True, metadata={"description": "the new card's id"})
+    card_id = Integer(required=True)
+    note_id = Integer(required=True)
+    card_ids = List(Integer(), required=True)
+
+
+class CardIdsSchema(Schema):
+    card_ids = id_list_field(required=True)
+
+
+class MoveSchema(Schema):
+    card_ids = id_list_field(required=True)
+    deck_id = id_field(required=True)
+
+
+class FlagSchema(Schema):
+    card_ids = id_list_field(required=True)
+    flag = Integer(required=True, strict=True, validate=[Range(min=0, max=7)])
+
+
+class TagSchema(Schema):
+    card_ids = id_list_field(required=True)
+    add = tags_field(load_default=list)
+    remove = tags_field(load_default=list)
+
+
+class UpdatedSchema(Schema):
+    card_ids = List(Integer(), required=True)
+    updated = Integer(required=True)
+
+
+def _row_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "card_id": row["card_id"],
+        "note_id": row["note_id"],
+        "deck_id": row["deck_id"],
+        "deck_name": row["deck"],
+        "notetype": row["note_type"],
+        "question": row["sort_field"],
+        "ord": row["ord"],
+        "type": row["type"],
+        "queue": row["queue"],
+        "due": row["due"],
+        "interval": row["ivl"],
+        "factor": row["factor"],
+        "reps": row["reps"],
+        "lapses": row["lapses"],
+        "flags": row["flags"],
+        "suspended": row["queue"] == QUEUE_SUSPENDED,
+        "tags": row["tags"],
+    }
+
+
+@bp.get("")
+@bp.input(CardQuerySchema, location="query", arg_name="query")
+@bp.output(CardPageSchema)
+@with_user_db
+def list_cards(db: UserDb, query: dict[str, Any]) -> dict[str, Any]:
+    """One page of cards matching an Anki search (``q``), optionally within a deck."""
+    with db.read() as col:
+        page = search_cards_page(
+            col,
+            query["q"],
+            deck_id=query.get("deck_id"),
+            page=query["page"],
+            per_page=query["page_size"],
+            order=query["order"],
+        )
+    return {
+        "cards": [_row_view(row) for row in page["rows"]],
+        "total": page["total"],
+        "page": page["page"],
+        "page_size": page["per_page"],
+    }
+
+
+@bp.post("")
+@bp.input(SimpleCardSchema, arg_name="body")
+@bp.output(CardCreatedSchema, status_code=201)
+@with_user_db
+def create_card(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Add a Basic note (front/back) in ``deck_id``: the seed's way to add a card."""
+
+    def add(col: Collection) -> dict[str, Any]:
+        basic = notetype_ops.notetype_by_name(col, BASIC_NOTETYPE)
+        if basic is None:
+            raise NotFoundError("this collection has no 'Basic' note type; use /api/notes")
+        note = note_ops.add_note(
+            col, int(basic["id"]), [body["front"], body["back"]], body["deck_id"], body["tags"]
+        )
+        card_ids = [c.id for c in card_ops.cards_of_note(col, note.id)]
+        return {"id": card_ids[0], "card_id": card_ids[0], "note_id": note.id, "card_ids": card_ids}
+
+    return db.write(add)
+
+
+def _updated(card_ids: list[int]) -> dict[str, Any]:
+    unique = list(dict.fromkeys(card_ids))
+    return {"card_ids": unique, "updated": len(unique)}
+
+
+@bp.post("/suspend")
+@bp.input(CardIdsSchema, arg_name="body")
+@bp.output(UpdatedSchema)
+@with_user_db
+def suspend(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Suspend cards (all must exist, else nothing changes and 404)."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        card_ops.suspend_cards(col, body["card_ids"])
+        return _updated(body["card_ids"])
+
+    return db.write(run)
+
+
+@bp.post("/unsuspend")
+@bp.input(CardIdsSchema, arg_name="body")
+@bp.output(UpdatedSchema)
+@with_user_db
+def unsuspend(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Put suspended (or buried) cards back in their queue."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        card_ops.unsuspend_cards(col, body["card_ids"])
+        return _updated(body["card_ids"])
+
+    return db.write(run)
+
+
+@bp.post("/move")
+@bp.input(MoveSchema, arg_name="body")
+@bp.output(UpdatedSchema)
+@with_user_db
+def move(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Move cards to another deck."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        card_ops.move_cards(col, body["card_ids"], body["deck_id"])
+        return _updated(body["card_ids"])
+
+    return db.write(run)
+
+
+@bp.post("/flag")
+@bp.input(FlagSchema, arg_name="body")
+@bp.output(UpdatedSchema)
+@with_user_db
+def flag(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Set a flag (0 = none, 1–7 = Anki's colours) on cards."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        card_ops.set_flag(col, body["card_ids"], body["flag"])
+        return _updated(body["card_ids"])
+
+    return db.write(run)
+
+
+@bp.post("/tag")
+@bp.input(TagSchema, arg_name="body")
+@bp.output(UpdatedSchema)
+@with_user_db
+def tag(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Add and/or remove tags on the notes of the given cards."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        nids = list(dict.fromkeys(card_ops.get_card(col, cid).nid for cid in body["card_ids"]))
+        if body["add"]:
+            note_ops.add_tags(col, nids, body["add"])
+        if body["remove"]:
+            note_ops.remove_tags(col, nids, body["remove"])
+        return _updated(body["card_ids"])
+
+    return db.write(run)

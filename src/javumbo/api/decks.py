@@ -1,0 +1,192 @@
+"""Decks: the deck list as a tree with due counts, and one deck with its options preset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.validators import Length
+
+from javumbo.api.ids import ID_PATH, id_field
+from javumbo.api.userdb_binding import UserDb, with_user_db
+from javumbo.collection import Collection, ValidationError
+from javumbo.collection import decks as deck_ops
+from javumbo.collection.scheduler import Scheduler
+
+bp = APIBlueprint("decks", __name__, tag="Decks", url_prefix="/api/decks")
+
+
+class DeckNodeSchema(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    basename = String(required=True)
+    dyn = Boolean(required=True)
+    collapsed = Boolean(required=True)
+    new = Integer(required=True)
+    learning = Integer(required=True)
+    review = Integer(required=True)
+    children = List(Dict(), required=True, metadata={"description": "nested deck nodes"})
+
+
+class DeckListSchema(Schema):
+    decks = List(Nested(DeckNodeSchema), required=True)
+
+
+class DeckNameSchema(Schema):
+    name = String(required=True, validate=[Length(min=1, max=500)])
+
+
+class DeckCreatedSchema(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+
+
+class CountsSchema(Schema):
+    new = Integer(required=True)
+    learning = Integer(required=True)
+    review = Integer(required=True)
+
+
+class DeckSchema(Schema):
+    id = Integer(required=True)
+    name = String(required=True)
+    basename = String(required=True)
+    dyn = Boolean(required=True)
+    collapsed = Boolean(required=True)
+    counts = Nested(CountsSchema, required=True)
+    config_id = Integer(allow_none=True, required=True)
+    config = Dict(
+        allow_none=True, required=True, metadata={"description": "the deck's options preset"}
+    )
+    fsrs = Boolean(required=True, metadata={"description": "FSRS on (collection-wide)"})
+
+
+class DeckUpdateSchema(Schema):
+    name = String(validate=[Length(min=1, max=500)])
+    config = Dict(metadata={"description": "changes merged into the deck's options preset"})
+    config_id = id_field(metadata={"description": "switch the deck to this preset"})
+    fsrs = Boolean(metadata={"description": "turn FSRS on or off for the collection"})
+    collapsed = Boolean()
+
+
+class DeckDeleteQuerySchema(Schema):
+    move_cards_to = id_field(metadata={"description": "keep the cards by moving them to this deck"})
+
+
+class DeletedSchema(Schema):
+    deleted = Integer(required=True)
+
+
+def _tree_with_collapsed(col: Collection, nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for node in nodes:
+        deck = col.decks.get(str(node["id"]), {})
+        out.append(
+            {
+                **node,
+                "collapsed": bool(deck.get("collapsed")),
+                "children": _tree_with_collapsed(col, node["children"]),
+            }
+        )
+    return out
+
+
+def deck_view(col: Collection, did: int) -> dict[str, Any]:
+    deck = deck_ops.get_deck(col, did)
+    name = str(deck["name"])
+    dyn = bool(deck.get("dyn"))
+    counts = Scheduler(col).due_counts(did)
+    config = None if dyn else deck_ops.config_for_deck(col, did)
+    return {
+        "id": did,
+        "name": name,
+        "basename": name.rsplit("::", 1)[-1],
+        "dyn": dyn,
+        "collapsed": bool(deck.get("collapsed")),
+        "counts": {"new": counts.new, "learning": counts.learning, "review": counts.review},
+        "config_id": int(config["id"]) if config is not None else None,
+        "config": config,
+        "fsrs": bool(col.conf.get("fsrs", False)),
+    }
+
+
+@bp.get("")
+@bp.output(DeckListSchema)
+@with_user_db
+def list_decks(db: UserDb) -> dict[str, Any]:
+    """Every deck, nested, with new/learning/review counts due now (limits applied)."""
+    with db.read() as col:
+        return {"decks": _tree_with_collapsed(col, Scheduler(col).deck_due_tree())}
+
+
+@bp.post("")
+@bp.input(DeckNameSchema, arg_name="body")
+@bp.output(DeckCreatedSchema, status_code=201)
+@with_user_db
+def create_deck(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a deck; ``A::B`` creates ``A`` too when missing."""
+
+    def add(col: Collection) -> dict[str, Any]:
+        did = deck_ops.add_deck(col, body["name"])
+        return {"id": did, "name": deck_ops.get_deck(col, did)["name"]}
+
+    return db.write(add)
+
+
+@bp.get(f"/<{ID_PATH}:deck_id>")
+@bp.output(DeckSchema)
+@with_user_db
+def get_deck(db: UserDb, deck_id: int) -> dict[str, Any]:
+    """One deck, its due counts and its options preset."""
+    with db.read() as col:
+        return deck_view(col, deck_id)
+
+
+@bp.put(f"/<{ID_PATH}:deck_id>")
+@bp.input(DeckUpdateSchema, arg_name="body")
+@bp.output(DeckSchema)
+@with_user_db
+def update_deck(db: UserDb, deck_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Rename a deck, change or switch its options preset, toggle FSRS."""
+
+    def update(col: Collection) -> dict[str, Any]:
+        deck_ops.get_deck(col, deck_id)
+        if "name" in body:
+            deck_ops.rename_deck(col, deck_id, body["name"])
+        if "config_id" in body:
+            deck_ops.set_deck_config(col, deck_id, body["config_id"])
+        if "config" in body:
+            preset = deck_ops.config_for_deck(col, deck_id)
+            deck_ops.update_deck_config(col, int(preset["id"]), body["config"])
+        if "fsrs" in body:
+            col.save_json("conf", {**col.conf, "fsrs": bool(body["fsrs"])})
+        if "collapsed" in body:
+            _set_collapsed(col, deck_id, bool(body["collapsed"]))
+        return deck_view(col, deck_id)
+
+    return db.write(update)
+
+
+def _set_collapsed(col: Collection, deck_id: int, collapsed: bool) -> None:
+    deck = deck_ops.get_deck(col, deck_id)
+    decks = dict(col.decks)
+    decks[str(deck_id)] = {**deck, "collapsed": collapsed, "mod": col.now_secs(), "usn": -1}
+    col.save_json("decks", decks)
+
+
+@bp.delete(f"/<{ID_PATH}:deck_id>")
+@bp.input(DeckDeleteQuerySchema, location="query", arg_name="query")
+@bp.output(DeletedSchema)
+@with_user_db
+def delete_deck(db: UserDb, deck_id: int, query: dict[str, Any]) -> dict[str, Any]:
+    """Delete a deck and its subdecks; their cards too unless ``move_cards_to`` is given."""
+
+    def delete(col: Collection) -> dict[str, Any]:
+        target = query.get("move_cards_to")
+        if target == deck_id:
+            raise ValidationError("cards cannot be moved into the deck being deleted")
+        deck_ops.delete_deck(col, deck_id, move_cards_to=target)
+        return {"deleted": deck_id}
+
+    return db.write(delete)

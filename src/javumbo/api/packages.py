@@ -1,0 +1,292 @@
+"""Anki packages over HTTP: ``POST /api/import`` (multipart ``.apkg``, answered with a job to
+poll at ``GET /api/import/<job_id>``) and ``GET /api/export`` (the ``.apkg`` file).
+
+Import jobs are JSON objects in the user's part of the blob store, so any instance can answer a
+poll and another user's job id is simply not found. In a server process the import runs on a
+background thread and the upload is answered at once; in Lambda, where nothing may run after the
+answer, it runs before answering and the job comes back finished. A job whose process died
+mid-import stays ``running``; the import itself is all or nothing, so nothing half-applied is
+left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Dict, File, Float, Nested, String
+from apiflask.schemas import FileSchema
+from flask import Response
+
+from javumbo.api.errors import api_error
+from javumbo.api.ids import id_field
+from javumbo.api.services import Services, services
+from javumbo.api.userdb_binding import UserDb, with_user_db
+from javumbo.collection import Collection, CollectionError
+from javumbo.collection import decks as deck_ops
+from javumbo.collection.apkg import export_apkg, import_apkg
+from javumbo.collection.apkg.media import Readable
+from javumbo.stores.ports import BlobNotFoundError, StoreUnavailableError
+from javumbo.userdb import AlreadyApplied, ConflictError, UserMedia
+from javumbo.userdb.names import user_prefix
+
+log = logging.getLogger(__name__)
+
+APKG_MIMETYPE = "application/octet-stream"
+JOB_ID_RE = re.compile(r"^imp_[0-9a-f]{24}$")
+PROGRESS_WRITE_INTERVAL_SECONDS = 0.5
+IMPORT_WORKERS = 2
+
+bp = APIBlueprint("packages", __name__, tag="Import and export", url_prefix="/api")
+_executor_guard = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+class BlobMediaStore:
+    """The apkg layer's ``MediaStore`` over the user's media in the blob store."""
+
+    def __init__(self, media: UserMedia) -> None:
+        self.media = media
+
+    def exists(self, name: str) -> bool:
+        return self.media.exists(name)
+
+    def open(self, name: str) -> IO[bytes]:
+        data = self.media.get_or_none(name)
+        if data is None:
+            raise FileNotFoundError(name)
+        return io.BytesIO(data)
+
+    def write(self, name: str, stream: Readable) -> None:
+        chunks = []
+        while chunk := stream.read(1024 * 1024):
+            chunks.append(chunk)
+        self.media.put(name, b"".join(chunks))
+
+    def sha1(self, name: str) -> bytes | None:
+        data = self.media.get_or_none(name)
+        return hashlib.sha1(data).digest() if data is not None else None
+
+
+# ------------------------------------------------------------------ schemas
+
+
+class ImportFormSchema(Schema):
+    file = File(  # type: ignore[no-untyped-call]
+        required=True, metadata={"description": "the .apkg (or .colpkg) file"}
+    )
+    scheduling = Boolean(load_default=True, metadata={"description": "keep review history"})
+
+
+class JobErrorSchema(Schema):
+    code = String(required=True)
+    message = String(required=True)
+
+
+class ImportJobSchema(Schema):
+    job_id = String(required=True)
+    status = String(required=True, metadata={"description": "running, done or failed"})
+    progress = Float(required=True, metadata={"description": "0 to 1"})
+    stage = String(required=True)
+    report = Dict(allow_none=True, required=True)
+    error = Nested(JobErrorSchema, allow_none=True, required=True)
+
+
+class ExportQuerySchema(Schema):
+    deck_id = id_field(metadata={"description": "this deck and its subdecks; else everything"})
+    scheduling = Boolean(load_default=True)
+    media = Boolean(load_default=True)
+
+
+# ------------------------------------------------------------------ jobs
+
+
+def _job_key(user_id: str, job_id: str) -> str:
+    return f"{user_prefix(user_id)}jobs/{job_id}.json"
+
+
+@dataclass
+class ImportJob:
+    svc: Services
+    user_id: str
+    job_id: str
+    package: Path
+    scheduling: bool
+    idempotency_key: str | None
+    state: dict[str, Any]
+    last_write: float = 0.0
+
+    def save(self) -> None:
+        data = json.dumps(self.state).encode()
+        self.svc.blobs.put(_job_key(self.user_id, self.job_id), data)
+        self.last_write = time.monotonic()
+
+    def progress(self, done: int, total: int, stage: str) -> None:
+        self.state["progress"] = round(min(1.0, done / total), 3) if total > 0 else 0.0
+        self.state["stage"] = stage
+        if time.monotonic() - self.last_write >= PROGRESS_WRITE_INTERVAL_SECONDS:
+            try:
+                self.save()
+            except Exception:  # progress is a courtesy: never fail the import for it
+                log.warning("saving import progress failed", exc_info=True)
+
+    def run(self) -> None:
+        try:
+            report = self._import()
+            self.state.update(status="done", progress=1.0, stage="done", report=report)
+        except CollectionError as exc:
+            self._fail("invalid_package", str(exc))
+        except ConflictError:
+            self._fail("conflict", "the collection kept changing during the import; retry")
+        except StoreUnavailableError:
+            self._fail("store_unavailable", "the storage backend is unavailable; retry")
+        except Exception:
+            log.exception("import job %s failed", self.job_id)
+            self._fail("internal_error", "the import failed unexpectedly")
+        finally:
+            shutil.rmtree(self.package.parent, ignore_errors=True)
+        self.save()
+
+    def _fail(self, code: str, message: str) -> None:
+        self.state.update(status="failed", stage="failed", error={"code": code, "message": message})
+
+    def _import(self) -> dict[str, Any]:
+        store = BlobMediaStore(self.svc.dbs.media(self.user_id))
+
+        def apply(col: Collection) -> dict[str, Any]:
+            return import_apkg(
+                col,
+                self.package,
+                media_store=store,
+                scheduling=self.scheduling,
+                progress=self.progress,
+            ).as_dict()
+
+        if self.idempotency_key is None:
+            return self.svc.dbs.write(self.user_id, apply)
+        result = self.svc.dbs.write(self.user_id, apply, idempotency_key=self.idempotency_key)
+        if isinstance(result, AlreadyApplied):
+            return dict(result.result or {"already_applied": True})
+        return result
+
+
+def _import_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_guard:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(IMPORT_WORKERS, thread_name_prefix="javumbo-import")
+        return _executor
+
+
+def _public(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: state[k] for k in ("job_id", "status", "progress", "stage", "report", "error")}
+
+
+@bp.post("/import")
+@bp.input(ImportFormSchema, location="files", arg_name="form")
+@bp.output(ImportJobSchema, status_code=202)
+@with_user_db
+def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
+    """Upload an Anki package to merge into the collection; poll the job for the report."""
+    svc = services()
+    upload = form["file"]
+    workdir = Path(tempfile.mkdtemp(prefix="javumbo-import-"))
+    package = workdir / "upload.apkg"
+    upload.save(package)
+    if package.stat().st_size == 0:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise api_error(400, "the uploaded file is empty", code="invalid_package")
+    job_id = "imp_" + secrets.token_hex(12)
+    job = ImportJob(
+        svc=svc,
+        user_id=db.user_id,
+        job_id=job_id,
+        package=package,
+        scheduling=bool(form["scheduling"]),
+        idempotency_key=db.idempotency_key,
+        state={
+            "job_id": job_id,
+            "status": "running",
+            "progress": 0.0,
+            "stage": "queued",
+            "report": None,
+            "error": None,
+            "created_at": svc.clock.now(),
+        },
+    )
+    try:
+        job.save()
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    if svc.in_lambda:
+        job.run()
+    else:
+        _import_executor().submit(job.run)
+    return _public(job.state)
+
+
+@bp.get("/import/<job_id>")
+@bp.output(ImportJobSchema)
+@with_user_db
+def import_status(db: UserDb, job_id: str) -> dict[str, Any]:
+    """Where an import job stands; its report once done."""
+    if not JOB_ID_RE.match(job_id):
+        raise api_error(404, "no such import job")
+    try:
+        blob = services().blobs.get(_job_key(db.user_id, job_id))
+    except BlobNotFoundError as exc:
+        raise api_error(404, "no such import job") from exc
+    return _public(json.loads(blob.data))
+
+
+def _export_name(col: Collection, deck_id: int | None) -> str:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    if deck_id is None:
+        return f"javumbo-collection-{stamp}.apkg"
+    name = str(deck_ops.get_deck(col, deck_id)["name"]).replace("::", "-")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "deck"
+    return f"{safe[:60]}-{stamp}.apkg"
+
+
+@bp.get("/export")
+@bp.input(ExportQuerySchema, location="query", arg_name="query")
+@bp.output(FileSchema(type="string", format="binary"), content_type=APKG_MIMETYPE)
+@with_user_db
+def export(db: UserDb, query: dict[str, Any]) -> Response:
+    """The collection (or one deck) as an ``.apkg`` Anki opens; with no parameters, everything
+    with scheduling and media."""
+    deck_id = query.get("deck_id")
+    store = BlobMediaStore(db.media())
+    with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
+        out = Path(tmp) / "export.apkg"
+        with db.read() as col:
+            filename = _export_name(col, deck_id)
+            report = export_apkg(
+                col,
+                out,
+                deck_id=deck_id,
+                scheduling=query["scheduling"],
+                media=query["media"],
+                media_store=store,
+            )
+        data = out.read_bytes()
+    response = Response(data, mimetype=APKG_MIMETYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Export-Cards"] = str(report.cards)
+    response.headers["X-Export-Revlog"] = str(report.revlog)
+    return response

@@ -1,0 +1,146 @@
+"""Studying: the next cards of a deck (rendered, with the four answer buttons' intervals), an
+answer, and undo of the last answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.validators import Range
+
+from javumbo.api.decks import CountsSchema
+from javumbo.api.ids import ID_PATH, id_field
+from javumbo.api.userdb_binding import UserDb, with_user_db
+from javumbo.collection import Collection
+from javumbo.collection.cards import Card
+from javumbo.collection.scheduler import Scheduler
+from javumbo.collection.templates import render_card
+
+MAX_TIME_MS = 24 * 3600 * 1000
+_KIND_BY_QUEUE = {0: "new", 1: "learning", 3: "learning", 2: "review"}
+
+bp = APIBlueprint("review", __name__, tag="Review", url_prefix="/api/review")
+
+
+class QueueQuerySchema(Schema):
+    limit = Integer(load_default=10, validate=[Range(min=1, max=100)])
+
+
+class ReviewCardSchema(Schema):
+    card_id = Integer(required=True)
+    note_id = Integer(required=True)
+    deck_id = Integer(required=True)
+    question = String(required=True, metadata={"description": "rendered question HTML"})
+    answer = String(required=True, metadata={"description": "rendered answer HTML"})
+    css = String(required=True)
+    intervals = List(
+        String(), required=True, metadata={"description": "labels for again, hard, good, easy"}
+    )
+    interval_seconds = List(Integer(), required=True)
+    queue = Integer(required=True)
+    kind = String(required=True, metadata={"description": "new, learning or review"})
+
+
+class QueueSchema(Schema):
+    cards = List(Nested(ReviewCardSchema), required=True)
+    counts = Nested(CountsSchema, required=True)
+
+
+class AnswerSchema(Schema):
+    card_id = id_field(required=True)
+    rating = Integer(
+        required=True,
+        strict=True,
+        validate=[Range(min=1, max=4)],
+        metadata={"description": "1 again, 2 hard, 3 good, 4 easy"},
+    )
+    time_ms = Integer(
+        load_default=0,
+        strict=True,
+        validate=[Range(min=0, max=MAX_TIME_MS)],
+        metadata={"description": "time taken to answer, in milliseconds"},
+    )
+
+
+class AnsweredSchema(Schema):
+    success = Boolean(required=True)
+    card_id = Integer(required=True)
+    rating = Integer(required=True)
+    revlog_id = Integer(required=True)
+    queue = Integer(required=True)
+    type = Integer(required=True)
+    due = Integer(required=True)
+    interval = Integer(required=True, metadata={"description": "days (review cards)"})
+    leeched = Boolean(required=True)
+
+
+class UndoneSchema(Schema):
+    card_id = Integer(allow_none=True, required=True)
+
+
+def _review_card(col: Collection, scheduler: Scheduler, card: Card) -> dict[str, Any]:
+    rendered = render_card(col, card)
+    seconds = scheduler.next_intervals(card)
+    collapse_labels = scheduler.interval_labels(card)
+    return {
+        "card_id": card.id,
+        "note_id": card.nid,
+        "deck_id": card.did,
+        "question": rendered.question,
+        "answer": rendered.answer,
+        "css": rendered.css,
+        "intervals": collapse_labels,
+        "interval_seconds": seconds,
+        "queue": card.queue,
+        "kind": _KIND_BY_QUEUE.get(card.queue, "learning"),
+    }
+
+
+@bp.get(f"/<{ID_PATH}:deck_id>")
+@bp.input(QueueQuerySchema, location="query", arg_name="query")
+@bp.output(QueueSchema)
+@with_user_db
+def next_cards(db: UserDb, deck_id: int, query: dict[str, Any]) -> dict[str, Any]:
+    """The next cards to study in a deck and its subdecks, in Anki's order."""
+    with db.read() as col:
+        scheduler = Scheduler(col)
+        cards = scheduler.next_cards(deck_id, limit=query["limit"])
+        counts = scheduler.due_counts(deck_id)
+        return {
+            "cards": [_review_card(col, scheduler, card) for card in cards],
+            "counts": {"new": counts.new, "learning": counts.learning, "review": counts.review},
+        }
+
+
+@bp.post("")
+@bp.input(AnswerSchema, arg_name="body")
+@bp.output(AnsweredSchema)
+@with_user_db
+def answer(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+    """Answer a card; the review is journaled before this returns."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        result = Scheduler(col).answer_card(body["card_id"], body["rating"], body["time_ms"])
+        card = result.card
+        return {
+            "success": True,
+            "card_id": card.id,
+            "rating": result.rating,
+            "revlog_id": result.revlog_id,
+            "queue": card.queue,
+            "type": card.type,
+            "due": card.due,
+            "interval": card.ivl,
+            "leeched": result.leeched,
+        }
+
+    return db.write(run)
+
+
+@bp.post("/undo")
+@bp.output(UndoneSchema)
+@with_user_db
+def undo(db: UserDb) -> dict[str, Any]:
+    """Undo the last answer; ``card_id`` is null when there was nothing to undo."""
+    return db.write(lambda col: {"card_id": Scheduler(col).undo_last_answer()})

@@ -1,0 +1,129 @@
+"""``@with_user_db``: the seed's decorator, on top of the storage engine.
+
+It checks the access token, resolves the review session from ``X-Session-ID`` (the live one is
+kept and extended; an unknown, expired or other user's id gets the user's live session or a new
+one), and hands the view a ``UserDb`` for the token's user. Reads go through ``dbs.read`` and
+mutations through ``dbs.write`` with the request's ``Idempotency-Key``, so a retried POST is not
+applied twice. The session id goes back in the ``X-Session-ID`` response header (set in
+``after_request`` so error answers carry it too).
+
+Every view reaches only the collection of the user named by the token: ids from another user's
+collection are simply not found there, so they answer 404 like ids that never existed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Response, g, request
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+
+from javumbo.api.errors import api_error
+from javumbo.api.services import services
+from javumbo.collection import Collection
+from javumbo.userdb import AlreadyApplied, UserDatabases, UserMedia
+
+P = ParamSpec("P")
+R = TypeVar("R")
+SESSION_HEADER = "X-Session-ID"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+@dataclass(frozen=True)
+class UserDb:
+    """One request's handle on its user's collection."""
+
+    user_id: str
+    username: str
+    session_id: str
+    dbs: UserDatabases
+    idempotency_key: str | None
+
+    @contextmanager
+    def read(self) -> Iterator[Collection]:
+        with self.dbs.read(self.user_id) as col:
+            yield col
+
+    def write(self, fn: Callable[[Collection], R]) -> R:
+        """Run ``fn`` as one journaled transaction. With an ``Idempotency-Key`` already used,
+        ``fn`` is not run again and the first run's result is returned (``fn`` should return a
+        small JSON-able value for that to work; an older entry folded into a snapshot no longer
+        has it, and then an empty result comes back, marked by ``Idempotent-Replayed``)."""
+        if self.idempotency_key is None:
+            return self.dbs.write(self.user_id, fn)
+        result = self.dbs.write(self.user_id, fn, idempotency_key=self.idempotency_key)
+        if isinstance(result, AlreadyApplied):
+            g.javumbo_replayed = True
+            replayed: R = result.result if result.result is not None else {}
+            return replayed
+        return result
+
+    def media(self) -> UserMedia:
+        return self.dbs.media(self.user_id)
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    user_id: str
+    username: str
+
+
+def current_token_user() -> TokenUser:
+    """The user named by a valid access token (401 answered by flask-jwt-extended otherwise)."""
+    verify_jwt_in_request()
+    claims = get_jwt()
+    user = TokenUser(user_id=str(claims["sub"]), username=str(claims["username"]))
+    g.javumbo_user_id = user.user_id
+    return user
+
+
+def requested_session_id() -> str | None:
+    raw = request.headers.get(SESSION_HEADER)
+    return raw if raw is not None and _SESSION_ID_RE.match(raw) else None
+
+
+def _idempotency_key() -> str | None:
+    raw = request.headers.get(IDEMPOTENCY_HEADER)
+    if raw is None or request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if not _IDEMPOTENCY_KEY_RE.match(raw):
+        raise api_error(
+            400,
+            f"{IDEMPOTENCY_HEADER} must be 1 to 128 printable ASCII characters",
+            code="invalid_idempotency_key",
+        )
+    rule = request.url_rule.rule if request.url_rule is not None else request.path
+    # Scoped to the route: a key reused on another route must not replay the wrong result.
+    return f"{request.method} {rule} {raw}"
+
+
+def with_user_db(view: Callable[..., R]) -> Callable[..., R]:
+    """Give ``view`` a ``UserDb`` as its first argument (see the module docstring)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> R:
+        user = current_token_user()
+        key = _idempotency_key()
+        dbs = services().dbs
+        session = dbs.sessions.resume_session(user.username, requested_session_id())
+        g.javumbo_session_id = session.session_id
+        db = UserDb(user.user_id, user.username, session.session_id, dbs, key)
+        return view(db, *args, **kwargs)
+
+    return wrapper
+
+
+def add_session_header(response: Response) -> Response:
+    session_id = g.get("javumbo_session_id")
+    if session_id:
+        response.headers[SESSION_HEADER] = session_id
+    if g.get("javumbo_replayed"):
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
