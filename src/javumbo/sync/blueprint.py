@@ -18,7 +18,6 @@ from flask import Blueprint, Flask, Response, current_app, request
 from javumbo.collection.errors import CollectionError, NotFoundError
 from javumbo.stores.ports import StoreUnavailableError, UserRecord
 from javumbo.sync.protocol import (
-    DEFAULT_MAX_BODY_BYTES,
     SYNC_HEADER,
     SyncHeader,
     SyncHttpError,
@@ -32,6 +31,7 @@ from javumbo.sync.server import SyncDependencies, SyncLimits, SyncServer
 from javumbo.userdb import ConflictError, InvalidNameError
 
 EXTENSION_KEY = "javumbo_sync"
+BODY_MARGIN_BYTES = 1024 * 1024
 log = logging.getLogger(__name__)
 
 bp = Blueprint("sync", __name__)
@@ -64,11 +64,12 @@ def _answer(value: Any) -> Response:
 
 def _read_request() -> tuple[SyncHeader, bytes]:
     header = parse_sync_header(request.headers.get(SYNC_HEADER))
-    limit = _server().limits.max_collection_bytes
+    # A little above the collection limit, so an oversized upload still gets its message.
+    limit = _server().limits.max_collection_bytes + BODY_MARGIN_BYTES
     if request.content_length is not None and request.content_length > limit:
         raise SyncHttpError(413, "request body too large")
     raw = request.get_data(cache=False)
-    return header, decode_body(raw, max(limit, DEFAULT_MAX_BODY_BYTES))
+    return header, decode_body(raw, limit)
 
 
 def _guarded(handler: Callable[[], Response]) -> Response:
