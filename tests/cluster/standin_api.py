@@ -19,7 +19,7 @@ import waitress
 from flask import Flask, Response, jsonify, request
 
 from javumbo.collection import SystemClock
-from javumbo.collection.decks import add_deck
+from javumbo.collection.decks import add_deck, all_decks
 from javumbo.collection.notes import add_note
 from javumbo.collection.notetypes import notetype_by_name
 from javumbo.collection.scheduler import Scheduler
@@ -106,6 +106,12 @@ def create_app(settings: Settings) -> Flask:
     def decks() -> tuple[Response, int]:
         name = request.get_json()["name"]
         return with_session(jsonify({"id": write(lambda col: add_deck(col, name))}), 201)
+
+    @app.get("/api/decks")
+    def list_decks() -> tuple[Response, int]:
+        with dbs.read(user_id()) as col:
+            listing = [{"id": deck["id"], "name": deck["name"]} for deck in all_decks(col)]
+        return with_session(jsonify({"decks": listing}))
 
     @app.post("/api/cards")
     def cards() -> tuple[Response, int]:
