@@ -5,17 +5,18 @@ locals {
   metrics_namespace = "Javumbo"
   custom_metrics = {
     latency          = "RequestLatency"
-    errors           = "Errors"
+    requests         = "Requests"
+    client_errors    = "ClientErrors"
+    server_errors    = "ServerErrors"
     conflicts        = "Conflicts"
-    s3_gets          = "BlobGets"
-    s3_puts          = "BlobPuts"
-    dynamodb_reads   = "MetaReads"
-    dynamodb_writes  = "MetaWrites"
-    cache_hits       = "CacheHits"
-    cache_misses     = "CacheMisses"
+    s3_operations    = "S3Operations"
+    meta_operations  = "MetaOperations"
+    cache_hit        = "CacheHit"
     session_duration = "SessionDuration"
   }
-  fn = aws_lambda_function.api.function_name
+  # aws-lambda-powertools adds its service name as the "service" dimension of every metric.
+  metrics_service = "javumbo-api"
+  fn              = aws_lambda_function.api.function_name
 }
 
 resource "aws_sns_topic" "alarms" {
@@ -133,10 +134,8 @@ resource "aws_cloudwatch_dashboard" "main" {
           region = var.region
           stat   = "Sum"
           metrics = [
-            [local.metrics_namespace, local.custom_metrics.s3_gets, "service", "javumbo"],
-            [".", local.custom_metrics.s3_puts, ".", "."],
-            [".", local.custom_metrics.dynamodb_reads, ".", "."],
-            [".", local.custom_metrics.dynamodb_writes, ".", "."],
+            [local.metrics_namespace, local.custom_metrics.s3_operations, "service", local.metrics_service],
+            [".", local.custom_metrics.meta_operations, ".", "."],
           ]
         }
       },
@@ -146,9 +145,9 @@ resource "aws_cloudwatch_dashboard" "main" {
           title  = "Cache hit rate (%)"
           region = var.region
           metrics = [
-            [local.metrics_namespace, local.custom_metrics.cache_hits, "service", "javumbo", { id = "h", stat = "Sum", visible = false }],
-            [".", local.custom_metrics.cache_misses, ".", ".", { id = "m", stat = "Sum", visible = false }],
-            [{ expression = "100 * h / MAX([h + m, 1])", label = "hit rate", id = "rate" }],
+            # CacheHit is 0 or 1 per request that used a collection: its average is the hit rate.
+            [local.metrics_namespace, local.custom_metrics.cache_hit, "service", local.metrics_service, { id = "h", stat = "Average", visible = false }],
+            [{ expression = "100 * h", label = "hit rate", id = "rate" }],
           ]
         }
       },
@@ -158,9 +157,11 @@ resource "aws_cloudwatch_dashboard" "main" {
           title  = "Session duration and conflicts"
           region = var.region
           metrics = [
-            [local.metrics_namespace, local.custom_metrics.session_duration, "service", "javumbo", { stat = "p50" }],
+            [local.metrics_namespace, local.custom_metrics.session_duration, "service", local.metrics_service, { stat = "p50" }],
             [".", local.custom_metrics.conflicts, ".", ".", { stat = "Sum" }],
-            [".", local.custom_metrics.errors, ".", ".", { stat = "Sum" }],
+            [".", local.custom_metrics.server_errors, ".", ".", { stat = "Sum" }],
+            [".", local.custom_metrics.client_errors, ".", ".", { stat = "Sum" }],
+            [".", local.custom_metrics.requests, ".", ".", { stat = "Sum" }],
             [".", local.custom_metrics.latency, ".", ".", { stat = "p95" }],
           ]
         }
