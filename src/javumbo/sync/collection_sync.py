@@ -61,6 +61,7 @@ class SyncState:
     client_is_newer: bool
     scm: int
     chunk_ids: dict[str, list[int]] | None = None
+    known_ids: dict[str, set[int]] = field(default_factory=dict)
     sent_rows: dict[str, dict[int, str]] = field(default_factory=dict)
     sent_objects: dict[str, dict[str, str]] = field(default_factory=dict)
     sent_tags: list[str] = field(default_factory=list)
@@ -229,6 +230,12 @@ def chunk(col: Collection, state: SyncState) -> dict[str, Any]:
             ]
             for table in ROW_TABLES
         }
+        # What existed when the client's view was taken: rows the web app adds or deletes
+        # while this sync runs reach the client next time, so the sanity check ignores them.
+        state.known_ids = {
+            table: {r[0] for r in col.db.execute(f"select id from {table}")}
+            for table in ("cards", "notes")
+        }
     ids = state.chunk_ids
     picked: dict[str, list[int]] = {t: [] for t in ROW_TABLES}
     limit = CHUNK_SIZE
@@ -347,7 +354,7 @@ def commit(col: Collection, state: SyncState, client_counts: list[Any] | None) -
     _merge_notes(col, state, models, state.incoming_rows["notes"])
     _stamp_sent(col, state, {"models": models, "decks": decks, "dconf": dconf}, tags)
     if client_counts is not None:
-        server = _counts(col, models, decks, dconf)
+        server = _client_view_counts(col, state, models, decks, dconf)
         if server != client_counts:
             raise SanityCheckFailed(client_counts, server)
     now_ms = col.now_ms()
@@ -374,6 +381,32 @@ def _counts(
 ) -> list[Any]:
     counts = sanity_counts(col)
     counts[5:] = [len(models), len(decks), len(dconf)]
+    return counts
+
+
+def _client_view_counts(
+    col: Collection,
+    state: SyncState,
+    models: dict[str, Any],
+    decks: dict[str, Any],
+    dconf: dict[str, Any],
+) -> list[Any]:
+    """The counts the client should have: ours, minus what the web app added and plus what it
+    deleted after the client's view was taken (run after the sent rows were stamped)."""
+    counts = _counts(col, models, decks, dconf)
+    unsent_reviews = col.db.execute("select count() from revlog where usn = -1").fetchone()[0]
+    counts[3] -= unsent_reviews  # reviews are only ever added
+    for index, table in ((1, "cards"), (2, "notes")):
+        known = state.known_ids.get(table)
+        if known is None:
+            continue
+        now = {r[0] for r in col.db.execute(f"select id from {table}")}
+        client_deleted = set(state.incoming_graves[table])
+        added_here = {
+            r[0] for r in col.db.execute(f"select id from {table} where usn = -1")
+        } - known
+        deleted_here = known - now - client_deleted
+        counts[index] += len(deleted_here) - len(added_here)
     return counts
 
 
