@@ -30,7 +30,7 @@ from javumbo.api import (
 from javumbo.api.errors import ErrorSchema, register_error_handlers
 from javumbo.api.observability import install_observability
 from javumbo.api.services import EXTENSION_KEY, Services, build_services
-from javumbo.api.userdb_binding import add_session_header
+from javumbo.api.userdb_binding import add_session_header, require_access_token
 from javumbo.api.webapp import register_webapp
 from javumbo.collection.clock import Clock
 from javumbo.settings import Settings
@@ -48,7 +48,8 @@ _SHARED_ERROR_STATUSES = {
     "413": "Request body too large",
     "503": "Storage backend unavailable; retry after Retry-After seconds",
 }
-_BLUEPRINTS = (health, auth, session, decks, notes, cards, review, stats, media, packages)
+_PUBLIC_BLUEPRINTS = (health, auth)
+_PROTECTED_BLUEPRINTS = (session, decks, notes, cards, review, stats, media, packages)
 
 
 def create_app(
@@ -91,8 +92,19 @@ def create_app(
 
     install_observability(app, svc)
     app.after_request(add_session_header)
-    for module in _BLUEPRINTS:
+    for module in _PUBLIC_BLUEPRINTS:
         app.register_blueprint(module.bp)
+    for module in _PROTECTED_BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    protected = frozenset(module.bp.name for module in _PROTECTED_BLUEPRINTS)
+
+    @app.before_request
+    def check_token_first() -> None:
+        # Before anything else, request validation included: without a valid token every
+        # protected route answers the same 401 and reveals nothing about its input.
+        if request.blueprint in protected:
+            require_access_token()
+
     app.spec_processor(_document_shared_answers)
     register_webapp(app)
     return app

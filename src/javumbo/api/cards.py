@@ -9,7 +9,7 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
-from javumbo.api.ids import id_field, id_list_field
+from javumbo.api.ids import id_field, id_list_field, query_id_field
 from javumbo.api.notes import MAX_FIELD_CHARS, tags_field
 from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, NotFoundError
@@ -28,7 +28,7 @@ bp = APIBlueprint("cards", __name__, tag="Cards", url_prefix="/api/cards")
 
 class CardQuerySchema(Schema):
     q = String(load_default="", validate=[Length(max=MAX_QUERY_CHARS)])
-    deck_id = id_field()
+    deck_id = query_id_field()
     page = Integer(load_default=1, validate=[Range(min=1, max=MAX_PAGE)])
     page_size = Integer(load_default=50, validate=[Range(min=1, max=500)])
     order = String(load_default="due", validate=[Length(max=20)])

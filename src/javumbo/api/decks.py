@@ -8,7 +8,7 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length
 
-from javumbo.api.ids import ID_PATH, id_field
+from javumbo.api.ids import ID_PATH, id_field, query_id_field
 from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, ValidationError
 from javumbo.collection import decks as deck_ops
@@ -71,7 +71,9 @@ class DeckUpdateSchema(Schema):
 
 
 class DeckDeleteQuerySchema(Schema):
-    move_cards_to = id_field(metadata={"description": "keep the cards by moving them to this deck"})
+    move_cards_to = query_id_field(
+        metadata={"description": "keep the cards by moving them to this deck"}
+    )
 
 
 class DeletedSchema(Schema):

@@ -17,7 +17,13 @@ ID_PATH = f"int(max={MAX_ID})"
 
 
 def id_field(**kwargs: Any) -> Integer:
+    """An id in a JSON body: a real integer, not a string or a float."""
     return Integer(strict=True, validate=[Range(min=1, max=MAX_ID)], **kwargs)
+
+
+def query_id_field(**kwargs: Any) -> Integer:
+    """An id in a query string, where everything arrives as text."""
+    return Integer(validate=[Range(min=1, max=MAX_ID)], **kwargs)
 
 
 def id_list_field(**kwargs: Any) -> List[Any]:

@@ -33,7 +33,7 @@ from apiflask.schemas import FileSchema
 from flask import Response
 
 from javumbo.api.errors import api_error
-from javumbo.api.ids import id_field
+from javumbo.api.ids import query_id_field
 from javumbo.api.services import Services, services
 from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, CollectionError
@@ -107,7 +107,9 @@ class ImportJobSchema(Schema):
 
 
 class ExportQuerySchema(Schema):
-    deck_id = id_field(metadata={"description": "this deck and its subdecks; else everything"})
+    deck_id = query_id_field(
+        metadata={"description": "this deck and its subdecks; else everything"}
+    )
     scheduling = Boolean(load_default=True)
     media = Boolean(load_default=True)
 

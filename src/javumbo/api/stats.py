@@ -8,7 +8,7 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Integer, List
 from apiflask.validators import Range
 
-from javumbo.api.ids import id_field
+from javumbo.api.ids import query_id_field
 from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection.stats import collection_stats
 
@@ -16,7 +16,7 @@ bp = APIBlueprint("stats", __name__, tag="Stats", url_prefix="/api/stats")
 
 
 class StatsQuerySchema(Schema):
-    deck_id = id_field(metadata={"description": "this deck and its subdecks only"})
+    deck_id = query_id_field(metadata={"description": "this deck and its subdecks only"})
     days = Integer(load_default=30, validate=[Range(min=1, max=3650)])
 
 

@@ -84,6 +84,11 @@ def current_token_user() -> TokenUser:
     return user
 
 
+def require_access_token() -> None:
+    """``before_request`` of every protected blueprint."""
+    current_token_user()
+
+
 def requested_session_id() -> str | None:
     raw = request.headers.get(SESSION_HEADER)
     return raw if raw is not None and _SESSION_ID_RE.match(raw) else None
