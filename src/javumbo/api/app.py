@@ -35,6 +35,7 @@ from javumbo.api.webapp import register_webapp
 from javumbo.collection.clock import Clock
 from javumbo.settings import Settings
 from javumbo.stores.ports import BlobStore, MetaStore
+from javumbo.sync import register_sync
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -105,6 +106,7 @@ def create_app(
         if request.blueprint in protected:
             require_access_token()
 
+    register_sync(app, svc)  # Anki's sync protocol at /sync/* and /msync/*
     app.spec_processor(_document_shared_answers)
     register_webapp(app)
     return app

@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from apiflask import APIBlueprint
+from flask import Flask, Response, current_app, request
 
 from javumbo.collection.errors import CollectionError, NotFoundError
 from javumbo.stores.ports import StoreUnavailableError, UserRecord
@@ -34,7 +35,8 @@ EXTENSION_KEY = "javumbo_sync"
 BODY_MARGIN_BYTES = 1024 * 1024
 log = logging.getLogger(__name__)
 
-bp = Blueprint("sync", __name__)
+# Not part of the JSON API's OpenAPI document: Anki's clients speak this protocol.
+bp = APIBlueprint("sync", __name__, enable_openapi=False)
 
 
 def register_sync(
@@ -49,6 +51,12 @@ def register_sync(
 def _server() -> SyncServer:
     found: SyncServer = current_app.extensions[EXTENSION_KEY]
     return found
+
+
+@bp.before_request
+def _allow_collection_sized_bodies() -> None:
+    # The app's default body limit is for JSON; a full upload is a whole collection.
+    request.max_content_length = _server().limits.max_collection_bytes + BODY_MARGIN_BYTES
 
 
 @bp.errorhandler(SyncHttpError)

@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from javumbo.collection.clock import Clock
+from javumbo.ops.legacy_passwords import check_password
 from javumbo.stores.ports import MetaStore, UserRecord
 from javumbo.sync.protocol import SyncHttpError
 
@@ -85,7 +86,7 @@ class HostKeys:
             _verify(_DUMMY_HASH, password)  # same cost as a real check
             ok = False
         else:
-            ok = _verify(user.password_hash, password)
+            ok = check_password(self.meta, user, password, verify=_verify)  # legacy too
         if user is None or not ok:
             self.limiter.failed(key)
             raise SyncHttpError(403, "invalid username or password")
