@@ -13,7 +13,6 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Float, Nested, String
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from javumbo import __version__
@@ -76,4 +75,4 @@ def health() -> ResponseReturnValue:
     }
     if healthy:
         return body
-    return jsonify(body), 503
+    return body, 503
