@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SERVER_START_TIMEOUT = 60.0
+# The machine is shared with other test runs: give the page time before an assertion gives up.
+EXPECT_TIMEOUT_MS = 15_000
 
 
 def _build_webapp_module() -> Any:
@@ -124,7 +126,9 @@ def app_url(webapp_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(

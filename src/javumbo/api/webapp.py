@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 
 WEBAPP_DIR = Path(__file__).resolve().parent.parent / "webapp"
 ASSET_MAX_AGE = 365 * 24 * 3600
-NOT_SPA_PREFIXES = ("api/", "health")
+NOT_SPA_PREFIXES = ("api/", "health", "sync/", "msync/")
 
 # The page's own policy; card HTML runs in a sandboxed srcdoc iframe that inherits it.
 CONTENT_SECURITY_POLICY = (

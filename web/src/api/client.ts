@@ -504,8 +504,10 @@ export interface CardRow {
   deckId: number;
   deckName: string;
   notetype: string;
-  due: string;
+  /** Anki's card type: 0 new, 1 learning, 2 review, 3 relearning. */
+  type: number;
   interval: number;
+  reviews: number;
   suspended: boolean;
   tags: string[];
 }
@@ -530,11 +532,11 @@ export interface ReviewCard {
 export interface ReviewBatch {
   cards: ReviewCard[];
   counts: { new: number; learning: number; review: number } | null;
-  studiedToday: number | null;
 }
 
 export interface ImportReport {
   status: string;
+  stage: string;
   progress: number;
   report: Json | null;
   error: string | null;
@@ -607,8 +609,9 @@ function normalizeCardRow(raw: Json): CardRow {
     deckId: num(raw.deck_id ?? raw.did),
     deckName: str(raw.deck_name ?? raw.deck),
     notetype: str(raw.notetype ?? raw.notetype_name ?? raw.note_type),
-    due: str(raw.due_text ?? raw.due, String(raw.due ?? "")),
+    type: num(raw.type),
     interval: num(raw.interval ?? raw.ivl),
+    reviews: num(raw.reps),
     suspended: Boolean(raw.suspended ?? raw.queue === -1),
     tags: Array.isArray(raw.tags) ? (raw.tags as string[]) : str(raw.tags).split(" ").filter(Boolean),
   };
@@ -719,7 +722,6 @@ export const review = {
       counts: counts
         ? { new: num(counts.new), learning: num(counts.learning ?? counts.learn), review: num(counts.review) }
         : null,
-      studiedToday: data.studied_today === undefined ? null : num(data.studied_today),
     };
   },
   answer(cardId: number, rating: number, timeMs: number, client: ApiClient = api): Promise<unknown> {
@@ -749,6 +751,7 @@ export const transfer = {
     const started = await client.upload<Json>("/api/import", "file", file, onUpload);
     const read = (raw: Json): ImportReport => ({
       status: str(raw.status, raw.report ? "done" : "running"),
+      stage: str(raw.stage),
       progress: num(raw.progress, 0),
       report: (raw.report as Json | undefined) ?? null,
       error: raw.error ? str((raw.error as Json).message ?? raw.error) : null,

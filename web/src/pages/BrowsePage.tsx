@@ -9,6 +9,12 @@ function plainText(html: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
+function cardState(row: CardRow): string {
+  if (row.type === 0) return "new";
+  if (row.type === 1 || row.type === 3) return "learning";
+  return row.interval >= 365 ? `${(row.interval / 365).toFixed(1)}y` : row.interval >= 31 ? `${(row.interval / 30).toFixed(1)}mo` : `${row.interval}d`;
+}
+
 export default function BrowsePage() {
   const [params, setParams] = useSearchParams();
   const query = params.get("q") ?? "";
@@ -139,10 +145,11 @@ export default function BrowsePage() {
                   onChange={(e) => setSelected(e.target.checked ? new Set(rows.map((r) => r.cardId)) : new Set())}
                 />
               </th>
-              <th>Question</th>
-              <th className="hide-narrow">Answer</th>
+              <th>Sort field</th>
+              <th className="hide-narrow">Note type</th>
               <th>Deck</th>
-              <th className="hide-narrow">Due</th>
+              <th className="hide-narrow">Interval</th>
+              <th className="hide-narrow">Tags</th>
             </tr>
           </thead>
           <tbody>
@@ -156,9 +163,10 @@ export default function BrowsePage() {
                   <input type="checkbox" aria-label={`Select card ${row.cardId}`} checked={selected.has(row.cardId)} onChange={() => toggle(row.cardId)} />
                 </td>
                 <td className="cell-text">{plainText(row.question)}</td>
-                <td className="cell-text hide-narrow">{plainText(row.answer)}</td>
+                <td className="hide-narrow cell-deck">{row.notetype}</td>
                 <td className="cell-deck">{row.deckName.replace(/::/g, " › ")}</td>
-                <td className="hide-narrow">{row.suspended ? "suspended" : row.due}</td>
+                <td className="hide-narrow">{row.suspended ? "suspended" : cardState(row)}</td>
+                <td className="hide-narrow cell-deck">{row.tags.join(" ")}</td>
               </tr>
             ))}
           </tbody>

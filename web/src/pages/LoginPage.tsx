@@ -29,7 +29,7 @@ export default function LoginPage() {
         <div className="login-brand">
           <span className="brand-mark brand-mark--large">J</span>
           <h1>Javumbo</h1>
-          <p className="muted">Flashcards that remember for you. Anki-compatible.</p>
+          <p className="muted">Flashcards that remember for you.</p>
         </div>
         <div className="tabs" role="tablist">
           <button type="button" role="tab" aria-selected={mode === "login"} className="tab" onClick={() => setMode("login")}>

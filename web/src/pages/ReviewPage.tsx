@@ -62,7 +62,7 @@ export default function ReviewPage() {
 
   const counts = queue.counts;
   const remaining = counts ? counts.new + counts.learning + counts.review : null;
-  const doneToday = queue.studiedToday ?? queue.answered;
+  const doneToday = (queue.studiedToday ?? 0) + queue.answered;
   const progress = remaining === null ? null : doneToday / Math.max(1, doneToday + remaining);
 
   return (

@@ -159,10 +159,10 @@ export default function StatsPage() {
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "var(--muted)" }} width={32} />
                   <Tooltip {...tooltipStyle} />
                   <Legend wrapperStyle={{ fontSize: 12 }} />
-                  <Bar dataKey="learn" name="Learn" stackId="a" fill={COLORS.learn} />
-                  <Bar dataKey="review" name="Review" stackId="a" fill={COLORS.review} />
-                  <Bar dataKey="relearn" name="Relearn" stackId="a" fill={COLORS.relearn} />
-                  <Bar dataKey="filtered" name="Filtered" stackId="a" fill={COLORS.filtered} />
+                  <Bar isAnimationActive={false} dataKey="learn" name="Learn" stackId="a" fill={COLORS.learn} />
+                  <Bar isAnimationActive={false} dataKey="review" name="Review" stackId="a" fill={COLORS.review} />
+                  <Bar isAnimationActive={false} dataKey="relearn" name="Relearn" stackId="a" fill={COLORS.relearn} />
+                  <Bar isAnimationActive={false} dataKey="filtered" name="Filtered" stackId="a" fill={COLORS.filtered} />
                 </BarChart>
               </ResponsiveContainer>
             </Chart>
@@ -174,8 +174,8 @@ export default function StatsPage() {
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "var(--muted)" }} width={32} />
                   <Tooltip {...tooltipStyle} />
                   <Legend wrapperStyle={{ fontSize: 12 }} />
-                  <Bar dataKey="learning" name="Learning" stackId="f" fill={COLORS.learn} />
-                  <Bar dataKey="review" name="Review" stackId="f" fill={COLORS.review} />
+                  <Bar isAnimationActive={false} dataKey="learning" name="Learning" stackId="f" fill={COLORS.learn} />
+                  <Bar isAnimationActive={false} dataKey="review" name="Review" stackId="f" fill={COLORS.review} />
                 </BarChart>
               </ResponsiveContainer>
             </Chart>
@@ -186,7 +186,7 @@ export default function StatsPage() {
                   <XAxis dataKey="ivl" tick={{ fontSize: 11, fill: "var(--muted)" }} unit="d" />
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "var(--muted)" }} width={32} />
                   <Tooltip {...tooltipStyle} />
-                  <Bar dataKey="count" name="Cards" fill={COLORS.accent} />
+                  <Bar isAnimationActive={false} dataKey="count" name="Cards" fill={COLORS.accent} />
                 </BarChart>
               </ResponsiveContainer>
             </Chart>
@@ -200,7 +200,7 @@ export default function StatsPage() {
                   <XAxis dataKey={useDifficulty ? "difficulty" : "ease"} tick={{ fontSize: 11, fill: "var(--muted)" }} unit="%" />
                   <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "var(--muted)" }} width={32} />
                   <Tooltip {...tooltipStyle} />
-                  <Bar dataKey="count" name="Cards" fill={COLORS.filtered} />
+                  <Bar isAnimationActive={false} dataKey="count" name="Cards" fill={COLORS.filtered} />
                 </BarChart>
               </ResponsiveContainer>
             </Chart>
@@ -212,8 +212,8 @@ export default function StatsPage() {
                   <YAxis yAxisId="n" allowDecimals={false} tick={{ fontSize: 11, fill: "var(--muted)" }} width={32} />
                   <YAxis yAxisId="p" orientation="right" domain={[0, 100]} unit="%" tick={{ fontSize: 11, fill: "var(--muted)" }} width={40} />
                   <Tooltip {...tooltipStyle} />
-                  <Bar yAxisId="n" dataKey="count" name="Answers" fill={COLORS.accent} />
-                  <Line yAxisId="p" dataKey="pct" name="Correct %" stroke={COLORS.learn} dot={false} connectNulls />
+                  <Bar isAnimationActive={false} yAxisId="n" dataKey="count" name="Answers" fill={COLORS.accent} />
+                  <Line isAnimationActive={false} yAxisId="p" dataKey="pct" name="Correct %" stroke={COLORS.learn} dot={false} connectNulls />
                 </ComposedChart>
               </ResponsiveContainer>
             </Chart>
@@ -223,7 +223,7 @@ export default function StatsPage() {
               ) : (
                 <ResponsiveContainer width="100%" height={200}>
                   <PieChart>
-                    <Pie data={pie} dataKey="value" nameKey="name" innerRadius={45} outerRadius={75} paddingAngle={2}>
+                    <Pie isAnimationActive={false} data={pie} dataKey="value" nameKey="name" innerRadius={45} outerRadius={75} paddingAngle={2}>
                       {pie.map((slice) => (
                         <Cell key={slice.name} fill={slice.color} />
                       ))}

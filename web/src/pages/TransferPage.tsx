@@ -15,17 +15,26 @@ function saveBlob(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-const REPORT_LABELS: Record<string, string> = {
-  notes_added: "Notes added",
-  notes_updated: "Notes updated",
-  notes_skipped: "Notes skipped (already there)",
-  duplicates: "Duplicates",
-  cards_added: "Cards added",
-  decks_added: "Decks added",
-  notetypes_added: "Note types added",
-  media_added: "Media files added",
-  revlog_added: "Review history entries added",
-};
+/** The import report's figures in the order a learner reads them; zero "problem" rows hidden. */
+const REPORT_ROWS: { key: string; label: string; hideZero?: boolean }[] = [
+  { key: "notes_added", label: "Notes added" },
+  { key: "cards_added", label: "Cards added" },
+  { key: "notes_updated", label: "Notes updated" },
+  { key: "notes_skipped", label: "Notes already there (skipped)" },
+  { key: "revlog_added", label: "Review history entries" },
+  { key: "media_added", label: "Media files added" },
+  { key: "media_unchanged", label: "Media files already there", hideZero: true },
+  { key: "decks_added", label: "New decks" },
+  { key: "notetypes_added", label: "New note types" },
+  { key: "notetypes_updated", label: "Note types updated", hideZero: true },
+  { key: "cards_dropped", label: "Cards dropped (their note was missing)", hideZero: true },
+];
+
+function reportValue(value: unknown): string | null {
+  if (Array.isArray(value)) return value.length ? value.join(", ") : null;
+  if (typeof value === "number" || typeof value === "string") return String(value);
+  return null;
+}
 
 export default function TransferPage() {
   const [params] = useSearchParams();
@@ -38,6 +47,7 @@ export default function TransferPage() {
   const [scheduling, setScheduling] = useState(true);
   const [media, setMedia] = useState(true);
   const [exporting, setExporting] = useState(false);
+  const [dragging, setDragging] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -83,9 +93,15 @@ export default function TransferPage() {
   };
 
   const reportRows = report?.report
-    ? Object.entries(report.report).filter(([, value]) => typeof value === "number" || typeof value === "string")
+    ? REPORT_ROWS.flatMap(({ key, label, hideZero }) => {
+        const raw = report.report?.[key];
+        const value = reportValue(raw);
+        if (value === null || (hideZero && (raw === 0 || (Array.isArray(raw) && raw.length === 0)))) return [];
+        return [{ key, label, value }];
+      })
     : [];
-  const warnings = report?.report && Array.isArray(report.report.warnings) ? (report.report.warnings as string[]) : [];
+  const renamed = report?.report?.media_renamed as Record<string, string> | undefined;
+  const warnings = renamed ? Object.entries(renamed).map(([from, to]) => `Media file “${from}” was saved as “${to}” (a different file had that name).`) : [];
 
   return (
     <section className="page page--narrow">
@@ -94,21 +110,43 @@ export default function TransferPage() {
       <form className="panel form" onSubmit={runImport} aria-label="Import">
         <h2>Import an Anki package</h2>
         <p className="muted small">An .apkg file from Anki (any version), with its media and review history.</p>
-        <input
-          type="file"
-          accept=".apkg,.colpkg"
-          aria-label="Package file"
-          onChange={(e) => {
-            setFile(e.target.files?.[0] ?? null);
-            setReport(null);
+        <label
+          className={`dropzone${dragging ? " dropzone--active" : ""}`}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
           }}
-        />
+          onDragLeave={() => setDragging(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setDragging(false);
+            const dropped = e.dataTransfer.files?.[0];
+            if (dropped) {
+              setFile(dropped);
+              setReport(null);
+            }
+          }}
+        >
+          <input
+            type="file"
+            accept=".apkg,.colpkg"
+            aria-label="Package file"
+            onChange={(e) => {
+              setFile(e.target.files?.[0] ?? null);
+              setReport(null);
+            }}
+          />
+          <span className="dropzone-title">{file ? file.name : "Choose a package, or drop it here"}</span>
+          <span className="muted small">
+            {file ? `${(file.size / 1024 / 1024).toFixed(2)} MB` : ".apkg exported from Anki"}
+          </span>
+        </label>
         {upload !== null && (
           <div className="upload" data-testid="upload-progress">
             <progress max={1} value={processing ? 1 : upload} />
             <span className="muted small">
               {processing
-                ? `Importing… ${processing.progress ? `${Math.round(processing.progress * 100)}%` : ""}`
+                ? `Importing (${processing.stage || "working"})… ${Math.round(processing.progress * 100)}%`
                 : `Uploading ${Math.round(upload * 100)}%`}
             </span>
           </div>
@@ -122,10 +160,10 @@ export default function TransferPage() {
           <div className="report" role="status" data-testid="import-report">
             <h3>Imported</h3>
             <dl>
-              {reportRows.map(([key, value]) => (
+              {reportRows.map(({ key, label, value }) => (
                 <div key={key} className="report-row">
-                  <dt>{REPORT_LABELS[key] ?? key.replace(/_/g, " ")}</dt>
-                  <dd>{String(value)}</dd>
+                  <dt>{label}</dt>
+                  <dd>{value}</dd>
                 </div>
               ))}
             </dl>

@@ -43,7 +43,7 @@ export function CardFrame({ html, css, load, label }: CardFrameProps) {
   const [ready, setReady] = useState<{ source: string; html: string } | null>(null);
   const cached = inlined.get(html);
   useEffect(() => {
-    if (inlined.has(html)) return;
+    // Always subscribe: the media may have arrived between this render and this effect.
     let live = true;
     prepareCardHtml(html, load).then((result) => {
       if (live) setReady({ source: html, html: result });

@@ -30,4 +30,11 @@ describe("card documents", () => {
     expect(doc).toContain(".card { color: red }");
     expect(doc).toContain('<body class="card nightMode night_mode">');
   });
+
+  it("dark theme overrides a template's plain colours but lets its own night-mode rules win", () => {
+    const dark = cardDocument("x", ".card { background: white }", true);
+    expect(dark.indexOf("body.card.nightMode")).toBeGreaterThan(-1);
+    expect(dark.indexOf("body.card.nightMode")).toBeLessThan(dark.indexOf(".card { background: white }"));
+    expect(cardDocument("x", "", false)).not.toContain("body.card.nightMode");
+  });
 });

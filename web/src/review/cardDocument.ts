@@ -80,7 +80,14 @@ export function cardDocument(html: string, css: string, dark: boolean): string {
     img { max-width: 100%; height: auto; }
     audio { max-width: 100%; margin: 6px 0; }
     hr#answer { border: 0; border-top: 1px solid ${dark ? "#3a4152" : "#d9dde6"}; margin: 18px 0; }
-    .cloze { font-weight: bold; color: ${dark ? "#7fb4ff" : "#1f5fd1"}; }`;
+    .cloze { font-weight: bold; color: ${dark ? "#7fb4ff" : "#1f5fd1"}; }${
+      dark
+        ? `
+    /* Like Anki's night mode: beats a template's plain .card colours, loses to its own
+       .nightMode rules (they come later, with at least this specificity). */
+    body.card.nightMode { color: #e8eaf0; background-color: #1b1f29; }`
+        : ""
+    }`;
   return (
     `<!doctype html><html><head><meta charset="utf-8">` +
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">` +

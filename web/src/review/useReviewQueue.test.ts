@@ -26,6 +26,7 @@ function setup(answerResponse: () => Promise<Response>) {
       served = served.filter((c) => c.card_id !== id);
       return response;
     },
+    "GET /api/stats": () => json({ today: { studied: 7 } }),
     "POST /api/review/undo": () => {
       served = [card(1), ...served];
       return json({ card_id: 1 });
@@ -63,6 +64,8 @@ describe("useReviewQueue", () => {
     release();
     await waitFor(() => expect(hook.result.current.counts?.new).toBe(2));
     expect(hook.result.current.current?.cardId).toBe(2);
+    expect(hook.result.current.studiedToday).toBe(7);
+    expect(hook.result.current.error).toBeNull();
   });
 
   it("undo brings the last card back and tells the server", async () => {

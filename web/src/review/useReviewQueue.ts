@@ -4,7 +4,7 @@
  * sent (and the queue refreshed) in the background, one request after another in order.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { review, ApiError, type ApiClient, type ReviewBatch, type ReviewCard } from "../api/client";
+import { review, stats, ApiError, type ApiClient, type ReviewBatch, type ReviewCard } from "../api/client";
 import type { DBSession } from "../session/useDBSession";
 
 export interface ReviewQueueState {
@@ -15,6 +15,7 @@ export interface ReviewQueueState {
   done: boolean;
   answered: number;
   counts: ReviewBatch["counts"];
+  /** Cards studied today (all decks) before the page opened (null until known). */
   studiedToday: number | null;
   canUndo: boolean;
   error: string | null;
@@ -97,7 +98,6 @@ export function useReviewQueue(client: ApiClient, deckId: number, session: DBSes
           loading: false,
           done: current === null,
           counts: batch.counts,
-          studiedToday: batch.studiedToday,
         };
       });
     },
@@ -110,11 +110,15 @@ export function useReviewQueue(client: ApiClient, deckId: number, session: DBSes
     enqueue(async () => {
       await start();
       await refill();
+      // Cards studied today (in any deck, as Anki counts it) before this page opened: the base
+      // of today's progress. In the chain, so it counts exactly the answers sent before ours.
+      const today = (await stats.get(null, 1, client)).today as { studied?: number } | undefined;
+      if (mounted.current) update((s) => ({ ...s, studiedToday: today?.studied ?? 0 }));
     });
     return () => {
       mounted.current = false;
     };
-  }, [enqueue, refill, start]);
+  }, [client, deckId, enqueue, refill, start, update]);
 
   const showAnswer = useCallback(() => {
     update((s) => (s.current && !s.showingAnswer ? { ...s, showingAnswer: true } : s));

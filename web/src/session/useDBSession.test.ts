@@ -11,7 +11,10 @@ function setup() {
       next += 1;
       return json({ session_id: `sess-${next}` }, 200, { "X-Session-ID": `sess-${next}` });
     },
-    "POST /api/session/flush": () => json({ flushed: true }),
+    "POST /api/session/flush": (request) =>
+      (request.body as { session_id?: string }).session_id === "expired-on-server"
+        ? json({ error: { code: "session_not_found", message: "no such session" } }, 404)
+        : json({ success: true }),
     "POST /api/review": () => json({ ok: true }),
   });
   const storage = memoryStorage();
@@ -84,6 +87,17 @@ describe("useDBSession", () => {
     hook.unmount();
     await vi.waitFor(() => expect(flushes()).toHaveLength(1));
     expect(flushes()[0].body).toEqual({ session_id: "sess-1" });
+  });
+
+  it("still writes the snapshot when the server had already ended the session", async () => {
+    const { hook, server, client } = setup();
+    await act(() => hook.result.current.start());
+    await act(() => hook.result.current.recordChange());
+    client.setSession({ id: "expired-on-server" });
+    await act(() => hook.result.current.flush());
+    const flushes = server.calls.filter((c) => c.url === "/api/session/flush").map((c) => c.body);
+    expect(flushes).toEqual([{ session_id: "expired-on-server" }, {}]);
+    expect(hook.result.current.isActive).toBe(false);
   });
 
   it("asks before the page closes only while answers are unflushed", async () => {

@@ -7,7 +7,7 @@
  * leaving the page asks for confirmation.
  */
 import { useCallback, useEffect, useRef, useSyncExternalStore } from "react";
-import type { ApiClient, SessionState } from "../api/client";
+import { ApiError, type ApiClient, type SessionState } from "../api/client";
 
 export interface DBSessionOptions {
   flushEvery?: number;
@@ -59,7 +59,13 @@ export function useDBSession(client: ApiClient, options: DBSessionOptions = {}):
     const { id } = client.getSession();
     if (idleTimer.current) clearTimeout(idleTimer.current);
     if (!id) return;
-    await client.request("POST", "/api/session/flush", { body: { session_id: id } });
+    try {
+      await client.request("POST", "/api/session/flush", { body: { session_id: id } });
+    } catch (error) {
+      // The server already ended an expired session: still write the snapshot, without its id.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      await client.request("POST", "/api/session/flush", { body: {} });
+    }
     client.setSession({ id: null, unflushed: 0 });
   }, [client]);
 
