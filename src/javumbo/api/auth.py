@@ -33,6 +33,7 @@ from flask_jwt_extended import (
 
 from javumbo.api.errors import api_error, error_response
 from javumbo.api.services import services
+from javumbo.ops.legacy_passwords import check_password
 from javumbo.settings import Settings, SettingsError
 from javumbo.stores.ports import UserExistsError, UserRecord
 
@@ -155,7 +156,10 @@ def login(body: dict[str, Any]) -> dict[str, Any] | Response:
         verify_password(_DUMMY_HASH, body["password"])  # same cost as a real check
         ok = False
     else:
-        ok = verify_password(user.password_hash, body["password"])
+        # Migrated werkzeug hashes are checked too, and upgraded to argon2id on success.
+        ok = check_password(
+            services().meta, user, body["password"], verify=verify_password, rehash=hash_password
+        )
     if user is None or not ok:
         limiter.record_failure(key)
         raise api_error(401, "wrong username or password", code="invalid_credentials")
