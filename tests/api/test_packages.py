@@ -1,0 +1,148 @@
+"""Import and export over the API, checked by real Anki."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from apiflask import APIFlask
+
+from javumbo.api.app import app_services
+from tests.api.conftest import ApiUser, assert_error
+
+POLL_DEADLINE_SECONDS = 60.0
+
+
+def wait_for_job(user: ApiUser, job: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.monotonic() + POLL_DEADLINE_SECONDS
+    while job["status"] == "running":
+        assert time.monotonic() < deadline, f"import job still running: {job}"
+        time.sleep(0.02)
+        job = user.ok(user.get(f"/api/import/{job['job_id']}"))
+    return job
+
+
+def upload(user: ApiUser, data: bytes, name: str = "deck.apkg", **form: Any) -> Any:
+    payload = {"file": (io.BytesIO(data), name), **form}
+    return user.call("POST", "/api/import", data=payload, content_type="multipart/form-data")
+
+
+def studied_deck(user: ApiUser, cards: int = 3, reviews: int = 2) -> int:
+    deck_id = user.new_deck("Exported")
+    ids = [user.new_card(deck_id, f'q{i} <img src="pic.png">', f"a{i}") for i in range(cards)]
+    for card_id in ids[:reviews]:
+        user.ok(user.post("/api/review", {"card_id": card_id, "rating": 3, "time_ms": 1200}))
+    return deck_id
+
+
+def test_export_without_parameters_is_the_whole_collection_and_anki_opens_it(
+    app: APIFlask,
+    alice: ApiUser,
+    tmp_path: Path,
+    anki_validate: Callable[..., tuple[int, dict[str, Any]]],
+) -> None:
+    studied_deck(alice)
+    user = app_services(app).meta.get_user("alice")
+    assert user is not None
+    app_services(app).dbs.media(user.user_id).put("pic.png", b"\x89PNG\r\n\x1a\n picture")
+    response = alice.get("/api/export")
+    assert response.status_code == 200
+    assert response.mimetype == "application/octet-stream"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert ".apkg" in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.data)) as package:
+        assert "collection.anki2" in package.namelist()
+    path = tmp_path / "export.apkg"
+    path.write_bytes(response.data)
+    rc, verdict = anki_validate(path, expect={"notes": 3, "cards": 3, "revlog": 2})
+    assert rc == 0, verdict
+    assert verdict["counts"]["media_files"] == 1
+
+
+def test_export_of_one_deck_without_scheduling(
+    alice: ApiUser, tmp_path: Path, anki_validate: Callable[..., tuple[int, dict[str, Any]]]
+) -> None:
+    deck_id = studied_deck(alice)
+    alice.new_card(alice.new_deck("Elsewhere"))
+    response = alice.get(
+        "/api/export", query_string={"deck_id": deck_id, "scheduling": "false", "media": "false"}
+    )
+    assert response.status_code == 200 and "Exported" in response.headers["Content-Disposition"]
+    path = tmp_path / "deck.apkg"
+    path.write_bytes(response.data)
+    # Not strict: the cards refer to a picture that media=false leaves out on purpose.
+    rc, verdict = anki_validate(path, strict=False, expect={"notes": 3, "cards": 3, "revlog": 0})
+    assert rc == 0, verdict
+
+
+def test_import_round_trip_through_another_user(
+    app: APIFlask, alice: ApiUser, bob: ApiUser
+) -> None:
+    studied_deck(alice)
+    user = app_services(app).meta.get_user("alice")
+    assert user is not None
+    app_services(app).dbs.media(user.user_id).put("pic.png", b"\x89PNG picture bytes")
+    exported = alice.get("/api/export").data
+
+    response = upload(bob, exported)
+    assert response.status_code == 202
+    started = response.get_json()
+    assert started["job_id"].startswith("imp_") and started["status"] in ("running", "done")
+    job = wait_for_job(bob, started)
+    assert job["status"] == "done" and job["error"] is None and job["progress"] == 1.0
+    assert job["report"]["notes_added"] == 3 and job["report"]["cards_added"] == 3
+    assert bob.ok(bob.get("/api/cards", query_string={"q": "deck:Exported"}))["total"] == 3
+    assert bob.get("/api/export").headers["X-Export-Revlog"] == "2"
+    assert bob.get("/api/media/pic.png").data == b"\x89PNG picture bytes"
+    # Alice cannot see Bob's job.
+    assert_error(alice.get(f"/api/import/{started['job_id']}"), 404)
+
+
+def test_import_without_scheduling_starts_cards_as_new(alice: ApiUser, bob: ApiUser) -> None:
+    studied_deck(alice)
+    exported = alice.get("/api/export").data
+    job = wait_for_job(bob, upload(bob, exported, scheduling="false").get_json())
+    assert job["status"] == "done" and job["report"]["revlog_added"] == 0
+    cards = bob.ok(bob.get("/api/cards", query_string={"q": "deck:Exported"}))["cards"]
+    assert {c["type"] for c in cards} == {0}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"not a zip at all", b"PK\x03\x04 truncated", b"PK\x05\x06" + b"\x00" * 18],
+)
+def test_broken_packages_fail_the_job_cleanly(alice: ApiUser, data: bytes) -> None:
+    before = alice.ok(alice.get("/api/cards"))["total"]
+    job = wait_for_job(alice, alice.ok(upload(alice, data), 202))
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "invalid_package" and job["error"]["message"]
+    assert alice.ok(alice.get("/api/cards"))["total"] == before
+
+
+def test_import_bad_requests(alice: ApiUser) -> None:
+    no_file = alice.call("POST", "/api/import", data={}, content_type="multipart/form-data")
+    assert_error(no_file, 422)
+    assert_error(alice.post("/api/import", {"file": "x"}), 422)
+    assert_error(upload(alice, b""), 400, "invalid_package")
+    assert_error(alice.get("/api/import/imp_" + "f" * 24), 404)
+    assert_error(alice.get("/api/import/../../etc"), 404)
+    assert_error(alice.get("/api/export", query_string={"deck_id": 424242}), 404)
+    assert_error(alice.get("/api/export", query_string={"scheduling": "maybe"}), 422)
+
+
+def test_upload_limit_is_larger_than_json_limit_but_still_enforced(
+    app: APIFlask, alice: ApiUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from javumbo.api import app as app_module
+
+    monkeypatch.setattr(app_module, "MAX_UPLOAD_BYTES", 3 * 1024 * 1024)
+    big = b"PK" + b"\x00" * (2 * 1024 * 1024)  # over the JSON limit, under the upload limit
+    response = upload(alice, big)
+    assert response.status_code == 202
+    too_big = b"PK" + b"\x00" * (4 * 1024 * 1024)
+    assert_error(upload(alice, too_big), 413)
