@@ -38,10 +38,9 @@ class Services:
 
 
 def running_in_lambda() -> bool:
-    """Lambda sets these for every function; nothing else does."""
-    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME")) and bool(
-        os.environ.get("AWS_LAMBDA_RUNTIME_API") or os.environ.get("LAMBDA_TASK_ROOT")
-    )
+    from javumbo.lambda_handler import running_on_lambda
+
+    return running_on_lambda()
 
 
 def default_instance_id() -> str:
