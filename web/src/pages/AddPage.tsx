@@ -98,6 +98,11 @@ export default function AddPage() {
         onSubmit={submit}
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) void submit();
+          // Anki's shortcut for a cloze deletion.
+          if (type?.isCloze && e.key.toLowerCase() === "c" && e.shiftKey && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            cloze();
+          }
         }}
       >
         <div className="grid-2">
@@ -124,7 +129,7 @@ export default function AddPage() {
         </div>
         {type?.isCloze && (
           <div className="toolbar">
-            <button type="button" className="button button--small" onClick={cloze} title="Cloze deletion (select text first)">
+            <button type="button" className="button button--small" onClick={cloze} title="Cloze deletion (Ctrl+Shift+C)">
               [...] c{nextClozeNumber(fields)}
             </button>
             <span className="muted small">Select text in a field, then press the button to hide it.</span>

@@ -105,7 +105,7 @@ export default function BrowsePage() {
       </div>
       <ErrorNotice message={error} onDismiss={() => setError(null)} />
       <div className="toolbar" aria-label="Selected cards">
-        <span className="muted small">{result ? `${result.total} cards` : "…"}{chosen.length ? ` · ${chosen.length} selected` : ""}</span>
+        <span className="muted small">{result ? `${result.total} ${result.total === 1 ? "card" : "cards"}` : "…"}{chosen.length ? ` · ${chosen.length} selected` : ""}</span>
         <button type="button" className="button button--small" disabled={chosen.length !== 1} onClick={() => setEditing(chosen[0]?.noteId ?? null)}>
           Edit
         </button>

@@ -1,6 +1,6 @@
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { api } from "../api/client";
+import { api, type ReviewCard } from "../api/client";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { CardFrame, prepareCardHtml } from "../review/CardFrame";
 import { createMediaLoader } from "../review/media";
@@ -59,6 +59,33 @@ export default function ReviewPage() {
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [showingAnswer, showAnswer, answer, undo]);
+
+  // The card on screen plus what the next keypress shows (its answer, the next question), loaded
+  // ahead in hidden frames. Those are only created after the current card has been painted, so a
+  // keypress never pays for making a frame. Kept in queue order: React never moves a frame (moving
+  // an iframe reloads it).
+  const currentId = current?.cardId ?? null;
+  const [warmFor, setWarmFor] = useState<number | null>(null);
+  useEffect(() => {
+    if (currentId === null || warmFor === currentId) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setWarmFor(currentId), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [currentId, warmFor]);
+  const layers = useMemo(() => {
+    const warm = current !== null && warmFor === current.cardId;
+    const next = upcoming[0];
+    const list: { card: ReviewCard; side: "question" | "answer" }[] = [];
+    if (current) list.push({ card: current, side: "question" });
+    if (current && (warm || showingAnswer)) list.push({ card: current, side: "answer" });
+    if (next && warm) list.push({ card: next, side: "question" });
+    return list;
+  }, [current, upcoming, warmFor, showingAnswer]);
 
   const counts = queue.counts;
   const remaining = counts ? counts.new + counts.learning + counts.review : null;
@@ -120,13 +147,16 @@ export default function ReviewPage() {
       ) : (
         <>
           <div className="card-stage" data-card-id={current.cardId} data-side={showingAnswer ? "answer" : "question"}>
-            <CardFrame
-              key={`${current.cardId}-${showingAnswer ? "a" : "q"}`}
-              html={showingAnswer ? current.answer : current.question}
-              css={current.css}
-              load={load}
-              label={showingAnswer ? "Answer" : "Question"}
-            />
+            {layers.map(({ card, side }) => (
+              <CardFrame
+                key={`${card.cardId}-${side}`}
+                html={side === "answer" ? card.answer : card.question}
+                css={card.css}
+                load={load}
+                label={side === "answer" ? "Answer" : "Question"}
+                shown={card === current && (side === "answer") === showingAnswer}
+              />
+            ))}
           </div>
           <div className="answer-bar">
             {!showingAnswer ? (

@@ -32,13 +32,15 @@ interface CardFrameProps {
   css: string;
   load: MediaLoader;
   label: string;
+  /** Hidden frames are rendered ahead (the answer, the next card) so showing them is instant. */
+  shown: boolean;
 }
 
 /**
  * The card in a sandboxed iframe: no scripts, an opaque origin, so the card's HTML and CSS can
  * neither run code nor reach the app's token or styles.
  */
-export function CardFrame({ html, css, load, label }: CardFrameProps) {
+export function CardFrame({ html, css, load, label, shown }: CardFrameProps) {
   const theme = useTheme();
   const [ready, setReady] = useState<{ source: string; html: string } | null>(null);
   const cached = inlined.get(html);
@@ -57,6 +59,19 @@ export function CardFrame({ html, css, load, label }: CardFrameProps) {
     () => (body === null ? null : cardDocument(body, css, theme === "dark")),
     [body, css, theme],
   );
-  if (srcDoc === null) return <div className="card-frame card-frame--loading" aria-busy="true" />;
-  return <iframe className="card-frame" title={label} sandbox="" srcDoc={srcDoc} />;
+  const className = `card-frame ${shown ? "card-frame--shown" : "card-frame--hidden"}`;
+  if (srcDoc === null) return <div className={`${className} card-frame--loading`} aria-busy="true" />;
+  return (
+    <iframe
+      className={className}
+      title={label}
+      sandbox=""
+      srcDoc={srcDoc}
+      aria-hidden={!shown}
+      tabIndex={shown ? undefined : -1}
+      onLoad={(event) => {
+        event.currentTarget.dataset.ready = "true";
+      }}
+    />
+  );
 }
