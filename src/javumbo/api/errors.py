@@ -17,8 +17,8 @@ from typing import Any
 
 from apiflask import APIFlask, HTTPError, Schema
 from apiflask.fields import Dict, Nested, String
-from flask import Response, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Response, jsonify, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from javumbo.collection.errors import CollectionError, NotFoundError
 from javumbo.stores.ports import StoreUnavailableError
@@ -119,6 +119,18 @@ def _from_werkzeug(error: HTTPException) -> Response:
     )
 
 
+def _only_the_web_app_matched(app: APIFlask) -> bool:
+    """A 405 for ``/api/...`` whose only match is the web app's catch-all (GET) page route:
+    no API route has this path (say ``/api/decks/abc``), so the honest answer is 404."""
+    if not request.path.startswith("/api/"):
+        return False
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(request.path, method="GET")
+    except HTTPException:
+        return False
+    return str(endpoint).startswith("webapp.")
+
+
 def register_error_handlers(app: APIFlask) -> None:
     app.config["HTTP_ERROR_SCHEMA"] = ErrorSchema
     app.config["VALIDATION_ERROR_SCHEMA"] = ErrorSchema
@@ -126,6 +138,8 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(HTTPException)
     def werkzeug_error(error: HTTPException) -> Response:
+        if isinstance(error, MethodNotAllowed) and _only_the_web_app_matched(app):
+            return error_response(404, "not_found", "No such route.")
         return _from_werkzeug(error)
 
     @app.errorhandler(NotFoundError)
