@@ -258,3 +258,95 @@ def test_review_on_a_phone_in_dark_theme(
     screenshot(page, "12-phone-review-dark")
     page.get_by_role("button", name="Easy").click()
     expect(page.get_by_test_id("done-for-today")).to_be_visible()
+
+
+def seed_cards(page: Page, deck_name: str, fronts: list[str]) -> int:
+    """Adds Basic cards through the API with the page's own login; returns the deck id."""
+    token = page.evaluate("() => JSON.parse(localStorage.getItem('javumbo.auth')).token")
+    headers = {"Authorization": f"Bearer {token}"}
+    deck = page.request.post("/api/decks", data={"name": deck_name}, headers=headers)
+    assert deck.status == 201, deck.text()
+    deck_id = int(deck.json()["id"])
+    for front in fronts:
+        card = {"deck_id": deck_id, "front": front, "back": f"back of {front}"}
+        created = page.request.post("/api/cards", data=card, headers=headers)
+        assert created.status == 201, created.text()
+    return deck_id
+
+
+@pytest.mark.usefixtures("api_ready")
+def test_deck_options_rename_edit_move_delete_and_deck_export(
+    new_page: Callable[..., Page],
+    screenshot: Callable[[Page, str], Path],
+    anki_validate: Callable[..., tuple[int, dict[str, Any]]],
+    tmp_path: Path,
+) -> None:
+    page = new_page()
+    register(page, "options.user", "correct horse battery")
+    seed_cards(page, "Words", [f"word {i}" for i in range(8)])
+    seed_cards(page, "Scratch", ["temporary"])
+    page.reload()
+    words = page.locator('[data-deck="Words"]')
+    expect(words.locator(".count--new")).to_have_text("8")
+
+    # --- per-deck options: daily limit, learning steps, FSRS and its retention
+    words.get_by_label("Actions for Words").click()
+    words.get_by_role("button", name="Options").click()
+    dialog = page.get_by_role("dialog", name="Options for Words")
+    dialog.get_by_label("New cards per day").fill("5")
+    dialog.get_by_label("Learning steps", exact=True).fill("2m 15m 1d")
+    dialog.get_by_label("Use FSRS scheduling").check()
+    dialog.get_by_label("Desired retention").fill("0.85")
+    screenshot(page, "13-deck-options")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    expect(words.locator(".count--new")).to_have_text("5")
+    words.get_by_label("Actions for Words").click()
+    words.get_by_role("button", name="Options").click()
+    expect(dialog.get_by_label("New cards per day")).to_have_value("5")
+    expect(dialog.get_by_label("Learning steps", exact=True)).to_have_value("2m 15m 1d")
+    expect(dialog.get_by_label("Use FSRS scheduling")).to_be_checked()
+    expect(dialog.get_by_label("Desired retention")).to_have_value("0.85")
+    dialog.get_by_role("button", name="Cancel").click()
+
+    # --- rename (into a nested name) and delete
+    page.once("dialog", lambda prompt: prompt.accept("Vocabulary::Words"))
+    words.get_by_label("Actions for Words").click()
+    words.get_by_role("button", name="Rename").click()
+    expect(page.locator('[data-deck="Vocabulary::Words"]')).to_be_visible()
+    scratch = page.locator('[data-deck="Scratch"]')
+    page.once("dialog", lambda confirm: confirm.accept())
+    scratch.get_by_label("Actions for Scratch").click()
+    scratch.get_by_role("button", name="Delete").click()
+    expect(scratch).to_have_count(0)
+
+    # --- edit a note, then move its card
+    page.get_by_role("link", name="Browse").click()
+    page.get_by_label("Search").fill('"word 3"')
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("1 card", exact=True)).to_be_visible()
+    page.locator("tbody input[type=checkbox]").first.check()
+    page.get_by_role("button", name="Edit").click()
+    editor = page.get_by_role("dialog", name="Edit note")
+    editor.get_by_label("Front").fill("word three")
+    editor.get_by_label("Tags").fill("edited")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor).to_be_hidden()
+    page.get_by_label("Search").fill("tag:edited")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr").first).to_contain_text("word three")
+    page.locator("tbody input[type=checkbox]").first.check()
+    page.get_by_label("Move selected cards to deck").select_option(label="Default")
+    expect(page.locator("tbody tr").first).to_contain_text("Default")
+
+    # --- export one deck without scheduling: real Anki opens it with that deck's notes
+    page.get_by_role("link", name="Import / Export").click()
+    page.get_by_label("Deck to export").select_option(label="Vocabulary › Words")
+    page.get_by_label("Include scheduling (review history and due dates)").uncheck()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export .apkg").click()
+    exported = tmp_path / "words.apkg"
+    download_info.value.save_as(exported)
+    rc, verdict = anki_validate(exported, strict=False, expect={"notes": 7, "cards": 7})
+    assert rc == 0, verdict

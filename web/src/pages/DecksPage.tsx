@@ -166,7 +166,8 @@ function DeckRows({ deck, depth, collapsed, onToggle, onRename, onDelete, onOpti
         <span className="deck-actions">
           <details className="menu">
             <summary aria-label={`Actions for ${deck.name}`}>⋯</summary>
-            <div className="menu-items">
+            {/* Choosing an item closes the menu. */}
+            <div className="menu-items" onClick={(e) => e.currentTarget.closest("details")?.removeAttribute("open")}>
               <button type="button" onClick={() => onRename(deck)}>Rename</button>
               <button type="button" onClick={() => onOptions(deck)}>Options</button>
               <Link to={`/transfer?deck=${deck.id}`}>Export</Link>
@@ -282,7 +283,7 @@ function DeckOptionsDialog({ deck, onClose, onSaved }: { deck: DeckNode; onClose
             </div>
             <label className="check">
               <input type="checkbox" checked={options.fsrs} onChange={(e) => set({ fsrs: e.target.checked })} />
-              <span>Use FSRS scheduling</span>
+              <span>Use FSRS scheduling <span className="muted small">(for all decks)</span></span>
             </label>
             <label className="field">
               <span>Desired retention: {Math.round(options.desiredRetention * 100)}%</span>
