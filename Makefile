@@ -50,7 +50,7 @@ chromium:
 # Serves the API and the web app; while it runs, edits under web/ are rebuilt (vite build --watch).
 run: install webapp
 	@trap 'kill $$watcher 2>/dev/null' EXIT; \
-	(cd web && npx vite build --watch --logLevel warn) & watcher=$$!; \
+	(cd web && npx vite build --watch --emptyOutDir false --logLevel warn) & watcher=$$!; \
 	$(VENV)/bin/javumbo serve --host $(HOST) --port $(PORT)
 
 lint: install-test
