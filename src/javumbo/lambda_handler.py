@@ -16,6 +16,7 @@ from typing import Any
 
 from apig_wsgi import make_lambda_handler
 
+from javumbo.ops.sweeper import sweep_sessions as sweep_sessions  # the sweeper's entry
 from javumbo.settings import Settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]

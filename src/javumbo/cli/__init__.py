@@ -11,6 +11,7 @@ from javumbo.cli import (
     aws_commands,
     cluster_commands,
     collection_commands,
+    ops_commands,
     package_commands,
     serve_command,
 )
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         package_commands,
         aws_commands,
         cluster_commands,
+        ops_commands,
     ):
         module.register(commands)
     return parser
