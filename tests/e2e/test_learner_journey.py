@@ -110,7 +110,11 @@ def test_a_learners_day(
     page.get_by_label("New deck name").fill("Languages::Spanish")
     page.get_by_role("button", name="Create deck").click()
     expect(page.locator('[data-deck="Languages::Spanish"]')).to_be_visible()
-    page.get_by_role("button", name="Collapse Languages").click()
+    with page.expect_response(lambda r: r.request.method == "PUT" and r.ok):
+        page.get_by_role("button", name="Collapse Languages").click()
+    expect(page.locator('[data-deck="Languages::Spanish"]')).to_be_hidden()
+    page.reload()  # collapsed is kept in the collection, as Anki does
+    expect(page.get_by_role("button", name="Expand Languages")).to_be_visible()
     expect(page.locator('[data-deck="Languages::Spanish"]')).to_be_hidden()
     page.get_by_role("button", name="Expand Languages").click()
     expect(page.locator('[data-deck="Languages::Spanish"]')).to_be_visible()

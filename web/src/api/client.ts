@@ -632,6 +632,9 @@ export const decks = {
   remove(id: number, client: ApiClient = api): Promise<unknown> {
     return client.delete(`/api/decks/${id}`);
   },
+  setCollapsed(id: number, collapsed: boolean, client: ApiClient = api): Promise<unknown> {
+    return client.put(`/api/decks/${id}`, { collapsed });
+  },
   async options(id: number, client: ApiClient = api): Promise<DeckOptions> {
     const data = await client.get<Json>(`/api/decks/${id}`);
     const config = (data.config ?? data.options ?? {}) as Json;

@@ -3,26 +3,30 @@ import { Link } from "react-router-dom";
 import { decks, type DeckNode, type DeckOptions } from "../api/client";
 import { ErrorNotice, errorMessage } from "../components/ErrorNotice";
 
-const COLLAPSED_KEY = "javumbo.collapsed";
-
-function loadCollapsed(): Set<number> {
-  try {
-    return new Set(JSON.parse(localStorage.getItem(COLLAPSED_KEY) ?? "[]") as number[]);
-  } catch {
-    return new Set();
-  }
+/** Ids of collapsed decks, as the collection stores them (Anki keeps this per deck too). */
+function collapsedIn(tree: DeckNode[]): Set<number> {
+  const ids = new Set<number>();
+  const walk = (nodes: DeckNode[]) =>
+    nodes.forEach((node) => {
+      if (node.collapsed) ids.add(node.id);
+      walk(node.children);
+    });
+  walk(tree);
+  return ids;
 }
 
 export default function DecksPage() {
   const [tree, setTree] = useState<DeckNode[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [name, setName] = useState("");
-  const [collapsed, setCollapsed] = useState<Set<number>>(loadCollapsed);
+  const [collapsed, setCollapsed] = useState<Set<number>>(new Set());
   const [optionsFor, setOptionsFor] = useState<DeckNode | null>(null);
 
   const reload = useCallback(async () => {
     try {
-      setTree(await decks.tree());
+      const loaded = await decks.tree();
+      setTree(loaded);
+      setCollapsed(collapsedIn(loaded));
     } catch (caught) {
       setError(errorMessage(caught));
     }
@@ -35,13 +39,12 @@ export default function DecksPage() {
   }, [reload]);
 
   const toggle = (id: number) => {
-    setCollapsed((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      localStorage.setItem(COLLAPSED_KEY, JSON.stringify([...next]));
-      return next;
-    });
+    const collapse = !collapsed.has(id);
+    const next = new Set(collapsed);
+    if (collapse) next.add(id);
+    else next.delete(id);
+    setCollapsed(next);
+    decks.setCollapsed(id, collapse).catch((caught: unknown) => setError(errorMessage(caught)));
   };
 
   const act = async (work: () => Promise<unknown>) => {
