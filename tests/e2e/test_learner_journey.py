@@ -359,3 +359,39 @@ def test_deck_options_rename_edit_move_delete_and_deck_export(
     download_info.value.save_as(exported)
     rc, verdict = anki_validate(exported, strict=False, expect={"notes": 7, "cards": 7})
     assert rc == 0, verdict
+
+
+@pytest.mark.usefixtures("api_ready")
+def test_unflushed_answers_ask_before_leaving_and_logout_writes_them_back(
+    new_page: Callable[..., Page],
+) -> None:
+    page = new_page()
+    register(page, "leaver", "correct horse battery")
+    deck_id = seed_cards(page, "Leave", ["uno", "dos", "tres"])
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))
+    page.goto(f"/review/{deck_id}")
+    wait_for_side(page, "question")
+    page.keyboard.press("Space")
+    wait_for_side(page, "answer")
+    page.keyboard.press("3")
+    expect(page.get_by_test_id("session-indicator")).to_contain_text("1 unsaved change")
+
+    # Closing the tab with an unflushed answer asks first; the learner stays.
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    assert not page.is_closed()
+
+    # Logging out writes the session back first, then shows the login page.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in", exact=True).last).to_be_visible()
+    flushes = [r for r in requests if r.url.endswith("/api/session/flush")]
+    assert flushes and flushes[0].post_data_json["session_id"]
+
+    # And logging in again (not registering) works.
+    page.get_by_label("Username").fill("leaver")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.locator("form button[type=submit]").click()
+    expect(page.locator('[data-deck="Leave"] .count--new')).to_have_text("2")

@@ -48,7 +48,12 @@ export function Layout() {
           <button
             type="button"
             className="button button--quiet"
-            onClick={() => {
+            onClick={async () => {
+              // Write back an open review session before the token goes away.
+              const { id } = api.getSession();
+              if (id) {
+                await api.request("POST", "/api/session/flush", { body: { session_id: id } }).catch(() => undefined);
+              }
               api.logout();
               navigate("/login");
             }}
