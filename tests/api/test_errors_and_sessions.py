@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from apiflask import APIFlask
 from flask.testing import FlaskClient
 
 from javumbo.api.app import MAX_JSON_BODY_BYTES, app_services, create_app
+from javumbo.collection import FixedClock
 from javumbo.settings import Settings
 from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.ports import ConditionFailedError, StoreUnavailableError
@@ -270,3 +272,25 @@ def test_first_load_is_a_cache_miss_in_the_log(
     assert first["cache_hit"] is False and first["blob_ops"] >= 1
     assert second["cache_hit"] is True and second["blob_ops"] == 0
     app_services(cold).close()
+
+
+def test_a_busy_session_costs_no_session_store_calls_until_due_for_refresh(
+    data_dir: Path, request_log: RequestLog
+) -> None:
+    clock = FixedClock(time.time())
+    app = create_app(Settings(data_dir=data_dir, session_ttl=300), clock=clock, in_lambda=False)
+    user = register_and_login(app.test_client())
+    user.ok(user.post("/api/session/start"))
+    first_session = user.session_id
+    user.ok(user.get("/api/decks"))
+    request_log.lines.clear()
+    user.ok(user.get("/api/decks"))
+    warm = request_log.lines[-1]["meta_ops"]
+    clock.advance(31)  # past ttl / 10: the stored expiry is extended again
+    user.ok(user.get("/api/decks"))
+    refreshed = request_log.lines[-1]["meta_ops"]
+    assert refreshed >= warm + 2  # read and update of the session record
+    stored = app_services(app).meta.get_session(first_session or "")
+    assert stored is not None and stored.expires_at == clock.now() + 300
+    assert user.session_id == first_session
+    app_services(app).close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from javumbo.userdb import UserDatabases
 EXTENSION_KEY = "javumbo"
 LOGIN_ATTEMPTS_PER_WINDOW = 5
 LOGIN_WINDOW_SECONDS = 300.0
+_MAX_RECENT_SESSIONS = 100_000
 
 
 @dataclass
@@ -31,10 +33,52 @@ class Services:
     clock: Clock
     login_limiter: SlidingWindowLimiter
     in_lambda: bool
+    recent_sessions: RecentSessions
+
+    def resume_session(self, username: str, session_id: str | None) -> str:
+        """The session id a request should use (see ``RecentSessions``)."""
+        if session_id and self.recent_sessions.is_fresh(session_id, username):
+            return session_id
+        session = self.dbs.sessions.resume_session(username, session_id)
+        self.recent_sessions.note(session.session_id, username)
+        return session.session_id
 
     def close(self) -> None:
         """Best-effort flush of every warm collection (durability never depends on it)."""
         self.dbs.close()
+
+
+class RecentSessions:
+    """Sessions this process resumed lately, so a burst of requests (a review session) costs
+    no metastore calls for the session itself: the stored expiry is extended at most every
+    ``ttl / 10`` seconds, which keeps a session in use from ever expiring. A session ended by
+    another instance may be named here for that long; sessions only steer flushing and cache
+    placement, never correctness, so that is harmless."""
+
+    def __init__(self, ttl: float, clock: Clock) -> None:
+        self.refresh_after = ttl / 10
+        self.clock = clock
+        self._seen: dict[str, tuple[str, float]] = {}
+        self._guard = threading.Lock()
+
+    def is_fresh(self, session_id: str, username: str) -> bool:
+        with self._guard:
+            seen = self._seen.get(session_id)
+        return (
+            seen is not None
+            and seen[0] == username
+            and self.clock.now() - seen[1] < self.refresh_after
+        )
+
+    def note(self, session_id: str, username: str) -> None:
+        with self._guard:
+            if len(self._seen) >= _MAX_RECENT_SESSIONS:
+                self._seen.clear()
+            self._seen[session_id] = (username, self.clock.now())
+
+    def forget(self, session_id: str) -> None:
+        with self._guard:
+            self._seen.pop(session_id, None)
 
 
 def running_in_lambda() -> bool:
@@ -83,6 +127,7 @@ def build_services(
             LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS, clock=clock
         ),
         in_lambda=in_lambda,
+        recent_sessions=RecentSessions(settings.session_ttl, clock),
     )
 
 

@@ -52,7 +52,9 @@ class SessionStatusSchema(Schema):
 def start_session() -> dict[str, Any]:
     """Open (or resume) the user's review session; its id also comes in ``X-Session-ID``."""
     user = current_token_user()
-    session = services().dbs.sessions.resume_session(user.username, requested_session_id())
+    svc = services()
+    session = svc.dbs.sessions.resume_session(user.username, requested_session_id())
+    svc.recent_sessions.note(session.session_id, user.username)
     g.javumbo_session_id = session.session_id
     return {"session_id": session.session_id, "expires_at": session.expires_at}
 
@@ -75,6 +77,7 @@ def flush_session(body: dict[str, Any]) -> dict[str, Any]:
     ended = False
     if session is not None:
         ended = svc.dbs.sessions.end_session(session.session_id)
+        svc.recent_sessions.forget(session.session_id)
         record_session_end(session.session_id)
     return {
         "success": True,

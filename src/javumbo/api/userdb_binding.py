@@ -116,10 +116,10 @@ def with_user_db(view: Callable[..., R]) -> Callable[..., R]:
     def wrapper(*args: Any, **kwargs: Any) -> R:
         user = current_token_user()
         key = _idempotency_key()
-        dbs = services().dbs
-        session = dbs.sessions.resume_session(user.username, requested_session_id())
-        g.javumbo_session_id = session.session_id
-        db = UserDb(user.user_id, user.username, session.session_id, dbs, key)
+        svc = services()
+        session_id = svc.resume_session(user.username, requested_session_id())
+        g.javumbo_session_id = session_id
+        db = UserDb(user.user_id, user.username, session_id, svc.dbs, key)
         return view(db, *args, **kwargs)
 
     return wrapper
