@@ -429,3 +429,25 @@ def test_media_is_served_with_safe_headers(app: APIFlask, alice: ApiUser) -> Non
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert_error(alice.get("/api/media/missing.png"), 404)
     assert_error(alice.get("/api/media/..%2Fsecret"), 404)
+
+
+def test_deck_options_as_the_web_app_saves_them(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Options")
+    saved = alice.ok(
+        alice.put(
+            f"/api/decks/{deck_id}",
+            {
+                "config": {
+                    "new": {"perDay": 15, "delays": [1, 10, 60]},
+                    "rev": {"perDay": 150},
+                    "lapse": {"delays": [5]},
+                    "desiredRetention": 0.85,
+                },
+                "fsrs": False,
+            },
+        )
+    )
+    config = saved["config"]
+    assert config["new"]["perDay"] == 15 and config["new"]["delays"] == [1, 10, 60]
+    assert config["rev"]["perDay"] == 150 and config["lapse"]["delays"] == [5]
+    assert config["desiredRetention"] == 0.85 and saved["fsrs"] is False
