@@ -87,6 +87,21 @@ export default function ReviewPage() {
     return list;
   }, [current, upcoming, warmFor, showingAnswer]);
 
+  // A click into the card (say, on its audio player) moves keyboard focus into the iframe, where
+  // the review keys would not reach us: hand focus straight back to the page.
+  useEffect(() => {
+    const onBlur = () =>
+      setTimeout(() => {
+        const active = document.activeElement;
+        if (active instanceof HTMLIFrameElement && active.classList.contains("card-frame")) {
+          active.blur();
+          window.focus();
+        }
+      }, 0);
+    window.addEventListener("blur", onBlur);
+    return () => window.removeEventListener("blur", onBlur);
+  }, []);
+
   const counts = queue.counts;
   const remaining = counts ? counts.new + counts.learning + counts.review : null;
   const doneToday = (queue.studiedToday ?? 0) + queue.answered;
@@ -142,7 +157,7 @@ export default function ReviewPage() {
         </div>
       ) : !current ? (
         <div className="page-loading" role="status">
-          Loading cards…
+          {queue.error ? "The cards could not be loaded." : "Loading cards…"}
         </div>
       ) : (
         <>
@@ -179,6 +194,9 @@ export default function ReviewPage() {
               ))
             )}
           </div>
+          <p className="keys-hint muted small" aria-hidden="true">
+            {showingAnswer ? "1–4 answer · Space/Enter = Good · Z undo" : "Space or Enter shows the answer · Z undo"}
+          </p>
         </>
       )}
     </section>
