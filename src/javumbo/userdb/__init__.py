@@ -3,7 +3,13 @@
 See ``databases.py`` for the invariants that keep every acknowledged write durable.
 """
 
-from javumbo.userdb.databases import AlreadyApplied, FlushResult, JournalLimits, UserDatabases
+from javumbo.userdb.databases import (
+    AlreadyApplied,
+    FlushResult,
+    JournalLimits,
+    ReplaceResult,
+    UserDatabases,
+)
 from javumbo.userdb.errors import (
     ConflictError,
     InconsistentStoreError,
@@ -21,6 +27,7 @@ __all__ = [
     "InconsistentStoreError",
     "InvalidNameError",
     "JournalLimits",
+    "ReplaceResult",
     "SessionManager",
     "StoreUnavailableError",
     "UserDatabases",

@@ -18,6 +18,11 @@ whoever runs it must flush a snapshot right after.
 
 Encoding: compact JSON (bytes values as a one-element list holding base64, since SQLite values
 are never lists), zstd-compressed when that saves at least a quarter; one leading byte says which.
+
+A *replacement marker* (``encode_replace_marker``) says "from this seq on, the collection is the
+blob at this key" (``UserDatabases.replace_collection``). It carries format version 2 so that an
+older instance that does not know markers refuses the entry loudly (``EntryFormatError``) instead
+of skipping it and serving a collection that silently diverges.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ CAPTURED_TABLES = ("col", "notes", "cards", "revlog", "graves")
 # Tables whose first column is an INTEGER PRIMARY KEY (an alias of the rowid).
 _ROWID_IS_ID = frozenset({"col", "notes", "cards", "revlog"})
 _FORMAT_VERSION = 1
+_MARKER_VERSION = 2
 _PLAIN = b"j"
 _ZSTD = b"z"
 _COMPRESS_ABOVE = 512
@@ -70,6 +76,8 @@ class Entry:
     change: Change | None
     result: Any = None
     spill_key: str | None = None
+    replace_key: str | None = None
+    replace_etag: str | None = None
 
 
 # ----------------------------------------------------------------------------- encoding
@@ -108,7 +116,7 @@ def _unpack(payload: bytes) -> dict[str, Any]:
         doc = json.loads(body.decode("utf-8"))
     except (zstandard.ZstdError, ValueError) as exc:
         raise EntryFormatError(f"corrupt journal payload: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("v") != _FORMAT_VERSION:
+    if not isinstance(doc, dict) or doc.get("v") not in (_FORMAT_VERSION, _MARKER_VERSION):
         raise EntryFormatError("journal payload of an unknown version")
     return doc
 
@@ -143,8 +151,19 @@ def encode_spill_pointer(blob_key: str, result: Any = None) -> bytes:
     return _pack(doc)
 
 
+def encode_replace_marker(blob_key: str, etag: str) -> bytes:
+    """An entry saying the whole collection was replaced by the snapshot-format blob at
+    ``blob_key`` (whose ETag is ``etag``); entries before it no longer matter."""
+    return _pack({"v": _MARKER_VERSION, "x": blob_key, "e": etag})
+
+
 def decode_entry(payload: bytes) -> Entry:
     doc = _unpack(payload)
+    if doc["v"] == _MARKER_VERSION:
+        key, etag = doc.get("x"), doc.get("e")
+        if not isinstance(key, str) or not isinstance(etag, str):
+            raise EntryFormatError("malformed replacement marker in the journal")
+        return Entry(change=None, replace_key=key, replace_etag=etag)
     if "s" in doc:
         return Entry(change=None, result=doc.get("r"), spill_key=str(doc["s"]))
     change = Change()

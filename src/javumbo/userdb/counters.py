@@ -20,6 +20,7 @@ ENGINE_COUNTERS = (
     "flush_bytes_uploaded",
     "conflicts",  # lost appends (each is retried once)
     "spills",  # changes too large for one journal entry
+    "replacements",  # whole collections replaced (replace_collection)
     "evictions",
     "meta_reads",  # metastore calls made by the engine
     "meta_writes",

@@ -32,6 +32,26 @@ The invariants, and why they hold:
   to a snapshot containing it). With a pointer, the state behind every entry is durable before
   the entry exists; a crash before the append leaves only an orphan blob (deleted by the next
   flush that covers its seq), a crash after it leaves a complete journal.
+* **Replacing the whole collection** (``replace_collection``: a full sync upload, a ``.colpkg``
+  restore). Capturing every row as a change would journal the whole file row by row, spill it,
+  and then snapshot it again; instead the new file is uploaded once, in snapshot format, under a
+  fresh key (``users/<id>/replaced/<base seq>-<rnd>.anki2[.zst]``), and then a small *marker*
+  entry naming it is appended with the same fence as any write. The marker is the
+  linearisation point, like a spill pointer: the state it names is durable before it exists.
+  Everything acknowledged before the marker is replaced (that is the operation's meaning; pass
+  ``expected_seq`` to make it conditional on nothing having been appended since the caller
+  looked); everything after the marker applies on top of the new collection. A writer on
+  another instance that raced it loses its append, catches up (a copy that meets a marker is
+  rebuilt from the marker's blob, never replayed row by row), re-runs its operation on the new
+  collection and succeeds, or gets ``ConflictError``: its write is in the result or it was
+  refused, never acknowledged and lost. After the append the replacer moves the head to the
+  blob (conditional on the snapshot it saw, like a flush) and trims the journal; if that fails
+  or the replacer dies first, loaders meet the marker in the journal and start from its blob, so
+  nothing depends on the head move. The replacer holds the flush lease from before its upload
+  until after the head move, and only holders of that lease delete replacement blobs (those
+  whose base seq is below a snapshot they installed), so a blob is never deleted between its
+  upload and its marker's append unless the lease expired meanwhile (a frozen replacer), which
+  the replacer checks right before appending.
 * **Idempotency.** Before running a write with a key we look the key up; a hit returns
   ``AlreadyApplied(seq, result)`` (``result`` is the callable's JSON-able return value recorded
   in the entry, or None once the entry is trimmed). A concurrent duplicate loses the append
@@ -44,6 +64,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -71,6 +92,7 @@ from javumbo.userdb.changes import (
     ChangeCapture,
     decode_entry,
     encode_change,
+    encode_replace_marker,
     encode_spill_pointer,
 )
 from javumbo.userdb.counters import EngineCounters
@@ -90,6 +112,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _LOAD_ATTEMPTS = 4
 _MAX_RESULT_BYTES = 4096
+_REPLACE_APPEND_ATTEMPTS = 5
+_REPLACE_LEASE_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +144,20 @@ class FlushResult:
     uploaded_bytes: int = 0
 
 
+@dataclass(frozen=True)
+class ReplaceResult:
+    """A collection replaced by ``replace_collection``: the marker's seq and where the new
+    collection is stored (``head_moved`` is False when the head still points at an older
+    snapshot and loaders start from the marker)."""
+
+    user_id: str
+    seq: int
+    snapshot_key: str
+    head_moved: bool
+    raw_bytes: int
+    uploaded_bytes: int
+
+
 @dataclass
 class _WriteContext:
     idempotency_key: str | None
@@ -141,6 +179,7 @@ class _Copy:
     appended_uncommitted: bool = False
     flush_wanted: bool = False
     saw_spill: bool = False
+    replaced_before: bool = False
     write: _WriteContext | None = None
 
 
@@ -237,6 +276,33 @@ class UserDatabases:
             copy = self._current(user_id)
             return self._flush_copy(copy)
 
+    def replace_collection(
+        self, user_id: str, path: Path, *, expected_seq: int | None = None
+    ) -> ReplaceResult:
+        """Make the schema-11 collection file at ``path`` the user's whole collection.
+
+        The caller has checked the contents (this only refuses a file that is not a schema-11
+        collection, with ``InvalidCollectionError``); the file is read, never kept. With
+        ``expected_seq`` the replacement happens only if the journal is still at that seq, else
+        ``ConflictError``; without it, it is ordered after whatever was appended meanwhile.
+        See the module docstring for why this is safe against writers on other instances."""
+        names.check_segment(user_id, "user id")
+        prepared = _prepare_replacement(Path(path), self.cache.user_dir(user_id), self.clock)
+        lease = f"flush:{user_id}"
+        try:
+            self._wait_for_lease(lease)
+            try:
+                with self._user_lock(user_id):
+                    return self._install_replacement(user_id, prepared, expected_seq, lease)
+            finally:
+                try:
+                    self._counters.add("meta_writes")
+                    self.meta.release_lease(lease, self.instance_id)
+                except Exception:  # it expires by itself
+                    log.warning("releasing %s failed", lease, exc_info=True)
+        finally:
+            prepared.path.unlink(missing_ok=True)
+
     def media(self, user_id: str) -> UserMedia:
         return UserMedia(self.blobs, user_id)
 
@@ -311,6 +377,8 @@ class UserDatabases:
             entries = self._read_journal(copy.user_id, copy.applied_seq)
             if not _contiguous(entries, copy.applied_seq, head.seq):
                 return False
+            if _last_replacement(entries) is not None:
+                return False  # the collection was replaced: start from the new one
             self._apply_entries(copy, entries, head.snapshot_seq)
         if head.snapshot_key is not None and head.snapshot_seq > copy.snapshot_seq:
             copy.snapshot_key, copy.snapshot_seq = head.snapshot_key, head.snapshot_seq
@@ -322,6 +390,8 @@ class UserDatabases:
         changes: list[Change] = []
         for entry in entries:
             decoded = decode_entry(entry.payload)
+            if decoded.replace_key is not None:
+                raise InconsistentStoreError("a replacement marker reached row replay")
             if decoded.spill_key is not None:
                 copy.saw_spill = True
                 decoded = decode_entry(self.blobs.get(decoded.spill_key).data)
@@ -343,18 +413,25 @@ class UserDatabases:
                 self._create_first_snapshot(user_id)
                 head = self._get_head(user_id)
                 continue
-            try:
-                stored = self._fetch_snapshot(user_id, head)
-            except BlobNotFoundError:
-                missing = head.snapshot_key
-                head = self._get_head(user_id)  # pruned by a newer flush?
-                continue
             entries = self._read_journal(user_id, head.snapshot_seq)
             latest = max(head.seq, entries[-1].seq if entries else head.snapshot_seq)
             if not _contiguous(entries, head.snapshot_seq, latest):
                 head = self._get_head(user_id)  # trimmed by a flush meanwhile
                 continue
-            copy = self._open_copy(user_id, head, stored)
+            base = head
+            marker = _last_replacement(entries)
+            if marker is not None:  # replaced after the head's snapshot: start from the new one
+                base = marker
+                entries = [e for e in entries if e.seq > marker.snapshot_seq]
+            try:
+                stored = self._fetch_snapshot(user_id, base)
+            except BlobNotFoundError:
+                missing = base.snapshot_key
+                head = self._get_head(user_id)  # pruned by a newer flush?
+                continue
+            copy = self._open_copy(user_id, base, stored)
+            # A flush compares against the snapshot the head names, not the marker's blob.
+            copy.snapshot_key, copy.snapshot_seq = head.snapshot_key, head.snapshot_seq
             try:
                 self._apply_entries(copy, entries, head.snapshot_seq)
             except BaseException:
@@ -554,6 +631,8 @@ class UserDatabases:
 
     def _write_snapshot(self, copy: _Copy) -> FlushResult:
         user_id, seq, previous = copy.user_id, copy.applied_seq, copy.snapshot_key
+        if previous is not None and previous.startswith(names.replaced_prefix(user_id)):
+            copy.replaced_before = True
         prepared = prepare_snapshot(copy.col, self.cache.user_dir(user_id))
         key = names.snapshot_key(user_id, seq, compressed=prepared.compressed)
         try:
@@ -588,6 +667,16 @@ class UserDatabases:
             self._delete_spills(copy.user_id, seq)
             copy.saw_spill = False
         self._prune_snapshots(copy.user_id, seq)
+        if copy.replaced_before:
+            self._delete_replacements(copy.user_id, seq, keep=None)
+            copy.replaced_before = False
+
+    def _delete_replacements(self, user_id: str, below_seq: int, keep: str | None) -> None:
+        """Replacement blobs no marker or head can need any more (only under the flush lease)."""
+        for info in list(self.blobs.list(names.replaced_prefix(user_id))):
+            base = names.replaced_base_seq_of(info.key)
+            if info.key != keep and base is not None and base < below_seq:
+                self.blobs.delete(info.key)
 
     def _delete_spills(self, user_id: str, up_to_seq: int) -> None:
         for info in list(self.blobs.list(names.spill_prefix(user_id))):
@@ -607,6 +696,110 @@ class UserDatabases:
         found.sort(reverse=True)
         for _seq, key in found[keep:]:
             self.blobs.delete(key)
+
+    # ------------------------------------------------------------------ replacement
+
+    def _wait_for_lease(self, lease: str) -> None:
+        deadline = time.monotonic() + _REPLACE_LEASE_WAIT
+        while True:
+            self._counters.add("meta_writes")
+            if self.meta.acquire_lease(
+                lease, self.instance_id, self.limits.flush_lease_ttl, self.clock.now()
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise ConflictError(f"{lease} stays taken; try the replacement again")
+            threading.Event().wait(0.05)
+
+    def _install_replacement(
+        self, user_id: str, prepared: PreparedSnapshot, expected_seq: int | None, lease: str
+    ) -> ReplaceResult:
+        head = self._get_head(user_id)
+        if expected_seq is not None and head.seq != expected_seq:
+            raise ConflictError(f"{user_id}'s collection moved on from seq {expected_seq}")
+        key = names.replaced_key(
+            user_id, head.seq, uuid.uuid4().hex, compressed=prepared.compressed
+        )
+        with prepared.path.open("rb") as fh:
+            etag = self.blobs.put_if_absent(key, fh)
+        try:
+            seq, head = self._append_marker(user_id, head, key, etag, expected_seq, lease)
+        except BaseException:
+            self.blobs.delete(key)
+            raise
+        self._counters.add("replacements")
+        self._counters.add("flush_bytes_raw", prepared.raw_bytes)
+        self._counters.add("flush_bytes_uploaded", prepared.stored_bytes)
+        old = self._copies.get(user_id)
+        if old is not None:
+            self._drop_copy(old)
+        pristine = self.cache.pristine_path(user_id, key)
+        os.replace(prepared.path, pristine)
+        self.cache.drop_other_pristine(user_id, pristine)
+        copy = self._open_copy(user_id, Head(user_id, seq, key, seq, etag), pristine)
+        moved = self._move_head_to_replacement(user_id, head.snapshot_key, key, seq, etag)
+        if moved:
+            try:
+                self._counters.add("meta_writes")
+                self.meta.trim_journal(user_id, seq)
+                self._delete_spills(user_id, seq)
+                self._delete_replacements(user_id, seq, keep=key)
+            except Exception:  # housekeeping: a later flush covers it
+                log.warning("cleaning up after %s's replacement failed", user_id, exc_info=True)
+        else:
+            current = self._get_head(user_id)
+            copy.snapshot_key, copy.snapshot_seq = current.snapshot_key, current.snapshot_seq
+        self.cache.record(user_id)
+        return ReplaceResult(user_id, seq, key, moved, prepared.raw_bytes, prepared.stored_bytes)
+
+    def _append_marker(
+        self,
+        user_id: str,
+        head: Head,
+        key: str,
+        etag: str,
+        expected_seq: int | None,
+        lease: str,
+    ) -> tuple[int, Head]:
+        """Append the marker after whatever is there (or only at ``expected_seq``)."""
+        payload = encode_replace_marker(key, etag)
+        for _ in range(_REPLACE_APPEND_ATTEMPTS):
+            self._counters.add("meta_writes")
+            still_ours = self.meta.acquire_lease(
+                lease, self.instance_id, self.limits.flush_lease_ttl, self.clock.now()
+            )
+            if not still_ours or self.blobs.head(key) is None:
+                raise ConflictError(f"{lease} was lost during the replacement; try again")
+            try:
+                self._counters.add("meta_writes")
+                seq = self.meta.append_journal(user_id, head.seq, payload, None, self.clock.now())
+            except ConditionFailedError:
+                self._counters.add("conflicts")
+                if expected_seq is not None:
+                    raise ConflictError(
+                        f"{user_id}'s collection moved on from seq {expected_seq}"
+                    ) from None
+                head = self._get_head(user_id)
+                continue
+            self._counters.add("journal_appends")
+            self._counters.add("journal_bytes", len(payload))
+            return seq, head
+        raise ConflictError(f"another instance keeps writing to {user_id}'s collection")
+
+    def _move_head_to_replacement(
+        self, user_id: str, expected_key: str | None, key: str, seq: int, etag: str
+    ) -> bool:
+        for _ in range(3):
+            try:
+                self._counters.add("meta_writes")
+                self.meta.move_head_snapshot(user_id, expected_key, key, seq, etag)
+                return True
+            except ConditionFailedError:
+                head = self._get_head(user_id)
+                if head.snapshot_seq >= seq:
+                    return False  # a newer snapshot already covers the replacement
+                expected_key = head.snapshot_key
+        return False
 
     def _flush_for_session(self, session: SessionRecord) -> None:
         user = self.meta.get_user(session.username)
@@ -632,6 +825,27 @@ class UserDatabases:
                 self._counters.add("evictions")
             finally:
                 lock.release()
+
+
+def _last_replacement(entries: list[JournalEntry]) -> Head | None:
+    """The newest replacement marker among ``entries``, as a head naming its blob."""
+    for entry in reversed(entries):
+        decoded = decode_entry(entry.payload)
+        if decoded.replace_key is not None and decoded.replace_etag is not None:
+            return Head(
+                entry.user_id, entry.seq, decoded.replace_key, entry.seq, decoded.replace_etag
+            )
+    return None
+
+
+def _prepare_replacement(path: Path, workdir: Path, clock: Clock) -> PreparedSnapshot:
+    """A consistent, possibly compressed copy of the collection at ``path``, in snapshot format
+    (``InvalidCollectionError`` if it is not a schema-11 collection)."""
+    col = Collection.open(path, clock)
+    try:
+        return prepare_snapshot(col, workdir)
+    finally:
+        col.close()
 
 
 def _contiguous(entries: list[JournalEntry], after: int, at_least: int) -> bool:

@@ -63,3 +63,19 @@ def spill_seq_of(key: str) -> int | None:
 
 def media_prefix(user_id: str) -> str:
     return user_prefix(user_id) + "media/"
+
+
+def replaced_prefix(user_id: str) -> str:
+    return user_prefix(user_id) + "replaced/"
+
+
+def replaced_key(user_id: str, base_seq: int, token: str, *, compressed: bool) -> str:
+    """Where a whole replacement collection is uploaded. ``base_seq`` is the head seq seen before
+    the upload: the marker naming it is always appended after it, so a flush that holds the
+    flush lease may delete every replacement whose base_seq is below its own snapshot's seq."""
+    suffix = ".anki2.zst" if compressed else ".anki2"
+    return f"{replaced_prefix(user_id)}{base_seq:012d}-{check_segment(token, 'token')}{suffix}"
+
+
+def replaced_base_seq_of(key: str) -> int | None:
+    return spill_seq_of(key)
