@@ -48,3 +48,17 @@ def test_second_import_adds_nothing(
     assert again.notes_skipped == 18
     assert again.notetypes_added == [] and again.decks_added == []
     assert again.media_added == 0 and again.media_renamed == {}
+
+
+def test_report_counts_rows_not_trigger_writes(
+    col: Collection, media_dir: Path, anki_fixtures: Path
+) -> None:
+    """The storage engine watches writes with triggers; the report must not count theirs."""
+    col.db.execute("create temp table watched (n integer)")
+    col.db.execute(
+        "create temp trigger watch_revlog after insert on revlog"
+        " begin insert into watched values (new.id); end"
+    )
+    report = import_apkg(col, anki_fixtures / "sample_legacy_anki21.apkg", media_dir=media_dir)
+    assert report.revlog_added == 24
+    assert col.db.execute("select count() from watched").fetchone()[0] == 24

@@ -469,10 +469,11 @@ class _Merge:
             return
         marks = ", ".join("?" * len(rows[0]))
         verb = "insert or ignore" if ignore else "insert"
-        before = self.col.db.total_changes
-        self.col.db.executemany(f"{verb} into {table} values ({marks})", rows)
+        # rowcount counts only this statement's rows; total_changes would include rows written
+        # by triggers (the storage engine's change capture).
+        inserted = self.col.db.executemany(f"{verb} into {table} values ({marks})", rows).rowcount
         if table == "revlog":
-            self.report.revlog_added += self.col.db.total_changes - before
+            self.report.revlog_added += inserted
         rows.clear()
 
     def _import_revlog(self) -> None:
