@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from javumbo.collection import Collection, FixedClock, InvalidCollectionError
+from tests.conftest import ANKI_FIXTURES
 
 
 def test_new_collection_passes_anki_check_database(
@@ -118,3 +119,38 @@ def test_failed_commit_hook_rolls_back(tmp_path: Path) -> None:
     assert col.mod == before
     assert col.db.execute("select mod from col").fetchone()[0] == before
     col.close()
+
+
+OPENABLE = sorted(
+    {p.name for p in (ANKI_FIXTURES / "broken").glob("*.anki2")} - set(REFUSED)
+)  # damaged but openable: Anki opens them too (and repairs some on check_database)
+
+
+@pytest.mark.parametrize("name", OPENABLE)
+def test_damaged_but_valid_files_open_and_can_be_read(
+    anki_fixtures: Path, tmp_path: Path, name: str
+) -> None:
+    copy = tmp_path / name
+    shutil.copy(anki_fixtures / "broken" / name, copy)
+    col = Collection.open(copy)
+    try:
+        notes = col.db.execute("select count() from notes").fetchone()[0]
+        cards = col.db.execute("select count() from cards").fetchone()[0]
+        assert notes >= 1 and cards >= 1
+        assert col.decks and col.models
+        col.touch()  # writable, no crash on the damage
+    finally:
+        col.close()
+
+
+def test_wal_not_checkpointed_shows_what_the_main_file_holds(
+    anki_fixtures: Path, tmp_path: Path
+) -> None:
+    """The fixture's 4th note lives only in a -wal that was not copied: like Anki, we see 3."""
+    copy = tmp_path / "wal.anki2"
+    shutil.copy(anki_fixtures / "broken" / "wal_not_checkpointed.anki2", copy)
+    col = Collection.open(copy)
+    try:
+        assert col.db.execute("select count() from notes").fetchone()[0] == 3
+    finally:
+        col.close()
