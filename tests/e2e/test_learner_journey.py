@@ -395,3 +395,62 @@ def test_unflushed_answers_ask_before_leaving_and_logout_writes_them_back(
     page.get_by_label("Password").fill("correct horse battery")
     page.locator("form button[type=submit]").click()
     expect(page.locator('[data-deck="Leave"] .count--new')).to_have_text("2")
+
+
+@pytest.mark.usefixtures("api_ready")
+def test_keypress_never_waits_for_the_network_and_twenty_answers_flush(
+    new_page: Callable[..., Page],
+) -> None:
+    page = new_page()
+    register(page, "fast.fingers", "correct horse battery")
+    deck_id = seed_cards(page, "Drill", [f"drill {i}" for i in range(24)])
+    token = page.evaluate("() => JSON.parse(localStorage.getItem('javumbo.auth')).token")
+    raised = page.request.put(
+        f"/api/decks/{deck_id}",
+        data={"config": {"new": {"perDay": 50}}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert raised.ok, raised.text()
+    requests: list[Request] = []
+    page.on("request", lambda request: requests.append(request))
+
+    # Hold every answer at the network: the next cards must still come up at once.
+    held: list[Any] = []
+
+    def hold_answers(route: Any) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/review", hold_answers)
+    page.goto(f"/review/{deck_id}")
+    seen = []
+    for _ in range(3):
+        wait_for_side(page, "question")
+        seen.append(card_id(page))
+        page.keyboard.press("Space")
+        wait_for_side(page, "answer")
+        page.keyboard.press("4")
+        expect(page.locator(".card-stage")).not_to_have_attribute("data-card-id", seen[-1])
+    assert len(held) == 1  # answers go out one after another: the first is still in flight
+    assert len(set(seen)) == 3
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/review")
+
+    # 20 answers in all: the session is flushed after the 20th, with its id.
+    for answered in range(3, 20):
+        wait_for_side(page, "question")
+        page.keyboard.press("Space")
+        wait_for_side(page, "answer")
+        if answered < 19:
+            page.keyboard.press("4")
+            continue
+        with page.expect_request(lambda r: r.url.endswith("/api/session/flush")) as flush:
+            page.keyboard.press("4")
+    posts = [r for r in requests if r.method == "POST" and r.url.endswith("/api/review")]
+    assert len(posts) == 20
+    session_ids = {r.headers.get("x-session-id") for r in posts}
+    assert len(session_ids) == 1 and None not in session_ids
+    assert flush.value.post_data_json == {"session_id": session_ids.pop()}
