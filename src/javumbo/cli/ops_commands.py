@@ -188,7 +188,7 @@ def run_restore(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     print(
         f"restored {report.username} from {report.restored_from}: new snapshot"
-        f" {report.flush.snapshot_key} (seq {report.flush.snapshot_seq}, {report.flush.status})"
+        f" {report.replaced.snapshot_key} (journal seq {report.replaced.seq})"
     )
     return 0
 

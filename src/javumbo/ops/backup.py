@@ -25,7 +25,7 @@ from javumbo.collection.errors import InvalidCollectionError
 from javumbo.ops.collection_checks import check_collection, file_md5, file_sha256
 from javumbo.ops.user_collections import replace_collection
 from javumbo.stores.ports import BlobStore, MetaStore, UserRecord
-from javumbo.userdb import FlushResult, UserDatabases, names
+from javumbo.userdb import ReplaceResult, UserDatabases, names
 from javumbo.userdb.snapshots import restore_snapshot
 
 MANIFEST = "manifest.json"
@@ -74,12 +74,14 @@ def backup_user(
     flushed = dbs.flush(user.user_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     head = meta.get_head(user.user_id)
-    copied = []
+    wanted: dict[str, int] = {}
     for info in list(blobs.list(names.snapshots_prefix(user.user_id))):
         seq = names.snapshot_seq_of(info.key)
-        if seq is None:
-            continue
-        copied.append(_download(blobs, info.key, seq, out_dir))
+        if seq is not None:
+            wanted[info.key] = seq
+    if head.snapshot_key is not None:  # after a replacement it lives outside snapshots/
+        wanted.setdefault(head.snapshot_key, head.snapshot_seq)
+    copied = [_download(blobs, key, seq, out_dir) for key, seq in wanted.items()]
     if not copied:
         raise BackupError(f"{user.username} has no snapshots to back up")
     manifest = {
@@ -122,7 +124,7 @@ def _download(blobs: BlobStore, key: str, seq: int, out_dir: Path) -> BackedUpSn
 class RestoreReport:
     username: str
     restored_from: str
-    flush: FlushResult
+    replaced: ReplaceResult
 
 
 def read_manifest(in_dir: Path) -> dict[str, Any]:
@@ -174,5 +176,5 @@ def restore_user(
             raise BackupError(f"{stored.name} is not a sound collection: {exc}") from exc
         except zstandard.ZstdError as exc:
             raise BackupError(f"{stored.name} cannot be read: {exc}") from exc
-        flushed = replace_collection(dbs, user.user_id, collection)
-    return RestoreReport(user.username, str(entry["key"]), flushed)
+        replaced = replace_collection(dbs, user.user_id, collection)
+    return RestoreReport(user.username, str(entry["key"]), replaced)

@@ -322,22 +322,21 @@ class Migration:
         if self.dry_run:
             outcome.status = "would-replace"
             return outcome
-        flushed = replace_collection(dbs, existing.user_id, checked.path)
-        key = flushed.snapshot_key
-        if key is not None:
-            info = self.blobs.head(key)
-            verify_stored_snapshot(
-                self.blobs,
-                key,
-                expected_etag=info.etag if info is not None else "",
-                expected_counts=checked.counts,
-                workdir=checked.path.parent,
-            )
+        replaced = replace_collection(dbs, existing.user_id, checked.path)
+        key = replaced.snapshot_key
+        info = self.blobs.head(key)
+        verify_stored_snapshot(
+            self.blobs,
+            key,
+            expected_etag=info.etag if info is not None else "",
+            expected_counts=checked.counts,
+            workdir=checked.path.parent,
+        )
         self.meta.update_user_attributes(
             existing.username, {MIGRATION_ATTRIBUTE: self._provenance(checked, key)}
         )
         outcome.status = "replaced"
-        outcome.stored_bytes = flushed.uploaded_bytes
+        outcome.stored_bytes = replaced.uploaded_bytes
         outcome.snapshot_key = key
         return outcome
 
