@@ -274,11 +274,14 @@ def test_crash_between_journal_append_and_answer_then_retry_with_key(workers: An
 
 
 @pytest.mark.slow
-def test_metastore_outage_fails_clearly_and_recovers(
+def test_store_outage_fails_clearly_and_recovers(
     workers: Any, tmp_path: Path, backend: Backend
 ) -> None:
-    if backend.name != "local":
-        pytest.skip("the SQLite file lock is the local metastore's outage")
+    """Local: an exclusive lock on ``meta.sqlite3``. AWS: the emulator becomes unreachable (a
+    relay in front of moto refuses connections), then comes back."""
+    if backend.name == "aws":
+        _aws_outage_fails_clearly_and_recovers(tmp_path, backend)
+        return
     worker = workers("w")
     worker.answer(1, key="k1")
     blocker = sqlite3.connect(tmp_path / "data" / "meta.sqlite3", isolation_level=None)
@@ -292,3 +295,28 @@ def test_metastore_outage_fails_clearly_and_recovers(
     assert not failed["ok"] and failed["error"] == "StoreUnavailableError"
     assert worker.answer(2, key="k2")["already"] is False  # recovery needs no intervention
     assert worker.state() == ([1, 2], 2)
+
+
+def _aws_outage_fails_clearly_and_recovers(tmp_path: Path, backend: Backend) -> None:
+    from javumbo.cluster.emulator import CountingProxy
+
+    proxy = CountingProxy(backend.env["AWS_ENDPOINT_URL"])
+    proxy.start()
+    behind_proxy = Backend("aws", {**backend.env, "AWS_ENDPOINT_URL": proxy.url})
+    worker = Worker(tmp_path, "w", behind_proxy)
+    try:
+        worker.answer(1, key="k1")
+        with proxy.unreachable():
+            worker.send(op="answer", user=USER, n=2, key="k2")
+            failed = worker.reply()
+        assert not failed["ok"] and failed["error"] == "StoreUnavailableError", failed
+        assert worker.answer(2, key="k2")["already"] is False  # recovery is automatic
+        assert worker.answer(3, key="k3")["already"] is False
+        survivor = Worker(tmp_path, "survivor", backend)  # straight to the emulator
+        try:
+            assert survivor.state() == ([1, 2, 3], 3)
+        finally:
+            survivor.stop()
+    finally:
+        worker.stop()
+        proxy.stop()
