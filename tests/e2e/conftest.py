@@ -143,12 +143,18 @@ class ConsoleErrors:
 
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self.allowed: list[str] = []
+
+    def allow(self, text: str) -> None:
+        """Tolerates console errors containing ``text`` (a test that provokes them on purpose)."""
+        self.allowed.append(text)
+
+    def _console(self, msg: Any) -> None:
+        if msg.type == "error" and not any(text in msg.text for text in self.allowed):
+            self.messages.append(f"console: {msg.text}")
 
     def attach(self, page: Any) -> None:
-        page.on(
-            "console",
-            lambda msg: msg.type == "error" and self.messages.append(f"console: {msg.text}"),
-        )
+        page.on("console", self._console)
         page.on("pageerror", lambda exc: self.messages.append(f"pageerror: {exc}"))
 
 

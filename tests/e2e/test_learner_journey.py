@@ -399,7 +399,7 @@ def test_unflushed_answers_ask_before_leaving_and_logout_writes_them_back(
 
 @pytest.mark.usefixtures("api_ready")
 def test_keypress_never_waits_for_the_network_and_twenty_answers_flush(
-    new_page: Callable[..., Page],
+    new_page: Callable[..., Page], console_errors: Any
 ) -> None:
     page = new_page()
     register(page, "fast.fingers", "correct horse battery")
@@ -439,8 +439,35 @@ def test_keypress_never_waits_for_the_network_and_twenty_answers_flush(
         route.continue_()
     page.unroute("**/api/review")
 
+    # A storage conflict on the next answer is retried with the same Idempotency-Key, unseen.
+    console_errors.allow("status of 409")
+    conflicts: list[str] = []
+
+    def conflict_once(route: Any) -> None:
+        if route.request.method == "POST" and not conflicts:
+            conflicts.append(route.request.headers["idempotency-key"])
+            route.fulfill(
+                status=409,
+                headers={"Retry-After": "0", "Content-Type": "application/json"},
+                body=json.dumps({"error": {"code": "conflict", "message": "busy"}}),
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/review", conflict_once)
+    wait_for_side(page, "question")
+    page.keyboard.press("Space")
+    wait_for_side(page, "answer")
+    with page.expect_response(lambda r: r.url.endswith("/api/review") and r.ok):
+        page.keyboard.press("4")
+    page.unroute("**/api/review")
+    assert len(conflicts) == 1
+    retried = [r for r in requests if r.headers.get("idempotency-key") == conflicts[0]]
+    assert len(retried) == 2
+    expect(page.get_by_role("alert")).to_have_count(0)
+
     # 20 answers in all: the session is flushed after the 20th, with its id.
-    for answered in range(3, 20):
+    for answered in range(4, 20):
         wait_for_side(page, "question")
         page.keyboard.press("Space")
         wait_for_side(page, "answer")
@@ -450,7 +477,7 @@ def test_keypress_never_waits_for_the_network_and_twenty_answers_flush(
         with page.expect_request(lambda r: r.url.endswith("/api/session/flush")) as flush:
             page.keyboard.press("4")
     posts = [r for r in requests if r.method == "POST" and r.url.endswith("/api/review")]
-    assert len(posts) == 20
+    assert len(posts) == 21  # 20 answers, one of them sent twice
     session_ids = {r.headers.get("x-session-id") for r in posts}
     assert len(session_ids) == 1 and None not in session_ids
     assert flush.value.post_data_json == {"session_id": session_ids.pop()}
