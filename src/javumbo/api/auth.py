@@ -9,7 +9,6 @@ per (username, client address), see ``rate_limit.py``.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import uuid
 from datetime import timedelta
@@ -36,10 +35,10 @@ from javumbo.api.services import services
 from javumbo.ops.legacy_passwords import check_password
 from javumbo.settings import Settings, SettingsError
 from javumbo.stores.ports import UserExistsError, UserRecord
+from javumbo.usernames import USERNAME_RULE, canonical_username
 
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=15)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
-USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{2,31}$"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 SECRET_FILE_NAME = "jwt_secret"
@@ -83,19 +82,11 @@ class RefreshedSchema(Schema):
     access_token = String(required=True)
 
 
-_USERNAME_RE = re.compile(USERNAME_PATTERN)
-
-
 def normalize_username(raw: str) -> str:
     """Usernames compare case-insensitively; stored and used lower-case."""
-    name = raw.strip().lower()
-    if not _USERNAME_RE.match(name):
-        raise api_error(
-            400,
-            "a username is 3 to 32 letters, digits, '_', '.' or '-', starting with a letter or"
-            " digit",
-            code="invalid_username",
-        )
+    name = canonical_username(raw)
+    if name is None:
+        raise api_error(400, USERNAME_RULE, code="invalid_username")
     return name
 
 
@@ -151,7 +142,8 @@ def login(body: dict[str, Any]) -> dict[str, Any] | Response:
             "too many failed logins; wait before trying again",
             headers={"Retry-After": str(max(1, int(wait + 0.999)))},
         )
-    user = services().meta.get_user(username) if _USERNAME_RE.match(username) else None
+    valid = canonical_username(username) is not None
+    user = services().meta.get_user(username) if valid else None
     if user is None:
         verify_password(_DUMMY_HASH, body["password"])  # same cost as a real check
         ok = False

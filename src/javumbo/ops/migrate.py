@@ -26,7 +26,6 @@ a lease ``migrate`` in the metastore.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import tempfile
 import time
@@ -49,10 +48,9 @@ from javumbo.ops.user_collections import (
 from javumbo.settings import Settings
 from javumbo.stores.ports import BlobStore, MetaStore, StoreError, UserExistsError, UserRecord
 from javumbo.userdb import UserDatabases
+from javumbo.usernames import canonical_username
 
 DEFAULT_COLLECTION_NAMES = ("{username}.anki2", "{username}/collection.anki2", "user_{id}.anki2")
-# The API's rule (javumbo.api.auth.USERNAME_PATTERN), kept here so ops does not load Flask.
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 MIGRATION_ATTRIBUTE = "migration"
 LEASE_NAME = "migrate"
 LEASE_SECONDS = 900.0
@@ -147,8 +145,8 @@ def _usable_users(rows: list[tuple[Any, ...]]) -> tuple[list[SourceUser], list[U
     bad: list[UserOutcome] = []
     for rowid, raw_name, password_hash, legacy_id in rows:
         raw = str(raw_name or "")
-        name = raw.strip().lower()
-        if not USERNAME_PATTERN.match(name):
+        name = canonical_username(raw)
+        if name is None:
             bad.append(UserOutcome(raw, "skipped", "username is not valid for the API"))
             continue
         if not isinstance(password_hash, str) or not _usable_hash(password_hash):
