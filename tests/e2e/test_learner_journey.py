@@ -268,6 +268,13 @@ def test_review_on_a_phone_in_dark_theme(
     assert overflow <= 0
     screenshot(page, "14-phone-stats-dark")
 
+    # The theme toggle overrides the system's choice and is remembered.
+    page.get_by_role("button", name="Switch to light theme").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    expect(page.get_by_role("button", name="Switch to dark theme")).to_be_visible()
+
 
 def seed_cards(page: Page, deck_name: str, fronts: list[str]) -> int:
     """Adds Basic cards through the API with the page's own login; returns the deck id."""
