@@ -190,6 +190,11 @@ def test_a_learners_day(
     ).to_be_visible()
     expect(page.locator('[data-testid=calendar] rect[data-count="4"]')).to_have_count(1)
     screenshot(page, "07-stats")
+    page.get_by_label("Deck").select_option(label="Default")
+    expect(page.get_by_test_id("studied-today").locator(".tile-value")).to_have_text("0")
+    page.get_by_label("Deck").select_option(label="Languages › Spanish")
+    page.get_by_label("Period").select_option(label="1 year")
+    expect(page.get_by_test_id("studied-today").locator(".tile-value")).to_have_text("4")
 
     # --- browse with Anki search syntax; suspend a card
     page.get_by_role("link", name="Browse").click()
