@@ -9,7 +9,7 @@ output "web_url" {
 }
 
 output "web_bucket" {
-  description = "Upload the built web app here (aws s3 sync web/dist s3://BUCKET)."
+  description = "Upload the built web app here (aws s3 sync src/javumbo/webapp s3://BUCKET)."
   value       = aws_s3_bucket.web.id
 }
 
