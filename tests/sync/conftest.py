@@ -58,14 +58,22 @@ class RunningServer:
         return record
 
 
-def start_server(data_dir: Path, limits: SyncLimits | None = None) -> tuple[RunningServer, Any]:
-    settings = Settings(data_dir=data_dir)
+def start_server(
+    data_dir: Path,
+    limits: SyncLimits | None = None,
+    *,
+    settings: Settings | None = None,
+    instance_id: str = "sync-test",
+) -> tuple[RunningServer, Any]:
+    """One instance: its own engine (cache under ``data_dir``) over the stores ``settings``
+    name (by default the embedded ones in ``data_dir``), its own Flask app and HTTP server."""
+    settings = settings or Settings(data_dir=data_dir)
     blobs, meta = open_stores(settings)
     dbs = UserDatabases(
         settings,
         blobs,
         meta,
-        instance_id="sync-test",
+        instance_id=instance_id,
         cache_dir=data_dir / "cache",
         clock=SystemClock(),
     )

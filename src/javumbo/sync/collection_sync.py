@@ -2,11 +2,20 @@
 
 Anki's own server keeps one SQLite transaction open from ``start`` to ``finish``. Ours cannot
 (every write is one journaled transaction of the storage engine, and the next request may reach
-another thread), so a sync is staged instead: ``start``/``applyChanges``/``chunk`` only *read*
-the collection, the client's graves, changes and rows are kept in a ``SyncState``, and
-``sanityCheck2`` applies all of them in one transaction that commits only if the counts then
-match the client's. ``finish`` answers with the modification time of that commit. An ``abort``,
-a failed check or a dropped connection therefore leaves the collection as it was.
+another instance), so a sync is staged instead: ``start``/``applyChanges``/``chunk`` only *read*
+the collection, what the server sends is recorded in a ``SyncState`` and what the client sends
+in parts (both kept in the blob store by ``pending.py``, so any instance serves any call), and
+``sanityCheck2`` applies all of it (an ``Incoming``) in one transaction that commits only if the
+counts then match the client's. ``finish`` answers with the modification time of that commit.
+An ``abort``, a failed check or a dropped connection therefore leaves the collection as it was.
+
+The client's view is the server's collection at ``start``: the rows to send are picked then, and
+the largest card and note ids then are kept. The sanity check must ignore what the web app did
+during the sync (it reaches the client next time): cards and notes it added are the usn -1 rows
+above those ids (ids are epoch milliseconds and only grow, see ``Collection.new_id``), and rows
+it deleted are its usn -1 graves that were not sent at ``start``, of ids up to those maxima.
+This needs no list of every id. (A web ``.apkg`` import racing a sync keeps the package's own,
+older ids; the counts then differ and the client is told to sync again or fully.)
 
 Update sequence numbers. ``col.usn`` is the server's usn; the sync in progress stamps what it
 receives with it and then moves it one up, as Anki does. Javumbo's own layer (the web app)
@@ -53,31 +62,101 @@ class SanityCheckFailed(Exception):
 
 @dataclass
 class SyncState:
-    """One client's sync in progress: what the server sent and what the client sent."""
+    """One client's sync in progress: what the server sends and has sent (JSON-able, stored
+    between calls), and how much the client has sent (``parts``, ``incoming_bytes``)."""
 
     session: str
     server_usn: int
     client_usn: int
     client_is_newer: bool
     scm: int
-    chunk_ids: dict[str, list[int]] | None = None
-    known_ids: dict[str, set[int]] = field(default_factory=dict)
+    started_at: float = 0.0
+    chunk_ids: dict[str, list[int]] = field(default_factory=dict)
+    view_max_ids: dict[str, int] = field(default_factory=dict)
     sent_rows: dict[str, dict[int, str]] = field(default_factory=dict)
     sent_objects: dict[str, dict[str, str]] = field(default_factory=dict)
     sent_tags: list[str] = field(default_factory=list)
     sent_graves: list[tuple[int, int]] = field(default_factory=list)
-    incoming_graves: dict[str, list[int]] = field(
-        default_factory=lambda: {"cards": [], "notes": [], "decks": []}
-    )
-    incoming_changes: dict[str, Any] | None = None
-    incoming_rows: dict[str, list[list[Any]]] = field(
-        default_factory=lambda: {"revlog": [], "cards": [], "notes": []}
-    )
-    committed_mod: int | None = None
+    parts: int = 0
+    incoming_bytes: int = 0
 
     def is_pending(self, usn: int) -> bool:
         """Changed on the server since the client's last sync (or by the web app, unsent)."""
         return usn == -1 or usn >= self.client_usn
+
+    @property
+    def commit_key(self) -> str:
+        """Idempotency key of this sync's commit: a repeated ``sanityCheck2`` or the
+        ``finish`` after it (on any instance) finds the commit instead of applying it twice."""
+        return f"sync:{self.session}:{self.server_usn}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "session": self.session,
+            "server_usn": self.server_usn,
+            "client_usn": self.client_usn,
+            "client_is_newer": self.client_is_newer,
+            "scm": self.scm,
+            "started_at": self.started_at,
+            "chunk_ids": self.chunk_ids,
+            "view_max_ids": self.view_max_ids,
+            "sent_rows": {t: list(rows.items()) for t, rows in self.sent_rows.items()},
+            "sent_objects": self.sent_objects,
+            "sent_tags": self.sent_tags,
+            "sent_graves": self.sent_graves,
+            "parts": self.parts,
+            "incoming_bytes": self.incoming_bytes,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> SyncState:
+        return cls(
+            session=str(doc["session"]),
+            server_usn=int(doc["server_usn"]),
+            client_usn=int(doc["client_usn"]),
+            client_is_newer=bool(doc["client_is_newer"]),
+            scm=int(doc["scm"]),
+            started_at=float(doc["started_at"]),
+            chunk_ids={str(t): [int(i) for i in ids] for t, ids in doc["chunk_ids"].items()},
+            view_max_ids={str(t): int(v) for t, v in doc["view_max_ids"].items()},
+            sent_rows={
+                str(t): {int(oid): str(d) for oid, d in rows}
+                for t, rows in doc["sent_rows"].items()
+            },
+            sent_objects={
+                str(k): {str(i): str(d) for i, d in v.items()}
+                for k, v in doc["sent_objects"].items()
+            },
+            sent_tags=[str(t) for t in doc["sent_tags"]],
+            sent_graves=[(int(o), int(k)) for o, k in doc["sent_graves"]],
+            parts=int(doc["parts"]),
+            incoming_bytes=int(doc["incoming_bytes"]),
+        )
+
+
+@dataclass
+class Incoming:
+    """Everything the client sent in one sync, gathered from its parts for the commit."""
+
+    graves: dict[str, list[int]] = field(
+        default_factory=lambda: {"cards": [], "notes": [], "decks": []}
+    )
+    changes: dict[str, Any] | None = None
+    rows: dict[str, list[list[Any]]] = field(
+        default_factory=lambda: {"revlog": [], "cards": [], "notes": []}
+    )
+
+
+def incoming_from_parts(parts: Iterable[dict[str, Any]]) -> Incoming:
+    incoming = Incoming()
+    for part in parts:
+        for name, ids in part.get("graves", {}).items():
+            incoming.graves[name].extend(int(i) for i in ids)
+        if "changes" in part:
+            incoming.changes = part["changes"]
+        for table, rows in part.get("rows", {}).items():
+            incoming.rows[table].extend(rows)
+    return incoming
 
 
 # ----------------------------------------------------------------------------- meta
@@ -106,8 +185,11 @@ def server_usn(col: Collection) -> int:
 # ----------------------------------------------------------------------------- start
 
 
-def start(col: Collection, session: str, request: dict[str, Any]) -> tuple[SyncState, Any]:
-    """Begin a sync: the server's deletions since the client's last sync."""
+def start(
+    col: Collection, session: str, request: dict[str, Any], now: float
+) -> tuple[SyncState, Any, dict[str, Any] | None]:
+    """Begin a sync: the server's deletions since the client's last sync (and, from older
+    AnkiDroid versions, the client's graves as a part to keep)."""
     client_usn = get_int(request, "minUsn")
     state = SyncState(
         session=session,
@@ -115,10 +197,24 @@ def start(col: Collection, session: str, request: dict[str, Any]) -> tuple[SyncS
         client_usn=client_usn,
         client_is_newer=get_bool(request, "lnewer"),
         scm=col.scm,
+        started_at=now,
     )
     legacy = request.get("graves")
+    legacy_part = None
     if legacy is not None:  # AnkiDroid's older protocol sends its graves here
-        apply_graves(state, {"chunk": legacy})
+        legacy_part = graves_part({"chunk": legacy})
+    state.chunk_ids = {
+        table: [
+            r[0]
+            for r in col.db.execute(
+                f"select id from {table} where usn = -1 or usn >= ? order by id", (client_usn,)
+            )
+        ]
+        for table in ROW_TABLES
+    }
+    for table in ("cards", "notes"):
+        top = col.db.execute(f"select max(id) from {table}").fetchone()[0]
+        state.view_max_ids[table] = int(top or 0)
     graves: dict[str, list[int]] = {"cards": [], "notes": [], "decks": []}
     kinds = {GRAVE_CARD: "cards", GRAVE_NOTE: "notes", GRAVE_DECK: "decks"}
     for usn, oid, kind in col.db.execute(
@@ -130,27 +226,36 @@ def start(col: Collection, session: str, request: dict[str, Any]) -> tuple[SyncS
         graves[name].append(oid)
         if usn == -1:
             state.sent_graves.append((oid, kind))
-    return state, graves
+    return state, graves, legacy_part
 
 
-def apply_graves(state: SyncState, request: dict[str, Any]) -> None:
+def graves_part(request: dict[str, Any]) -> dict[str, Any]:
+    """The client's deletions, checked, as a part to keep."""
     chunk = request.get("chunk")
     if not isinstance(chunk, dict):
         raise bad_request("graves: 'chunk' must be an object")
-    for name in ("cards", "notes", "decks"):
-        state.incoming_graves[name].extend(int_list(get_list(chunk, name), f"graves.{name}"))
+    return {
+        "graves": {
+            name: int_list(get_list(chunk, name), f"graves.{name}")
+            for name in ("cards", "notes", "decks")
+        }
+    }
 
 
 # ----------------------------------------------------------------------------- changes
 
 
-def apply_changes(col: Collection, state: SyncState, request: dict[str, Any]) -> dict[str, Any]:
-    """Keep the client's note types, decks, presets, tags (and config); answer with ours."""
+def changes_part(request: dict[str, Any]) -> dict[str, Any]:
+    """The client's note types, decks, presets, tags (and config), checked, as a part."""
     changes = request.get("changes")
     if not isinstance(changes, dict):
         raise bad_request("applyChanges: 'changes' must be an object")
     _check_changes(changes)
-    state.incoming_changes = changes
+    return {"changes": changes}
+
+
+def server_changes(col: Collection, state: SyncState) -> dict[str, Any]:
+    """Our note types, decks, presets, tags (and config) for the client."""
     return _server_changes(col, state)
 
 
@@ -219,24 +324,9 @@ def _server_changes(col: Collection, state: SyncState) -> dict[str, Any]:
 
 def chunk(col: Collection, state: SyncState) -> dict[str, Any]:
     """The next batch of the server's changed rows (revlog, cards, notes)."""
-    if state.chunk_ids is None:
-        state.chunk_ids = {
-            table: [
-                r[0]
-                for r in col.db.execute(
-                    f"select id from {table} where usn = -1 or usn >= ? order by id",
-                    (state.client_usn,),
-                )
-            ]
-            for table in ROW_TABLES
-        }
-        # What existed when the client's view was taken: rows the web app adds or deletes
-        # while this sync runs reach the client next time, so the sanity check ignores them.
-        state.known_ids = {
-            table: {r[0] for r in col.db.execute(f"select id from {table}")}
-            for table in ("cards", "notes")
-        }
     ids = state.chunk_ids
+    for table in ROW_TABLES:
+        ids.setdefault(table, [])
     picked: dict[str, list[int]] = {t: [] for t in ROW_TABLES}
     limit = CHUNK_SIZE
     while limit > 0:
@@ -277,14 +367,18 @@ def _rows_for_client(
     return rows
 
 
-def apply_chunk(state: SyncState, request: dict[str, Any]) -> None:
-    """Keep a batch of the client's rows (checked now, applied at the sanity check)."""
+def rows_part(request: dict[str, Any]) -> dict[str, Any] | None:
+    """A batch of the client's rows, checked now and applied at the sanity check, as a part
+    (None when the batch is empty)."""
     data = request.get("chunk")
     if not isinstance(data, dict):
         raise bad_request("applyChunk: 'chunk' must be an object")
+    rows: dict[str, list[list[Any]]] = {}
     for table, width in (("revlog", 9), ("cards", 18), ("notes", 11)):
-        for row in get_list(data, table):
-            state.incoming_rows[table].append(_check_row(table, row, width))
+        checked = [_check_row(table, row, width) for row in get_list(data, table)]
+        if checked:
+            rows[table] = checked
+    return {"rows": rows} if rows else None
 
 
 def _check_row(table: str, row: Any, width: int) -> list[Any]:
@@ -328,7 +422,9 @@ def check_client_counts(request: dict[str, Any]) -> list[Any]:
     return [[0, 0, 0], *counts[1:4], 0, *counts[5:]]
 
 
-def commit(col: Collection, state: SyncState, client_counts: list[Any] | None) -> int:
+def commit(
+    col: Collection, state: SyncState, incoming: Incoming, client_counts: list[Any] | None
+) -> int:
     """Apply everything the client sent, check the counts, stamp what was sent and move the
     usn on; run inside one transaction (raises to roll it all back). Returns the new mod."""
     if server_usn(col) != state.server_usn or col.scm != state.scm:
@@ -337,8 +433,8 @@ def commit(col: Collection, state: SyncState, client_counts: list[Any] | None) -
         json.loads(json.dumps(getattr(col, name))) for name in ("models", "decks", "dconf", "tags")
     )
     conf, crt = col.conf, col.crt
-    _apply_incoming_graves(col, state, decks)
-    changes = state.incoming_changes or {}
+    _apply_incoming_graves(col, state, incoming, decks)
+    changes = incoming.changes or {}
     _merge_notetypes(models, changes.get("models", []))
     deck_list, preset_list = changes.get("decks", [[], []])
     _merge_newer(decks, deck_list)
@@ -349,12 +445,12 @@ def commit(col: Collection, state: SyncState, client_counts: list[Any] | None) -
         conf = changes["conf"]
     if changes.get("crt") is not None:
         crt = int(changes["crt"])
-    _merge_revlog(col, state.incoming_rows["revlog"])
-    _merge_cards(col, state, state.incoming_rows["cards"])
-    _merge_notes(col, state, models, state.incoming_rows["notes"])
+    _merge_revlog(col, incoming.rows["revlog"])
+    _merge_cards(col, state, incoming.rows["cards"])
+    _merge_notes(col, state, models, incoming.rows["notes"])
     _stamp_sent(col, state, {"models": models, "decks": decks, "dconf": dconf}, tags)
     if client_counts is not None:
-        server = _client_view_counts(col, state, models, decks, dconf)
+        server = _client_view_counts(col, state, incoming, models, decks, dconf)
         if server != client_counts:
             raise SanityCheckFailed(client_counts, server)
     now_ms = col.now_ms()
@@ -387,32 +483,46 @@ def _counts(
 def _client_view_counts(
     col: Collection,
     state: SyncState,
+    incoming: Incoming,
     models: dict[str, Any],
     decks: dict[str, Any],
     dconf: dict[str, Any],
 ) -> list[Any]:
     """The counts the client should have: ours, minus what the web app added and plus what it
-    deleted after the client's view was taken (run after the sent rows were stamped)."""
+    deleted after the client's view was taken (run after the sent rows were stamped; see the
+    module docstring)."""
     counts = _counts(col, models, decks, dconf)
-    unsent_reviews = col.db.execute("select count() from revlog where usn = -1").fetchone()[0]
+    db = col.db
+    unsent_reviews = db.execute("select count() from revlog where usn = -1").fetchone()[0]
     counts[3] -= unsent_reviews  # reviews are only ever added
-    for index, table in ((1, "cards"), (2, "notes")):
-        known = state.known_ids.get(table)
-        if known is None:
+    for index, table, kind in ((1, "cards", GRAVE_CARD), (2, "notes", GRAVE_NOTE)):
+        top = state.view_max_ids.get(table)
+        if top is None:
             continue
-        now = {r[0] for r in col.db.execute(f"select id from {table}")}
-        client_deleted = set(state.incoming_graves[table])
-        added_here = {
-            r[0] for r in col.db.execute(f"select id from {table} where usn = -1")
-        } - known
-        deleted_here = known - now - client_deleted
-        counts[index] += len(deleted_here) - len(added_here)
+        added_here = db.execute(
+            f"select count() from {table} where usn = -1 and id > ?", (top,)
+        ).fetchone()[0]
+        not_deleted_here = {oid for oid, k in state.sent_graves if k == kind}
+        not_deleted_here.update(incoming.graves[table])
+        candidates = {
+            r[0]
+            for r in db.execute(
+                "select oid from graves where usn = -1 and type = ? and oid <= ?", (kind, top)
+            )
+        }
+        deleted_here = 0
+        for oid in candidates - not_deleted_here:
+            found = db.execute(f"select 1 from {table} where id = ?", (oid,)).fetchone()
+            deleted_here += found is None
+        counts[index] += deleted_here - added_here
     return counts
 
 
-def _apply_incoming_graves(col: Collection, state: SyncState, decks: dict[str, Any]) -> None:
+def _apply_incoming_graves(
+    col: Collection, state: SyncState, incoming: Incoming, decks: dict[str, Any]
+) -> None:
     usn = state.server_usn
-    graves = state.incoming_graves
+    graves = incoming.graves
     db = col.db
     for table, kind in (("notes", GRAVE_NOTE), ("cards", GRAVE_CARD)):
         ids = graves[table]

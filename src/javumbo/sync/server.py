@@ -1,16 +1,17 @@
 """``SyncServer``: each sync endpoint as a method, on top of the storage engine.
 
 It knows nothing of HTTP beyond ``SyncHttpError`` (the blueprint frames requests and answers).
-Every change goes through ``UserDatabases.write``, like any web write: journaled, fenced and
-counted. The state of a normal sync between ``start`` and ``finish`` is kept in this process
-(Anki's clients send all calls of one sync in a few seconds, over one connection); a call that
-reaches a process without it gets 409 and the client simply syncs again.
+Every change goes through the storage engine like any web write: journaled, fenced and counted
+(``UserDatabases.write``; a full upload is ``UserDatabases.replace_collection``). Nothing lives
+in this process between calls: the state of a normal sync between ``start`` and ``finish`` is
+kept in the blob store (``pending.py``), so consecutive calls may reach different instances. The
+commit carries an idempotency key, so a ``finish`` (or a repeated ``sanityCheck2``) served
+anywhere finds it instead of applying the sync twice.
 """
 
 from __future__ import annotations
 
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from javumbo.sync.full_sync import (
 )
 from javumbo.sync.host_keys import HostKeys, LoginRateLimiter
 from javumbo.sync.media_sync import DEFAULT_MAX_MEDIA_BYTES, MediaQuotaExceeded, MediaSync
+from javumbo.sync.pending import DEFAULT_MAX_BYTES, DEFAULT_TTL_SECONDS, PendingSyncs
 from javumbo.sync.protocol import (
     PROTOCOL_MAX,
     PROTOCOL_MIN,
@@ -34,7 +36,7 @@ from javumbo.sync.protocol import (
     get_int,
     get_list,
 )
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import AlreadyApplied, UserDatabases
 
 
 class SyncDependencies(Protocol):
@@ -59,6 +61,8 @@ class SyncLimits:
     max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES
     login_failures: int = 5
     login_window_seconds: float = 300.0
+    max_pending_sync_bytes: int = DEFAULT_MAX_BYTES
+    pending_sync_ttl_seconds: float = DEFAULT_TTL_SECONDS
     workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "javumbo-sync")
 
 
@@ -73,8 +77,12 @@ class SyncServer:
                 self.limits.login_failures, self.limits.login_window_seconds, deps.clock
             ),
         )
-        self._states: dict[str, cs.SyncState] = {}
-        self._states_lock = threading.Lock()
+        self.pending = PendingSyncs(
+            deps.blobs,
+            deps.clock,
+            ttl=self.limits.pending_sync_ttl_seconds,
+            max_bytes=self.limits.max_pending_sync_bytes,
+        )
 
     @property
     def dbs(self) -> UserDatabases:
@@ -113,80 +121,91 @@ class SyncServer:
     def start(self, user: UserRecord, session: str, request: dict[str, Any]) -> Any:
         if not session:
             raise bad_request("missing skey")
-        with self.dbs.read(user.user_id) as col:
-            state, graves = cs.start(col, session, request)
-        with self._states_lock:
-            self._states[user.user_id] = state
+        with self.pending.lock(user.user_id):
+            with self.dbs.read(user.user_id) as col:
+                state, graves, legacy = cs.start(col, session, request, self.deps.clock.now())
+            self.pending.begin(user.user_id, state)
+            if legacy is not None:
+                self.pending.add_part(user.user_id, state, legacy)
         return graves
 
-    def _state(self, user: UserRecord, session: str) -> cs.SyncState:
-        with self._states_lock:
-            state = self._states.get(user.user_id)
-        if state is None:
-            raise SyncHttpError(409, "no active sync")
-        if state.session != session:
-            raise SyncHttpError(409, "active sync with different key")
-        return state
-
-    def _drop_state(self, user: UserRecord, state: cs.SyncState | None = None) -> None:
-        with self._states_lock:
-            if state is None or self._states.get(user.user_id) is state:
-                self._states.pop(user.user_id, None)
-
     def apply_graves(self, user: UserRecord, session: str, request: dict[str, Any]) -> None:
-        cs.apply_graves(self._state(user, session), request)
+        part = cs.graves_part(request)
+        with self.pending.lock(user.user_id):
+            state = self.pending.get(user.user_id, session)
+            self.pending.add_part(user.user_id, state, part)
 
     def apply_changes(
         self, user: UserRecord, session: str, request: dict[str, Any]
     ) -> dict[str, Any]:
-        state = self._state(user, session)
-        with self.dbs.read(user.user_id) as col:
-            return cs.apply_changes(col, state, request)
+        part = cs.changes_part(request)
+        with self.pending.lock(user.user_id):
+            state = self.pending.get(user.user_id, session)
+            with self.dbs.read(user.user_id) as col:
+                answer = cs.server_changes(col, state)
+            self.pending.add_part(user.user_id, state, part)  # saves the state too
+        return answer
 
     def chunk(self, user: UserRecord, session: str) -> dict[str, Any]:
-        state = self._state(user, session)
-        with self.dbs.read(user.user_id) as col:
-            return cs.chunk(col, state)
+        with self.pending.lock(user.user_id):
+            state = self.pending.get(user.user_id, session)
+            with self.dbs.read(user.user_id) as col:
+                answer = cs.chunk(col, state)
+            self.pending.save(user.user_id, state)
+        return answer
 
     def apply_chunk(self, user: UserRecord, session: str, request: dict[str, Any]) -> None:
-        cs.apply_chunk(self._state(user, session), request)
+        part = cs.rows_part(request)
+        with self.pending.lock(user.user_id):
+            state = self.pending.get(user.user_id, session)
+            if part is not None:
+                self.pending.add_part(user.user_id, state, part)
 
     def sanity_check(
         self, user: UserRecord, session: str, request: dict[str, Any]
     ) -> dict[str, Any]:
-        state = self._state(user, session)
         client = cs.check_client_counts(request)
-        try:
-            mod = self._commit(user, state, client)
-        except cs.SanityCheckFailed as exc:
-            self._drop_state(user, state)
-            return {"status": "bad", "c": exc.client, "s": exc.server}
-        state.committed_mod = mod
+        with self.pending.lock(user.user_id):
+            state = self.pending.get(user.user_id, session)
+            try:
+                self._commit(user, state, client)
+            except cs.SanityCheckFailed as exc:
+                self.pending.discard(user.user_id, state)
+                return {"status": "bad", "c": exc.client, "s": exc.server}
         return {"status": "ok", "c": client, "s": client}
 
     def finish(self, user: UserRecord, session: str) -> int:
-        state = self._state(user, session)
-        mod = state.committed_mod
-        if mod is None:
+        with self.pending.lock(user.user_id):
+            state = self.pending.get(user.user_id, session)
             mod = self._commit(user, state, None)
-        self._drop_state(user, state)
+            self.pending.discard(user.user_id, state)
         return mod
 
     def _commit(self, user: UserRecord, state: cs.SyncState, client: list[Any] | None) -> int:
+        """Apply the sync once (a second call finds the first by its idempotency key)."""
+        incoming: list[cs.Incoming] = []
+
+        def apply(col: Any) -> int:
+            if not incoming:
+                incoming.append(cs.incoming_from_parts(self.pending.parts(user.user_id, state)))
+            return cs.commit(col, state, incoming[0], client)
+
         try:
-            mod = self.dbs.write(user.user_id, lambda col: cs.commit(col, state, client))
+            result = self.dbs.write(user.user_id, apply, idempotency_key=state.commit_key)
         except SyncHttpError:
-            self._drop_state(user, state)
+            self.pending.discard(user.user_id, state)
             raise
         with self.dbs.read(user.user_id) as col:
             col.reload()
-        return mod
+            if isinstance(result, AlreadyApplied):
+                return int(result.result) if isinstance(result.result, int) else col.mod
+        return result
 
     def abort(self, user: UserRecord) -> None:
-        self._drop_state(user)
+        self.pending.discard(user.user_id)
 
     def upload(self, user: UserRecord, data: bytes) -> str:
-        self._drop_state(user)
+        self.pending.discard(user.user_id)
         try:
             install_upload(
                 self.dbs,
@@ -200,7 +219,7 @@ class SyncServer:
         return "OK"
 
     def download(self, user: UserRecord) -> bytes:
-        self._drop_state(user)
+        self.pending.discard(user.user_id)
         return prepare_download(self.dbs, user.user_id, self.limits.workdir)
 
     # ------------------------------------------------------------------ media

@@ -1,0 +1,163 @@
+"""A normal sync in progress, kept in the blob store so that any instance can serve any call.
+
+Anki's clients send the calls of one sync (``start`` ... ``finish``) one after the other, but on
+Lambda or behind ``javumbo cluster`` consecutive calls may reach different instances, so nothing
+between them may live in one process's memory. Per user there is at most one pending sync:
+
+* ``users/<id>/sync/pending/state.json.zst``: the ``SyncState`` (what the server will send and
+  has sent; small: ids of the server's changed rows and digests of web rows sent), rewritten by
+  the calls that change it;
+* ``users/<id>/sync/pending/<session>/<n>.json.zst``: what the client sent (graves, changes,
+  rows), one immutable part per call, read once when the sync is committed. Parts keep a big
+  push linear: each call writes its own rows instead of rewriting everything received so far.
+
+Bounded: the client's parts may total at most ``max_bytes`` (uncompressed JSON) and a state older
+than ``ttl`` seconds is dropped. Cleaned up: ``finish``, ``abort``, a failed sanity check, a full
+sync, an expired state and the next ``start`` delete the state and its parts (the parts are
+numbered, so no listing is needed; a part whose state update was lost is the next number, which
+the clean-up covers too). Two devices of one user syncing at once: the later ``start`` replaces
+the earlier sync's state, whose next call gets 409 and syncs again, as with Anki's own server.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import zstandard
+
+from javumbo.collection.clock import Clock
+from javumbo.stores.ports import BlobNotFoundError, BlobStore
+from javumbo.sync.collection_sync import SyncState
+from javumbo.sync.protocol import SyncHttpError
+from javumbo.userdb import InvalidNameError
+from javumbo.userdb.names import check_segment, user_prefix
+
+DEFAULT_TTL_SECONDS = 3600.0
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def state_key(user_id: str) -> str:
+    return user_prefix(user_id) + "sync/pending/state.json.zst"
+
+
+def part_key(user_id: str, session: str, number: int) -> str:
+    session = check_segment(session, "sync key")
+    return f"{user_prefix(user_id)}sync/pending/{session}/{number:06d}.json.zst"
+
+
+def _pack(value: Any) -> bytes:
+    raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return zstandard.ZstdCompressor(level=1).compress(raw)
+
+
+def _unpack(data: bytes) -> Any:
+    return json.loads(zstandard.ZstdDecompressor().decompress(data))
+
+
+class PendingSyncs:
+    def __init__(
+        self,
+        blobs: BlobStore,
+        clock: Clock,
+        *,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.blobs = blobs
+        self.clock = clock
+        self.ttl = ttl
+        self.max_bytes = max_bytes
+
+    def begin(self, user_id: str, state: SyncState) -> None:
+        """Make ``state`` the user's pending sync, dropping any earlier one."""
+        _check_session(state.session)
+        old = self._load(user_id)
+        if old is not None:
+            self._delete_parts(user_id, old)
+        self.save(user_id, state)
+
+    def get(self, user_id: str, session: str) -> SyncState:
+        """The pending sync of ``session``; 409 (the client syncs again) if there is none."""
+        state = self._load(user_id)
+        if state is None:
+            raise SyncHttpError(409, "no active sync")
+        if state.session != session:
+            raise SyncHttpError(409, "active sync with different key")
+        if self.clock.now() - state.started_at > self.ttl:
+            self.discard(user_id, state)
+            raise SyncHttpError(409, "the sync took too long; sync again")
+        return state
+
+    def save(self, user_id: str, state: SyncState) -> None:
+        self.blobs.put(state_key(user_id), _pack(state.to_json()))
+
+    def add_part(self, user_id: str, state: SyncState, part: dict[str, Any]) -> None:
+        """Keep what the client sent in this call (checked by the caller)."""
+        packed = json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if state.incoming_bytes + len(packed) > self.max_bytes:
+            self.discard(user_id, state)
+            raise SyncHttpError(
+                413,
+                "Too many changes for one sync on this server; force a full upload"
+                " (Tools > Check Database, then sync and choose Upload).",
+            )
+        compressed = zstandard.ZstdCompressor(level=1).compress(packed)
+        self.blobs.put(part_key(user_id, state.session, state.parts), compressed)
+        state.parts += 1
+        state.incoming_bytes += len(packed)
+        self.save(user_id, state)
+
+    def parts(self, user_id: str, state: SyncState) -> Iterator[dict[str, Any]]:
+        for number in range(state.parts):
+            try:
+                data = self.blobs.get(part_key(user_id, state.session, number)).data
+            except BlobNotFoundError as exc:
+                raise SyncHttpError(409, "part of this sync is gone; sync again") from exc
+            part = _unpack(data)
+            if isinstance(part, dict):
+                yield part
+
+    def discard(self, user_id: str, state: SyncState | None = None) -> None:
+        """Forget the user's pending sync (``state`` if given, else whatever is stored)."""
+        if state is None:
+            state = self._load(user_id)
+            if state is None:
+                return
+        self._delete_parts(user_id, state)
+        self.blobs.delete(state_key(user_id))
+
+    def lock(self, user_id: str) -> threading.Lock:
+        """Serialises this process's calls for one user (across instances the client does)."""
+        with _locks_guard:
+            return _locks.setdefault(user_id, threading.Lock())
+
+    def _load(self, user_id: str) -> SyncState | None:
+        try:
+            data = self.blobs.get(state_key(user_id)).data
+        except BlobNotFoundError:
+            return None
+        try:
+            return SyncState.from_json(_unpack(data))
+        except (ValueError, KeyError, TypeError, zstandard.ZstdError):
+            self.blobs.delete(state_key(user_id))  # unreadable: as if there were none
+            return None
+
+    def _delete_parts(self, user_id: str, state: SyncState) -> None:
+        try:
+            keys = [part_key(user_id, state.session, n) for n in range(state.parts + 1)]
+        except InvalidNameError:
+            return
+        for key in keys:
+            self.blobs.delete(key)
+
+
+def _check_session(session: str) -> None:
+    try:
+        check_segment(session, "sync key")
+    except InvalidNameError as exc:
+        raise SyncHttpError(400, "bad sync key") from exc
