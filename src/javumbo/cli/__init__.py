@@ -44,6 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"javumbo: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        # A file the user named cannot be read or written (no such folder, permission denied,
+        # disk full): their problem to fix, so one line, not a traceback.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"javumbo: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return result

@@ -148,7 +148,6 @@ def run_import(args: argparse.Namespace) -> int:
 def _open_or_create(path: Path) -> Collection:
     if path.exists() and path.stat().st_size > 0:
         return Collection.open(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     return Collection.create(path)
 
 

@@ -109,12 +109,17 @@ class Collection:
     @classmethod
     def create(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Collection:
         """Create a new, empty collection the way Anki does (Default deck and preset, stock
-        note types, v3 scheduler config)."""
+        note types, v3 scheduler config), and the folders leading to it."""
         p = Path(path)
         if p.exists() and p.stat().st_size > 0:
             raise InvalidCollectionError(f"{p} already exists; refusing to overwrite it")
         clock = clock or SystemClock()
-        db = _connect(p)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            db = _connect(p)
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise InvalidCollectionError(f"cannot create {p}: {reason}") from exc
         now = clock.now()
         now_ms = int(now * 1000)
         crt = day_start(int(now), 0, 4)
