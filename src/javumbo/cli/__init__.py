@@ -14,6 +14,7 @@ from javumbo.cli import (
     ops_commands,
     package_commands,
     serve_command,
+    sync_commands,
 )
 from javumbo.cli.command_error import CommandError
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         aws_commands,
         cluster_commands,
         ops_commands,
+        sync_commands,
     ):
         module.register(commands)
     return parser

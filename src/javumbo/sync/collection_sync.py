@@ -203,13 +203,15 @@ def start(
     legacy_part = None
     if legacy is not None:  # AnkiDroid's older protocol sends its graves here
         legacy_part = graves_part({"chunk": legacy})
+    # Written this way round and sorted here, SQLite reads both ranges from the usn index
+    # instead of scanning the table in id order.
     state.chunk_ids = {
-        table: [
+        table: sorted(
             r[0]
             for r in col.db.execute(
-                f"select id from {table} where usn = -1 or usn >= ? order by id", (client_usn,)
+                f"select id from {table} where usn >= ? or usn = -1", (client_usn,)
             )
-        ]
+        )
         for table in ROW_TABLES
     }
     for table in ("cards", "notes"):
@@ -255,8 +257,22 @@ def changes_part(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def server_changes(col: Collection, state: SyncState) -> dict[str, Any]:
-    """Our note types, decks, presets, tags (and config) for the client."""
+    """Our note types, decks, presets, tags (and config) for the client (recording in
+    ``state`` which of them were web changes, usn -1)."""
     return _server_changes(col, state)
+
+
+def is_empty_changes(part: dict[str, Any]) -> bool:
+    """A client's ``applyChanges`` that brings nothing (the usual case of a pull)."""
+    changes = part["changes"]
+    decks = changes.get("decks", [[], []])
+    return (
+        not changes.get("models")
+        and not any(decks)
+        and not changes.get("tags")
+        and changes.get("conf") is None
+        and changes.get("crt") is None
+    )
 
 
 def _check_changes(changes: dict[str, Any]) -> None:
@@ -323,7 +339,9 @@ def _server_changes(col: Collection, state: SyncState) -> dict[str, Any]:
 
 
 def chunk(col: Collection, state: SyncState) -> dict[str, Any]:
-    """The next batch of the server's changed rows (revlog, cards, notes)."""
+    """The next batch of the server's changed rows (revlog, cards, notes).
+
+    ``state.sent_rows`` grows only by web rows (usn -1) sent; ``chunk_ids`` shrinks."""
     ids = state.chunk_ids
     for table in ROW_TABLES:
         ids.setdefault(table, [])
