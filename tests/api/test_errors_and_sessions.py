@@ -136,6 +136,41 @@ def test_malformed_bodies_are_4xx_json(alice: ApiUser, data: str, content_type: 
     assert "error" in response.get_json()
 
 
+@pytest.mark.parametrize(
+    ("label", "data"),
+    [
+        ("nested too deep for the parser", b"[" * 100_000 + b"]" * 100_000),
+        ("byte order mark", b'\xef\xbb\xbf{"name": "x"}'),
+        ("not UTF-8", b'{"name": "\xe9"}'),
+        ("truncated", b'{"name": '),
+    ],
+)
+def test_unparseable_json_is_400_in_plain_words(alice: ApiUser, label: str, data: bytes) -> None:
+    response = alice.call("POST", "/api/decks", data=data, content_type="application/json")
+    error = assert_error(response, 400, "invalid_json")
+    assert "not valid JSON" in error["message"], label
+    assert alice.ok(alice.get("/api/decks"))["decks"][0]["name"] == "Default"
+
+
+def test_lone_surrogates_are_refused_before_anything_is_written(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Surrogates")
+    notetype_id = alice.ok(alice.get("/api/notetypes"))["notetypes"][0]["id"]
+    for path, body in [
+        ("/api/decks", '{"name": "bad \\ud800 name"}'),
+        (
+            "/api/notes",
+            f'{{"notetype_id": {notetype_id}, "deck_id": {deck_id},'
+            ' "fields": ["\\udc80front", "back"]}',
+        ),
+    ]:
+        response = alice.call("POST", path, data=body, content_type="application/json")
+        error = assert_error(response, 400, "invalid_json")
+        assert "surrogate" in error["message"]
+    names = [deck["name"] for deck in alice.ok(alice.get("/api/decks"))["decks"]]
+    assert names == ["Default", "Surrogates"]
+    assert alice.ok(alice.get("/api/cards"))["total"] == 0
+
+
 def test_unknown_routes_and_methods_are_json(alice: ApiUser, client: FlaskClient) -> None:
     assert_error(alice.get("/api/nothing-here"), 404)
     assert_error(client.patch("/login", json={}), 405, "method_not_allowed")

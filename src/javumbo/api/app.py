@@ -28,6 +28,7 @@ from javumbo.api import (
     stats,
 )
 from javumbo.api.errors import ErrorSchema, register_error_handlers
+from javumbo.api.json_body import refuse_unreadable_json
 from javumbo.api.observability import install_observability
 from javumbo.api.services import EXTENSION_KEY, Services, build_services
 from javumbo.api.userdb_binding import add_session_header, require_access_token
@@ -105,6 +106,8 @@ def create_app(
         # protected route answers the same 401 and reveals nothing about its input.
         if request.blueprint in protected:
             require_access_token()
+
+    app.before_request(refuse_unreadable_json)  # after the token check: a 401 reveals nothing
 
     register_sync(app, svc)  # Anki's sync protocol at /sync/* and /msync/*
     app.spec_processor(_document_shared_answers)
