@@ -381,6 +381,30 @@ def test_errors_say_what_is_wrong(query: str, message: str, ours: Collection) ->
         compile_search(ours, query)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "dog " * 999,
+        "-(" * 100 + "dog" + ")" * 100,
+        "(" * 600 + "dog" + ")" * 600,
+        " or ".join(["tag:lang"] * 600),
+    ],
+)
+def test_queries_too_big_for_sqlite_are_search_errors(query: str, ours: Collection) -> None:
+    """A few hundred terms, or groups nested dozens deep, would exceed Python's recursion limit
+    or SQLite's expression depth (1000); they are refused while parsing, in plain words."""
+    with pytest.raises(SearchError, match=r"too many search terms|nested too deeply"):
+        find_cards(ours, query)
+    with pytest.raises(SearchError):
+        search_cards_page(ours, query)
+
+
+def test_long_but_reasonable_queries_still_work(ours: Collection) -> None:
+    assert find_cards(ours, "dog " * 100) == find_cards(ours, "dog")
+    nested = "(" * 20 + "dog" + ")" * 20
+    assert find_cards(ours, nested) == find_cards(ours, "dog")
+
+
 def test_values_travel_as_parameters_never_as_sql(ours: Collection) -> None:
     hostile = "x'); drop table notes; --"
     sql, params = compile_search(ours, f'"{hostile}" "front:{hostile}" tag:{hostile[4:8]}')

@@ -41,6 +41,10 @@ UNSUPPORTED_KEYS = {"re", "nc", "sc", "w", "dupe", "has-cd", "preset", "resched"
 
 QUEUE_SUSPENDED, QUEUE_SCHED_BURIED, QUEUE_USER_BURIED = -1, -2, -3
 PROP_OPERATORS = ("<=", ">=", "!=", "=", "<", ">")
+# Far beyond any hand-written search, well within Python's recursion limit and SQLite's
+# expression depth (1000), either of which a bigger query would hit as an internal error.
+MAX_SEARCH_TERMS = 300
+MAX_GROUP_DEPTH = 50
 ORDERS = {
     "due": "c.type, (case when c.odid != 0 then c.odue else c.due end), c.id",
     "added": "n.id, c.ord",
@@ -295,6 +299,8 @@ class _Parser:
         self.i = 0
         self.sql = sql
         self._timing: tuple[int, int] | None = None
+        self.terms = 0
+        self.depth = 0
 
     def fail(self, message: str) -> SearchError:
         return SearchError(f"invalid search {self.s!r}: {message}")
@@ -351,6 +357,9 @@ class _Parser:
         return None
 
     def node(self) -> None:
+        self.terms += 1
+        if self.terms > MAX_SEARCH_TERMS:
+            raise self.fail(f"too many search terms (at most {MAX_SEARCH_TERMS})")
         ch = self.s[self.i]
         if ch == "-" and self.i + 1 < len(self.s) and self.s[self.i + 1] not in WHITESPACE + ")":
             self.i += 1
@@ -365,9 +374,13 @@ class _Parser:
             self.text()
 
     def group(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_GROUP_DEPTH:
+            raise self.fail(f"parentheses nested too deeply (at most {MAX_GROUP_DEPTH})")
         self.i += 1
         self.sql.add("(")
         count = self.group_inner()
+        self.depth -= 1
         if self.i >= len(self.s):
             raise self.fail("a '(' is never closed")
         if count == 0:
