@@ -143,6 +143,8 @@ def test_malformed_bodies_are_4xx_json(alice: ApiUser, data: str, content_type: 
         ("byte order mark", b'\xef\xbb\xbf{"name": "x"}'),
         ("not UTF-8", b'{"name": "\xe9"}'),
         ("truncated", b'{"name": '),
+        ("NaN is not JSON", b'{"name": NaN}'),
+        ("nor is Infinity", b'{"name": -Infinity}'),
     ],
 )
 def test_unparseable_json_is_400_in_plain_words(alice: ApiUser, label: str, data: bytes) -> None:

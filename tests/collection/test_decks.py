@@ -173,6 +173,15 @@ def test_deck_config_presets(col: Collection) -> None:
         ({"rev": 3}, "must be an object"),
         ({"id": 5}, "cannot be changed"),
         ({"new": {"initialFactor": 1000}}, "1300"),
+        ({"new": {"perDay": None}}, "must be a number, not null"),
+        ({"maxTaken": None}, "must be a number, not null"),
+        ({"name": None}, "must be text, not null"),
+        ({"rev": {"perDay": 1.5}}, "whole number"),
+        ({"rev": {"perDay": 10**30}}, "too large"),
+        ({"rev": {"maxIvl": 1e300}}, "too large"),
+        ({"rev": {"maxIvl": float("inf")}}, "too large"),
+        ({"rev": {"ease4": float("nan")}}, "not a number"),
+        ({"new": {"ints": [1, 4, "x"]}}, r"'new.ints' must be a list of numbers"),
     ],
 )
 def test_bad_deck_options_are_refused(

@@ -3,8 +3,9 @@
 The schema layer (webargs) parses JSON with ``json.loads`` and lets two things through that must
 never reach the collection: a body nested deeper than the parser's recursion limit (a
 ``RecursionError``, which would surface as a 500) and lone UTF-16 surrogates such as ``"\\ud800"``
-(valid JSON escapes, but not text: SQLite and real Anki cannot store them). Both, and any other
-unreadable body, are answered here with one clear 400.
+(valid JSON escapes, but not text: SQLite and real Anki cannot store them), and Python's
+``NaN``/``Infinity`` extensions. All of them, and any other unreadable body, are answered here
+with one clear 400.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def refuse_unreadable_json() -> None:
     if not raw:
         return
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError as exc:
         raise _invalid("it is not UTF-8 text") from exc
     except RecursionError as exc:
@@ -37,6 +38,10 @@ def refuse_unreadable_json() -> None:
         json.dumps(body, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
         raise _invalid("it holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)") from exc
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _invalid(reason: str) -> Exception:

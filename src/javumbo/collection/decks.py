@@ -8,6 +8,7 @@ regard to case, as in Anki.
 from __future__ import annotations
 
 import copy
+import math
 import sqlite3
 from typing import Any
 
@@ -26,6 +27,7 @@ DeckDict = dict[str, Any]
 SEPARATOR = "::"
 DEFAULT_DECK_ID = 1
 DEFAULT_CONFIG_ID = 1
+MAX_OPTION_NUMBER = 2**31 - 1
 
 
 # ----------------------------------------------------------------- names
@@ -368,8 +370,10 @@ def _merge_options(target: dict[str, Any], changes: dict[str, Any], path: str) -
             raise ValidationError(
                 f"deck option {where!r} must be {_json_type(old)}, not {_json_type(value)}"
             )
+        elif isinstance(old, list):
+            target[key] = _checked_list(old, value, where)
         else:
-            target[key] = value
+            target[key] = _checked_number(old, value, where) if _is_number(old) else value
 
 
 def _json_type(value: Any) -> str:
@@ -387,9 +391,35 @@ def _json_type(value: Any) -> str:
 
 
 def _same_json_type(old: Any, new: Any) -> bool:
-    if old is None or new is None:
-        return True
-    return _json_type(old) == _json_type(new)
+    return old is None or _json_type(old) == _json_type(new)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _checked_number(old: Any, value: Any, where: str) -> int | float:
+    """Anki reads presets into 32-bit integers and floats: a fraction where it expects a whole
+    number, NaN or a huge value would make the exported collection unreadable there."""
+    if isinstance(value, float) and math.isnan(value):
+        raise ValidationError(f"deck option {where!r} is not a number")
+    if abs(value) > MAX_OPTION_NUMBER:
+        raise ValidationError(f"deck option {where!r} is too large")
+    if isinstance(old, int):
+        if isinstance(value, float) and not value.is_integer():
+            raise ValidationError(f"deck option {where!r} must be a whole number")
+        return int(value)
+    number: int | float = value
+    return number
+
+
+def _checked_list(old: list[Any], value: list[Any], where: str) -> list[Any]:
+    if all(_is_number(item) for item in old):
+        if not all(_is_number(item) for item in value):
+            raise ValidationError(f"deck option {where!r} must be a list of numbers")
+        prototype = old[0] if old else 0.0
+        return [_checked_number(prototype, item, where) for item in value]
+    return value
 
 
 def _check_option_ranges(preset: dict[str, Any]) -> None:
