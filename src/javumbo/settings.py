@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+STORAGE_STRATEGIES = ("journal", "per-request", "session-cache")
+
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
@@ -43,6 +45,8 @@ class Settings:
     journal_table: str = "javumbo-journal"
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
+    # Only "journal" is safe; the others are the seed's plans, kept for the benchmarks.
+    storage_strategy: str = "journal"
 
     @property
     def is_embedded(self) -> bool:
@@ -62,6 +66,12 @@ class Settings:
         if backend == "aws" and not secret and require_jwt_secret:
             raise SettingsError("JWT_SECRET_KEY is required when JAVUMBO_BACKEND=aws")
         cache_dir = env.get("JAVUMBO_CACHE_DIR")
+        strategy = env.get("JAVUMBO_STORAGE_STRATEGY", "").strip().lower() or "journal"
+        if strategy not in STORAGE_STRATEGIES:
+            raise SettingsError(
+                f"JAVUMBO_STORAGE_STRATEGY must be one of {', '.join(STORAGE_STRATEGIES)},"
+                f" got {strategy!r}"
+            )
         return cls(
             backend=backend,
             data_dir=Path(env.get("JAVUMBO_DATA_DIR", "data")),
@@ -78,4 +88,5 @@ class Settings:
             journal_table=env.get("DYNAMODB_JOURNAL_TABLE", cls.journal_table),
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", cls.aws_region)),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            storage_strategy=strategy,
         )

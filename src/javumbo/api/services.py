@@ -17,6 +17,7 @@ from javumbo.settings import Settings
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.userdb import UserDatabases
+from javumbo.userdb.strategies import open_user_databases
 
 EXTENSION_KEY = "javumbo"
 LOGIN_ATTEMPTS_PER_WINDOW = 5
@@ -109,7 +110,7 @@ def build_services(
     in_lambda = running_in_lambda() if in_lambda is None else in_lambda
     clock = clock or SystemClock()
     blobs, meta = stores if stores is not None else open_stores(settings)
-    dbs = UserDatabases(
+    dbs = open_user_databases(
         settings,
         blobs,
         meta,
