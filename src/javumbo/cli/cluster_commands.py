@@ -18,6 +18,7 @@ PARENT_WATCH_SECONDS = 0.5
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from javumbo.cluster.router import POLICIES
+    from javumbo.settings import STORAGE_STRATEGIES
 
     cluster = commands.add_parser(
         "cluster",
@@ -42,6 +43,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     load.add_argument("--seed", type=int, default=0, help="seed for ratings and faults (0)")
     load.add_argument("--routing", choices=POLICIES, default="round-robin")
     load.add_argument("--emulator", metavar="URL", help="use this emulator, else start moto")
+    load.add_argument(
+        "--strategy",
+        choices=STORAGE_STRATEGIES,
+        default="journal",
+        help="JAVUMBO_STORAGE_STRATEGY of the instances (journal; the others are unsafe baselines)",
+    )
     load.add_argument(
         "--deadline", type=_positive, default=600, help="seconds before users give up (600)"
     )
@@ -116,6 +123,7 @@ def run_loadtest(args: argparse.Namespace) -> int:
         emulator_url=args.emulator,
         deadline_seconds=args.deadline,
         progress=sys.stderr,
+        strategy=args.strategy,
     )
     try:
         report = run(config)

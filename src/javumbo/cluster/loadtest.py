@@ -63,6 +63,8 @@ class LoadTestConfig:
     app_args: tuple[str, ...] = ("serve",)
     extra_env: dict[str, str] = field(default_factory=dict)
     work_dir: Path | None = None  # kept afterwards (instance logs), else a temporary folder
+    # JAVUMBO_STORAGE_STRATEGY of the instances (only "journal" is safe; see the README).
+    strategy: str = "journal"
 
 
 @dataclass
@@ -297,7 +299,7 @@ def run_loadtest(config: LoadTestConfig) -> dict[str, Any]:
         upstream_timeout=CHAOS_ROUTER_TIMEOUT if config.chaos else config.request_timeout,
         app_module=config.app_module,
         app_args=config.app_args,
-        extra_env=config.extra_env,
+        extra_env={"JAVUMBO_STORAGE_STRATEGY": config.strategy, **config.extra_env},
         work_dir=config.work_dir,
     )
     with Cluster(cluster_config) as cluster:
@@ -460,6 +462,7 @@ def build_report(
             "chaos": config.chaos,
             "seed": config.seed,
             "routing": config.routing,
+            "strategy": config.strategy,
         },
         "duration_s": round(elapsed, 3),
         "sessions": sessions,
@@ -525,7 +528,8 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [
         f"instances {report['config']['instances']}  users {report['config']['users']}  "
         f"cards {report['config']['cards']}  chaos {report['config']['chaos']}  "
-        f"routing {report['config']['routing']}",
+        f"routing {report['config']['routing']}  "
+        f"strategy {report['config'].get('strategy', 'journal')}",
         f"sessions {report['sessions']} in {report['duration_s']} s  "
         f"({report['sessions_per_s']} sessions/s), {report['requests']} requests",
         f"answers sent {report['sent']}  acknowledged {report['acknowledged']}  "
