@@ -132,6 +132,19 @@ def test_tags_added_and_removed_case_insensitively(col: Collection) -> None:
     assert note_row(col, b.id)[4] == " Geo x::y "
 
 
+@pytest.mark.parametrize("tag", ["x\x00y", "bell\x07", "del\x7f", "\x1f"])
+def test_tags_with_control_characters_are_refused(col: Collection, tag: str) -> None:
+    note = add_note(col, mid_of(col, "Basic"), ["a", ""], 1, ["kept"])
+    with pytest.raises(ValidationError, match="control character"):
+        add_note(col, mid_of(col, "Basic"), ["b", ""], 1, [tag])
+    with pytest.raises(ValidationError, match="control character"):
+        add_tags(col, [note.id], [tag])
+    with pytest.raises(ValidationError, match="control character"):
+        update_note(col, note.id, tags=[tag])
+    assert get_note(col, note.id).tags == ["kept"]
+    assert col.db.execute("select count() from notes").fetchone()[0] == 1
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

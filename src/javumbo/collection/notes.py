@@ -278,7 +278,8 @@ def _merge_tags(current: list[str], extra: list[str]) -> list[str]:
 
 
 def _clean_tags(tags: Iterable[str]) -> list[str]:
-    """Tags split on whitespace, without empties or case-insensitive repeats."""
+    """Tags split on whitespace, without empties or case-insensitive repeats. Control
+    characters are refused: Anki's tag list and search cannot show or match them."""
     if isinstance(tags, str):
         tags = [tags]
     result: list[str] = []
@@ -286,6 +287,8 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     for item in tags:
         if not isinstance(item, str):
             raise ValidationError(f"tags must be text, not {type(item).__name__}")
+        if any((ord(ch) < 32 and ch not in "\t\n\r") or ch == "\x7f" for ch in item):
+            raise ValidationError(f"tag {item!r} contains a control character")
         for tag in item.split():
             tag = unicodedata.normalize("NFC", tag)
             if tag.lower() not in seen:
