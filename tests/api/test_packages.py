@@ -124,6 +124,25 @@ def test_broken_packages_fail_the_job_cleanly(alice: ApiUser, data: bytes) -> No
     assert alice.ok(alice.get("/api/cards"))["total"] == before
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("my deck.anki2", "my_deck.anki2"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("", "the uploaded file"),
+        ("\x00\x01", "the uploaded file"),
+    ],
+)
+def test_a_failed_import_names_the_file_the_user_sent(
+    alice: ApiUser, name: str, shown: str
+) -> None:
+    job = wait_for_job(alice, alice.ok(upload(alice, b"SQLite format 3\x00", name), 202))
+    assert job["status"] == "failed"
+    message = job["error"]["message"]
+    assert message.startswith(f"{shown} is not a zip file"), message
+    assert "upload.apkg" not in message
+
+
 def test_import_bad_requests(alice: ApiUser) -> None:
     no_file = alice.call("POST", "/api/import", data={}, content_type="multipart/form-data")
     assert_error(no_file, 422)

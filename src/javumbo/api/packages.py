@@ -31,6 +31,7 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, File, Float, Nested, String
 from apiflask.schemas import FileSchema
 from flask import Response
+from werkzeug.utils import secure_filename
 
 from javumbo.api.errors import api_error
 from javumbo.api.ids import query_id_field
@@ -50,6 +51,7 @@ APKG_MIMETYPE = "application/octet-stream"
 JOB_ID_RE = re.compile(r"^imp_[0-9a-f]{24}$")
 PROGRESS_WRITE_INTERVAL_SECONDS = 0.5
 IMPORT_WORKERS = 2
+UNNAMED_UPLOAD = "the uploaded file"
 
 bp = APIBlueprint("packages", __name__, tag="Import and export", url_prefix="/api")
 _executor_guard = threading.Lock()
@@ -198,6 +200,13 @@ def _public(state: dict[str, Any]) -> dict[str, Any]:
     return {k: state[k] for k in ("job_id", "status", "progress", "stage", "report", "error")}
 
 
+def _upload_name(client_name: str | None) -> str:
+    """The name the import's errors use for the file: the user's own (made safe), so that
+    "my_deck.apkg is not a zip file" says which file, not a name of ours."""
+    safe = secure_filename(client_name or "")[-100:]
+    return safe or UNNAMED_UPLOAD
+
+
 @bp.post("/import")
 @bp.input(ImportFormSchema, location="files", arg_name="form")
 @bp.output(ImportJobSchema, status_code=202)
@@ -207,7 +216,7 @@ def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
     svc = services()
     upload = form["file"]
     workdir = Path(tempfile.mkdtemp(prefix="javumbo-import-"))
-    package = workdir / "upload.apkg"
+    package = workdir / _upload_name(upload.filename)
     upload.save(package)
     if package.stat().st_size == 0:
         shutil.rmtree(workdir, ignore_errors=True)
