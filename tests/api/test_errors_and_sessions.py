@@ -263,6 +263,19 @@ def test_idempotency_key_replays_the_first_answer(alice: ApiUser) -> None:
     assert other.status_code == 201 and "Idempotent-Replayed" not in other.headers
 
 
+def test_an_idempotency_key_reused_for_another_note_is_another_request(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Idem notes")
+    first = alice.ok(alice.post("/api/cards", {"deck_id": deck_id, "front": "one"}), 201)
+    second = alice.ok(alice.post("/api/cards", {"deck_id": deck_id, "front": "two"}), 201)
+    key = {"Idempotency-Key": "edit-1"}
+    edited = alice.put(f"/api/notes/{first['note_id']}", {"tags": ["a"]}, headers=key)
+    assert alice.ok(edited)["id"] == first["note_id"]
+    other = alice.put(f"/api/notes/{second['note_id']}", {"tags": ["b"]}, headers=key)
+    assert "Idempotent-Replayed" not in other.headers
+    assert alice.ok(other)["id"] == second["note_id"]
+    assert alice.ok(alice.get(f"/api/notes/{second['note_id']}"))["tags"] == ["b"]
+
+
 def test_bad_idempotency_key_is_400(alice: ApiUser) -> None:
     response = alice.post("/api/decks", {"name": "x"}, headers={"Idempotency-Key": "a" * 200})
     assert_error(response, 400, "invalid_idempotency_key")

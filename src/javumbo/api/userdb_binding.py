@@ -104,9 +104,9 @@ def _idempotency_key() -> str | None:
             f"{IDEMPOTENCY_HEADER} must be 1 to 128 printable ASCII characters",
             code="invalid_idempotency_key",
         )
-    rule = request.url_rule.rule if request.url_rule is not None else request.path
-    # Scoped to the route: a key reused on another route must not replay the wrong result.
-    return f"{request.method} {rule} {raw}"
+    # Scoped to the resource (the path with its ids, not the route pattern): a key reused on
+    # another route or for another note or deck must not replay the first one's result.
+    return f"{request.method} {request.path} {raw}"
 
 
 def with_user_db(view: Callable[..., R]) -> Callable[..., R]:
