@@ -48,9 +48,10 @@ chromium:
 	fi
 
 # Serves the API and the web app; while it runs, edits under web/ are rebuilt (vite build --watch).
+# The watcher is exec'd (not through npx) so that the pid killed on exit is vite itself.
 run: install webapp
 	@trap 'kill $$watcher 2>/dev/null' EXIT; \
-	(cd web && npx vite build --watch --emptyOutDir false --logLevel warn) & watcher=$$!; \
+	(cd web && exec node_modules/.bin/vite build --watch --emptyOutDir false --logLevel warn) & watcher=$$!; \
 	$(VENV)/bin/javumbo serve --host $(HOST) --port $(PORT)
 
 lint: install-test

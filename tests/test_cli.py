@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +71,22 @@ def test_new_where_no_file_can_be_made_fails_in_one_line(tmp_path: Path) -> None
     assert str(blocker) in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert blocker.read_text() == "not a folder"
+
+
+def test_serve_on_a_busy_port_fails_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        out = subprocess.run(
+            [sys.executable, "-m", "javumbo", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "JAVUMBO_DATA_DIR": str(tmp_path / "data")},
+        )
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.startswith(f"javumbo: error: cannot serve on 127.0.0.1:{port}"), out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

@@ -17,9 +17,19 @@ def run(args: argparse.Namespace) -> int:
     import waitress
 
     from javumbo.api.app import create_app
+    from javumbo.cli.command_error import CommandError
     from javumbo.settings import Settings
 
     app = create_app(Settings.from_env())
+    try:
+        server = waitress.create_server(
+            app, host=args.host, port=args.port, threads=args.threads, ident="javumbo"
+        )
+    except OSError as exc:
+        raise CommandError(
+            f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}"
+            " (another server there? choose another with --port, or PORT= with make run)"
+        ) from exc
     print(f"Javumbo serving on http://{args.host}:{args.port}", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="javumbo")
+    server.run()
     return 0
