@@ -77,13 +77,24 @@ def install_upload(
 
 
 def _write_schema11(source: SourceCollection, target: Path) -> None:
-    """The uploaded collection's contents in a fresh file of our own format."""
+    """The uploaded collection's contents in a fresh file of our own format. Rows are copied
+    by SQLite itself (``insert ... select`` from the attached upload), not through Python."""
     col = Collection.create(target)
     try:
-        with col.transaction():
-            _replace_contents(col, source)
+        col.db.create_collation("unicase", _unicase)  # the upload's schema-18 tables use it
+        col.db.execute("attach database ? as upload", (str(source.path),))
+        try:
+            with col.transaction():
+                _replace_contents(col, source)
+        finally:
+            col.db.execute("detach database upload")
     finally:
         col.close()
+
+
+def _unicase(a: str, b: str) -> int:
+    x, y = a.casefold(), b.casefold()
+    return (x > y) - (x < y)
 
 
 @contextlib.contextmanager
@@ -120,13 +131,10 @@ def _replace_contents(col: Collection, source: SourceCollection) -> None:
         db.execute(f"delete from {table}")
     for table in _ROW_TABLES:
         columns = ", ".join(schema.COLUMNS[table])
-        marks = ", ".join("?" * len(schema.COLUMNS[table]))
-        rows = source.db.execute(f"select {columns} from {table}")
-        db.executemany(f"insert into {table} ({columns}) values ({marks})", rows)
+        db.execute(f"insert into main.{table} ({columns}) select {columns} from upload.{table}")
     if _has_table(source.db, "graves"):
-        db.executemany(
-            "insert into graves (usn, oid, type) values (?, ?, ?)",
-            source.db.execute("select usn, oid, type from graves"),
+        db.execute(
+            "insert into main.graves (usn, oid, type) select usn, oid, type from upload.graves"
         )
     crt, mod, scm, usn, ls = source.db.execute("select crt, mod, scm, usn, ls from col").fetchone()
     db.execute(
