@@ -9,7 +9,8 @@ storage strategies in one run, so the seed's targets are checked, not claimed.
   instance, one upload at flush; no journal. Its premise is that the session's instance serves
   the whole session, so it runs with sticky routing, once more with round robin (how Lambda
   routes), and once with chaos (instances killed): the last two show what it loses;
-* (c) ``journal``: Javumbo's design (round robin), plain and with chaos.
+* (c) ``journal``: Javumbo's design, round robin plain and with chaos, and sticky (to compare
+  with (b) on equal routing).
 
 The table shows S3 GET/PUT (and other S3 calls) against (a), DynamoDB operations, warm and cold
 latency, and the integrity check (acknowledged answers lost or applied twice), with the seed's
@@ -56,6 +57,7 @@ CASES = (
     Case("b-rr", "(b) session-cache", "session-cache"),
     Case("b-chaos", "(b) session-cache", "session-cache", routing="sticky", chaos=True),
     Case("c", "(c) journal", "journal"),
+    Case("c-sticky", "(c) journal", "journal", routing="sticky"),
     Case("c-chaos", "(c) journal", "journal", chaos=True),
 )
 
