@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -586,20 +587,27 @@ def _merge_revlog(col: Collection, rows: list[list[Any]]) -> None:
             continue
         if [found[1], *found[3:]] == [row[1], *row[3:]]:
             continue
-        # Two reviews with one id (two devices in the same millisecond): keep both, moving
-        # the incoming one to a free id in the same second, as Anki's server does.
-        second, millis = divmod(row[0], 1000)
-        for delta in range(1, 1000):
-            candidate = second * 1000 + (millis + delta) % 1000
-            if candidate in incoming_ids:
-                continue
-            if db.execute("select 1 from revlog where id = ?", (candidate,)).fetchone() is None:
-                db.execute(
-                    "insert into revlog values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [candidate, *row[1:]]
-                )
-                break
+        # Two reviews with one id (a device and the web app in the same millisecond): keep both.
+        # A web review nobody was sent yet (usn -1) moves to a free id in the same second, so the
+        # client's review keeps the id the client has; one already sent stays, and the incoming
+        # one moves instead, as Anki's server does.
+        free_id = _free_revlog_id(db, row[0], incoming_ids)
+        if found[2] == -1:
+            db.execute("update revlog set id = ? where id = ?", (free_id, row[0]))
+            db.execute("insert into revlog values (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
         else:
-            raise bad_request("no free review id left in that second")
+            db.execute("insert into revlog values (?, ?, ?, ?, ?, ?, ?, ?, ?)", [free_id, *row[1:]])
+
+
+def _free_revlog_id(db: sqlite3.Connection, taken: int, reserved: set[int]) -> int:
+    second, millis = divmod(taken, 1000)
+    for delta in range(1, 1000):
+        candidate = second * 1000 + (millis + delta) % 1000
+        if candidate in reserved:
+            continue
+        if db.execute("select 1 from revlog where id = ?", (candidate,)).fetchone() is None:
+            return candidate
+    raise bad_request("no free review id left in that second")
 
 
 def _is_newer(col: Collection, state: SyncState, table: str, oid: int, mod: int) -> bool:
