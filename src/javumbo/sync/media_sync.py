@@ -7,8 +7,10 @@ meaning deleted). The log is one small zstd-compressed JSON object per user
 (``users/<id>/sync/media-log.json.zst``) holding, per file name, its usn, SHA-1, size and the
 blob's ETag. Files written by anything else (web uploads, imports, deletions) are folded in by
 comparing the store's listing with the log (new name or ETag changed -> hashed and logged,
-gone -> logged as deleted) at the start of every sync. Changes to the log are serialised by a
-short lease in the metastore, so two devices syncing media at once cannot lose an entry.
+gone -> logged as deleted) at the start of a sync, but only when the user's media change marker
+(``userdb.media``) is not the one the log recorded: a sync with no web media change in between
+costs a HEAD and a GET, not a LIST of every file. Changes to the log are serialised by a short
+lease in the metastore, so two devices syncing media at once cannot lose an entry.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from javumbo.collection.clock import Clock
 from javumbo.stores.ports import BlobNotFoundError, BlobStore, MetaStore
 from javumbo.sync.protocol import SyncHttpError, bad_request
 from javumbo.userdb import InvalidNameError, UserMedia
+from javumbo.userdb.media import media_marker_key, write_media_marker
 from javumbo.userdb.names import media_prefix, user_prefix
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -52,10 +55,12 @@ class MediaQuotaExceeded(Exception):
 
 @dataclass
 class MediaLog:
-    """name -> [usn, sha1 hex ("" when deleted), size, blob ETag]."""
+    """name -> [usn, sha1 hex ("" when deleted), size, blob ETag]; ``marker``: the ETag of the
+    change marker written before the last listing (None: never listed)."""
 
     last_usn: int = 0
     entries: dict[str, list[Any]] = field(default_factory=dict)
+    marker: str | None = None
 
     def record(self, name: str, sha1: str, size: int, etag: str) -> None:
         self.last_usn += 1
@@ -88,7 +93,7 @@ class MediaSync:
         self.meta = meta
         self.user_id = user_id
         self.clock = clock
-        self.media = UserMedia(blobs, user_id)
+        self.media = UserMedia(blobs, user_id, marks_changes=False)
         self.max_total_bytes = max_total_bytes
         self._owner = uuid.uuid4().hex
 
@@ -100,10 +105,12 @@ class MediaSync:
         except BlobNotFoundError:
             return MediaLog()
         doc = json.loads(zstandard.ZstdDecompressor().decompress(raw))
-        return MediaLog(int(doc["usn"]), dict(doc["entries"]))
+        marker = doc.get("marker")
+        return MediaLog(int(doc["usn"]), dict(doc["entries"]), marker if marker else None)
 
     def _save(self, log: MediaLog) -> None:
-        raw = json.dumps({"usn": log.last_usn, "entries": log.entries}, ensure_ascii=False)
+        doc = {"usn": log.last_usn, "entries": log.entries, "marker": log.marker}
+        raw = json.dumps(doc, ensure_ascii=False)
         packed = zstandard.ZstdCompressor(level=3).compress(raw.encode("utf-8"))
         self.blobs.put(log_key(self.user_id), packed)
 
@@ -119,9 +126,9 @@ class MediaSync:
                 time.sleep(0.05)
             try:
                 log = self._load()
-                before = json.dumps(log.entries, sort_keys=True)
+                before = (json.dumps(log.entries, sort_keys=True), log.marker)
                 yield log
-                if json.dumps(log.entries, sort_keys=True) != before:
+                if (json.dumps(log.entries, sort_keys=True), log.marker) != before:
                     self._save(log)
             finally:
                 self.meta.release_lease(lease, self._owner)
@@ -130,32 +137,47 @@ class MediaSync:
 
     def reconcile(self) -> int:
         """Fold changes made outside media sync into the log; returns the media usn."""
-        prefix = media_prefix(self.user_id)
-        listed = {info.key[len(prefix) :]: info for info in self.blobs.list(prefix)}
         log = self._load()
-        if not _differs(log, listed):
+        if self._marker_seen(log):
             return log.last_usn
         with self._changing() as log:
-            for name, info in sorted(listed.items()):
-                entry = log.entries.get(name)
-                if entry is not None and entry[1] and entry[3] == info.etag:
-                    continue
-                try:
-                    data = self.media.get(name)
-                except BlobNotFoundError:
-                    continue
-                if not data:
-                    continue
-                sha1 = hashlib.sha1(data).hexdigest()
-                if entry is not None and entry[1] == sha1:
-                    entry[3] = info.etag
-                    log.entries[name] = entry
-                    continue
-                log.record(name, sha1, len(data), info.etag)
-            for name, entry in sorted(log.entries.items()):
-                if entry[1] and name not in listed:
-                    log.record(name, "", 0, "")
+            if self._marker_seen(log):
+                return log.last_usn
+            # Written before listing: a web change after this point leaves a newer marker.
+            log.marker = write_media_marker(self.blobs, self.user_id)
+            prefix = media_prefix(self.user_id)
+            listed = {info.key[len(prefix) :]: info for info in self.blobs.list(prefix)}
+            if _differs(log, listed):
+                self._fold_listing(log, listed)
             return log.last_usn
+
+    def _marker_seen(self, log: MediaLog) -> bool:
+        """No web media change since the last listing."""
+        if log.marker is None:
+            return False
+        current = self.blobs.head(media_marker_key(self.user_id))
+        return current is not None and current.etag == log.marker
+
+    def _fold_listing(self, log: MediaLog, listed: dict[str, Any]) -> None:
+        for name, info in sorted(listed.items()):
+            entry = log.entries.get(name)
+            if entry is not None and entry[1] and entry[3] == info.etag:
+                continue
+            try:
+                data = self.media.get(name)
+            except BlobNotFoundError:
+                continue
+            if not data:
+                continue
+            sha1 = hashlib.sha1(data).hexdigest()
+            if entry is not None and entry[1] == sha1:
+                entry[3] = info.etag
+                log.entries[name] = entry
+                continue
+            log.record(name, sha1, len(data), info.etag)
+        for name, entry in sorted(log.entries.items()):
+            if entry[1] and name not in listed:
+                log.record(name, "", 0, "")
 
     def last_usn(self) -> int:
         return self._load().last_usn
