@@ -17,6 +17,7 @@ from javumbo.settings import Settings
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.userdb import UserDatabases
+from javumbo.userdb.sessions import REFRESH_FRACTION
 from javumbo.userdb.strategies import open_user_databases
 
 EXTENSION_KEY = "javumbo"
@@ -52,12 +53,12 @@ class Services:
 class RecentSessions:
     """Sessions this process resumed lately, so a burst of requests (a review session) costs
     no metastore calls for the session itself: the stored expiry is extended at most every
-    ``ttl / 10`` seconds, which keeps a session in use from ever expiring. A session ended by
-    another instance may be named here for that long; sessions only steer flushing and cache
-    placement, never correctness, so that is harmless."""
+    ``ttl / 10`` seconds (``REFRESH_FRACTION``), which keeps a session in use from ever
+    expiring. A session ended by another instance may be named here for that long; sessions
+    only steer flushing and cache placement, never correctness, so that is harmless."""
 
     def __init__(self, ttl: float, clock: Clock) -> None:
-        self.refresh_after = ttl / 10
+        self.refresh_after = ttl * REFRESH_FRACTION
         self.clock = clock
         self._seen: dict[str, tuple[str, float]] = {}
         self._guard = threading.Lock()

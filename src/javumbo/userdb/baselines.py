@@ -214,12 +214,22 @@ class PerRequestDatabases(_WholeCopyDatabases):
 
     @overload
     def write(
-        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: None = None
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        idempotency_key: None = None,
+        check_key_first: bool = True,
     ) -> T: ...
 
     @overload
     def write(
-        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: str
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        idempotency_key: str,
+        check_key_first: bool = True,
     ) -> T | AlreadyApplied[T]: ...
 
     def write(
@@ -228,6 +238,7 @@ class PerRequestDatabases(_WholeCopyDatabases):
         fn: Callable[[Collection], T],
         *,
         idempotency_key: str | None = None,
+        check_key_first: bool = True,
     ) -> T | AlreadyApplied[T]:
         """Download, run ``fn``, upload; a lost race re-runs once on the newer copy. The
         idempotency key is ignored: the seed's plan has nowhere to record it."""
@@ -307,12 +318,22 @@ class SessionCacheDatabases(_WholeCopyDatabases):
 
     @overload
     def write(
-        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: None = None
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        idempotency_key: None = None,
+        check_key_first: bool = True,
     ) -> T: ...
 
     @overload
     def write(
-        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: str
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        idempotency_key: str,
+        check_key_first: bool = True,
     ) -> T | AlreadyApplied[T]: ...
 
     def write(
@@ -321,6 +342,7 @@ class SessionCacheDatabases(_WholeCopyDatabases):
         fn: Callable[[Collection], T],
         *,
         idempotency_key: str | None = None,
+        check_key_first: bool = True,
     ) -> T | AlreadyApplied[T]:
         """Run ``fn`` on this instance's copy only; nothing leaves the instance until a flush.
         The idempotency key is ignored (no journal to record it in)."""

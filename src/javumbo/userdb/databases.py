@@ -52,10 +52,16 @@ The invariants, and why they hold:
   whose base seq is below a snapshot they installed), so a blob is never deleted between its
   upload and its marker's append unless the lease expired meanwhile (a frozen replacer), which
   the replacer checks right before appending.
-* **Idempotency.** Before running a write with a key we look the key up; a hit returns
-  ``AlreadyApplied(seq, result)`` (``result`` is the callable's JSON-able return value recorded
-  in the entry, or None once the entry is trimmed). A concurrent duplicate loses the append
-  (keys are unique in the metastore), replays, and then finds the key.
+* **Idempotency.** A write with a key journals the key in the same atomic append as its entry,
+  and the append refuses a key already used (``DuplicateIdempotencyKeyError``, checked before
+  the head's seq, so a retry is recognised even by a stale copy). A retry therefore runs its
+  callable, loses the append, rolls back, and returns ``AlreadyApplied(seq, result)``
+  (``result`` is the callable's JSON-able return value recorded in the entry, or None once the
+  entry is trimmed): no lookup is needed before a write, so a warm write costs the head read
+  and the append. A retry whose callable fails (the first run's effects make it invalid: a
+  deleted note is not there to delete) looks the key up before answering with the failure.
+  Callables that are expensive or reach outside the collection (an import, a sync commit) ask
+  for the lookup first instead (``check_key_first``), at one more metastore read.
 """
 
 from __future__ import annotations
@@ -80,10 +86,12 @@ from javumbo.stores.ports import (
     BlobNotFoundError,
     BlobStore,
     ConditionFailedError,
+    DuplicateIdempotencyKeyError,
     Head,
     JournalEntry,
     MetaStore,
     SessionRecord,
+    StoreError,
 )
 from javumbo.userdb import names
 from javumbo.userdb.cache import InstanceCache
@@ -232,12 +240,22 @@ class UserDatabases:
 
     @overload
     def write(
-        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: None = None
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        idempotency_key: None = None,
+        check_key_first: bool = True,
     ) -> T: ...
 
     @overload
     def write(
-        self, user_id: str, fn: Callable[[Collection], T], *, idempotency_key: str
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        idempotency_key: str,
+        check_key_first: bool = True,
     ) -> T | AlreadyApplied[T]: ...
 
     def write(
@@ -246,17 +264,26 @@ class UserDatabases:
         fn: Callable[[Collection], T],
         *,
         idempotency_key: str | None = None,
+        check_key_first: bool = True,
     ) -> T | AlreadyApplied[T]:
-        """Run ``fn`` in one transaction and journal it before returning its result."""
+        """Run ``fn`` in one transaction and journal it before returning its result.
+
+        With an ``idempotency_key``, ``check_key_first`` looks the key up before running
+        ``fn`` (one more metastore read; for an ``fn`` that is expensive or reaches outside the
+        collection). Without it, ``fn`` runs and the journal append, which refuses a used key
+        atomically, recognises a retry; the transaction then rolls back (see the module
+        docstring)."""
         with self._user_lock(user_id):
             for attempt in (1, 2):
                 copy = self._current(user_id)
-                if idempotency_key is not None:
+                if idempotency_key is not None and check_key_first:
                     done = self._already_applied(copy, idempotency_key)
                     if done is not None:
                         return done
                 try:
                     result = self._run_write(copy, fn, idempotency_key)
+                except DuplicateIdempotencyKeyError as exc:
+                    return self._applied_at(copy, exc.key, exc.seq)
                 except ConditionFailedError as exc:
                     self._counters.add("conflicts")
                     if attempt == 2:
@@ -264,6 +291,13 @@ class UserDatabases:
                             f"another instance keeps writing to {user_id}'s collection"
                         ) from exc
                     continue
+                except Exception as exc:
+                    if idempotency_key is None or check_key_first or isinstance(exc, StoreError):
+                        raise
+                    done = self._already_applied_after_failure(copy, idempotency_key, exc)
+                    if done is None:
+                        raise
+                    return done
                 finally:
                     copy.appended_uncommitted = False
                 self._after_write(copy)
@@ -584,6 +618,27 @@ class UserDatabases:
         seq = self.meta.find_idempotency_key(copy.user_id, key)
         if seq is None:
             return None
+        return self._applied_at(copy, key, seq)
+
+    def _already_applied_after_failure(
+        self, copy: _Copy, key: str, failure: Exception
+    ) -> AlreadyApplied[Any] | None:
+        """``fn`` failed before any append: if its key was used, the failure comes from the
+        first run's effects (a retried delete finds nothing to delete) and the retry is
+        answered as applied. If the lookup itself fails, the original failure stands."""
+        try:
+            return self._already_applied(copy, key)
+        except StoreError:
+            log.warning("looking up %s's idempotency key after %r failed", copy.user_id, failure)
+            return None
+
+    def _applied_at(self, copy: _Copy, key: str, seq: int | None) -> AlreadyApplied[Any]:
+        """The answer to a retry of the write journaled at ``seq`` with ``key``."""
+        if seq is None:  # the adapter could not say where: ask once more
+            self._counters.add("meta_reads")
+            seq = self.meta.find_idempotency_key(copy.user_id, key)
+            if seq is None:
+                raise InconsistentStoreError(f"idempotency key {key!r} is used and unknown")
         result = None
         for entry in self._read_journal(copy.user_id, seq - 1):
             if entry.seq == seq:

@@ -6,6 +6,11 @@ the journal, so any instance may serve any session, take over one whose owner is
 a new one. Expiry is decided by comparing ``expires_at`` with the clock, because DynamoDB's TTL
 deletes items only eventually. Ending a session (explicitly or by expiry) flushes the user's
 collection through ``on_close``; if that fails the session is left for the next sweep.
+
+Resuming a live session extends its expiry only when it was last extended more than
+``REFRESH_FRACTION`` of the TTL ago: under round-robin routing every instance resumes the same
+session in turn, and a write each time would only move ``expires_at`` by seconds. The stored
+``instance_id`` then names the instance that last extended it, which is as good a hint.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from javumbo.stores.ports import ConditionFailedError, MetaStore, SessionRecord
 log = logging.getLogger(__name__)
 
 SessionCallback = Callable[[SessionRecord], None]
+REFRESH_FRACTION = 0.1
 
 
 def new_session_id() -> str:
@@ -104,6 +110,8 @@ class SessionManager:
         return self.create_session(username)
 
     def _touch(self, session: SessionRecord) -> SessionRecord:
+        if session.expires_at - self.clock.now() > self.ttl * (1 - REFRESH_FRACTION):
+            return session  # extended moments ago (by another instance, most likely)
         try:
             return self.update_session(session.session_id)
         except ConditionFailedError:  # deleted meanwhile (ended or swept)
