@@ -6,6 +6,7 @@ and review its card with the image showing."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -488,7 +489,15 @@ def test_keypress_never_waits_for_the_network_and_twenty_answers_flush(
             continue
         with page.expect_request(lambda r: r.url.endswith("/api/session/flush")) as flush:
             page.keyboard.press("4")
-    posts = [r for r in requests if r.method == "POST" and r.url.endswith("/api/review")]
+
+    def review_posts() -> list[Request]:
+        return [r for r in requests if r.method == "POST" and r.url.endswith("/api/review")]
+
+    # Answers go out one after another, so the 20th may leave after the flush was requested.
+    deadline = time.monotonic() + 15
+    while len(review_posts()) < 21 and time.monotonic() < deadline:
+        page.wait_for_timeout(25)  # lets Playwright deliver request events
+    posts = review_posts()
     assert len(posts) == 21  # 20 answers, one of them sent twice
     session_ids = {r.headers.get("x-session-id") for r in posts}
     assert len(session_ids) == 1 and None not in session_ids
