@@ -64,7 +64,8 @@ class SanityCheckFailed(Exception):
 @dataclass
 class SyncState:
     """One client's sync in progress: what the server sends and has sent (JSON-able, stored
-    between calls), and how much the client has sent (``parts``, ``incoming_bytes``)."""
+    between calls), and what the client has sent: small parts inline, the rest as ``parts``
+    separate blobs (see ``pending.py``), ``incoming_bytes`` in all."""
 
     session: str
     server_usn: int
@@ -80,6 +81,8 @@ class SyncState:
     sent_graves: list[tuple[int, int]] = field(default_factory=list)
     parts: int = 0
     incoming_bytes: int = 0
+    inline_parts: list[dict[str, Any]] = field(default_factory=list)
+    inline_bytes: int = 0
 
     def is_pending(self, usn: int) -> bool:
         """Changed on the server since the client's last sync (or by the web app, unsent)."""
@@ -107,6 +110,8 @@ class SyncState:
             "sent_graves": self.sent_graves,
             "parts": self.parts,
             "incoming_bytes": self.incoming_bytes,
+            "inline_parts": self.inline_parts,
+            "inline_bytes": self.inline_bytes,
         }
 
     @classmethod
@@ -132,6 +137,8 @@ class SyncState:
             sent_graves=[(int(o), int(k)) for o, k in doc["sent_graves"]],
             parts=int(doc["parts"]),
             incoming_bytes=int(doc["incoming_bytes"]),
+            inline_parts=[p for p in doc.get("inline_parts", []) if isinstance(p, dict)],
+            inline_bytes=int(doc.get("inline_bytes", 0)),
         )
 
 
