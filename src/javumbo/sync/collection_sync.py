@@ -407,24 +407,31 @@ def rows_part(request: dict[str, Any]) -> dict[str, Any] | None:
     return {"rows": rows} if rows else None
 
 
+_TEXT_COLUMNS = {
+    "revlog": frozenset[int](),
+    "cards": frozenset({17}),
+    "notes": frozenset({1, 5, 6, 7, 8, 10}),
+}
+
+
 def _check_row(table: str, row: Any, width: int) -> list[Any]:
     if not isinstance(row, list) or len(row) != width:
         raise bad_request(f"applyChunk: each {table} row must be a list of {width} values")
+    text_columns = _TEXT_COLUMNS[table]
     out: list[Any] = []
     for index, value in enumerate(row):
-        text_column = (table == "cards" and index == 17) or (
-            table == "notes" and index in (1, 5, 6, 7, 8, 10)
-        )
-        if text_column:
+        if index in text_columns:
             if table == "notes" and index in (7, 8) and isinstance(value, int | float):
                 value = str(value)
             if not isinstance(value, str):
                 raise bad_request(f"applyChunk: {table} column {index} must be text")
             out.append(value)
-        else:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise bad_request(f"applyChunk: {table} column {index} must be a number")
+        elif type(value) is int:
+            out.append(value)
+        elif isinstance(value, float):
             out.append(int(value))
+        else:
+            raise bad_request(f"applyChunk: {table} column {index} must be a number")
     return out
 
 
@@ -617,44 +624,46 @@ def _free_revlog_id(db: sqlite3.Connection, taken: int, reserved: set[int]) -> i
     raise bad_request("no free review id left in that second")
 
 
-def _is_newer(col: Collection, state: SyncState, table: str, oid: int, mod: int) -> bool:
-    found = col.db.execute(f"select mod, usn from {table} where id = ?", (oid,)).fetchone()
-    if found is None:
-        return True
-    existing_mod, usn = found
-    return not state.is_pending(int(usn)) or int(existing_mod) < mod
+def _newer_rows(
+    col: Collection, state: SyncState, table: str, rows: list[list[Any]], mod_index: int
+) -> list[list[Any]]:
+    """The incoming rows that win: new here, or ours is not pending, or theirs is newer."""
+    existing: dict[int, tuple[int, int]] = {}
+    for start_at in range(0, len(rows), 500):
+        ids = [row[0] for row in rows[start_at : start_at + 500]]
+        marks = ",".join("?" * len(ids))
+        sql = f"select id, mod, usn from {table} where id in ({marks})"
+        for oid, mod, usn in col.db.execute(sql, ids):
+            existing[oid] = (int(mod), int(usn))
+    won = []
+    for row in rows:
+        found = existing.get(row[0])
+        if found is None or not state.is_pending(found[1]) or found[0] < row[mod_index]:
+            won.append(row)
+    return won
 
 
 def _merge_cards(col: Collection, state: SyncState, rows: list[list[Any]]) -> None:
-    for row in rows:
-        if _is_newer(col, state, "cards", row[0], row[4]):
-            col.db.execute(
-                f"insert or replace into cards ({_CARD_COLUMNS}) values ({','.join('?' * 18)})",
-                row,
-            )
+    col.db.executemany(
+        f"insert or replace into cards ({_CARD_COLUMNS}) values ({','.join('?' * 18)})",
+        _newer_rows(col, state, "cards", rows, 4),
+    )
 
 
 def _merge_notes(
     col: Collection, state: SyncState, models: dict[str, Any], rows: list[list[Any]]
 ) -> None:
-    for row in rows:
-        if not _is_newer(col, state, "notes", row[0], row[3]):
-            continue
+    values = []
+    for row in _newer_rows(col, state, "notes", rows, 3):
         nt = models.get(str(row[2]))
         if nt is None:
             raise bad_request(f"note {row[0]} refers to a note type the server does not have")
         fields = row[6].split("\x1f")
-        values = [
-            *row[:7],
-            sort_field_value(nt, fields),
-            field_checksum(fields[0]),
-            0,
-            "",
-        ]
-        col.db.execute(
-            f"insert or replace into notes ({_NOTE_COLUMNS}) values ({','.join('?' * 11)})",
-            values,
-        )
+        values.append([*row[:7], sort_field_value(nt, fields), field_checksum(fields[0]), 0, ""])
+    col.db.executemany(
+        f"insert or replace into notes ({_NOTE_COLUMNS}) values ({','.join('?' * 11)})",
+        values,
+    )
 
 
 def _stamp_sent(
