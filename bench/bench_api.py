@@ -11,8 +11,9 @@ Two setups, in one run:
 A review is "warm" once the user's collection is in the instance cache (the first requests of
 the session load it). Goal from the issue: a warm review's p95 is at most 3x that of /health and
 under 10 ms on this machine. The review does more than /health by design: it verifies the token,
-resumes the session (a metastore read and write), checks the journal head, runs the scheduler
-and appends one journal entry (a metastore transaction).
+resumes the session (from memory; the session record is rewritten at most every ttl/10), checks
+the journal head (one metastore read), runs the scheduler and appends one journal entry (one
+metastore transaction, which also rejects a reused Idempotency-Key).
 """
 
 from __future__ import annotations
