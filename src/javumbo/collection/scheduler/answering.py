@@ -241,12 +241,14 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
             if use_fsrs
             else None
         )
-        card.data = updated_card_data(data, current, chosen, moment.now, fsrs_data)
+        # Anki's check database wants the last review time to be the second of the last
+        # revlog id, which may be a second past ``moment.now`` (or pushed on by a taken id).
+        revlog_id = col.new_id("revlog")
+        card.data = updated_card_data(data, current, chosen, revlog_id // 1000, fsrs_data)
         card.mod = moment.now
         card.usn = -1
         col.db.execute(_UPDATE_CARD, (*_card_row(card)[1:], card.id))
 
-        revlog_id = col.new_id("revlog")
         ivl = chosen.interval.as_days_if_past_rollover(moment.secs_until_rollover)
         last = current.interval.as_days_if_past_rollover(moment.secs_until_rollover)
         taken = min(time_ms, options.cap_answer_secs * 1000)
