@@ -7,18 +7,36 @@ both with the same calls: full upload and full download of a 10,000-card collect
 sync, pushing 100 changed cards and pulling them into a second client. Medians of a few runs;
 the last column is Javumbo's time over Anki's (below 1.0 = faster).
 
-Last run (2 shared cores, other work running; embedded stores, fsync on every blob PUT):
+Last run (2 shared cores under a load average of 6-10 from other benchmarks, so single timings
+swing by 2x; embedded stores, fsync on every blob PUT). "before" is the same benchmark over the
+code of cf9f6d0, run right before "after" (5be2274 + the scheduler fix), both in one session:
 
-    operation                     javumbo ms   anki ms  ratio
-    full upload (10k cards)            201.2      94.5   2.13   (was ~12: every row journaled,
-    full download (10k cards)           75.6      59.9   1.26    spilled, then snapshotted; now
-    no-op sync                           1.6       0.4   4.23    one replace_collection)
-    push 100 changed cards              26.5       9.9   2.67
-    pull 100 changed cards              19.1       6.2   3.07   (was ~12)
+    operation                     before: javumbo  anki  ratio   after: javumbo  anki  ratio
+    full upload (10k cards)              213.3    86.3   2.47          240.6    81.2   2.96
+    full download (10k cards)             78.3    45.0   1.74           93.2    47.5   1.96
+    no-op sync                             4.7     0.6   8.11            1.5     0.4   3.79
+    push 100 changed cards                58.5     9.1   6.44           20.7    13.1   1.58
+    pull 100 changed cards                21.3    11.7   1.82           17.4    10.5   1.65
 
-The pending sync state now lives in the blob store (any instance serves any call): a pull costs
-one state PUT (``start``) and a few GETs; the rest is the journaled commit (one metastore write)
-and HTTP/Flask overhead per call.
+Over three more alternating pairs the medians were: no-op 1.9-6.0 ms before (ratio 4.2-11.6)
+vs 1.5-1.9 ms after (3.7-4.3); push 24-53 ms (2.8-7.0) vs 19-51 ms (2.4-7.4). The store
+operations per call are exact (printed under the timings):
+
+    operation (per call)        blob GET  PUT  HEAD  LIST  DELETE   meta read  write
+    no-op sync, before                 0    0     0     1       0           2      0
+    no-op sync, after                  1    0     1     0       0           2      0
+    push 100 cards, before             7    5     0     1       4          18      1
+    push 100 cards, after              6    3     1     0       2          18      1
+    pull 100 cards, before             5    1     0     1       2          18      1
+    pull 100 cards, after              6    1     1     0       2          18      1
+
+What changed: ``/sync/meta`` no longer LISTs the media store (a HEAD of the media change marker,
+plus the media log's GET, which "before" skipped only because this benchmark has no media log);
+the client's small parts ride in the pending state (one PUT per call instead of two, and two
+fewer DELETEs at the end); its cards and notes are merged in batches. What is left is mostly HTTP
+and Flask per call (Anki's server is Rust) and the engine's metastore reads (the host key's user and
+the head, on every call; another engineer is reducing those). The full upload keeps the
+``replace_collection`` path (was ~12x when every row was journaled).
 """
 
 from __future__ import annotations
@@ -73,8 +91,12 @@ class _Deps:
     clock: Any
 
 
+StoreOps = Callable[[], dict[str, int]]
+OPS = ("blob_get", "blob_put", "blob_head", "blob_list", "blob_delete", "meta_read", "meta_write")
+
+
 @contextmanager
-def javumbo_server(work: Path) -> Iterator[str]:
+def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
     import logging
 
     from argon2 import PasswordHasher
@@ -102,8 +124,13 @@ def javumbo_server(work: Path) -> Iterator[str]:
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
+
+    def store_ops() -> dict[str, int]:
+        stores = (blobs.counters.snapshot(), meta.counters.snapshot())
+        return {name: sum(int(c.get(name, 0)) for c in stores) for name in OPS}
+
     try:
-        yield f"http://127.0.0.1:{http.server_port}/"
+        yield f"http://127.0.0.1:{http.server_port}/", store_ops
     finally:
         http.shutdown()
         thread.join(10)
@@ -145,8 +172,11 @@ def _timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - start
 
 
-def measure(url: str, source: Path, work: Path) -> dict[str, float]:
-    """Median seconds of each operation against the server at ``url``."""
+def measure(
+    url: str, source: Path, work: Path, store_ops: StoreOps | None = None
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Median seconds of each operation against the server at ``url``, and (when the server's
+    store counters are given) the mean store operations of each."""
     import shutil
 
     from anki.collection import Collection as AnkiCollection
@@ -165,18 +195,20 @@ def measure(url: str, source: Path, work: Path) -> dict[str, float]:
         col.reopen(after_full_sync=True)
 
     results: dict[str, list[float]] = {}
+    ops: dict[str, list[dict[str, int]]] = {}
+
+    def record(name: str, fn: Callable[[], Any]) -> None:
+        before = store_ops() if store_ops else {}
+        results.setdefault(name, []).append(_timed(fn))
+        after = store_ops() if store_ops else {}
+        ops.setdefault(name, []).append({k: after[k] - before[k] for k in after})
+
     for _ in range(REPEATS):
-        results.setdefault("full upload (10k cards)", []).append(
-            _timed(lambda: full(col_a, auth_a, True))
-        )
-        results.setdefault("full download (10k cards)", []).append(
-            _timed(lambda: full(col_b, auth_b, False))
-        )
+        record("full upload (10k cards)", lambda: full(col_a, auth_a, True))
+        record("full download (10k cards)", lambda: full(col_b, auth_b, False))
     col_a.sync_collection(auth_a, False)
     for _ in range(REPEATS):
-        results.setdefault("no-op sync", []).append(
-            _timed(lambda: col_a.sync_collection(auth_a, False))
-        )
+        record("no-op sync", lambda: col_a.sync_collection(auth_a, False))
     for round_ in range(REPEATS):
         ids = col_b.db.list(f"select id from cards order by id limit {CHANGED_CARDS}")
         marks = ",".join(str(i) for i in ids)
@@ -185,19 +217,20 @@ def measure(url: str, source: Path, work: Path) -> dict[str, float]:
             f"update cards set due = due + 1, mod = ?, usn = -1 where id in ({marks})", stamp
         )
         col_b.db.execute("update col set mod = ?", int(time.time() * 1000) + round_)
-        results.setdefault("push 100 changed cards", []).append(
-            _timed(lambda: col_b.sync_collection(auth_b, False))
-        )
-        results.setdefault("pull 100 changed cards", []).append(
-            _timed(lambda: col_a.sync_collection(auth_a, False))
-        )
+        record("push 100 changed cards", lambda: col_b.sync_collection(auth_b, False))
+        record("pull 100 changed cards", lambda: col_a.sync_collection(auth_a, False))
     pulled = col_a.db.scalar(f"select sum(due) from cards where id in ({marks})")
     pushed = col_b.db.scalar(f"select sum(due) from cards where id in ({marks})")
     if pulled != pushed:
         raise RuntimeError("the pull did not bring the pushed cards")
     col_a.close()
     col_b.close()
-    return {name: statistics.median(times) for name, times in results.items()}
+    medians = {name: statistics.median(times) for name, times in results.items()}
+    mean_ops = {
+        name: {k: statistics.mean(run[k] for run in runs) for k in runs[0]}
+        for name, runs in ops.items()
+    }
+    return medians, mean_ops
 
 
 def build_source(path: Path) -> None:
@@ -220,13 +253,19 @@ def main() -> None:
         source.parent.mkdir()
         build_source(source)
         with anki_server(root / "anki-server") as url:
-            anki = measure(url, source, root / "anki-clients")
-        with javumbo_server(root / "javumbo-server") as url:
-            ours = measure(url, source, root / "javumbo-clients")
+            anki, _ = measure(url, source, root / "anki-clients")
+        with javumbo_server(root / "javumbo-server") as (url, store_ops):
+            ours, ops = measure(url, source, root / "javumbo-clients", store_ops)
     print(f"{'operation':28} {'javumbo ms':>11} {'anki ms':>9} {'ratio':>6}")
     for name, seconds in ours.items():
         ratio = seconds / anki[name] if anki[name] else float("inf")
         print(f"{name:28} {seconds * 1000:11.1f} {anki[name] * 1000:9.1f} {ratio:6.2f}")
+    print(
+        f"\nstore operations per call (javumbo)\n{'operation':28} "
+        + " ".join(f"{k:>11}" for k in OPS)
+    )
+    for name, counts in ops.items():
+        print(f"{name:28} " + " ".join(f"{counts[k]:11.1f}" for k in OPS))
 
 
 if __name__ == "__main__":
