@@ -7,20 +7,22 @@ both with the same calls: full upload and full download of a 10,000-card collect
 sync, pushing 100 changed cards and pulling them into a second client. Medians of a few runs;
 the last column is Javumbo's time over Anki's (below 1.0 = faster).
 
-Last run (2 shared cores under a load average of 6-10 from other benchmarks, so single timings
-swing by 2x; embedded stores, fsync on every blob PUT). "before" is the same benchmark over the
-code of cf9f6d0, run right before "after" (5be2274 + the scheduler fix), both in one session:
+Last run (2 shared cores, load average ~1.5; embedded stores, fsync on every blob PUT).
+"before" is this benchmark over the code of cf9f6d0, run right before "after" (eca56a9), two
+alternating pairs, medians of 5 calls each:
 
-    operation                     before: javumbo  anki  ratio   after: javumbo  anki  ratio
-    full upload (10k cards)              213.3    86.3   2.47          240.6    81.2   2.96
-    full download (10k cards)             78.3    45.0   1.74           93.2    47.5   1.96
-    no-op sync                             4.7     0.6   8.11            1.5     0.4   3.79
-    push 100 changed cards                58.5     9.1   6.44           20.7    13.1   1.58
-    pull 100 changed cards                21.3    11.7   1.82           17.4    10.5   1.65
+    javumbo ms (ratio to Anki's server in the same run)
+    operation                    before, run 1 / run 2      after, run 1 / run 2
+    full upload (10k cards)      170 (2.11)  164 (1.98)     188 (1.72)  201 (2.20)
+    full download (10k cards)     56 (1.36)   61 (1.38)      65 (1.41)   68 (1.44)
+    no-op sync                   1.6 (4.08)  1.8 (4.16)     1.9 (4.51)  2.1 (4.03)
+    push 100 changed cards        22 (3.50)   27 (4.45)      20 (2.82)   27 (4.43)
+    pull 100 changed cards        16 (2.45)   18 (2.99)      16 (2.26)   24 (4.00)
 
-Over three more alternating pairs the medians were: no-op 1.9-6.0 ms before (ratio 4.2-11.6)
-vs 1.5-1.9 ms after (3.7-4.3); push 24-53 ms (2.8-7.0) vs 19-51 ms (2.4-7.4). The store
-operations per call are exact (printed under the timings):
+On local stores the wall-clock difference is within the noise (earlier pairs under a load
+average of 6-10 swung by 2x either way): the no-op sync there LISTed an empty folder, which
+costs nothing locally. The gain is in store operations, which on S3 are 10-30 ms each (and a
+LIST grows with the user's media files); they are exact (printed under the timings):
 
     operation (per call)        blob GET  PUT  HEAD  LIST  DELETE   meta read  write
     no-op sync, before                 0    0     0     1       0           2      0
@@ -34,8 +36,8 @@ What changed: ``/sync/meta`` no longer LISTs the media store (a HEAD of the medi
 plus the media log's GET, which "before" skipped only because this benchmark has no media log);
 the client's small parts ride in the pending state (one PUT per call instead of two, and two
 fewer DELETEs at the end); its cards and notes are merged in batches. What is left is mostly HTTP
-and Flask per call (Anki's server is Rust) and the engine's metastore reads (the host key's user and
-the head, on every call; another engineer is reducing those). The full upload keeps the
+and Flask per call (Anki's server is Rust) and the engine's metastore reads (the host key's user
+and the head, on every call; another engineer is reducing those). The full upload keeps the
 ``replace_collection`` path (was ~12x when every row was journaled).
 """
 
