@@ -1,7 +1,7 @@
 """Sync cost beside Anki's own server (``python -m bench sync``).
 
 Both servers run on 127.0.0.1 in the same run: Javumbo's sync endpoints (the real app's
-blueprint over the embedded stores, served by werkzeug in a thread) and Anki's bundled server
+blueprint over the embedded stores, served by waitress in a thread, as ``javumbo serve`` does) and Anki's bundled server
 (``python -m anki.syncserver``, a subprocess). Anki's own client (the ``anki`` package) drives
 both with the same calls: full upload and full download of a 10,000-card collection, a no-op
 sync, pushing 100 changed cards and pulling them into a second client. Medians of a few runs;
@@ -103,7 +103,6 @@ def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
 
     from argon2 import PasswordHasher
     from flask import Flask
-    from werkzeug.serving import make_server
 
     from javumbo.collection.clock import SystemClock
     from javumbo.settings import Settings
@@ -123,8 +122,10 @@ def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
     )
     app = Flask("bench-sync")
     register_sync(app, _Deps(blobs, meta, dbs, SystemClock()), SyncLimits(workdir=work / "w"))
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    import waitress
+
+    http = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=http.run, daemon=True)
     thread.start()
 
     def store_ops() -> dict[str, int]:
@@ -132,9 +133,9 @@ def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
         return {name: sum(int(c.get(name, 0)) for c in stores) for name in OPS}
 
     try:
-        yield f"http://127.0.0.1:{http.server_port}/", store_ops
+        yield f"http://127.0.0.1:{http.effective_port}/", store_ops
     finally:
-        http.shutdown()
+        http.close()
         thread.join(10)
         dbs.close()
 

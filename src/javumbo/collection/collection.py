@@ -23,6 +23,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 JSON_COLUMNS = ("conf", "models", "decks", "dconf", "tags")
 
 CommitHook = Callable[["Collection"], None]
+_COL_FIELDS = ("crt", "mod", "scm", "ver", "usn", "ls", *JSON_COLUMNS)
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def check_collection_file(path: str | os.PathLike[str]) -> None:
@@ -169,6 +174,18 @@ class Collection:
         self.db.execute("pragma journal_mode = delete")
         self.db.close()
 
+    def to_bytes(self) -> bytes:
+        """The whole collection as one self-contained file image, consistent with committed
+        data (SQLite's serialize reads through the WAL): a copy without a temporary file."""
+        with self.lock:
+            if self._depth:
+                raise RuntimeError("to_bytes() inside a transaction")
+            image = bytearray(self.db.serialize())
+        # Header bytes 18-19 say WAL (2); a lone file travels as a rollback-journal one (1),
+        # which is all ``pragma journal_mode = delete`` changes in the header.
+        image[18:20] = b"\x01\x01"
+        return bytes(image)
+
     def backup_to(self, dest: str | os.PathLike[str]) -> None:
         """Write a consistent, self-contained copy (no ``-wal``) with SQLite's backup API."""
         target = sqlite3.connect(str(dest))
@@ -297,6 +314,18 @@ class Collection:
                 )
             self._col[column] = value
             self._col["mod"] = now_ms
+
+    def update_col(self, values: dict[str, Any]) -> None:
+        """Write several fields of the ``col`` row at once and keep the cached row in step (a
+        bulk writer such as a sync merge would otherwise have to ``reload`` every JSON column)."""
+        unknown = set(values) - set(_COL_FIELDS)
+        if unknown:
+            raise ValueError(f"not columns of col: {sorted(unknown)}")
+        names = list(values)
+        stored = [_json_text(values[n]) if n in JSON_COLUMNS else values[n] for n in names]
+        with self.transaction() as db:
+            db.execute(f"update col set {', '.join(f'{n} = ?' for n in names)}", stored)
+            self._col.update(values)
 
     def touch(self) -> None:
         """Mark the collection modified now (``col.mod``), as Anki does on every change."""

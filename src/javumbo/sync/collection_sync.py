@@ -487,20 +487,18 @@ def commit(
         if server != client_counts:
             raise SanityCheckFailed(client_counts, server)
     now_ms = col.now_ms()
-    col.db.execute(
-        "update col set crt = ?, mod = ?, ls = ?, usn = ?, conf = ?, models = ?, decks = ?,"
-        " dconf = ?, tags = ?",
-        (
-            crt,
-            now_ms,
-            now_ms,
-            state.server_usn + 1,
-            _dump(conf),
-            _dump(models),
-            _dump(decks),
-            _dump(dconf),
-            _dump(tags),
-        ),
+    col.update_col(
+        {
+            "crt": crt,
+            "mod": now_ms,
+            "ls": now_ms,
+            "usn": state.server_usn + 1,
+            "conf": conf,
+            "models": models,
+            "decks": decks,
+            "dconf": dconf,
+            "tags": tags,
+        }
     )
     return now_ms
 

@@ -4,16 +4,18 @@ client's (download).
 Upload. Anki 26 sends its collection in schema 18 (note types, decks, presets, config and tags
 in protobuf tables). It is read with the package importer's reader (``SourceCollection``, which
 checks the file and translates those tables into schema 11's JSON the way Anki's downgrade
-does), copied into a fresh schema-11 file beside it, and that file becomes the user's collection
-with ``UserDatabases.replace_collection``: one snapshot upload and one fenced journal marker,
-instead of journaling every row as a change (which was 12 times slower than Anki's server). A
-web write racing the upload is ordered before it (replaced, as a full upload means) or after it
-(kept, on top of the uploaded collection). A file that cannot be read or fails the checks leaves
-the collection untouched and the client is told why (Anki shows the server's text).
+does), the uploaded file itself is downgraded in place (only the small tables change), and that
+file becomes the user's collection with ``UserDatabases.replace_collection``: one snapshot upload
+and one fenced journal marker, instead of journaling every row as a change (which was 12 times
+slower than Anki's server). A web write racing the upload is ordered before it (replaced, as a
+full upload means) or after it (kept, on top of the uploaded collection). A file that cannot be
+read or fails the checks leaves the collection untouched and the client is told why (Anki shows
+the server's text).
 
 Download. Anki's client opens any collection from schema 11 on and upgrades it, so we send ours
-as it is: a consistent copy taken with SQLite's backup API. Before that, rows changed by the web
-app (usn -1) get the current usn and the usn moves one up, as Anki's server does on download.
+as it is: a consistent image of the file taken in memory (SQLite's serialize). Before that, rows
+changed by the web app (usn -1) get the current usn and the usn moves one up, as Anki's server
+does on download.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from javumbo.collection import Collection, schema
+from javumbo.collection.apkg import schema18
 from javumbo.collection.apkg.errors import PackageError
 from javumbo.collection.apkg.source import SourceCollection
 from javumbo.collection.collection import SQLITE_MAGIC
@@ -65,36 +67,65 @@ def install_upload(
             raise UploadRejected(f"{CORRUPT_MESSAGE} ({exc})") from exc
         try:
             _check_source(source)
-            converted = path.with_name(path.name + ".schema11")
-            try:
-                _write_schema11(source, converted)
-                dbs.replace_collection(user_id, converted)
-            finally:
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    Path(f"{converted}{suffix}").unlink(missing_ok=True)
+            _downgrade_in_place(source)
         finally:
             source.close()
+        dbs.replace_collection(user_id, path)
 
 
-def _write_schema11(source: SourceCollection, target: Path) -> None:
-    """The uploaded collection's contents in a fresh file of our own format. Rows are copied
-    by SQLite itself (``insert ... select`` from the attached upload), not through Python."""
-    col = Collection.create(target)
+def _downgrade_in_place(source: SourceCollection) -> None:
+    """Turn the uploaded file itself into a schema-11 collection, as Anki's own downgrade does:
+    only the small tables change (note types, decks, options, config and tags go back into the
+    ``col`` row's JSON, graves take schema 11's layout); notes, cards and revlog stay where they
+    are instead of being copied row by row into a new file."""
+    db = source.db
+    db.execute("begin immediate")
     try:
-        col.db.create_collation("unicase", _unicase)  # the upload's schema-18 tables use it
-        col.db.execute("attach database ? as upload", (str(source.path),))
-        try:
-            with col.transaction():
-                _replace_contents(col, source)
-        finally:
-            col.db.execute("detach database upload")
-    finally:
-        col.close()
+        for table in schema18.TABLES_18:
+            db.execute(f"drop table if exists {table}")  # their indexes go with them
+        for index in _INDEXES_18_ON_11_TABLES:  # Anki's upgrade creates them unconditionally
+            db.execute(f"drop index if exists {index}")
+        _rebuild_graves(db)
+        for statement in _INDEXES_11:
+            db.execute(statement)
+        db.execute(
+            "update col set ver = ?, dty = 0, conf = ?, models = ?, decks = ?, dconf = ?, tags = ?",
+            (
+                schema.SCHEMA_VERSION,
+                _dump(source.conf),
+                _dump(source.models),
+                _dump(source.decks),
+                _dump(source.dconf or {"1": schema.default_deck_config()}),
+                _dump(source.tags),
+            ),
+        )
+        db.execute("commit")
+    except BaseException:
+        db.execute("rollback")
+        raise
 
 
-def _unicase(a: str, b: str) -> int:
-    x, y = a.casefold(), b.casefold()
-    return (x > y) - (x < y)
+def _rebuild_graves(db: sqlite3.Connection) -> None:
+    """Schema 18 keys graves by (oid, type) without a rowid; schema 11 has a plain table."""
+    had_graves = _has_table(db, "graves")
+    if had_graves:
+        db.execute("alter table graves rename to graves_upload")
+    db.execute(_GRAVES_11)
+    if had_graves:
+        db.execute("insert into graves (usn, oid, type) select usn, oid, type from graves_upload")
+        db.execute("drop table graves_upload")
+
+
+def _ddl_statements(prefix: str) -> list[str]:
+    return [s.strip() for s in schema.DDL.split(";") if s.strip().startswith(prefix)]
+
+
+_INDEXES_18_ON_11_TABLES = ("idx_cards_odid", "idx_notes_mid")
+_GRAVES_11 = _ddl_statements("CREATE TABLE graves")[0]
+_INDEXES_11 = [
+    s.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
+    for s in _ddl_statements("CREATE INDEX")
+]
 
 
 @contextlib.contextmanager
@@ -125,52 +156,16 @@ def _check_source(source: SourceCollection) -> None:
         raise UploadRejected(f"{CORRUPT_MESSAGE} (no decks)")
 
 
-def _replace_contents(col: Collection, source: SourceCollection) -> None:
-    db = col.db
-    for table in (*_ROW_TABLES, "graves"):
-        db.execute(f"delete from {table}")
-    for table in _ROW_TABLES:
-        columns = ", ".join(schema.COLUMNS[table])
-        db.execute(f"insert into main.{table} ({columns}) select {columns} from upload.{table}")
-    if _has_table(source.db, "graves"):
-        db.execute(
-            "insert into main.graves (usn, oid, type) select usn, oid, type from upload.graves"
-        )
-    crt, mod, scm, usn, ls = source.db.execute("select crt, mod, scm, usn, ls from col").fetchone()
-    db.execute(
-        "update col set crt = ?, mod = ?, scm = ?, ver = ?, dty = 0, usn = ?, ls = ?, conf = ?,"
-        " models = ?, decks = ?, dconf = ?, tags = ?",
-        (
-            crt,
-            mod,
-            scm,
-            schema.SCHEMA_VERSION,
-            usn,
-            ls,
-            _dump(source.conf),
-            _dump(source.models),
-            _dump(source.decks),
-            _dump(source.dconf or {"1": schema.default_deck_config()}),
-            _dump(source.tags),
-        ),
-    )
-
-
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
     found = db.execute("select 1 from sqlite_master where type = 'table' and name = ?", (name,))
     return found.fetchone() is not None
 
 
-def prepare_download(dbs: UserDatabases, user_id: str, workdir: Path) -> bytes:
+def prepare_download(dbs: UserDatabases, user_id: str) -> bytes:
     """The user's collection as the client will store it."""
     dbs.write(user_id, _stamp_unsent_and_bump_usn)
-    workdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        path = Path(tmp) / "collection.anki2"
-        with dbs.read(user_id) as col:
-            col.reload()
-            col.backup_to(path)
-        return path.read_bytes()
+    with dbs.read(user_id) as col:
+        return col.to_bytes()
 
 
 def _stamp_unsent_and_bump_usn(col: Collection) -> None:
@@ -186,11 +181,8 @@ def _stamp_unsent_and_bump_usn(col: Collection) -> None:
                 obj["usn"] = usn
         updates[column] = objects
     updates["tags"] = {name: usn if old == -1 else old for name, old in col.tags.items()}
-    sets = ", ".join(f"{column} = ?" for column in updates)
-    db.execute(
-        f"update col set {sets}, usn = ?",
-        (*(_dump(v) for v in updates.values()), usn + 1),
-    )
+    updates["usn"] = usn + 1
+    col.update_col(updates)
 
 
 def _dump(value: Any) -> str:

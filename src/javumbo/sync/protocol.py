@@ -10,6 +10,7 @@ Errors are a bare status with a short text body: the client only looks at the st
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,13 +103,26 @@ def parse_object(data: bytes) -> dict[str, Any]:
     return value
 
 
-def encode_body(data: bytes) -> tuple[bytes, dict[str, str]]:
-    """The compressed answer and its headers."""
-    compressed = zstandard.ZstdCompressor(level=1).compress(data)
-    return compressed, {
-        ORIGINAL_SIZE_HEADER: str(len(data)),
-        "Content-Type": "application/octet-stream",
-    }
+_STREAM_ABOVE_BYTES = 1024 * 1024
+_STREAM_CHUNK_BYTES = 256 * 1024
+
+
+def encode_body(data: bytes) -> tuple[bytes | Iterator[bytes], dict[str, str]]:
+    """The compressed answer and its headers. A large answer (a full download) is compressed
+    as it is sent, so the client receives and decompresses while the rest is compressed."""
+    headers = {ORIGINAL_SIZE_HEADER: str(len(data)), "Content-Type": "application/octet-stream"}
+    if len(data) > _STREAM_ABOVE_BYTES:
+        return _compressed_chunks(data), headers
+    return zstandard.ZstdCompressor(level=1).compress(data), headers
+
+
+def _compressed_chunks(data: bytes) -> Iterator[bytes]:
+    compressor = zstandard.ZstdCompressor(level=1).compressobj()
+    view = memoryview(data)
+    for start in range(0, len(view), _STREAM_CHUNK_BYTES):
+        piece = compressor.compress(view[start : start + _STREAM_CHUNK_BYTES])
+        yield piece + compressor.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+    yield compressor.flush()
 
 
 def dump_json(value: Any) -> bytes:

@@ -12,6 +12,8 @@ anywhere finds it instead of applying the sync twice.
 from __future__ import annotations
 
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -77,6 +79,7 @@ class SyncServer:
                 self.limits.login_failures, self.limits.login_window_seconds, deps.clock
             ),
         )
+        self._committed = _RecentCommits()
         self.pending = PendingSyncs(
             deps.blobs,
             deps.clock,
@@ -185,7 +188,9 @@ class SyncServer:
     def finish(self, user: UserRecord, session: str) -> int:
         with self.pending.lock(user.user_id):
             state = self.pending.get(user.user_id, session)
-            mod = self._commit(user, state, None)
+            mod = self._committed.pop(state.commit_key, None)
+            if mod is None:  # no sanity check, or it was served by another instance
+                mod = self._commit(user, state, None)
             self.pending.discard(user.user_id, state)
         return mod
 
@@ -203,11 +208,16 @@ class SyncServer:
         except SyncHttpError:
             self.pending.discard(user.user_id, state)
             raise
-        with self.dbs.read(user.user_id) as col:
-            col.reload()
-            if isinstance(result, AlreadyApplied):
-                return int(result.result) if isinstance(result.result, int) else col.mod
-        return result
+        if isinstance(result, AlreadyApplied):
+            if isinstance(result.result, int):
+                mod = result.result
+            else:
+                with self.dbs.read(user.user_id) as col:
+                    mod = col.mod
+        else:
+            mod = result
+        self._committed.remember(state.commit_key, mod)
+        return mod
 
     def abort(self, user: UserRecord) -> None:
         self.pending.discard(user.user_id)
@@ -228,7 +238,7 @@ class SyncServer:
 
     def download(self, user: UserRecord) -> bytes:
         self.pending.discard(user.user_id)
-        return prepare_download(self.dbs, user.user_id, self.limits.workdir)
+        return prepare_download(self.dbs, user.user_id)
 
     # ------------------------------------------------------------------ media
 
@@ -249,6 +259,27 @@ class SyncServer:
 
     def media_sanity(self, user: UserRecord, request: dict[str, Any]) -> dict[str, Any]:
         return _ok(self.media(user).sanity(get_int(request, "local")))
+
+
+class _RecentCommits:
+    """Syncs this process committed lately (commit key -> new mod), so that the ``finish``
+    after a ``sanityCheck2`` served here needs no journal lookup. Only a hint: a ``finish``
+    served elsewhere finds the commit by its idempotency key."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._mods: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, key: str, mod: int) -> None:
+        with self._lock:
+            self._mods[key] = mod
+            while len(self._mods) > self._size:
+                self._mods.popitem(last=False)
+
+    def pop(self, key: str, default: int | None) -> int | None:
+        with self._lock:
+            return self._mods.pop(key, default)
 
 
 def _sent_web_objects(state: cs.SyncState) -> bool:

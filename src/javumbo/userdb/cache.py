@@ -59,6 +59,15 @@ class InstanceCache:
             if stale and path.name.endswith((".anki2", ".anki2.zst")):
                 path.unlink(missing_ok=True)
 
+    def touch(self, user_id: str) -> None:
+        """Mark the user's folder most recently used, measuring it only if it never was: for
+        uses that wrote nothing (re-measuring walks the folder)."""
+        with self._lock:
+            if user_id in self._sizes:
+                self._sizes.move_to_end(user_id)
+                return
+        self.record(user_id)
+
     def record(self, user_id: str) -> None:
         """Re-measure the user's folder and mark it most recently used."""
         size = _folder_bytes(self.user_dir(user_id))

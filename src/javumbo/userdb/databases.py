@@ -189,6 +189,7 @@ class _Copy:
     saw_spill: bool = False
     replaced_before: bool = False
     write: _WriteContext | None = None
+    measured_seq: int = -1
 
 
 class UserDatabases:
@@ -660,7 +661,11 @@ class UserDatabases:
         self._after_use(copy)
 
     def _after_use(self, copy: _Copy) -> None:
-        self.cache.record(copy.user_id)
+        if copy.measured_seq == copy.applied_seq:
+            self.cache.touch(copy.user_id)
+        else:
+            self.cache.record(copy.user_id)
+            copy.measured_seq = copy.applied_seq
         self._evict_if_needed(protect=copy.user_id)
 
     # ------------------------------------------------------------------ flush
@@ -676,6 +681,7 @@ class UserDatabases:
         ):
             return FlushResult(user_id, "busy", copy.snapshot_key, copy.snapshot_seq)
         try:
+            copy.measured_seq = -1  # the snapshot lands in the folder: measure it again
             return self._write_snapshot(copy)
         finally:
             try:
