@@ -1,11 +1,12 @@
 """Sync cost beside Anki's own server (``python -m bench sync``).
 
 Both servers run on 127.0.0.1 in the same run: Javumbo's sync endpoints (the real app's
-blueprint over the embedded stores, served by waitress in a thread, as ``javumbo serve`` does) and Anki's bundled server
-(``python -m anki.syncserver``, a subprocess). Anki's own client (the ``anki`` package) drives
-both with the same calls: full upload and full download of a 10,000-card collection, a no-op
-sync, pushing 100 changed cards and pulling them into a second client. Medians of a few runs;
-the last column is Javumbo's time over Anki's (below 1.0 = faster).
+blueprint over the embedded stores, served by waitress in a thread, as ``javumbo serve`` does)
+and Anki's bundled server (``python -m anki.syncserver``, a subprocess). Anki's own client (the
+``anki`` package) drives both with the same calls: full upload and full download of a
+10,000-card collection, a no-op sync, pushing 100 changed cards and pulling them into a second
+client. Medians of a few runs; the last column is Javumbo's time over Anki's (below 1.0 =
+faster).
 
 Last run (2 shared cores, load average ~1.5; embedded stores, fsync on every blob PUT).
 "before" is this benchmark over the code of cf9f6d0, run right before "after" (eca56a9), two

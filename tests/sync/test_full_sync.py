@@ -4,14 +4,17 @@ content, and a download into an empty client."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from anki.collection import Collection as AnkiCollection
 
+from javumbo.sync.full_sync import install_upload
 from tests.sync.conftest import (
     Required,
     RunningServer,
+    build_sample,
     counts,
     downloaded_client,
     uploaded_client,
@@ -56,3 +59,50 @@ def test_upload_then_download_into_empty_client(
     # both are now in step with the server
     assert col_a.sync_collection(_auth, False).required == Required.NO_CHANGES
     assert col_b.sync_collection(_auth_b, False).required == Required.NO_CHANGES
+
+
+SCHEMA_18_ONLY = {
+    "notetypes", "fields", "templates", "decks", "deck_config", "config", "tags",
+    "idx_notes_mid", "idx_cards_odid", "idx_graves_pending",
+}  # fmt: skip
+
+
+def test_upload_is_downgraded_in_place_with_its_graves(
+    server: RunningServer, anki_col: Callable[[str], AnkiCollection], tmp_path: Path
+) -> None:
+    # Anki's client clears its graves before a full upload, so the file is sent directly: a
+    # schema-18 collection as Anki writes it, with graves of a deleted note.
+    server.add_user("alice")
+    col = anki_col("made-by-anki")
+    build_sample(col)
+    doomed = col.find_notes("Tokyo")
+    assert len(doomed) == 1
+    doomed_cards = col.card_ids_of_note(doomed[0])
+    col.remove_notes(doomed)
+    counts_before = counts(col)
+    model_names = sorted(m.name for m in col.models.all_names_and_ids())
+    deck_names = sorted(d.name for d in col.decks.all_names_and_ids())
+    path = col.path
+    col.close(downgrade=False)
+    data = Path(path).read_bytes()
+    assert sqlite3.connect(path).execute("select ver from col").fetchone()[0] == 18
+
+    user = server.deps.meta.get_user("alice")
+    assert user is not None
+    install_upload(server.deps.dbs, user.user_id, data, workdir=tmp_path / "work")
+    with server.deps.dbs.read(user.user_id) as ours:
+        names = {r[0] for r in ours.db.execute("select name from sqlite_master")}
+        assert not names & SCHEMA_18_ONLY
+        columns = [r[1] for r in ours.db.execute("pragma table_info(graves)")]
+        assert columns == ["usn", "oid", "type"]
+        graves = set(ours.db.execute("select oid, type from graves").fetchall())
+        assert graves == {(doomed[0], 1)} | {(cid, 0) for cid in doomed_cards}
+        assert ours.db.execute("select ver from col").fetchone()[0] == 11
+        assert ours.db.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert sorted(m["name"] for m in ours.models.values()) == model_names
+        assert sorted(d["name"] for d in ours.decks.values()) == deck_names
+    assert list((tmp_path / "work").iterdir()) == []  # the upload's temporary file is gone
+    # Anki opens what we now serve without complaint (it upgrades our schema 11 itself)
+    col_b, _auth_b = downloaded_client(server, anki_col, "alice-b", "alice")
+    assert counts(col_b) == counts_before
+    assert col_b.fix_integrity() == ("Database rebuilt and optimized.", True)

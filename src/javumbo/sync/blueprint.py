@@ -121,7 +121,7 @@ def _collection_call(method: str) -> Response:
     server = _server()
     if method == "hostKey":
         return _answer(server.host_key(parse_object(data), request.remote_addr or "unknown"))
-    user = server.user(header.host_key)
+    user = server.user(header.host_key, header.session, first_call=method == "meta")
     if method in ("upload", "download"):
         if method == "upload":
             return _answer(server.upload(user, data).encode("utf-8"))

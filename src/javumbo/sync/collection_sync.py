@@ -414,7 +414,19 @@ _TEXT_COLUMNS = {
 }
 
 
+_PLAIN_ROW_TYPES = {
+    table: tuple(str if index in columns else int for index in range(width))
+    for table, columns, width in (
+        ("revlog", _TEXT_COLUMNS["revlog"], 9),
+        ("cards", _TEXT_COLUMNS["cards"], 18),
+        ("notes", _TEXT_COLUMNS["notes"], 11),
+    )
+}
+
+
 def _check_row(table: str, row: Any, width: int) -> list[Any]:
+    if type(row) is list and tuple(map(type, row)) == _PLAIN_ROW_TYPES[table]:
+        return row  # the usual row: every value already of its column's type
     if not isinstance(row, list) or len(row) != width:
         raise bad_request(f"applyChunk: each {table} row must be a list of {width} values")
     text_columns = _TEXT_COLUMNS[table]

@@ -17,7 +17,7 @@ import hmac
 import secrets
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -69,11 +69,27 @@ class LoginRateLimiter:
             self._failures.pop(key, None)
 
 
+RESOLVED_KEY_SECONDS = 60.0
+_MAX_RESOLVED_KEYS = 10_000
+
+
 @dataclass(frozen=True)
 class HostKeys:
+    """Logins and host-key checks. A key checked in one sync (the client's session id, the
+    same from ``meta`` to ``finish``) is trusted for the rest of that sync in this process, for
+    at most ``RESOLVED_KEY_SECONDS``: a sync is a burst of calls with the same key, and each
+    would otherwise read the user record again. A revoked key therefore fails from the next
+    sync on; the sync under way may finish."""
+
     meta: MetaStore
     clock: Clock
     limiter: LoginRateLimiter
+    _resolved: dict[str, tuple[float, UserRecord]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _resolved_lock: threading.Lock = field(
+        default_factory=threading.Lock, compare=False, repr=False
+    )
 
     def login(self, username: str, password: str, address: str) -> str:
         """A new host key for the user; 403 on a wrong password, 429 when rate limited."""
@@ -98,8 +114,16 @@ class HostKeys:
         self.meta.update_user_attributes(user.username, {ATTRIBUTE: dict(newest)})
         return f"{_encode_name(user.username)}.{secret}"
 
-    def resolve(self, host_key: str) -> UserRecord:
-        """The user a host key belongs to; 403 for an unknown, malformed or revoked key."""
+    def resolve(self, host_key: str, session: str = "", *, fresh: bool = False) -> UserRecord:
+        """The user a host key belongs to; 403 for an unknown, malformed or revoked key.
+        ``fresh`` checks the stored keys even if this sync already did (its first call)."""
+        cache_key = _digest(f"{host_key}\n{session}") if session else None
+        now = self.clock.now()
+        if cache_key is not None and not fresh:
+            with self._resolved_lock:
+                hit = self._resolved.get(cache_key)
+            if hit is not None and now - hit[0] < RESOLVED_KEY_SECONDS:
+                return hit[1]
         parsed = _split(host_key)
         if parsed is not None:
             username, secret = parsed
@@ -107,8 +131,16 @@ class HostKeys:
             if user is not None:
                 wanted = _digest(secret)
                 if any(hmac.compare_digest(wanted, d) for d in _stored_keys(user)):
+                    if cache_key is not None:
+                        self._remember(cache_key, now, user)
                     return user
         raise SyncHttpError(403, "invalid host key; log in to sync again")
+
+    def _remember(self, cache_key: str, now: float, user: UserRecord) -> None:
+        with self._resolved_lock:
+            if len(self._resolved) >= _MAX_RESOLVED_KEYS:
+                self._resolved.clear()
+            self._resolved[cache_key] = (now, user)
 
     def revoke(self, username: str, host_key: str | None = None) -> int:
         """Forget one host key (or all of the user's when ``host_key`` is None); returns how
@@ -124,6 +156,8 @@ class HostKeys:
             drop = _digest(parsed[1]) if parsed is not None and parsed[0] == username else None
             kept = {d: t for d, t in keys.items() if d != drop}
         self.meta.update_user_attributes(username, {ATTRIBUTE: kept})
+        with self._resolved_lock:
+            self._resolved.clear()
         return len(keys) - len(kept)
 
 

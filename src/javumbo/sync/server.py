@@ -108,8 +108,9 @@ class SyncServer:
             raise bad_request("hostKey needs 'u' and 'p'")
         return {"key": self.host_keys.login(username, password, address)}
 
-    def user(self, host_key: str) -> UserRecord:
-        return self.host_keys.resolve(host_key)
+    def user(self, host_key: str, session: str = "", *, first_call: bool = False) -> UserRecord:
+        """The caller's user; within one sync the key is checked by its first call (``meta``)."""
+        return self.host_keys.resolve(host_key, session, fresh=first_call)
 
     # ------------------------------------------------------------------ collection
 

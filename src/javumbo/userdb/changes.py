@@ -30,7 +30,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +89,21 @@ def _encode_value(value: SqlValue) -> Any:
     return value
 
 
+def _encode_row(values: Sequence[SqlValue]) -> list[Any]:
+    if bytes in map(type, values):
+        return [_encode_value(v) for v in values]
+    return list(values)
+
+
+_PLAIN_TYPES = frozenset({int, float, str, type(None)})
+
+
+def _decode_row(row: list[Any]) -> tuple[SqlValue, ...]:
+    if _PLAIN_TYPES.issuperset(map(type, row)):
+        return tuple(row)
+    return tuple(_decode_value(v) for v in row)
+
+
 def _decode_value(value: Any) -> SqlValue:
     if isinstance(value, list):
         return base64.b64decode(value[0])
@@ -127,9 +142,7 @@ def encode_change(change: Change, result: Any = None) -> bytes:
     if change.upserts:
         doc["u"] = {
             table: [
-                [_encode_value(v) for v in values]
-                if table in _ROWID_IS_ID
-                else [rowid, *(_encode_value(v) for v in values)]
+                _encode_row(values) if table in _ROWID_IS_ID else [rowid, *_encode_row(values)]
                 for rowid, values in rows
             ]
             for table, rows in change.upserts.items()
@@ -172,7 +185,7 @@ def decode_entry(payload: bytes) -> Entry:
             _check_table(table)
             decoded = []
             for row in rows:
-                values = tuple(_decode_value(v) for v in row)
+                values = _decode_row(row)
                 if table in _ROWID_IS_ID:
                     decoded.append((_as_rowid(values[0]), values))
                 else:
