@@ -276,6 +276,21 @@ def test_an_idempotency_key_reused_for_another_note_is_another_request(alice: Ap
     assert alice.ok(alice.get(f"/api/notes/{second['note_id']}"))["tags"] == ["b"]
 
 
+def test_an_idempotency_key_reused_with_another_body_is_422(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Idem bodies")
+    key = {"Idempotency-Key": "add-1"}
+    first = alice.ok(
+        alice.post("/api/cards", {"deck_id": deck_id, "front": "one"}, headers=key), 201
+    )
+    other = alice.post("/api/cards", {"deck_id": deck_id, "front": "two"}, headers=key)
+    assert_error(other, 422, "idempotency_key_reused")
+    assert "Idempotent-Replayed" not in other.headers
+    cards = alice.ok(alice.get("/api/cards", query_string={"q": f"did:{deck_id}"}))
+    assert cards["total"] == 1  # nothing written by the refused request
+    same = alice.post("/api/cards", {"deck_id": deck_id, "front": "one"}, headers=key)
+    assert alice.ok(same, 201) == first and same.headers["Idempotent-Replayed"] == "true"
+
+
 def test_bad_idempotency_key_is_400(alice: ApiUser) -> None:
     response = alice.post("/api/decks", {"name": "x"}, headers={"Idempotency-Key": "a" * 200})
     assert_error(response, 400, "invalid_idempotency_key")

@@ -14,11 +14,12 @@ collection are simply not found there, so they answer 404 like ids that never ex
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import Response, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
@@ -45,6 +46,7 @@ class UserDb:
     session_id: str
     dbs: UserDatabases
     idempotency_key: str | None
+    request_digest: str = ""
 
     @contextmanager
     def read(self) -> Iterator[Collection]:
@@ -55,19 +57,33 @@ class UserDb:
         """Run ``fn`` as one journaled transaction. With an ``Idempotency-Key`` already used,
         ``fn`` is not run again and the first run's result is returned (``fn`` should return a
         small JSON-able value for that to work; an older entry folded into a snapshot no longer
-        has it, and then an empty result comes back, marked by ``Idempotent-Replayed``)."""
+        has it, and then an empty result comes back, marked by ``Idempotent-Replayed``). A key
+        already used with another request body is refused (422): replaying the first answer
+        would tell the client its second request was done."""
         if self.idempotency_key is None:
             return self.dbs.write(self.user_id, fn)
+
+        def run(col: Collection) -> dict[str, Any]:
+            return {"request": self.request_digest, "result": fn(col)}
+
         # Views' callables only touch the collection, so a retry may run one and be refused
         # by the journal append (no key lookup before every write: one metastore read saved).
-        result = self.dbs.write(
-            self.user_id, fn, idempotency_key=self.idempotency_key, check_key_first=False
+        outcome = self.dbs.write(
+            self.user_id, run, idempotency_key=self.idempotency_key, check_key_first=False
         )
-        if isinstance(result, AlreadyApplied):
-            g.javumbo_replayed = True
-            replayed: R = result.result if result.result is not None else {}
-            return replayed
-        return result
+        if not isinstance(outcome, AlreadyApplied):
+            fresh: R = outcome["result"]
+            return fresh
+        first = outcome.result if isinstance(outcome.result, dict) else {}
+        if first.get("request", self.request_digest) != self.request_digest:
+            raise api_error(
+                422,
+                f"this {IDEMPOTENCY_HEADER} was already used for a different request",
+                code="idempotency_key_reused",
+            )
+        g.javumbo_replayed = True
+        replayed = first.get("result") if "request" in first else first
+        return cast(R, replayed if replayed is not None else {})
 
     def media(self) -> UserMedia:
         return self.dbs.media(self.user_id)
@@ -123,7 +139,8 @@ def with_user_db(view: Callable[..., R]) -> Callable[..., R]:
         svc = services()
         session_id = svc.resume_session(user.username, requested_session_id())
         g.javumbo_session_id = session_id
-        db = UserDb(user.user_id, user.username, session_id, svc.dbs, key)
+        digest = hashlib.sha256(request.get_data(cache=True)).hexdigest() if key else ""
+        db = UserDb(user.user_id, user.username, session_id, svc.dbs, key, digest)
         return view(db, *args, **kwargs)
 
     return wrapper
