@@ -69,6 +69,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import random
 import threading
 import time
 import uuid
@@ -118,7 +119,8 @@ from javumbo.userdb.snapshots import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_LOAD_ATTEMPTS = 4
+_LOAD_ATTEMPTS = 8
+_LOAD_BACKOFF = 0.01  # seconds before the second attempt, doubled for each one after it
 _MAX_RESULT_BYTES = 4096
 _REPLACE_APPEND_ATTEMPTS = 5
 _REPLACE_LEASE_WAIT = 30.0
@@ -443,7 +445,12 @@ class UserDatabases:
     def _load(self, user_id: str, head: Head) -> _Copy:
         """Build a live copy from the head's snapshot plus the journal after it."""
         missing: str | None = None
+        races = 0
         for _ in range(_LOAD_ATTEMPTS):
+            if races:
+                # Flushes on other instances trimmed the journal or pruned the snapshot we
+                # were reading: let a burst of them settle before reading the head again.
+                time.sleep(random.uniform(0.5, 1.0) * _LOAD_BACKOFF * 2 ** (races - 1))
             if head.snapshot_key is None:
                 self._create_first_snapshot(user_id)
                 head = self._get_head(user_id)
@@ -451,6 +458,7 @@ class UserDatabases:
             entries = self._read_journal(user_id, head.snapshot_seq)
             latest = max(head.seq, entries[-1].seq if entries else head.snapshot_seq)
             if not _contiguous(entries, head.snapshot_seq, latest):
+                races += 1
                 head = self._get_head(user_id)  # trimmed by a flush meanwhile
                 continue
             base = head
@@ -461,6 +469,7 @@ class UserDatabases:
             try:
                 stored = self._fetch_snapshot(user_id, base)
             except BlobNotFoundError:
+                races += 1
                 missing = base.snapshot_key
                 head = self._get_head(user_id)  # pruned by a newer flush?
                 continue
