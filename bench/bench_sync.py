@@ -237,6 +237,28 @@ def measure(
     return medians, mean_ops
 
 
+def request_floor(url: str, requests: int = 300) -> float:
+    """Median seconds for the server to refuse a sync call with a malformed header: what one
+    HTTP request costs on that server before any sync work (a new connection each time, as
+    Anki's server closes one after an error)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    times = []
+    for _ in range(requests):
+        conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
+        start = time.perf_counter()
+        conn.request("POST", "/sync/meta", body=b"x", headers={"anki-sync": "{}"})
+        response = conn.getresponse()
+        response.read()
+        times.append(time.perf_counter() - start)
+        conn.close()
+        if response.status != 400:
+            raise RuntimeError(f"{url} answered a malformed call with {response.status}")
+    return statistics.median(times)
+
+
 def build_source(path: Path) -> None:
     sys.path.insert(0, str(FIXTURES))
     try:
@@ -258,12 +280,18 @@ def main() -> None:
         build_source(source)
         with anki_server(root / "anki-server") as url:
             anki, _ = measure(url, source, root / "anki-clients")
+            anki["one refused request (floor)"] = request_floor(url)
         with javumbo_server(root / "javumbo-server") as (url, store_ops):
             ours, ops = measure(url, source, root / "javumbo-clients", store_ops)
+            ours["one refused request (floor)"] = request_floor(url)
     print(f"{'operation':28} {'javumbo ms':>11} {'anki ms':>9} {'ratio':>6}")
     for name, seconds in ours.items():
         ratio = seconds / anki[name] if anki[name] else float("inf")
         print(f"{name:28} {seconds * 1000:11.1f} {anki[name] * 1000:9.1f} {ratio:6.2f}")
+    print(
+        "\nA normal sync is 7 calls (meta, start, applyChanges, chunk, applyChunk, sanityCheck2,"
+        " finish);\nthe floor row is what the HTTP stack alone costs per call on each server."
+    )
     print(
         f"\nstore operations per call (javumbo)\n{'operation':28} "
         + " ".join(f"{k:>11}" for k in OPS)
