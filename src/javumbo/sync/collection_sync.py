@@ -211,14 +211,19 @@ def start(
     legacy_part = None
     if legacy is not None:  # AnkiDroid's older protocol sends its graves here
         legacy_part = graves_part({"chunk": legacy})
-    # Written this way round and sorted here, SQLite reads both ranges from the usn index
-    # instead of scanning the table in id order.
+    # Two range reads of the usn index, sorted here: with Anki's statistics in the file
+    # (sqlite_stat1 says every row has the same usn), an ``or`` made SQLite scan the whole
+    # index instead, ~0.3 ms per table of 10,000 rows on every sync.
     state.chunk_ids = {
         table: sorted(
-            r[0]
-            for r in col.db.execute(
-                f"select id from {table} where usn >= ? or usn = -1", (client_usn,)
-            )
+            {
+                r[0]
+                for r in col.db.execute(
+                    f"select id from {table} where usn >= ?"
+                    f" union all select id from {table} where usn = -1",
+                    (client_usn,),
+                )
+            }  # a set: a client usn of -1 would see each unsent row twice
         )
         for table in ROW_TABLES
     }

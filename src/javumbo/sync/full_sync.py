@@ -85,6 +85,10 @@ def _downgrade_in_place(source: SourceCollection) -> None:
             db.execute(f"drop table if exists {table}")  # their indexes go with them
         for index in _INDEXES_18_ON_11_TABLES:  # Anki's upgrade creates them unconditionally
             db.execute(f"drop index if exists {index}")
+        # Anki's planner statistics describe the file as it was uploaded (every usn alike, say)
+        # and steer our queries wrong later; without them SQLite plans as for any web user.
+        for table in ("sqlite_stat1", "sqlite_stat4"):
+            db.execute(f"drop table if exists {table}")
         _rebuild_graves(db)
         for statement in _INDEXES_11:
             db.execute(statement)
