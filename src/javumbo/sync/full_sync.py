@@ -12,16 +12,17 @@ full upload means) or after it (kept, on top of the uploaded collection). A file
 read or fails the checks leaves the collection untouched and the client is told why (Anki shows
 the server's text).
 
-Download. Anki's client opens any collection from schema 11 on and upgrades it, so we send ours
-as it is: a consistent image of the file taken in memory (SQLite's serialize). Before that, rows
-changed by the web app (usn -1) get the current usn and the usn moves one up, as Anki's server
-does on download.
+Download. Rows changed by the web app (usn -1) get the current usn and the usn moves one up, as
+Anki's server does on download; then a consistent image of the file is taken in memory (SQLite's
+serialize) and upgraded there to schema 18, the file Anki's own server sends (Anki would open
+schema 11 too, but upgrades it first: 15 ms for 10,000 cards on the client).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -31,13 +32,14 @@ from typing import Any
 from javumbo.collection import Collection, schema
 from javumbo.collection.apkg import schema18
 from javumbo.collection.apkg.errors import PackageError
+from javumbo.collection.apkg.schema18_writer import upgrade_to_schema18
 from javumbo.collection.apkg.source import SourceCollection
 from javumbo.collection.collection import SQLITE_MAGIC
 from javumbo.userdb import UserDatabases
 
 CORRUPT_MESSAGE = "Your upload was corrupt. Please use Check Database, or restore from backup."
 DEFAULT_MAX_COLLECTION_BYTES = 300 * 1024 * 1024
-_ROW_TABLES = ("notes", "cards", "revlog")
+log = logging.getLogger(__name__)
 
 
 class UploadRejected(Exception):
@@ -169,7 +171,31 @@ def prepare_download(dbs: UserDatabases, user_id: str) -> bytes:
     """The user's collection as the client will store it."""
     dbs.write(user_id, _stamp_unsent_and_bump_usn)
     with dbs.read(user_id) as col:
-        return col.to_bytes()
+        image = col.to_bytes()
+    try:
+        return current_schema_image(image)
+    except PackageError:  # the client can upgrade it itself, only more slowly
+        log.warning("sending %s's collection in schema 11: it does not convert", user_id)
+        return image
+
+
+def current_schema_image(image: bytes) -> bytes:
+    """A schema-11 collection file as the schema-18 file Anki's own server would send: the
+    client opens it without upgrading (15 ms less for 10,000 cards; the upgrade here, in
+    memory, costs ~5 ms)."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        db.deserialize(image)
+        upgrade_to_schema18(db)
+        upgraded = bytearray(db.serialize())
+    except sqlite3.DatabaseError as exc:
+        raise PackageError(f"the collection cannot be upgraded: {exc}") from exc
+    finally:
+        db.close()
+    # Flagged WAL in the header (bytes 18-19), as Anki's server sends it: Anki opens such a
+    # file in WAL mode straight away instead of switching journal modes first.
+    upgraded[18:20] = b"\x02\x02"
+    return bytes(upgraded)
 
 
 def _stamp_unsent_and_bump_usn(col: Collection) -> None:
