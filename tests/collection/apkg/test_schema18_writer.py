@@ -23,7 +23,7 @@ from javumbo.collection.apkg import PackageError, import_apkg
 from javumbo.collection.apkg import protobuf as pb
 from javumbo.collection.apkg.schema18 import TABLES_18, read_json_tables
 from javumbo.collection.apkg.schema18_writer import upgrade_to_schema18
-from javumbo.collection.apkg.source import _unicase
+from javumbo.collection.apkg.source import unicase
 from javumbo.collection.cards import cards_of_note, delete_cards
 from javumbo.collection.scheduler.answering import answer
 
@@ -247,7 +247,7 @@ def _tag_tree(node: Any, prefix: str = "") -> list[tuple[str, bool]]:
 
 def _open(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path)
-    db.create_collation("unicase", _unicase)
+    db.create_collation("unicase", unicase)
     return db
 
 

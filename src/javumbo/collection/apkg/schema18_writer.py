@@ -30,7 +30,7 @@ from javumbo.collection.apkg import protobuf as pb
 from javumbo.collection.apkg import schema11_json as sj
 from javumbo.collection.apkg.errors import PackageError
 from javumbo.collection.apkg.schema11_json import I32, I64, U8, U16, U32, Invalid, Struct
-from javumbo.collection.apkg.source import _unicase
+from javumbo.collection.apkg.source import unicase
 
 # Anki 26.9's DDL (schema14/15/17/18_upgrade.sql), in the order that leaves sqlite_master as
 # Anki leaves it: the tags table of schema 14 is replaced in schema 17, so it comes last here.
@@ -127,7 +127,7 @@ def upgrade_to_schema18(db: sqlite3.Connection) -> None:
     raises ``PackageError`` with the database untouched; an SQLite error on the way (a missing
     table, say) rolls everything back and raises ``PackageError`` too."""
     rows = _convert_col_row(db)
-    db.create_collation("unicase", _unicase)
+    db.create_collation("unicase", unicase)
     # Inside a caller's transaction, a savepoint makes the upgrade one undoable step of it.
     own = not db.in_transaction
     db.execute("begin immediate" if own else "savepoint schema18_upgrade")

@@ -28,7 +28,7 @@ class SourceCollection:
                 raise PackageError("the package's collection is not an SQLite database")
         try:
             self.db = sqlite3.connect(str(path), isolation_level=None)
-            self.db.create_collation("unicase", _unicase)
+            self.db.create_collation("unicase", unicase)
             # The copy is ours: make it self-contained so no -wal/-shm is needed to read it.
             self.db.execute("pragma journal_mode = delete")
             self._check_integrity()
@@ -123,7 +123,7 @@ def _legacy_json(blobs: list[Any]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _unicase(a: str, b: str) -> int:
+def unicase(a: str, b: str) -> int:
     """Anki's schema-18 tables declare this collation (case-insensitive Unicode)."""
     x, y = a.casefold(), b.casefold()
     return (x > y) - (x < y)
