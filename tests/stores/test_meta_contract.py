@@ -16,7 +16,13 @@ from javumbo.stores import (
     UserExistsError,
     UserRecord,
 )
-from javumbo.stores.ports import DuplicateIdempotencyKeyError, UserNotFoundError
+from javumbo.stores.dynamodb import DynamoMetaStore
+from javumbo.stores.ports import (
+    IDEMPOTENCY_RETENTION_SECONDS,
+    DuplicateIdempotencyKeyError,
+    UserNotFoundError,
+)
+from javumbo.stores.sqlite_meta import SqliteMetaStore
 
 NOW = 1_700_000_000.0
 
@@ -121,6 +127,28 @@ def test_idempotency_key_is_recorded_and_blocks_reuse(meta_store: MetaStore) -> 
     assert meta_store.get_head(user_id).seq == 2
     meta_store.trim_journal(user_id, 2)
     assert meta_store.find_idempotency_key(user_id, "req-1") == 2
+
+
+def test_idempotency_keys_are_forgotten_after_the_retention(meta_store: MetaStore) -> None:
+    """Recent keys outlive trimming; old ones go: deleted at the trim that follows a newer key
+    (SQLite), or marked for the table's TTL (DynamoDB, which deletes only eventually)."""
+    user_id = unique("u")
+    old_at, new_at = 1_000_000.0, 1_000_000.0 + IDEMPOTENCY_RETENTION_SECONDS + 60
+    meta_store.append_journal(user_id, 0, b"a", idempotency_key="old", now=old_at)
+    meta_store.append_journal(user_id, 1, b"b", idempotency_key="new", now=new_at)
+    meta_store.trim_journal(user_id, 2)
+    assert meta_store.find_idempotency_key(user_id, "new") == 2
+    if isinstance(meta_store, SqliteMetaStore):
+        assert meta_store.find_idempotency_key(user_id, "old") is None
+    else:
+        assert isinstance(meta_store, DynamoMetaStore)
+        for key, used_at in (("old", old_at), ("new", new_at)):
+            item = meta_store.client.get_item(
+                TableName=meta_store.journal_table,
+                Key={"username": {"S": f"{user_id}#idem#{key}"}, "seq": {"N": "0"}},
+                ConsistentRead=True,
+            )["Item"]
+            assert int(item["expires_at"]["N"]) == int(used_at + IDEMPOTENCY_RETENTION_SECONDS)
 
 
 def test_the_same_idempotency_key_is_independent_per_user(meta_store: MetaStore) -> None:

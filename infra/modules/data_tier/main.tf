@@ -149,6 +149,11 @@ resource "aws_dynamodb_table" "journal" {
     type = "N"
   }
 
+  ttl {
+    # only idempotency records carry expires_at: entries and heads are never expired
+    attribute_name = "expires_at"
+    enabled        = true
+  }
   point_in_time_recovery {
     enabled = true
   }

@@ -69,7 +69,7 @@ def table_definitions(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
-TTL_TABLES = ("locks_table", "sessions_table")
+TTL_TABLES = ("locks_table", "sessions_table", "journal_table")  # journal: idempotency keys
 
 
 def ensure_aws_resources(

@@ -10,7 +10,9 @@ Where each record lives (the tables' keys are fixed by the infrastructure):
   - entry N at ``seq = N``: ``payload`` (binary), ``idempotency_key``, ``created_at``;
   - idempotency records under hash ``<user_id>#idem#<key>``, ``seq = 0``: ``entry_seq``. They
     live in the journal table so the append is one ``TransactWriteItems`` over one table, and
-    they outlive trimming (a client retry must be recognised after a flush).
+    they outlive trimming (a client retry must be recognised after a flush); their
+    ``expires_at`` lets the journal table's TTL remove them after
+    ``IDEMPOTENCY_RETENTION_SECONDS`` (entries and heads have none, so the TTL leaves them).
 - sessions table (hash ``session_id``, GSI ``username-index``): the seed's session items, plus
   one claim item per user with an active session, ``session_id = "claim#<username>"``, holding
   ``claim_session_id`` and ``expires_at``. A GSI cannot be part of a condition, so "one active
@@ -38,6 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from javumbo.settings import Settings
 from javumbo.stores.metrics import OperationCounters
 from javumbo.stores.ports import (
+    IDEMPOTENCY_RETENTION_SECONDS,
     ConditionFailedError,
     DuplicateIdempotencyKeyError,
     Head,
@@ -229,6 +232,8 @@ class DynamoMetaStore:
                             **self._idempotency_key(user_id, idempotency_key),
                             "entry_seq": _n(new_seq),
                             "created_at": _n(created_at),
+                            # the table's TTL deletes it some time after this (epoch seconds)
+                            "expires_at": _n(int(created_at + IDEMPOTENCY_RETENTION_SECONDS)),
                         },
                         "ConditionExpression": "attribute_not_exists(username)",
                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",

@@ -51,6 +51,9 @@ class PayloadTooLargeError(StoreError, ValueError):
 # DynamoDB items are capped at 400 KB; keep room for keys and attributes. Every adapter
 # enforces the same bound so the embedded mode exercises the same "too large" path.
 MAX_JOURNAL_PAYLOAD_BYTES = 350 * 1024
+# How long a used idempotency key is remembered: far longer than any client retries a request,
+# and bounded, so a user's keys do not pile up forever (one per review).
+IDEMPOTENCY_RETENTION_SECONDS = 7 * 86400
 
 
 class UserExistsError(StoreError):
@@ -220,7 +223,8 @@ class MetaStore(Protocol):
         ...
 
     def find_idempotency_key(self, user_id: str, key: str) -> int | None:
-        """The seq of the entry written with this key, if any (kept after the entry is trimmed)."""
+        """The seq of the entry written with this key, if any (kept after the entry is trimmed,
+        for at least ``IDEMPOTENCY_RETENTION_SECONDS`` after it was used)."""
         ...
 
     def move_head_snapshot(
@@ -236,7 +240,9 @@ class MetaStore(Protocol):
         ...
 
     def trim_journal(self, user_id: str, up_to_seq: int) -> int:
-        """Delete entries with seq <= up_to_seq; returns how many were deleted."""
+        """Delete entries with seq <= up_to_seq; returns how many were deleted. Idempotency
+        keys used ``IDEMPOTENCY_RETENTION_SECONDS`` before the user's newest one may go too (or
+        expire by themselves, as DynamoDB's TTL does)."""
         ...
 
     # sessions

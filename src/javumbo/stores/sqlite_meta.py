@@ -20,6 +20,7 @@ from typing import Any
 
 from javumbo.stores.metrics import OperationCounters
 from javumbo.stores.ports import (
+    IDEMPOTENCY_RETENTION_SECONDS,
     ConditionFailedError,
     DuplicateIdempotencyKeyError,
     Head,
@@ -66,6 +67,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     created_at REAL NOT NULL,
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (user_id, created_at);
 CREATE TABLE IF NOT EXISTS sessions (
     session_id TEXT PRIMARY KEY,
     username TEXT NOT NULL,
@@ -280,7 +282,14 @@ class SqliteMetaStore:
             cursor = db.execute(
                 "DELETE FROM journal WHERE user_id = ? AND seq <= ?", (user_id, up_to_seq)
             )
-            return cursor.rowcount
+            trimmed = cursor.rowcount
+            # Measured from the user's newest key, not a clock: the store has none of its own.
+            db.execute(
+                "DELETE FROM idempotency WHERE user_id = ? AND created_at < ("
+                " SELECT max(created_at) FROM idempotency WHERE user_id = ?) - ?",
+                (user_id, user_id, IDEMPOTENCY_RETENTION_SECONDS),
+            )
+            return trimmed
 
     # sessions
 
