@@ -100,31 +100,30 @@ OPS = ("blob_get", "blob_put", "blob_head", "blob_list", "blob_delete", "meta_re
 
 @contextmanager
 def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
+    """The whole app, as ``javumbo serve`` runs it (waitress; request logs and metrics on),
+    over the embedded stores, whose operations are counted."""
     import logging
 
+    import waitress
     from argon2 import PasswordHasher
-    from flask import Flask
 
-    from javumbo.collection.clock import SystemClock
+    from javumbo.api.app import app_services, create_app
+    from javumbo.api.observability import REQUEST_LOGGER
     from javumbo.settings import Settings
     from javumbo.stores.factory import open_stores
     from javumbo.stores.ports import UserRecord
-    from javumbo.sync import SyncLimits, register_sync
-    from javumbo.userdb import UserDatabases
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # One JSON line per call, written as `javumbo serve` writes it, but to nowhere.
+    request_log = logging.getLogger(REQUEST_LOGGER)
+    request_log.handlers[:] = [logging.StreamHandler(open(os.devnull, "w"))]  # noqa: SIM115
+    request_log.setLevel(logging.INFO)
+    request_log.propagate = False
     settings = Settings(data_dir=work)
     blobs, meta = open_stores(settings)
-    dbs = UserDatabases(
-        settings, blobs, meta, instance_id="bench", cache_dir=work / "cache", clock=SystemClock()
-    )
+    app = create_app(settings, stores=(blobs, meta))
     meta.create_user(
         UserRecord(USER, uuid.uuid4().hex, PasswordHasher().hash(PASSWORD), time.time())
     )
-    app = Flask("bench-sync")
-    register_sync(app, _Deps(blobs, meta, dbs, SystemClock()), SyncLimits(workdir=work / "w"))
-    import waitress
-
     http = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=http.run, daemon=True)
     thread.start()
@@ -138,7 +137,7 @@ def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
     finally:
         http.close()
         thread.join(10)
-        dbs.close()
+        app_services(app).close()
 
 
 @contextmanager
