@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterable
+from decimal import Decimal
 
 from javumbo.collection.apkg.errors import PackageError
 
@@ -103,22 +104,29 @@ def get_str(fields: Fields, number: int) -> str:
 
 
 def get_float(fields: Fields, number: int, default: float = 0.0) -> float:
+    """A ``float`` field as Anki's JSON shows it (``shortest_float32``)."""
     values = fields.get(number)
     if not values or not isinstance(values[-1], int):
         return default
-    value: float = struct.unpack("<f", values[-1].to_bytes(4, "little"))[0]
-    return round(value, 6)
+    return _float32_from_bits(values[-1])
 
 
 def get_floats(fields: Fields, number: int) -> list[float]:
-    """A ``repeated float``, packed (one length-delimited run) or not."""
+    """A ``repeated float``, packed (one length-delimited run) or not, as in ``get_float``."""
     out: list[float] = []
     for value in fields.get(number, []):
         if isinstance(value, bytes):
-            out += [round(v, 6) for v in struct.unpack(f"<{len(value) // 4}f", value)]
+            run = struct.unpack(f"<{len(value) // 4}f", value[: len(value) // 4 * 4])
+            out += [shortest_float32(v) for v in run]
         else:
-            out.append(round(struct.unpack("<f", value.to_bytes(4, "little"))[0], 6))
+            out.append(_float32_from_bits(value))
     return out
+
+
+def _float32_from_bits(bits: int) -> float:
+    # a value that came as a varint or fixed64 keeps its low 32 bits instead of overflowing
+    value: float = struct.unpack("<f", (bits & 0xFFFFFFFF).to_bytes(4, "little"))[0]
+    return shortest_float32(value)
 
 
 def get_messages(fields: Fields, number: int) -> list[Fields]:
@@ -174,6 +182,27 @@ def to_float32(value: float) -> float:
     except OverflowError:
         return math.copysign(math.inf, value)
     return rounded
+
+
+def shortest_float32(value: float) -> float:
+    """The single-precision ``value`` as the shortest decimal that reads back as the same f32:
+    how Rust (and so serde_json, and so Anki's JSON) prints an f32, e.g. 0.1 where the f32 is
+    0.10000000149011612. Of two equally short candidates the nearer wins; infinities and NaN
+    are returned as they are."""
+    if not math.isfinite(value) or value == 0:
+        return value
+    exact = Decimal(value)
+    for digits in range(1, 10):
+        nearest = Decimal(f"{value:.{digits - 1}e}")
+        step = Decimal(1).scaleb(nearest.adjusted() - digits + 1)
+        fits = [c for c in (nearest, nearest - step, nearest + step) if _reads_as(c, value)]
+        if fits:
+            return float(min(fits, key=lambda c: abs(c - exact)))
+    return value
+
+
+def _reads_as(candidate: Decimal, value: float) -> bool:
+    return to_float32(float(candidate)) == value
 
 
 def float_field(number: int, value: float) -> bytes:

@@ -35,7 +35,15 @@ class Invalid(Exception):
 
 
 def parse_object(text: str) -> dict[str, Any]:
-    """A JSON object as serde_json reads it: no NaN/Infinity, no numbers beyond f64, integers
+    """A JSON object as serde_json reads it (see ``parse_value``)."""
+    value = parse_value(text)
+    if not isinstance(value, dict):
+        raise Invalid("is not a JSON object")
+    return value
+
+
+def parse_value(text: str) -> Any:
+    """Any JSON value as serde_json reads it: no NaN/Infinity, no numbers beyond f64, integers
     beyond 64 bits as floats, no unpaired surrogate escapes."""
     try:
         value = json.loads(
@@ -43,8 +51,6 @@ def parse_object(text: str) -> dict[str, Any]:
         )
     except (ValueError, RecursionError) as exc:
         raise Invalid(f"is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise Invalid("is not a JSON object")
     if _ESCAPED_SURROGATE.search(text):
         _check_encodable(value)
     return value
