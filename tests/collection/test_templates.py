@@ -17,6 +17,7 @@ from javumbo.collection.templates import (
     renders_nonempty,
     reveal_clozes,
 )
+from javumbo.collection.typed_answers import TYPE_ANSWER_MARKER
 
 FANCY_QFMT = (
     "{{Front}}|{{text:Front}}|{{hint:Extra}}|{{type:Back}}|{{unknownfilter:Front}}"
@@ -35,8 +36,8 @@ CLOZE_TEXTS = [
 def normalise(html: str) -> str:
     """Allowed differences, nothing else: Anki prefixes ``<style>`` with the note type CSS (we
     return it separately); hint element ids are a hash (Anki uses Rust's SipHash, we SHA-1);
-    runs of whitespace; and ``[[type:F]]`` markers, which Anki's desktop later replaces with
-    an input box while we show the field itself (``type_values`` maps marker → field)."""
+    runs of whitespace; and ``[[type:F]]`` markers, which Anki's desktop later replaces with an
+    input box (nothing for an empty field) and we with the web app's marker (``type_values``)."""
     html = re.sub(r"^<style>.*?</style>", "", html, flags=re.DOTALL)
     html = re.sub(r"hint[0-9a-f]{16}", "hintID", html)
     return re.sub(r"\s+", " ", html).strip()
@@ -80,7 +81,7 @@ def build_anki_cards(anki_col: Any) -> None:
         card = anki_col.get_card(cid)
         note = card.note()
         names = [f["name"] for f in note.note_type()["flds"]]
-        types = {f"[[type:{name}]]": note[name] for name in names}
+        types = {f"[[type:{name}]]": TYPE_ANSWER_MARKER if note[name] else "" for name in names}
         anki_renders[cid] = (card.question(), card.answer(), types, note.note_type()["css"])
 
 
@@ -119,7 +120,7 @@ def test_conditionals_and_special_cases() -> None:
                     front_side="Q")  # fmt: skip
     assert answer == "Q<hr id=answer>b"
     assert render("{{text:A}}", {"A": "<b>x</b>&lt;"}, card_ord=0, cloze=False) == "x<"
-    assert render("{{type:A}}", fields, card_ord=0, cloze=False) == "a"
+    assert render("{{type:A}}", fields, card_ord=0, cloze=False) == TYPE_ANSWER_MARKER
     assert render("{{hint:Empty}}", {"Empty": " "}, card_ord=0, cloze=False) == ""
     furigana = render("{{furigana:J}}|{{kana:J}}|{{kanji:J}}", {"J": "日本[にほん]"},
                       card_ord=0, cloze=False)  # fmt: skip

@@ -16,6 +16,7 @@ from javumbo.collection import Collection
 from javumbo.collection.cards import Card
 from javumbo.collection.scheduler import Scheduler
 from javumbo.collection.templates import render_card
+from javumbo.collection.typed_answers import TypedAnswer
 
 MAX_TIME_MS = 24 * 3600 * 1000
 _KIND_BY_QUEUE = {0: "new", 1: "learning", 3: "learning", 2: "review"}
@@ -25,6 +26,18 @@ bp = APIBlueprint("review", __name__, tag="Review", url_prefix="/api/review")
 
 class QueueQuerySchema(Schema):
     limit = Integer(load_default=10, validate=[Range(min=1, max=100)])
+
+
+class TypedAnswerSchema(Schema):
+    field = String(required=True, metadata={"description": "the field the learner types"})
+    expected = String(
+        required=True,
+        metadata={"description": "the text compared with what was typed: the field as text"},
+    )
+    combining = Boolean(
+        required=True,
+        metadata={"description": "false for {{type:nc:…}}: accents are ignored when comparing"},
+    )
 
 
 class ReviewCardSchema(Schema):
@@ -40,6 +53,16 @@ class ReviewCardSchema(Schema):
     interval_seconds = List(Integer(), required=True)
     queue = Integer(required=True)
     kind = String(required=True, metadata={"description": "new, learning or review"})
+    typed_answer = Nested(
+        TypedAnswerSchema,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "set when the card asks for the answer to be typed ({{type:…}}): "
+            'the question and answer then hold <span class="javumbo-typeans"></span> where '
+            "the answer box and the comparison go"
+        },
+    )
 
 
 class QueueSchema(Schema):
@@ -94,7 +117,14 @@ def _review_card(col: Collection, scheduler: Scheduler, card: Card) -> dict[str,
         "interval_seconds": seconds,
         "queue": card.queue,
         "kind": _KIND_BY_QUEUE.get(card.queue, "learning"),
+        "typed_answer": _typed_answer(rendered.typed_answer),
     }
+
+
+def _typed_answer(typed: TypedAnswer | None) -> dict[str, Any] | None:
+    if typed is None:
+        return None
+    return {"field": typed.field, "expected": typed.expected, "combining": typed.combining}
 
 
 @bp.get(f"/<{ID_PATH}:deck_id>")

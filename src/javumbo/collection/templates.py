@@ -4,6 +4,7 @@ The rules follow Anki's Rust core (``rslib/src/template.rs`` and ``cloze.rs``): 
 ``{{#F}}…{{/F}}``, ``{{^F}}…{{/F}}``, filters written ``{{f2:f1:Field}}`` and applied right to
 left, and cloze markup as current Anki writes it (``<span class="cloze" data-ordinal="1">``) so
 that card CSS written for Anki keeps working. Field values are stored HTML and are not escaped.
+``{{type:Field}}`` leaves a marker for the web app's answer box (see ``typed_answers``).
 Broken templates render a visible message instead of failing, because imported note types may
 carry templates Anki itself would flag.
 """
@@ -20,6 +21,12 @@ from typing import TYPE_CHECKING
 from javumbo.collection import notetypes
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.html_text import encode_attribute, field_is_empty, strip_html
+from javumbo.collection.typed_answers import (
+    TYPE_ANSWER_MARKER,
+    TypedAnswer,
+    expected_text,
+    keep_last_marker,
+)
 
 if TYPE_CHECKING:
     from javumbo.collection.cards import Card
@@ -37,6 +44,7 @@ class RenderedCard:
     question: str
     answer: str
     css: str
+    typed_answer: TypedAnswer | None = None
 
 
 # ----------------------------------------------------------------- template parsing
@@ -135,12 +143,25 @@ def _collect_cloze_fields(nodes: tuple[_Node, ...], found: set[str]) -> None:
 # ----------------------------------------------------------------- rendering
 
 
+@dataclass
+class _TypeSlot:
+    """The ``{{type:…}}`` of one side. Anki honours the first one only; ``allowed`` is False on
+    an answer whose question asked for nothing to be typed (Anki then shows no comparison)."""
+
+    allowed: bool = True
+    taken: bool = False
+    answer: TypedAnswer | None = None
+    warning: str = ""  # shown on the question instead of a box; Anki's answer drops it
+
+
 @dataclass(frozen=True)
 class _Context:
     fields: dict[str, str]
     card_ord: int
     cloze: bool
     front_side: str | None
+    note_fields: frozenset[str] | None = None  # None: every key of ``fields`` is a note field
+    typing: _TypeSlot = field(default_factory=_TypeSlot)
 
     @property
     def question_side(self) -> bool:
@@ -159,11 +180,14 @@ def render(
     fills ``{{FrontSide}}`` and tells cloze filters to reveal); ``None`` renders a question.
     ``cloze`` says the note type is a Cloze one, whose card ``card_ord`` is cloze ``card_ord+1``.
     """
+    return _render_side(template, _Context(fields, card_ord, cloze, front_side))
+
+
+def _render_side(template: str, ctx: _Context) -> str:
     try:
         nodes = _parse_template(template)
     except TemplateError as exc:
         return f'<div class="template-error">{html.escape(str(exc), quote=False)}</div>'
-    ctx = _Context(fields, card_ord, cloze, front_side)
     return "".join(_render_nodes(nodes, ctx))
 
 
@@ -186,10 +210,10 @@ def _render_replacement(node: _Replacement, ctx: _Context) -> str:
         return ctx.front_side or ""
     value = ctx.fields.get(node.key)
     if value is None:
-        return (
-            '<span class="template-error">'
-            f"{html.escape(f'there is no field called {node.key!r}', quote=False)}</span>"
-        )
+        found = "".join(f"{name}:" for name in reversed(node.filters)) + node.key
+        return _error_span(f"Found '{{{{{found}}}}}', but there is no field called '{node.key}'")
+    if any(name.strip() == "type" for name in node.filters):
+        return _typed_answer_spot(node, value, ctx)
     for name in node.filters:
         value = _apply_filter(name.strip(), value, node.key, ctx)
     return value
@@ -210,9 +234,36 @@ def _apply_filter(name: str, value: str, field_name: str, ctx: _Context) -> str:
         return _FURIGANA.sub(lambda m: m.group(1) if _is_reading(m) else m.group(0), value)
     if name == "kana":
         return _FURIGANA.sub(lambda m: m.group(2) if _is_reading(m) else m.group(0), value)
-    # "type" (typed answers) is shown as the plain field; unknown filters leave the text
-    # unchanged, as Anki does.
+    # Unknown filters leave the text unchanged, as Anki does.
     return value
+
+
+def _error_span(message: str) -> str:
+    return f'<span class="template-error">{html.escape(message, quote=False)}</span>'
+
+
+def _typed_answer_spot(node: _Replacement, value: str, ctx: _Context) -> str:
+    """Where the answer box (question) or the comparison (answer) goes, following Anki's
+    reviewer: unknown field or missing cloze → its warning, empty field → no box at all."""
+    slot = ctx.typing
+    if slot.taken or not slot.allowed:
+        return ""
+    slot.taken = True
+    if not ctx.question_side:
+        return TYPE_ANSWER_MARKER
+    filters = tuple(name.strip() for name in node.filters)
+    if ctx.note_fields is not None and node.key not in ctx.note_fields:
+        slot.warning = _error_span(f"Type answer: unknown field {node.key}")
+        return slot.warning
+    if filters == ("cloze", "type"):
+        value = cloze_typing_text(value, ctx.card_ord + 1)
+        if not value:
+            slot.warning = _error_span("Please run Tools>Empty Cards")
+            return slot.warning
+    if not value:
+        return ""
+    slot.answer = TypedAnswer(node.key, expected_text(value), combining=filters != ("nc", "type"))
+    return TYPE_ANSWER_MARKER
 
 
 def _hint_markup(value: str, field_name: str) -> str:
@@ -346,6 +397,26 @@ def _plain_cloze_text(node: str | _Cloze) -> str:
     return "".join(_plain_cloze_text(p) for p in node.parts)
 
 
+def cloze_typing_text(text: str, active: int) -> str:
+    """What ``{{type:cloze:Field}}`` expects (field HTML, not yet stripped): the contents of
+    every deletion ``active``, nested ones too, joined with ", ", or just one of them when they
+    are all the same, as Anki's ``extract_cloze_for_typing`` does."""
+    texts: list[str] = []
+
+    def visit(node: str | _Cloze) -> None:
+        if isinstance(node, _Cloze):
+            if node.ordinal == active:
+                texts.append(_plain_cloze_text(node))
+            for part in node.parts:
+                visit(part)
+
+    for node in parse_clozes(text):
+        visit(node)
+    if texts and min(texts) == max(texts):
+        return texts[0]
+    return ", ".join(texts)
+
+
 # ----------------------------------------------------------------- whole cards
 
 
@@ -363,9 +434,22 @@ def render_card(col: Collection, card: Card) -> RenderedCard:
     if template is None:
         raise NotFoundError(f"note type {nt['name']!r} has no template {card.ord + 1}")
     fields = _field_map(col, nt, str(flds), str(tags), card, template)
-    question = render(template["qfmt"], fields, card_ord=card.ord, cloze=cloze)
-    answer = render(template["afmt"], fields, card_ord=card.ord, cloze=cloze, front_side=question)
-    return RenderedCard(question=question, answer=answer, css=str(nt.get("css", "")))
+    note_fields = frozenset(notetypes.field_names(nt))
+    asked = _TypeSlot()
+    question = _render_side(
+        template["qfmt"], _Context(fields, card.ord, cloze, None, note_fields, asked)
+    )
+    front_side = question.replace(asked.warning, "", 1) if asked.warning else question
+    compared = _TypeSlot(allowed=asked.answer is not None)
+    answer = _render_side(
+        template["afmt"], _Context(fields, card.ord, cloze, front_side, note_fields, compared)
+    )
+    return RenderedCard(
+        question=question,
+        answer=keep_last_marker(answer),
+        css=str(nt.get("css", "")),
+        typed_answer=asked.answer,
+    )
 
 
 def _field_map(
