@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import zipfile
 from pathlib import Path
@@ -75,3 +76,27 @@ def test_protobuf_round_trip_and_signed_values() -> None:
 def test_malformed_protobuf_is_a_package_error(raw: bytes) -> None:
     with pytest.raises(PackageError, match="protobuf"):
         pb.decode(raw)
+
+
+@pytest.mark.parametrize(
+    ("single", "printed"),
+    [
+        (0.1, 0.1),
+        (0.87, 0.87),
+        (123456789.0, 123456790.0),
+        (1.2345678, 1.2345678),
+        (1e-45, 1e-45),  # the smallest subnormal
+        (3.4028234663852886e38, 3.4028235e38),  # the largest f32
+        (-2.5, -2.5),
+        (0.0, 0.0),
+    ],
+)
+def test_shortest_float32_prints_an_f32_as_rust_does(single: float, printed: float) -> None:
+    value = pb.to_float32(single)
+    assert pb.shortest_float32(value) == printed
+    assert pb.to_float32(pb.shortest_float32(value)) == value
+
+
+def test_shortest_float32_leaves_non_finite_values_alone() -> None:
+    assert pb.shortest_float32(float("inf")) == float("inf")
+    assert math.isnan(pb.shortest_float32(float("nan")))
