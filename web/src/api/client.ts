@@ -519,6 +519,15 @@ export interface CardPage {
   pageSize: number;
 }
 
+/** A card whose template asks for the answer to be typed (`{{type:Field}}`). */
+export interface TypedAnswerRequest {
+  field: string;
+  /** The text the typed answer is compared with (the field as plain text). */
+  expected: string;
+  /** False for `{{type:nc:…}}`: accents are ignored when comparing. */
+  combining: boolean;
+}
+
 export interface ReviewCard {
   cardId: number;
   question: string;
@@ -527,6 +536,7 @@ export interface ReviewCard {
   /** Next-interval labels for Again, Hard, Good, Easy. */
   intervals: [string, string, string, string];
   kind: "new" | "learning" | "review";
+  typedAnswer: TypedAnswerRequest | null;
 }
 
 export interface ReviewBatch {
@@ -597,7 +607,14 @@ export function normalizeReviewCard(raw: Json): ReviewCard {
     css: str(raw.css),
     intervals: normalizeIntervals(raw.intervals),
     kind,
+    typedAnswer: normalizeTypedAnswer(raw.typed_answer),
   };
+}
+
+function normalizeTypedAnswer(raw: unknown): TypedAnswerRequest | null {
+  if (!raw || typeof raw !== "object") return null;
+  const typed = raw as Json;
+  return { field: str(typed.field), expected: str(typed.expected), combining: typed.combining !== false };
 }
 
 function normalizeCardRow(raw: Json): CardRow {

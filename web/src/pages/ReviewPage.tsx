@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { api, type ReviewCard } from "../api/client";
+import { api, type ApiClient, type ReviewCard } from "../api/client";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { CardFrame, prepareCardHtml } from "../review/CardFrame";
 import { createMediaLoader } from "../review/media";
+import { compareTypedAnswer, describeComparison } from "../review/typedAnswer";
+import { comparisonHtml } from "../review/typedAnswerMarkup";
 import { useReviewQueue } from "../review/useReviewQueue";
 import { useDBSession } from "../session/useDBSession";
 
@@ -19,12 +21,27 @@ function isTyping(target: EventTarget | null): boolean {
   return !!element && (element.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName));
 }
 
-export default function ReviewPage() {
+export default function ReviewPage({ client = api }: { client?: ApiClient }) {
   const deckId = Number(useParams().deckId);
-  const session = useDBSession(api);
-  const queue = useReviewQueue(api, deckId, session);
-  const load = useMemo(() => createMediaLoader(api), []);
+  const session = useDBSession(client);
+  const queue = useReviewQueue(client, deckId, session);
+  const load = useMemo(() => createMediaLoader(client), [client]);
   const { current, upcoming, showingAnswer, showAnswer, answer, undo } = queue;
+
+  // What the learner types for a card that asks for it ({{type:Field}}), kept per showing of a
+  // question: a new card, or the same card again after an undo, starts with an empty box.
+  const prompt = current ? `${current.cardId}:${queue.answered}` : null;
+  const [typing, setTyping] = useState({ prompt: null as string | null, text: "" });
+  const typed = typing.prompt === prompt ? typing.text : "";
+  const typedAnswer = current?.typedAnswer ?? null;
+  const comparison = useMemo(
+    () =>
+      typedAnswer && showingAnswer
+        ? compareTypedAnswer(typedAnswer.expected, typed, typedAnswer.combining)
+        : null,
+    [typedAnswer, showingAnswer, typed],
+  );
+  const comparisonMarkup = useMemo(() => (comparison ? comparisonHtml(comparison) : null), [comparison]);
 
   // Prefetch the media of the next cards so a keypress shows them without the network.
   useEffect(() => {
@@ -37,7 +54,8 @@ export default function ReviewPage() {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (isTyping(event.target) || event.altKey) return;
+      // The answer box handles its own keys: typing "1" there must not rate the card.
+      if (event.defaultPrevented || isTyping(event.target) || event.altKey) return;
       // Undo is "z" alone or Ctrl/Cmd+Z.
       if (event.key.toLowerCase() === "z" && !event.shiftKey) {
         event.preventDefault();
@@ -170,9 +188,35 @@ export default function ReviewPage() {
                 load={load}
                 label={side === "answer" ? "Answer" : "Question"}
                 shown={card === current && (side === "answer") === showingAnswer}
+                typedAnswerHtml={card === current && side === "answer" ? comparisonMarkup : null}
               />
             ))}
           </div>
+          {typedAnswer && !showingAnswer && (
+            <div className="typeans-box">
+              <label htmlFor="typeans-input">Type the answer</label>
+              <input
+                key={prompt}
+                id="typeans-input"
+                type="text"
+                autoFocus
+                autoComplete="off"
+                autoCorrect="off"
+                autoCapitalize="off"
+                spellCheck={false}
+                value={typed}
+                onChange={(event) => setTyping({ prompt, text: event.target.value })}
+                onKeyDown={(event) => {
+                  if (event.key !== "Enter" || event.nativeEvent.isComposing) return;
+                  event.preventDefault();
+                  showAnswer();
+                }}
+              />
+            </div>
+          )}
+          <p className="visually-hidden" role="status">
+            {comparison ? describeComparison(comparison) : ""}
+          </p>
           <div className="answer-bar">
             {!showingAnswer ? (
               <button type="button" className="button button--primary button--show" onClick={showAnswer}>
@@ -195,7 +239,11 @@ export default function ReviewPage() {
             )}
           </div>
           <p className="keys-hint muted small" aria-hidden="true">
-            {showingAnswer ? "1–4 answer · Space/Enter = Good · Z undo" : "Space or Enter shows the answer · Z undo"}
+            {showingAnswer
+              ? "1–4 answer · Space/Enter = Good · Z undo"
+              : typedAnswer
+                ? "Type the answer, then Enter shows it"
+                : "Space or Enter shows the answer · Z undo"}
           </p>
         </>
       )}

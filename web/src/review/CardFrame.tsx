@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from "react";
 import { useTheme } from "../components/theme";
 import { cardDocument, inlineMedia, mediaNames, soundTagsToPlayers, type MediaLoader } from "./cardDocument";
+import { withTypedAnswer } from "./typedAnswerMarkup";
 
 const inlined = new Map<string, string>();
 const inFlight = new Map<string, Promise<string>>();
@@ -34,13 +35,15 @@ interface CardFrameProps {
   label: string;
   /** Hidden frames are rendered ahead (the answer, the next card) so showing them is instant. */
   shown: boolean;
+  /** Escaped markup for the card's typed-answer marker (the comparison on the answer side). */
+  typedAnswerHtml?: string | null;
 }
 
 /**
  * The card in a sandboxed iframe: no scripts, an opaque origin, so the card's HTML and CSS can
  * neither run code nor reach the app's token or styles.
  */
-export function CardFrame({ html, css, load, label, shown }: CardFrameProps) {
+export function CardFrame({ html, css, load, label, shown, typedAnswerHtml = null }: CardFrameProps) {
   const theme = useTheme();
   const [ready, setReady] = useState<{ source: string; html: string } | null>(null);
   const cached = inlined.get(html);
@@ -55,9 +58,13 @@ export function CardFrame({ html, css, load, label, shown }: CardFrameProps) {
     };
   }, [html, load]);
   const body = cached ?? (ready?.source === html ? ready.html : null);
+  // Filled in after the media are inlined: the media cache stays keyed by the card's own HTML.
   const srcDoc = useMemo(
-    () => (body === null ? null : cardDocument(body, css, theme === "dark")),
-    [body, css, theme],
+    () =>
+      body === null
+        ? null
+        : cardDocument(typedAnswerHtml ? withTypedAnswer(body, typedAnswerHtml) : body, css, theme === "dark"),
+    [body, css, theme, typedAnswerHtml],
   );
   const className = `card-frame ${shown ? "card-frame--shown" : "card-frame--hidden"}`;
   if (srcDoc === null) return <div className={`${className} card-frame--loading`} aria-busy="true" />;

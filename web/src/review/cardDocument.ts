@@ -80,7 +80,15 @@ export function cardDocument(html: string, css: string, dark: boolean): string {
     img { max-width: 100%; height: auto; }
     audio { max-width: 100%; margin: 6px 0; }
     hr#answer { border: 0; border-top: 1px solid ${dark ? "#3a4152" : "#d9dde6"}; margin: 18px 0; }
-    .cloze { font-weight: bold; color: ${dark ? "#7fb4ff" : "#1f5fd1"}; }${
+    .cloze { font-weight: bold; color: ${dark ? "#7fb4ff" : "#1f5fd1"}; }
+    /* The typed-answer comparison, coloured as in Anki; strike-through and underline say the
+       same without colour. Card CSS comes later and may restyle these Anki class names. */
+    code#typeans { font-family: inherit; font-size: inherit; white-space: pre-wrap; }
+    .typeGood { background: #afa; color: #000; }
+    .typeBad { background: #faa; color: #000; text-decoration: line-through; }
+    .typeMissed { background: #ccc; color: #000; text-decoration: underline; }
+    .javumbo-sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0;
+      overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }${
       dark
         ? `
     /* Like Anki's night mode: beats a template's plain .card colours, loses to its own
