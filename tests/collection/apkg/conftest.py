@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from javumbo.collection import Collection
+from tests.anki_repairs import repair_anki_last_review_times
 
 
 @pytest.fixture
@@ -143,6 +144,7 @@ def _fill_anki_collection(acol: Any, work: Path) -> None:
             card = sched.getCard()
             assert card is not None
             sched.answerCard(card, ease)
+    repair_anki_last_review_times(acol)
     cids = list(acol.find_cards("deck:Geography"))
     sched.suspend_cards(cids[:1])
     acol.set_user_flag_for_cards(1, cids[1:2])
