@@ -19,6 +19,7 @@ from javumbo.stores import (
 from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.ports import (
     IDEMPOTENCY_RETENTION_SECONDS,
+    MAX_SYNC_STATE_BYTES,
     DuplicateIdempotencyKeyError,
     UserNotFoundError,
 )
@@ -149,6 +150,25 @@ def test_idempotency_keys_are_forgotten_after_the_retention(meta_store: MetaStor
                 ConsistentRead=True,
             )["Item"]
             assert int(item["expires_at"]["N"]) == int(used_at + IDEMPOTENCY_RETENTION_SECONDS)
+
+
+def test_a_sync_state_is_stored_replaced_and_deleted_per_user(meta_store: MetaStore) -> None:
+    user_id, other = unique("u"), unique("u")
+    assert meta_store.get_sync_state(user_id) is None
+    meta_store.put_sync_state(user_id, b"\x00first", 1_000.0)
+    meta_store.put_sync_state(other, b"theirs", 1_000.0)
+    assert meta_store.get_sync_state(user_id) == b"\x00first"
+    big = bytes(range(256)) * (MAX_SYNC_STATE_BYTES // 256)
+    meta_store.put_sync_state(user_id, big, 2_000.0)
+    assert meta_store.get_sync_state(user_id) == big
+    with pytest.raises(ValueError):
+        meta_store.put_sync_state(user_id, big + b"!", 2_000.0)
+    assert meta_store.get_sync_state(user_id) == big  # the refused one changed nothing
+    meta_store.delete_sync_state(user_id)
+    meta_store.delete_sync_state(user_id)  # already gone: fine
+    assert meta_store.get_sync_state(user_id) is None
+    assert meta_store.get_sync_state(other) == b"theirs"
+    assert meta_store.get_head(user_id).seq == 0  # no journal head made by the way
 
 
 def test_the_same_idempotency_key_is_independent_per_user(meta_store: MetaStore) -> None:

@@ -8,6 +8,8 @@ Where each record lives (the tables' keys are fixed by the infrastructure):
   - the head at ``seq = 0``: ``head_seq`` (last appended entry), ``snapshot_key``,
     ``snapshot_seq``, ``snapshot_etag``; entries start at seq 1, so no entry collides with it;
   - entry N at ``seq = N``: ``payload`` (binary), ``idempotency_key``, ``created_at``;
+  - the user's sync in progress under hash ``<user_id>#sync``, ``seq = 0``: ``data``
+    (binary), ``expires_at`` (for the table's TTL);
   - idempotency records under hash ``<user_id>#idem#<key>``, ``seq = 0``: ``entry_seq``. They
     live in the journal table so the append is one ``TransactWriteItems`` over one table, and
     they outlive trimming (a client retry must be recognised after a flush); their
@@ -54,6 +56,7 @@ from javumbo.stores.ports import (
     UserRecord,
     check_journal_append,
     check_session_changes,
+    check_sync_state,
 )
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ Item = dict[str, Any]
 HEAD_SEQ = 0
 CLAIM_PREFIX = "claim#"
 IDEMPOTENCY_INFIX = "#idem#"
+SYNC_STATE_SUFFIX = "#sync"
 BATCH_DELETE_LIMIT = 25
 UNPROCESSED_RETRIES = 8
 
@@ -294,6 +298,29 @@ class DynamoMetaStore:
                 )
             )
         return entries
+
+    # sync states: an item of the journal table under ``<user_id>#sync`` (its TTL collects
+    # the abandoned ones)
+
+    def put_sync_state(self, user_id: str, data: bytes, expires_at: float) -> None:
+        check_sync_state(data)
+        item = {
+            **self._sync_state_key(user_id),
+            "data": _b(bytes(data)),
+            "expires_at": _n(int(expires_at) + 1),
+        }
+        self._write("put_item", TableName=self.journal_table, Item=item)
+
+    def get_sync_state(self, user_id: str) -> bytes | None:
+        item = self._get(self.journal_table, self._sync_state_key(user_id))
+        return None if item is None else bytes(item["data"]["B"])
+
+    def delete_sync_state(self, user_id: str) -> None:
+        self._write("delete_item", TableName=self.journal_table, Key=self._sync_state_key(user_id))
+
+    @staticmethod
+    def _sync_state_key(user_id: str) -> Item:
+        return {"username": _s(f"{user_id}{SYNC_STATE_SUFFIX}"), "seq": _n(HEAD_SEQ)}
 
     def find_idempotency_key(self, user_id: str, key: str) -> int | None:
         item = self._get(self.journal_table, self._idempotency_key(user_id, key))

@@ -54,6 +54,8 @@ MAX_JOURNAL_PAYLOAD_BYTES = 350 * 1024
 # How long a used idempotency key is remembered: far longer than any client retries a request,
 # and bounded, so a user's keys do not pile up forever (one per review).
 IDEMPOTENCY_RETENTION_SECONDS = 7 * 86400
+# The largest sync state kept in the metastore (a DynamoDB item holds 400 KiB in all).
+MAX_SYNC_STATE_BYTES = 300 * 1024
 
 
 class UserExistsError(StoreError):
@@ -151,6 +153,11 @@ class SessionRecord:
     status: str = "active"  # "active" | "closed"
 
 
+def check_sync_state(data: bytes) -> None:
+    if len(data) > MAX_SYNC_STATE_BYTES:
+        raise ValueError(f"a sync state is at most {MAX_SYNC_STATE_BYTES} bytes, got {len(data)}")
+
+
 def check_journal_append(expected_seq: int, payload: bytes) -> None:
     """Refuse what no adapter can append, before any backend call."""
     if expected_seq < 0:
@@ -243,6 +250,20 @@ class MetaStore(Protocol):
         """Delete entries with seq <= up_to_seq; returns how many were deleted. Idempotency
         keys used ``IDEMPOTENCY_RETENTION_SECONDS`` before the user's newest one may go too (or
         expire by themselves, as DynamoDB's TTL does)."""
+        ...
+
+    # the user's normal sync in progress (``javumbo.sync.pending``): one small record per user
+    def put_sync_state(self, user_id: str, data: bytes, expires_at: float) -> None:
+        """Store the record, replacing any; at most ``MAX_SYNC_STATE_BYTES`` (``ValueError``
+        beyond). The backend may delete it some time after ``expires_at``."""
+        ...
+
+    def get_sync_state(self, user_id: str) -> bytes | None:
+        """The record as stored (expired or not: the caller decides), or None."""
+        ...
+
+    def delete_sync_state(self, user_id: str) -> None:
+        """Remove the record; a missing one is not an error."""
         ...
 
     # sessions

@@ -33,6 +33,7 @@ from javumbo.stores.ports import (
     UserRecord,
     check_journal_append,
     check_session_changes,
+    check_sync_state,
 )
 
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -68,6 +69,11 @@ CREATE TABLE IF NOT EXISTS idempotency (
     PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency (user_id, created_at);
+CREATE TABLE IF NOT EXISTS sync_states (
+    user_id TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     session_id TEXT PRIMARY KEY,
     username TEXT NOT NULL,
@@ -290,6 +296,24 @@ class SqliteMetaStore:
                 (user_id, user_id, IDEMPOTENCY_RETENTION_SECONDS),
             )
             return trimmed
+
+    # sync states
+
+    def put_sync_state(self, user_id: str, data: bytes, expires_at: float) -> None:
+        check_sync_state(data)
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sync_states (user_id, data, expires_at) VALUES (?, ?, ?)",
+                (user_id, bytes(data), expires_at),
+            )
+
+    def get_sync_state(self, user_id: str) -> bytes | None:
+        row = self._read_one("SELECT data FROM sync_states WHERE user_id = ?", (user_id,))
+        return None if row is None else bytes(row[0])
+
+    def delete_sync_state(self, user_id: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM sync_states WHERE user_id = ?", (user_id,))
 
     # sessions
 

@@ -83,6 +83,8 @@ class SyncState:
     incoming_bytes: int = 0
     inline_parts: list[dict[str, Any]] = field(default_factory=list)
     inline_bytes: int = 0
+    # where pending.py keeps it (not part of the stored state itself)
+    stored_as_blob: bool = field(default=False, compare=False, repr=False)
 
     def is_pending(self, usn: int) -> bool:
         """Changed on the server since the client's last sync (or by the web app, unsent)."""

@@ -1,18 +1,20 @@
-"""A normal sync in progress, kept in the blob store so that any instance can serve any call.
+"""A normal sync in progress, kept in the stores so that any instance can serve any call.
 
 Anki's clients send the calls of one sync (``start`` ... ``finish``) one after the other, but on
 Lambda or behind ``javumbo cluster`` consecutive calls may reach different instances, so nothing
 between them may live in one process's memory. Per user there is at most one pending sync:
 
-* ``users/<id>/sync/pending/state.json.zst``: the ``SyncState`` (what the server will send and
-  has sent; small: ids of the server's changed rows and digests of web rows sent), rewritten by
-  the calls that change it;
+* the ``SyncState`` (what the server will send and has sent; small: ids of the server's changed
+  rows and digests of web rows sent), rewritten by the calls that change it, as the user's sync
+  state record in the metastore (``MetaStore.put_sync_state``: a DynamoDB item, a few ms, where
+  an S3 object costs tens), or, if it ever outgrows that record, as the blob
+  ``users/<id>/sync/pending/state.json.zst`` with the record saying so;
 * ``users/<id>/sync/pending/<session>/<n>.json.zst``: what the client sent (graves, changes,
   rows), one immutable part per call, read once when the sync is committed. Parts keep a big
   push linear: each call writes its own rows instead of rewriting everything received so far.
   The first parts, while they total at most ``INLINE_PART_BYTES``, ride inside the state
-  instead (which is rewritten by that call anyway): a small push costs one PUT per call, not
-  two.
+  instead (which is rewritten by that call anyway): a small push costs one metastore write per
+  call and no blob operation at all.
 
 Bounded: the client's parts may total at most ``max_bytes`` (uncompressed JSON) and a state older
 than ``ttl`` seconds is dropped. Cleaned up: ``finish``, ``abort``, a failed sanity check, a full
@@ -32,7 +34,7 @@ from typing import Any
 import zstandard
 
 from javumbo.collection.clock import Clock
-from javumbo.stores.ports import BlobNotFoundError, BlobStore
+from javumbo.stores.ports import MAX_SYNC_STATE_BYTES, BlobNotFoundError, BlobStore, MetaStore
 from javumbo.sync.collection_sync import SyncState
 from javumbo.sync.protocol import SyncHttpError
 from javumbo.userdb import InvalidNameError
@@ -41,6 +43,8 @@ from javumbo.userdb.names import check_segment, user_prefix
 DEFAULT_TTL_SECONDS = 3600.0
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 INLINE_PART_BYTES = 64 * 1024
+_IN_RECORD = b"\x00"  # the record holds the packed state after this byte
+_IN_BLOB = b"\x01"  # the state is the blob at state_key()
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -67,12 +71,14 @@ class PendingSyncs:
     def __init__(
         self,
         blobs: BlobStore,
+        meta: MetaStore,
         clock: Clock,
         *,
         ttl: float = DEFAULT_TTL_SECONDS,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.blobs = blobs
+        self.meta = meta
         self.clock = clock
         self.ttl = ttl
         self.max_bytes = max_bytes
@@ -98,7 +104,17 @@ class PendingSyncs:
         return state
 
     def save(self, user_id: str, state: SyncState) -> None:
-        self.blobs.put(state_key(user_id), _pack(state.to_json()))
+        packed = _pack(state.to_json())
+        expires_at = state.started_at + self.ttl
+        if len(packed) < MAX_SYNC_STATE_BYTES:
+            self.meta.put_sync_state(user_id, _IN_RECORD + packed, expires_at)
+            if state.stored_as_blob:  # it shrank back (rare): the old blob is stale
+                self.blobs.delete(state_key(user_id))
+                state.stored_as_blob = False
+        else:
+            self.blobs.put(state_key(user_id), packed)
+            self.meta.put_sync_state(user_id, _IN_BLOB, expires_at)
+            state.stored_as_blob = True
 
     def add_part(self, user_id: str, state: SyncState, part: dict[str, Any]) -> None:
         """Keep what the client sent in this call (checked by the caller)."""
@@ -139,7 +155,9 @@ class PendingSyncs:
             if state is None:
                 return
         self._delete_parts(user_id, state)
-        self.blobs.delete(state_key(user_id))
+        self.meta.delete_sync_state(user_id)
+        if state.stored_as_blob:
+            self.blobs.delete(state_key(user_id))
 
     def lock(self, user_id: str) -> threading.Lock:
         """Serialises this process's calls for one user (across instances the client does)."""
@@ -147,15 +165,25 @@ class PendingSyncs:
             return _locks.setdefault(user_id, threading.Lock())
 
     def _load(self, user_id: str) -> SyncState | None:
+        record = self.meta.get_sync_state(user_id)
+        if record is None:
+            return None
+        in_blob = record == _IN_BLOB
         try:
-            data = self.blobs.get(state_key(user_id)).data
+            data = self.blobs.get(state_key(user_id)).data if in_blob else record[1:]
+            if not in_blob and record[:1] != _IN_RECORD:
+                raise ValueError("unknown sync state record")
+            state = SyncState.from_json(_unpack(data))
         except BlobNotFoundError:
+            self.meta.delete_sync_state(user_id)
             return None
-        try:
-            return SyncState.from_json(_unpack(data))
         except (ValueError, KeyError, TypeError, zstandard.ZstdError):
-            self.blobs.delete(state_key(user_id))  # unreadable: as if there were none
+            self.meta.delete_sync_state(user_id)  # unreadable: as if there were none
+            if in_blob:
+                self.blobs.delete(state_key(user_id))
             return None
+        state.stored_as_blob = in_blob
+        return state
 
     def _delete_parts(self, user_id: str, state: SyncState) -> None:
         try:

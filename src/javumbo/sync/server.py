@@ -82,6 +82,7 @@ class SyncServer:
         self._committed = _RecentCommits()
         self.pending = PendingSyncs(
             deps.blobs,
+            deps.meta,
             deps.clock,
             ttl=self.limits.pending_sync_ttl_seconds,
             max_bytes=self.limits.max_pending_sync_bytes,
