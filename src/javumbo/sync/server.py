@@ -4,7 +4,7 @@ It knows nothing of HTTP beyond ``SyncHttpError`` (the blueprint frames requests
 Every change goes through the storage engine like any web write: journaled, fenced and counted
 (``UserDatabases.write``; a full upload is ``UserDatabases.replace_collection``). Nothing lives
 in this process between calls: the state of a normal sync between ``start`` and ``finish`` is
-kept in the blob store (``pending.py``), so consecutive calls may reach different instances. The
+kept in the stores (``pending.py``), so consecutive calls may reach different instances. The
 commit carries an idempotency key, so a ``finish`` (or a repeated ``sanityCheck2``) served
 anywhere finds it instead of applying the sync twice.
 """
