@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
+import threading
 import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from apiflask import APIFlask
 
+from javumbo.api import packages
 from javumbo.api.app import app_services
+from javumbo.api.packages import STALE_AFTER_SECONDS
 from tests.api.conftest import ApiUser, assert_error
 
 POLL_DEADLINE_SECONDS = 60.0
@@ -165,3 +170,61 @@ def test_upload_limit_is_larger_than_json_limit_but_still_enforced(
     assert response.status_code == 202
     too_big = b"PK" + b"\x00" * (4 * 1024 * 1024)
     assert_error(upload(alice, too_big), 413)
+
+
+# ------------------------------------------------------------------ interrupted imports
+
+
+def _job_blob_key(app: APIFlask, username: str, job_id: str) -> str:
+    user = app_services(app).meta.get_user(username)
+    assert user is not None
+    return f"users/{user.user_id}/jobs/{job_id}.json"
+
+
+def test_a_running_import_keeps_a_heartbeat(
+    app: APIFlask, alice: ApiUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+
+    def slow_import(col: Any, package: Path, **options: Any) -> Any:
+        assert release.wait(30), "the test never let the import finish"
+        return SimpleNamespace(as_dict=lambda: {"notes_added": 0})
+
+    monkeypatch.setattr(packages, "import_apkg", slow_import)
+    monkeypatch.setattr(packages, "HEARTBEAT_SECONDS", 0.01)
+    started = alice.ok(upload(alice, b"PK\x03\x04 whatever"), 202)
+    key = _job_blob_key(app, alice.username, started["job_id"])
+    beats: set[float] = set()
+    deadline = time.monotonic() + POLL_DEADLINE_SECONDS
+    while len(beats) < 3:  # the job rewrites its record while the import runs
+        assert time.monotonic() < deadline, f"no heartbeat: {beats}"
+        record = json.loads(app_services(app).blobs.get(key).data)
+        assert record["status"] == "running"
+        beats.add(record["updated_at"])
+    release.set()
+    assert wait_for_job(alice, started)["status"] == "done"
+
+
+def test_a_job_whose_heartbeat_stopped_is_reported_failed(app: APIFlask, alice: ApiUser) -> None:
+    svc = app_services(app)
+    now = svc.clock.now()
+    for job_id, silent_for, shown in (
+        ("imp_" + "a" * 24, STALE_AFTER_SECONDS + 5, "failed"),
+        ("imp_" + "b" * 24, STALE_AFTER_SECONDS - 5, "running"),
+    ):
+        record = {
+            "job_id": job_id,
+            "status": "running",
+            "progress": 0.4,
+            "stage": "notes",
+            "report": None,
+            "error": None,
+            "created_at": now - 1000,
+            "updated_at": now - silent_for,
+        }
+        svc.blobs.put(_job_blob_key(app, alice.username, job_id), json.dumps(record).encode())
+        job = alice.ok(alice.get(f"/api/import/{job_id}"))
+        assert job["status"] == shown, job
+        if shown == "failed":
+            assert job["error"]["code"] == "import_interrupted"
+            assert "import the file again" in job["error"]["message"]

@@ -4,9 +4,12 @@ poll at ``GET /api/import/<job_id>``) and ``GET /api/export`` (the ``.apkg`` fil
 Import jobs are JSON objects in the user's part of the blob store, so any instance can answer a
 poll and another user's job id is simply not found. In a server process the import runs on a
 background thread and the upload is answered at once; in Lambda, where nothing may run after the
-answer, it runs before answering and the job comes back finished. A job whose process died
-mid-import stays ``running``; the import itself is all or nothing, so nothing half-applied is
-left behind.
+answer, it runs before answering and the job comes back finished. A running job writes a
+heartbeat (``updated_at``) at least every ``HEARTBEAT_SECONDS``; one silent for
+``STALE_AFTER_SECONDS`` belonged to a process that died, and a poll answers it as failed
+(``import_interrupted``) instead of running forever. The import itself is all or nothing, so
+nothing half-applied is left behind, and importing the file again is safe: notes already there
+are recognised by their guid, not added twice.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -50,6 +53,8 @@ log = logging.getLogger(__name__)
 APKG_MIMETYPE = "application/octet-stream"
 JOB_ID_RE = re.compile(r"^imp_[0-9a-f]{24}$")
 PROGRESS_WRITE_INTERVAL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 20.0
+STALE_AFTER_SECONDS = 120.0
 IMPORT_WORKERS = 2
 UNNAMED_UPLOAD = "the uploaded file"
 
@@ -133,25 +138,50 @@ class ImportJob:
     idempotency_key: str | None
     state: dict[str, Any]
     last_write: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def save(self) -> None:
-        data = json.dumps(self.state).encode()
-        self.svc.blobs.put(_job_key(self.user_id, self.job_id), data)
-        self.last_write = time.monotonic()
+        with self._lock:
+            self.state["updated_at"] = self.svc.clock.now()
+            data = json.dumps(self.state).encode()
+            self.svc.blobs.put(_job_key(self.user_id, self.job_id), data)
+            self.last_write = time.monotonic()
 
     def progress(self, done: int, total: int, stage: str) -> None:
-        self.state["progress"] = round(min(1.0, done / total), 3) if total > 0 else 0.0
-        self.state["stage"] = stage
+        with self._lock:
+            self.state["progress"] = round(min(1.0, done / total), 3) if total > 0 else 0.0
+            self.state["stage"] = stage
         if time.monotonic() - self.last_write >= PROGRESS_WRITE_INTERVAL_SECONDS:
-            try:
-                self.save()
-            except Exception:  # progress is a courtesy: never fail the import for it
-                log.warning("saving import progress failed", exc_info=True)
+            self._save_quietly()
+
+    def _save_quietly(self) -> None:
+        try:
+            self.save()
+        except Exception:  # progress is a courtesy: never fail the import for it
+            log.warning("saving import job %s failed", self.job_id, exc_info=True)
+
+    def _beat(self, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            self._save_quietly()
 
     def run(self) -> None:
+        stop = threading.Event()
+        heartbeat = threading.Thread(
+            target=self._beat, args=(stop,), name=f"heartbeat-{self.job_id}", daemon=True
+        )
+        heartbeat.start()
+        try:
+            self._run()
+        finally:
+            stop.set()
+            heartbeat.join()
+        self.save()
+
+    def _run(self) -> None:
         try:
             report = self._import()
-            self.state.update(status="done", progress=1.0, stage="done", report=report)
+            with self._lock:
+                self.state.update(status="done", progress=1.0, stage="done", report=report)
         except CollectionError as exc:
             self._fail("invalid_package", str(exc))
         except ConflictError:
@@ -163,10 +193,12 @@ class ImportJob:
             self._fail("internal_error", "the import failed unexpectedly")
         finally:
             shutil.rmtree(self.package.parent, ignore_errors=True)
-        self.save()
 
     def _fail(self, code: str, message: str) -> None:
-        self.state.update(status="failed", stage="failed", error={"code": code, "message": message})
+        with self._lock:
+            self.state.update(
+                status="failed", stage="failed", error={"code": code, "message": message}
+            )
 
     def _import(self) -> dict[str, Any]:
         store = BlobMediaStore(self.svc.dbs.media(self.user_id))
@@ -262,7 +294,26 @@ def import_status(db: UserDb, job_id: str) -> dict[str, Any]:
         blob = services().blobs.get(_job_key(db.user_id, job_id))
     except BlobNotFoundError as exc:
         raise api_error(404, "no such import job") from exc
-    return _public(json.loads(blob.data))
+    return _public(_with_staleness(json.loads(blob.data), services().clock.now()))
+
+
+def _with_staleness(state: dict[str, Any], now: float) -> dict[str, Any]:
+    """A running job whose heartbeat stopped: its process died; say so instead of 'running'."""
+    if state.get("status") != "running":
+        return state
+    last = state.get("updated_at", state.get("created_at"))
+    if not isinstance(last, int | float) or now - last <= STALE_AFTER_SECONDS:
+        return state
+    return {
+        **state,
+        "status": "failed",
+        "stage": "failed",
+        "error": {
+            "code": "import_interrupted",
+            "message": "the server handling this import stopped before it finished; import the"
+            " file again (notes already imported are recognised, not added twice)",
+        },
+    }
 
 
 def _export_name(col: Collection, deck_id: int | None) -> str:
