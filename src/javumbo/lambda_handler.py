@@ -44,7 +44,28 @@ def lambda_environment(env: Mapping[str, str]) -> dict[str, str]:
 def wrap_app(app: Any) -> LambdaHandler:
     """Adapt a WSGI app to API Gateway events (v1 and v2), binary bodies included."""
     wrapped: LambdaHandler = make_lambda_handler(app, binary_support=True)
-    return wrapped
+
+    def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return wrapped(_without_transfer_encoding(event), context)
+
+    return handle
+
+
+def _without_transfer_encoding(event: dict[str, Any]) -> dict[str, Any]:
+    """An event's body is always whole. A client that sent it chunked (Anki's sync client does)
+    may leave ``Transfer-Encoding: chunked`` among the headers, and the WSGI side would then try
+    to de-chunk the plain body and read garbage."""
+    headers = event.get("headers") or {}
+    if not any(name.lower() == "transfer-encoding" for name in headers):
+        return event
+    cleaned = dict(event)
+    cleaned["headers"] = {k: v for k, v in headers.items() if k.lower() != "transfer-encoding"}
+    multi = event.get("multiValueHeaders")
+    if multi:
+        cleaned["multiValueHeaders"] = {
+            k: v for k, v in multi.items() if k.lower() != "transfer-encoding"
+        }
+    return cleaned
 
 
 def build_handler(settings: Settings) -> LambdaHandler:
