@@ -1,7 +1,7 @@
 """Anki's real client syncs through the Lambda adapter, as in production: each HTTP request it
 makes is turned into an API Gateway event (REST v1 and HTTP API v2) for
 ``javumbo.lambda_handler`` (binary bodies base64-encoded both ways, as API Gateway does), on the
-embedded stores."""
+embedded stores and on S3 + DynamoDB (moto's server over real HTTP)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ from anki.collection import Collection as AnkiCollection
 from javumbo.api.app import app_services, create_app
 from javumbo.lambda_handler import LambdaHandler, wrap_app
 from javumbo.settings import Settings
+from javumbo.stores.aws_setup import ensure_aws_resources
 from tests.api.lambda_events import v1_event, v2_event
+from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
 from tests.sync.conftest import Required, build_sample, counts, full_sync, sync_media
 
 PASSWORD = "lambda sync password"
@@ -84,13 +86,26 @@ def _bridge(handler: LambdaHandler, version: str) -> type[BaseHTTPRequestHandler
     return Bridge
 
 
-@pytest.fixture(params=["v1", "v2"])
+def _settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    if backend == "embedded":
+        return Settings(data_dir=tmp_path / "data")
+    moto = request.getfixturevalue("moto_url")
+    base = aws_settings(moto, **unique_names("sync"))
+    settings = Settings(
+        **{**base.__dict__, "cache_dir": tmp_path / "cache", "instance_id": "lambda-sync"}
+    )
+    ensure_aws_resources(settings)
+    return settings
+
+
+@pytest.fixture(params=[("v1", "embedded"), ("v2", "embedded"), ("v2", "s3+dynamodb")])
 def lambda_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    app = create_app(Settings(data_dir=tmp_path / "data"), in_lambda=True)
+    version, backend = request.param
+    app = create_app(_settings(backend, tmp_path, request), in_lambda=True)
     client = app.test_client()
     credentials = {"username": "alice", "password": PASSWORD}
     assert client.post("/register", json=credentials).status_code == 201
-    http = ThreadingHTTPServer(("127.0.0.1", 0), _bridge(wrap_app(app), request.param))
+    http = ThreadingHTTPServer(("127.0.0.1", 0), _bridge(wrap_app(app), version))
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     try:
