@@ -19,6 +19,7 @@ from javumbo.stores import (
 from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.ports import (
     IDEMPOTENCY_RETENTION_SECONDS,
+    MAX_IDEMPOTENCY_RESULT_BYTES,
     MAX_SYNC_STATE_BYTES,
     DuplicateIdempotencyKeyError,
     UserNotFoundError,
@@ -169,6 +170,23 @@ def test_a_sync_state_is_stored_replaced_and_deleted_per_user(meta_store: MetaSt
     assert meta_store.get_sync_state(user_id) is None
     assert meta_store.get_sync_state(other) == b"theirs"
     assert meta_store.get_head(user_id).seq == 0  # no journal head made by the way
+
+
+def test_an_idempotency_key_keeps_its_answer_after_trimming(meta_store: MetaStore) -> None:
+    user_id = unique("u")
+    answer = b'{"card_id":42}'
+    meta_store.append_journal(user_id, 0, b"a", idempotency_key="with", idempotency_result=answer)
+    meta_store.append_journal(user_id, 1, b"b", idempotency_key="without")
+    meta_store.trim_journal(user_id, 2)
+    assert meta_store.get_idempotency_result(user_id, "with") == answer
+    assert meta_store.get_idempotency_result(user_id, "without") is None
+    assert meta_store.get_idempotency_result(user_id, "never used") is None
+    too_big = b"x" * (MAX_IDEMPOTENCY_RESULT_BYTES + 1)
+    with pytest.raises(ValueError):
+        meta_store.append_journal(
+            user_id, 2, b"c", idempotency_key="big", idempotency_result=too_big
+        )
+    assert meta_store.get_head(user_id).seq == 2  # refused whole
 
 
 def test_the_same_idempotency_key_is_independent_per_user(meta_store: MetaStore) -> None:

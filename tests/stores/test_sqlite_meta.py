@@ -4,6 +4,7 @@ server restarted, or the fault tests' second process) keep the journal fence."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,21 @@ def test_processes_appending_to_one_file_never_lose_or_duplicate(tmp_path: Path)
     payloads = sorted(entry.payload.decode() for entry in entries)
     assert payloads == sorted(f"p{i}:{n}" for i in range(3) for n in range(40))
     assert meta.get_head("shared").seq == 120
+
+
+def test_an_older_file_gets_the_idempotency_result_column(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE idempotency (user_id TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,"
+        " created_at REAL NOT NULL, PRIMARY KEY (user_id, key)) WITHOUT ROWID"
+    )
+    old.execute("INSERT INTO idempotency VALUES ('u1', 'k-old', 3, 1.0)")
+    old.commit()
+    old.close()
+    store = SqliteMetaStore(path)
+    assert store.find_idempotency_key("u1", "k-old") == 3
+    assert store.get_idempotency_result("u1", "k-old") is None
+    store.append_journal("u1", 0, b"x", idempotency_key="k-new", idempotency_result=b"{}")
+    assert store.get_idempotency_result("u1", "k-new") == b"{}"
+    SqliteMetaStore(path)  # opening it again finds the column there

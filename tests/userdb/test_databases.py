@@ -125,9 +125,11 @@ def test_idempotency_key_applies_once_across_instances(
     assert again.seq == 1 and again.result == {"answered": 1}
     with b.read(USER) as col:
         assert answers(col) == ([1], 1)
-    b.flush(USER)  # the entry is trimmed; the key still is remembered
+    b.flush(USER)  # the entry is trimmed; the key and its answer are still remembered
+    assert stores.meta.read_journal(USER, 0) == []
     third = a.write(USER, lambda col: answer(col, 1), idempotency_key="k1")
     assert isinstance(third, AlreadyApplied) and third.seq == 1
+    assert third.result == {"answered": 1}
 
 
 def test_flush_makes_a_snapshot_trims_and_a_cold_instance_needs_one_get(

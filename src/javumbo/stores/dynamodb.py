@@ -54,6 +54,7 @@ from javumbo.stores.ports import (
     UserExistsError,
     UserNotFoundError,
     UserRecord,
+    check_idempotency_result,
     check_journal_append,
     check_session_changes,
     check_sync_state,
@@ -210,8 +211,11 @@ class DynamoMetaStore:
         payload: bytes,
         idempotency_key: str | None = None,
         now: float = 0.0,
+        *,
+        idempotency_result: bytes | None = None,
     ) -> int:
         check_journal_append(expected_seq, payload)
+        check_idempotency_result(idempotency_result)
         created_at = now or time.time()
         new_seq = expected_seq + 1
         if expected_seq == 0:
@@ -238,6 +242,11 @@ class DynamoMetaStore:
                             "created_at": _n(created_at),
                             # the table's TTL deletes it some time after this (epoch seconds)
                             "expires_at": _n(int(created_at + IDEMPOTENCY_RETENTION_SECONDS)),
+                            **(
+                                {"result": _b(idempotency_result)}
+                                if idempotency_result is not None
+                                else {}
+                            ),
                         },
                         "ConditionExpression": "attribute_not_exists(username)",
                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
@@ -321,6 +330,12 @@ class DynamoMetaStore:
     @staticmethod
     def _sync_state_key(user_id: str) -> Item:
         return {"username": _s(f"{user_id}{SYNC_STATE_SUFFIX}"), "seq": _n(HEAD_SEQ)}
+
+    def get_idempotency_result(self, user_id: str, key: str) -> bytes | None:
+        item = self._get(self.journal_table, self._idempotency_key(user_id, key))
+        if item is None or "result" not in item:
+            return None
+        return bytes(item["result"]["B"])
 
     def find_idempotency_key(self, user_id: str, key: str) -> int | None:
         item = self._get(self.journal_table, self._idempotency_key(user_id, key))

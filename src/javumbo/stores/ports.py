@@ -56,6 +56,8 @@ MAX_JOURNAL_PAYLOAD_BYTES = 350 * 1024
 IDEMPOTENCY_RETENTION_SECONDS = 7 * 86400
 # The largest sync state kept in the metastore (a DynamoDB item holds 400 KiB in all).
 MAX_SYNC_STATE_BYTES = 300 * 1024
+# The largest answer kept with an idempotency key for retries.
+MAX_IDEMPOTENCY_RESULT_BYTES = 8 * 1024
 
 
 class UserExistsError(StoreError):
@@ -158,6 +160,14 @@ def check_sync_state(data: bytes) -> None:
         raise ValueError(f"a sync state is at most {MAX_SYNC_STATE_BYTES} bytes, got {len(data)}")
 
 
+def check_idempotency_result(result: bytes | None) -> None:
+    if result is not None and len(result) > MAX_IDEMPOTENCY_RESULT_BYTES:
+        raise ValueError(
+            f"an idempotency result is at most {MAX_IDEMPOTENCY_RESULT_BYTES} bytes,"
+            f" got {len(result)}"
+        )
+
+
 def check_journal_append(expected_seq: int, payload: bytes) -> None:
     """Refuse what no adapter can append, before any backend call."""
     if expected_seq < 0:
@@ -217,12 +227,16 @@ class MetaStore(Protocol):
         payload: bytes,
         idempotency_key: str | None = None,
         now: float = 0.0,
+        *,
+        idempotency_result: bytes | None = None,
     ) -> int:
         """Atomically: if head.seq == expected_seq, set it to expected_seq + 1 and store the
-        entry (and the idempotency key, if given). Returns the new seq. ``ConditionFailedError``
-        when head.seq moved; ``DuplicateIdempotencyKeyError`` (a subclass) when the idempotency
-        key is already used, checked first: a retry is recognised even if head.seq moved.
-        ``PayloadTooLargeError`` above ``MAX_JOURNAL_PAYLOAD_BYTES``."""
+        entry (and the idempotency key, if given, with ``idempotency_result``: a small answer
+        for a retry even after the entry is trimmed; at most ``MAX_IDEMPOTENCY_RESULT_BYTES``).
+        Returns the new seq. ``ConditionFailedError`` when head.seq moved;
+        ``DuplicateIdempotencyKeyError`` (a subclass) when the idempotency key is already used,
+        checked first: a retry is recognised even if head.seq moved. ``PayloadTooLargeError``
+        above ``MAX_JOURNAL_PAYLOAD_BYTES``."""
         ...
 
     def read_journal(self, user_id: str, after_seq: int) -> list[JournalEntry]:
@@ -232,6 +246,10 @@ class MetaStore(Protocol):
     def find_idempotency_key(self, user_id: str, key: str) -> int | None:
         """The seq of the entry written with this key, if any (kept after the entry is trimmed,
         for at least ``IDEMPOTENCY_RETENTION_SECONDS`` after it was used)."""
+        ...
+
+    def get_idempotency_result(self, user_id: str, key: str) -> bytes | None:
+        """The ``idempotency_result`` stored with the key (None: none was, or no such key)."""
         ...
 
     def move_head_snapshot(

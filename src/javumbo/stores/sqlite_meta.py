@@ -31,6 +31,7 @@ from javumbo.stores.ports import (
     UserExistsError,
     UserNotFoundError,
     UserRecord,
+    check_idempotency_result,
     check_journal_append,
     check_session_changes,
     check_sync_state,
@@ -117,11 +118,23 @@ class SqliteMetaStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+            self._add_idempotency_results()
         except sqlite3.OperationalError as exc:
             raise StoreUnavailableError(f"metastore {self.path}: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"SqliteMetaStore({str(self.path)!r})"
+
+    def _add_idempotency_results(self) -> None:
+        """Files made before idempotency keys kept their answer get the column."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(idempotency)")}
+        if "result" in columns:
+            return
+        try:
+            self._db.execute("ALTER TABLE idempotency ADD COLUMN result BLOB")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it first
+                raise
 
     def close(self) -> None:
         with self._lock:
@@ -192,8 +205,11 @@ class SqliteMetaStore:
         payload: bytes,
         idempotency_key: str | None = None,
         now: float = 0.0,
+        *,
+        idempotency_result: bytes | None = None,
     ) -> int:
         check_journal_append(expected_seq, payload)
+        check_idempotency_result(idempotency_result)
         created_at = now or time.time()
         new_seq = expected_seq + 1
         with self._write() as db:
@@ -222,8 +238,9 @@ class SqliteMetaStore:
             )
             if idempotency_key is not None:
                 db.execute(
-                    "INSERT INTO idempotency (user_id, key, seq, created_at) VALUES (?, ?, ?, ?)",
-                    (user_id, idempotency_key, new_seq, created_at),
+                    "INSERT INTO idempotency (user_id, key, seq, created_at, result)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (user_id, idempotency_key, new_seq, created_at, idempotency_result),
                 )
         return new_seq
 
@@ -243,6 +260,12 @@ class SqliteMetaStore:
             )
             for seq, payload, key, created_at in rows
         ]
+
+    def get_idempotency_result(self, user_id: str, key: str) -> bytes | None:
+        row = self._read_one(
+            "SELECT result FROM idempotency WHERE user_id = ? AND key = ?", (user_id, key)
+        )
+        return None if row is None or row[0] is None else bytes(row[0])
 
     def find_idempotency_key(self, user_id: str, key: str) -> int | None:
         row = self._read_one(

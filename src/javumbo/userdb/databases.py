@@ -599,7 +599,12 @@ class UserDatabases:
             payload = self._spill(copy, payload, result)
         self._counters.add("meta_writes")
         seq = self.meta.append_journal(
-            copy.user_id, copy.applied_seq, payload, key, self.clock.now()
+            copy.user_id,
+            copy.applied_seq,
+            payload,
+            key,
+            self.clock.now(),
+            idempotency_result=_result_bytes(result) if key is not None else None,
         )
         self._counters.add("journal_appends")
         self._counters.add("journal_bytes", len(payload))
@@ -649,9 +654,13 @@ class UserDatabases:
             seq = self.meta.find_idempotency_key(copy.user_id, key)
             if seq is None:
                 raise InconsistentStoreError(f"idempotency key {key!r} is used and unknown")
+        self._counters.add("meta_reads")
+        kept = self.meta.get_idempotency_result(copy.user_id, key)
+        if kept is not None:  # kept with the key: still there after the entry was trimmed
+            return AlreadyApplied(seq, json.loads(kept))
         result = None
-        for entry in self._read_journal(copy.user_id, seq - 1):
-            if entry.seq == seq:
+        for entry in self._read_journal(copy.user_id, seq - 1):  # keys used before results
+            if entry.seq == seq:  # were kept with them
                 result = decode_entry(entry.payload).result
             break
         return AlreadyApplied(seq, result)
@@ -930,6 +939,13 @@ def _contiguous(entries: list[JournalEntry], after: int, at_least: int) -> bool:
 
 def _etag(value: str) -> str:
     return value.strip().strip('"')
+
+
+def _result_bytes(result: Any) -> bytes | None:
+    """The (already small) result as stored with its idempotency key."""
+    if result is None:
+        return None
+    return json.dumps(result, separators=(",", ":")).encode("utf-8")
 
 
 def _small_json(value: Any) -> Any:
