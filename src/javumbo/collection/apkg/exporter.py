@@ -1,30 +1,40 @@
 """Exporting to ``.apkg`` (whole collection or one deck with its children) and ``.colpkg``.
 
-Packages are written in the layout every Anki version reads: ``collection.anki2`` (schema 11)
-with a JSON ``media`` map and numbered media files. The exported collection is a snapshot of
-ours (SQLite backup API) trimmed to what was asked for, so it keeps our ``crt`` and review-card
-dues stay relative to the file's own creation day, which is what importers expect.
+Two layouts. ``legacy`` (the default) is the one every Anki version reads: ``collection.anki2``
+(schema 11) with a JSON ``media`` map and numbered media files. ``current`` is what Anki 2.1.50
+and newer write by default (``latest_layout``): smaller, and the collection is already schema 18,
+so Anki need not upgrade it on import. The exported collection is a snapshot of ours (SQLite
+backup API) trimmed to what was asked for, so it keeps our ``crt`` and review-card dues stay
+relative to the file's own creation day, which is what importers expect.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sqlite3
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Literal, get_args
 
 from javumbo.collection import decks as decks_mod
+from javumbo.collection.apkg import latest_layout
 from javumbo.collection.apkg import media as media_mod
 from javumbo.collection.apkg.errors import PackageError
 from javumbo.collection.apkg.importer import Progress, _media_store, _no_progress
 from javumbo.collection.apkg.media import MediaStore
 from javumbo.collection.apkg.package import CHUNK
+from javumbo.collection.apkg.schema18_writer import upgrade_to_schema18
 from javumbo.collection.collection import Collection
+from javumbo.collection.errors import ValidationError
+from javumbo.collection.notes import FIELD_SEPARATOR, field_checksum, sort_field_value
 
 COLLECTION_ENTRY = "collection.anki2"
+ExportLayout = Literal["legacy", "current"]
+EXPORT_LAYOUTS: tuple[ExportLayout, ...] = get_args(ExportLayout)
 
 
 @dataclass
@@ -36,6 +46,8 @@ class ExportReport:
     notetypes: list[str] = field(default_factory=list)
     media: int = 0
     media_missing: list[str] = field(default_factory=list)  # referenced but not in the store
+    # current layout: files packaged under the name Anki gives them (it refuses other names)
+    media_renamed: dict[str, str] = field(default_factory=dict)
     bytes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -52,11 +64,16 @@ def export_apkg(
     media_dir: Path | None = None,
     media_store: MediaStore | None = None,
     progress: Progress | None = None,
+    layout: ExportLayout = "legacy",
 ) -> ExportReport:
     """Write a deck package. ``scheduling=False`` writes every card as new, without review
-    history, flags or suspension (a shareable deck); ``media=False`` leaves media out."""
+    history, flags or suspension (a shareable deck); ``media=False`` leaves media out;
+    ``layout="current"`` writes Anki 2.1.50+'s layout instead of the one every Anki reads."""
+    _check_layout(layout)
     store = _media_store(media_dir, media_store) if media else None
-    return _export(col, Path(out_path), deck_id, scheduling, store, progress or _no_progress)
+    return _export(
+        col, Path(out_path), deck_id, scheduling, store, progress or _no_progress, layout
+    )
 
 
 def export_colpkg(
@@ -66,10 +83,20 @@ def export_colpkg(
     media_dir: Path | None = None,
     media_store: MediaStore | None = None,
     progress: Progress | None = None,
+    layout: ExportLayout = "legacy",
 ) -> ExportReport:
-    """Write the whole collection, with scheduling and all media the notes use."""
+    """Write the whole collection, with scheduling and all media the notes use, in ``layout``
+    (see ``export_apkg``)."""
+    _check_layout(layout)
     store = _media_store(media_dir, media_store)
-    return _export(col, Path(out_path), None, True, store, progress or _no_progress)
+    return _export(col, Path(out_path), None, True, store, progress or _no_progress, layout)
+
+
+def _check_layout(layout: str) -> None:
+    if layout not in EXPORT_LAYOUTS:
+        raise ValidationError(
+            f"unknown package layout {layout!r}; expected one of {', '.join(EXPORT_LAYOUTS)}"
+        )
 
 
 def _export(
@@ -79,15 +106,18 @@ def _export(
     scheduling: bool,
     store: MediaStore | None,
     progress: Progress,
+    layout: ExportLayout,
 ) -> ExportReport:
     report = ExportReport()
     if deck_id is not None:
         decks_mod.get_deck(col, deck_id)  # NotFoundError for an unknown deck
+    current = layout == "current"
+    steps = 4 if current else 3
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
     snapshot = out.with_name(f".{out.name}.anki2")
     try:
-        progress(0, 3, "copying collection")
+        progress(0, steps, "copying collection")
         col.backup_to(snapshot)
         db = sqlite3.connect(snapshot, isolation_level=None)
         try:
@@ -95,20 +125,28 @@ def _export(
             dids = decks_mod.child_deck_ids(col, deck_id) if deck_id is not None else None
             _trim(db, col, dids, scheduling, report)
             names = _referenced_media(db) if store is not None else set()
+            renames = latest_layout.anki_media_names(names) if current else {}
+            _rewrite_media_references(db, col, renames)
             db.execute("commit")
-            progress(1, 3, "compacting")
+            if current:
+                progress(1, steps, "upgrading to schema 18")
+                upgrade_to_schema18(db)
+            progress(steps - 2, steps, "compacting")
             db.execute("vacuum")
             db.execute("pragma journal_mode = delete")
         finally:
             db.close()
-        progress(2, 3, "writing package")
-        _write_zip(partial, snapshot, sorted(names), store, report, progress)
+        progress(steps - 1, steps, "writing package")
+        if current:
+            _write_current_zip(partial, snapshot, sorted(names), renames, store, report, progress)
+        else:
+            _write_legacy_zip(partial, snapshot, sorted(names), store, report, progress)
         os.replace(partial, out)
         report.bytes = out.stat().st_size
     finally:
         partial.unlink(missing_ok=True)
         snapshot.unlink(missing_ok=True)
-    progress(3, 3, "done")
+    progress(steps, steps, "done")
     return report
 
 
@@ -222,10 +260,46 @@ def _referenced_media(db: sqlite3.Connection) -> set[str]:
     return names
 
 
+def _rewrite_media_references(
+    db: sqlite3.Connection, col: Collection, renames: dict[str, str]
+) -> None:
+    """Point the notes at the names their media files are packaged under (``csum``/``sfld``
+    follow the fields, as a note edit would change them)."""
+    if not renames:
+        return
+    updates = []
+    models = col.models
+    rows = db.execute("select id, mid, flds, sfld from notes").fetchall()
+    for nid, mid, flds, sfld in rows:
+        fields = str(flds).split(FIELD_SEPARATOR)
+        new = [media_mod.rewrite_references(f, renames.get) for f in fields]
+        if new != fields:
+            nt = models.get(str(mid))
+            sort_field = sort_field_value(nt, new) if nt is not None else sfld
+            updates.append((FIELD_SEPARATOR.join(new), sort_field, field_checksum(new[0]), nid))
+    db.executemany("update notes set flds = ?, sfld = ?, csum = ? where id = ?", updates)
+
+
 # ----------------------------------------------------------------- the zip
 
 
-def _write_zip(
+def _media_files(
+    names: list[str], store: MediaStore | None, report: ExportReport
+) -> Iterator[tuple[str, IO[bytes]]]:
+    """Each referenced file the store has, open; the others are noted as missing."""
+    if store is None:
+        return
+    for name in names:
+        try:
+            src = store.open(name)
+        except (FileNotFoundError, PackageError):
+            report.media_missing.append(name)
+            continue
+        with src:
+            yield name, src
+
+
+def _write_legacy_zip(
     dest: Path,
     collection: Path,
     names: list[str],
@@ -236,19 +310,45 @@ def _write_zip(
     media_map: dict[str, str] = {}
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         zf.write(collection, COLLECTION_ENTRY)
-        for name in names:
-            if store is None:
-                break
-            try:
-                src = store.open(name)
-            except (FileNotFoundError, PackageError):
-                report.media_missing.append(name)
-                continue
+        for name, src in _media_files(names, store, report):
             index = str(len(media_map))
-            with src, zf.open(zipfile.ZipInfo(index), "w") as out:
+            with zf.open(zipfile.ZipInfo(index), "w") as out:
                 while chunk := src.read(CHUNK):
                     out.write(chunk)
             media_map[index] = name
             progress(len(media_map), len(names), "media")
         zf.writestr("media", json.dumps(media_map, ensure_ascii=False))
     report.media = len(media_map)
+
+
+def _write_current_zip(
+    dest: Path,
+    collection: Path,
+    names: list[str],
+    renames: dict[str, str],
+    store: MediaStore | None,
+    report: ExportReport,
+    progress: Progress,
+) -> None:
+    """Entries in Anki's order: meta, the collection, the dummy, the media files, the map.
+    A file whose name Anki would change is packaged under ``renames``' name for it: Anki
+    refuses the whole package when one name in this layout's map is not in its own form."""
+    written: list[latest_layout.WrittenMedia] = []
+    with zipfile.ZipFile(dest, "w", allowZip64=True) as zf:
+        entries = latest_layout.EntryWriter(zf)
+        entries.stored(latest_layout.META_ENTRY, latest_layout.meta_bytes())
+        with collection.open("rb") as col_file:
+            entries.compressed(
+                latest_layout.COLLECTION_ENTRY, col_file, size_hint=collection.stat().st_size
+            )
+        entries.stored(latest_layout.DUMMY_COLLECTION_ENTRY, latest_layout.dummy_collection())
+        for name, src in _media_files(names, store, report):
+            anki_name = renames.get(name, name)
+            if anki_name != name:
+                report.media_renamed[name] = anki_name
+            done = entries.compressed(str(len(written)), src)
+            written.append(latest_layout.WrittenMedia(anki_name, done.size, done.sha1))
+            progress(len(written), len(names), "media")
+        media_map = io.BytesIO(latest_layout.media_entries_bytes(written))
+        entries.compressed(latest_layout.MEDIA_ENTRY, media_map)
+    report.media = len(written)
