@@ -8,7 +8,9 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from javumbo.cli.package_commands import ProgressBar
 from javumbo.collection import Collection
@@ -100,6 +102,37 @@ def test_export_formats_and_options(tmp_path: Path, anki_fixtures: Path) -> None
     restored = tmp_path / "restored.anki2"
     assert javumbo("import", "--collection", restored, tmp_path / "all.colpkg").returncode == 0
     assert _note_count(restored) == 18
+
+
+def test_export_in_the_current_layout(
+    tmp_path: Path,
+    anki_fixtures: Path,
+    anki_validate: Callable[..., tuple[int, dict[str, Any]]],
+) -> None:
+    target = tmp_path / "c.anki2"
+    javumbo("import", "--collection", target, anki_fixtures / "sample_current.apkg")
+    expect = json.loads((anki_fixtures / "sample.expect.json").read_text())
+
+    for name in ("current.apkg", "current.colpkg"):
+        out = javumbo("export", "--collection", target, tmp_path / name, "--layout", "current")
+        assert out.returncode == 0, out.stderr
+        assert "18 notes" in out.stdout and "2 media files" in out.stdout
+        with zipfile.ZipFile(tmp_path / name) as zf:
+            assert zf.namelist()[:3] == ["meta", "collection.anki21b", "collection.anki2"]
+        rc, verdict = anki_validate(tmp_path / name, strict=True, expect=expect)
+        assert rc == 0, verdict["problems"] + verdict["warnings"]
+        assert verdict["file_info"]["meta_version"] == "VERSION_LATEST"
+
+    legacy = javumbo("export", "--collection", target, tmp_path / "legacy.apkg")
+    assert legacy.returncode == 0, legacy.stderr
+    with zipfile.ZipFile(tmp_path / "legacy.apkg") as zf:
+        assert "meta" not in zf.namelist() and "collection.anki2" in zf.namelist()
+
+    bad = javumbo("export", "--collection", target, tmp_path / "bad.apkg", "--layout", "newest")
+    assert bad.returncode == 2
+    assert "--layout: invalid choice: 'newest'" in bad.stderr
+    assert "legacy" in bad.stderr and "current" in bad.stderr
+    assert not (tmp_path / "bad.apkg").exists()
 
 
 def test_failures_are_one_line_and_change_nothing(tmp_path: Path, anki_fixtures: Path) -> None:

@@ -15,6 +15,7 @@ from typing import TextIO
 from javumbo.cli.command_error import CommandError
 from javumbo.collection import Collection, CollectionError
 from javumbo.collection.apkg import (
+    EXPORT_LAYOUTS,
     export_apkg,
     export_colpkg,
     import_apkg,
@@ -56,6 +57,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--no-scheduling", action="store_true", help="write every card as new, no review history"
     )
     exp.add_argument("--no-media", action="store_true", help="leave media files out")
+    exp.add_argument(
+        "--layout",
+        choices=EXPORT_LAYOUTS,
+        default="legacy",
+        help="legacy (default): the layout every Anki version opens; current: the one Anki"
+        " 2.1.50 and newer write (zstd-compressed, smaller for big collections, not readable"
+        " by older versions)",
+    )
     exp.set_defaults(handler=run_export)
 
 
@@ -166,7 +175,9 @@ def run_export(args: argparse.Namespace) -> int:
         col = Collection.open(args.collection)
         try:
             if suffix == ".colpkg":
-                report = export_colpkg(col, args.out, media_dir=media, progress=bar)
+                report = export_colpkg(
+                    col, args.out, media_dir=media, progress=bar, layout=args.layout
+                )
             else:
                 deck_id = None
                 if args.deck:
@@ -182,6 +193,7 @@ def run_export(args: argparse.Namespace) -> int:
                     media=not args.no_media,
                     media_dir=media,
                     progress=bar,
+                    layout=args.layout,
                 )
         finally:
             col.close()
