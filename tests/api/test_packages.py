@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from apiflask import APIFlask
+from flask.testing import FlaskClient
 
 from javumbo.api import packages
 from javumbo.api.app import app_services
@@ -228,3 +229,58 @@ def test_a_job_whose_heartbeat_stopped_is_reported_failed(app: APIFlask, alice: 
         if shown == "failed":
             assert job["error"]["code"] == "import_interrupted"
             assert "import the file again" in job["error"]["message"]
+
+
+def test_export_in_the_current_layout_opens_in_anki_and_imports_back(
+    app: APIFlask,
+    alice: ApiUser,
+    bob: ApiUser,
+    tmp_path: Path,
+    anki_validate: Callable[..., tuple[int, dict[str, Any]]],
+) -> None:
+    studied_deck(alice)
+    user = app_services(app).meta.get_user("alice")
+    assert user is not None
+    app_services(app).dbs.media(user.user_id).put("pic.png", b"\x89PNG\r\n\x1a\n picture")
+
+    response = alice.get("/api/export", query_string={"layout": "current"})
+    assert response.status_code == 200 and ".apkg" in response.headers["Content-Disposition"]
+    assert response.headers["X-Export-Revlog"] == "2"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as package:
+        assert package.namelist() == [
+            "meta",
+            "collection.anki21b",
+            "collection.anki2",
+            "0",
+            "media",
+        ]
+    path = tmp_path / "current.apkg"
+    path.write_bytes(response.data)
+    rc, verdict = anki_validate(path, expect={"notes": 3, "cards": 3, "revlog": 2})
+    assert rc == 0, verdict
+    assert verdict["file_info"]["meta_version"] == "VERSION_LATEST"
+    assert verdict["counts"]["media_files"] == 1
+
+    job = wait_for_job(bob, upload(bob, response.data).get_json())
+    assert job["status"] == "done" and job["report"]["notes_added"] == 3, job
+    assert bob.get("/api/media/pic.png").data == b"\x89PNG\r\n\x1a\n picture"
+
+    legacy = alice.get("/api/export", query_string={"layout": "legacy"})
+    with zipfile.ZipFile(io.BytesIO(legacy.data)) as package:
+        assert "meta" not in package.namelist() and "collection.anki2" in package.namelist()
+
+
+def test_export_layout_parameter_is_checked_and_documented(
+    alice: ApiUser, client: FlaskClient
+) -> None:
+    for bad in ("newest", "LEGACY", ""):
+        error = assert_error(alice.get("/api/export", query_string={"layout": bad}), 422)
+        assert "layout" in json.dumps(error), error
+    document = client.get("/api/openapi.json").get_json()
+    (param,) = [
+        p for p in document["paths"]["/api/export"]["get"]["parameters"] if p["name"] == "layout"
+    ]
+    assert param["in"] == "query" and not param["required"]
+    assert param["schema"]["enum"] == ["legacy", "current"]
+    assert param["schema"]["default"] == "legacy"
+    assert "Anki 2.1.50" in param["description"]

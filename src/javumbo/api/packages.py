@@ -33,6 +33,7 @@ from typing import IO, Any
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, File, Float, Nested, String
 from apiflask.schemas import FileSchema
+from apiflask.validators import OneOf
 from flask import Response
 from werkzeug.utils import secure_filename
 
@@ -42,7 +43,7 @@ from javumbo.api.services import Services, services
 from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, CollectionError
 from javumbo.collection import decks as deck_ops
-from javumbo.collection.apkg import export_apkg, import_apkg
+from javumbo.collection.apkg import EXPORT_LAYOUTS, export_apkg, import_apkg
 from javumbo.collection.apkg.media import Readable
 from javumbo.stores.ports import BlobNotFoundError, StoreUnavailableError
 from javumbo.userdb import AlreadyApplied, ConflictError, UserMedia
@@ -119,6 +120,15 @@ class ExportQuerySchema(Schema):
     )
     scheduling = Boolean(load_default=True)
     media = Boolean(load_default=True)
+    layout = String(
+        load_default="legacy",
+        validate=[OneOf(EXPORT_LAYOUTS)],
+        metadata={
+            "description": "legacy: collection.anki2, opens in every Anki version; current:"
+            " what Anki 2.1.50 and newer write (zstd-compressed collection.anki21b, smaller"
+            " for big collections, not readable by older versions)",
+        },
+    )
 
 
 # ------------------------------------------------------------------ jobs
@@ -345,6 +355,7 @@ def export(db: UserDb, query: dict[str, Any]) -> Response:
                 scheduling=query["scheduling"],
                 media=query["media"],
                 media_store=store,
+                layout=query["layout"],
             )
         data = out.read_bytes()
     response = Response(data, mimetype=APKG_MIMETYPE)
