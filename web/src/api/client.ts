@@ -760,6 +760,9 @@ export const stats = {
   },
 };
 
+/** The package layouts `GET /api/export` writes. */
+export type PackageLayout = "legacy" | "current";
+
 export const transfer = {
   /** Uploads an .apkg; resolves to the finished import (polling the job when there is one). */
   async importPackage(
@@ -785,14 +788,19 @@ export const transfer = {
     }
     return job;
   },
+  /**
+   * Downloads an .apkg. `layout` "legacy" opens in every Anki version; "current" is what Anki
+   * 2.1.50 and newer write (smaller for big collections, older versions can't open it).
+   */
   exportPackage(
-    options: { deckId: number | null; scheduling: boolean; media: boolean },
+    options: { deckId: number | null; scheduling: boolean; media: boolean; layout: PackageLayout },
     client: ApiClient = api,
   ): Promise<{ blob: Blob; filename: string | null }> {
     return client.download("/api/export", {
       deck_id: options.deckId ?? undefined,
       scheduling: options.scheduling,
       media: options.media,
+      layout: options.layout,
     });
   },
 };

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { decks, transfer, type DeckNode, type ImportReport } from "../api/client";
+import { api, decks, transfer, type ApiClient, type DeckNode, type ImportReport } from "../api/client";
 import { ErrorNotice, errorMessage } from "../components/ErrorNotice";
 import { flattenDecks } from "./deckList";
 
@@ -36,7 +36,7 @@ function reportValue(value: unknown): string | null {
   return null;
 }
 
-export default function TransferPage() {
+export default function TransferPage({ client = api }: { client?: ApiClient }) {
   const [params] = useSearchParams();
   const [deckList, setDeckList] = useState<DeckNode[]>([]);
   const [file, setFile] = useState<File | null>(null);
@@ -46,16 +46,17 @@ export default function TransferPage() {
   const [deckId, setDeckId] = useState<number | null>(params.get("deck") ? Number(params.get("deck")) : null);
   const [scheduling, setScheduling] = useState(true);
   const [media, setMedia] = useState(true);
+  const [forNewAnki, setForNewAnki] = useState(false);
   const [exporting, setExporting] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     decks
-      .tree()
+      .tree(client)
       .then((tree) => setDeckList(flattenDecks(tree)))
       .catch((caught: unknown) => setError(errorMessage(caught)));
-  }, []);
+  }, [client]);
 
   const runImport = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -64,7 +65,7 @@ export default function TransferPage() {
     setReport(null);
     setUpload(0);
     try {
-      const done = await transfer.importPackage(file, setUpload, setProcessing);
+      const done = await transfer.importPackage(file, setUpload, setProcessing, client);
       if (done.error || done.status === "failed" || done.status === "error") {
         setError(done.error ?? "The package could not be imported.");
       } else {
@@ -82,7 +83,10 @@ export default function TransferPage() {
     setError(null);
     setExporting(true);
     try {
-      const { blob, filename } = await transfer.exportPackage({ deckId, scheduling, media });
+      const { blob, filename } = await transfer.exportPackage(
+        { deckId, scheduling, media, layout: forNewAnki ? "current" : "legacy" },
+        client,
+      );
       const deck = deckList.find((d) => d.id === deckId);
       saveBlob(blob, filename ?? `${deck ? deck.name.replace(/::/g, "-") : "collection"}.apkg`);
     } catch (caught) {
@@ -197,6 +201,13 @@ export default function TransferPage() {
         <label className="check">
           <input type="checkbox" checked={media} onChange={(e) => setMedia(e.target.checked)} />
           <span>Include media (images and sounds)</span>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={forNewAnki} onChange={(e) => setForNewAnki(e.target.checked)} />
+          <span>
+            For Anki 2.1.50 and newer (smaller file)
+            <span className="muted small"> — older Anki versions can't open it; leave off if unsure.</span>
+          </span>
         </label>
         <div className="form-actions">
           <button type="button" className="button button--primary" disabled={exporting} onClick={runExport}>
