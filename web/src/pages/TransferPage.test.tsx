@@ -52,7 +52,7 @@ afterEach(() => {
 describe("TransferPage export", () => {
   it("exports in the layout every Anki opens unless asked for the newer one", async () => {
     const server = setup();
-    const newer = await screen.findByLabelText(/For Anki 2\.1\.50 and newer/);
+    const newer = await screen.findByLabelText(/format of Anki 2\.1\.50 and newer/);
     expect((newer as HTMLInputElement).checked).toBe(false);
 
     fireEvent.click(screen.getByRole("button", { name: "Export .apkg" }));

@@ -205,7 +205,7 @@ export default function TransferPage({ client = api }: { client?: ApiClient }) {
         <label className="check">
           <input type="checkbox" checked={forNewAnki} onChange={(e) => setForNewAnki(e.target.checked)} />
           <span>
-            For Anki 2.1.50 and newer (smaller file)
+            In the format of Anki 2.1.50 and newer (smaller for big collections)
             <span className="muted small"> — older Anki versions can't open it; leave off if unsure.</span>
           </span>
         </label>
