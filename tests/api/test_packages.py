@@ -46,16 +46,21 @@ def studied_deck(user: ApiUser, cards: int = 3, reviews: int = 2) -> int:
     return deck_id
 
 
+def studied_deck_with_picture(app: APIFlask, user: ApiUser) -> None:
+    """``studied_deck`` plus the picture its cards show, in the user's media."""
+    studied_deck(user)
+    record = app_services(app).meta.get_user(user.username)
+    assert record is not None
+    app_services(app).dbs.media(record.user_id).put("pic.png", b"\x89PNG\r\n\x1a\n picture")
+
+
 def test_export_without_parameters_is_the_whole_collection_and_anki_opens_it(
     app: APIFlask,
     alice: ApiUser,
     tmp_path: Path,
     anki_validate: Callable[..., tuple[int, dict[str, Any]]],
 ) -> None:
-    studied_deck(alice)
-    user = app_services(app).meta.get_user("alice")
-    assert user is not None
-    app_services(app).dbs.media(user.user_id).put("pic.png", b"\x89PNG\r\n\x1a\n picture")
+    studied_deck_with_picture(app, alice)
     response = alice.get("/api/export")
     assert response.status_code == 200
     assert response.mimetype == "application/octet-stream"
@@ -238,10 +243,7 @@ def test_export_in_the_current_layout_opens_in_anki_and_imports_back(
     tmp_path: Path,
     anki_validate: Callable[..., tuple[int, dict[str, Any]]],
 ) -> None:
-    studied_deck(alice)
-    user = app_services(app).meta.get_user("alice")
-    assert user is not None
-    app_services(app).dbs.media(user.user_id).put("pic.png", b"\x89PNG\r\n\x1a\n picture")
+    studied_deck_with_picture(app, alice)
 
     response = alice.get("/api/export", query_string={"layout": "current"})
     assert response.status_code == 200 and ".apkg" in response.headers["Content-Disposition"]
