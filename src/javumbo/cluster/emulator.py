@@ -92,7 +92,7 @@ def start_moto(*, log_dir: Path | None = None, env: Mapping[str, str] | None = N
         )
     emulator = Emulator(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        wait_until_ready(f"{emulator.url}/moto-api/data.json")
+        wait_until_ready(f"{emulator.url}/")  # S3 ListBuckets: cheap, unlike moto-api/data.json
     except TimeoutError:
         emulator.stop()
         raise
