@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import jwt
 import pytest
@@ -429,6 +430,16 @@ def test_media_is_served_with_safe_headers(app: APIFlask, alice: ApiUser) -> Non
     assert "sandbox" in response.headers["Content-Security-Policy"]
     assert_error(alice.get("/api/media/missing.png"), 404)
     assert_error(alice.get("/api/media/..%2Fsecret"), 404)
+
+
+def test_media_named_in_nfd_finds_the_nfc_file(app: APIFlask, alice: ApiUser) -> None:
+    """Anki stores media under NFC names; a note typed on macOS may refer to it in NFD."""
+    user = app_services(app).meta.get_user("alice")
+    assert user is not None
+    app_services(app).dbs.media(user.user_id).put("espa\u00f1a.png", b"png bytes")
+    response = alice.get(quote("/api/media/espan\u0303a.png"))
+    assert response.status_code == 200 and response.data == b"png bytes"
+    assert_error(alice.get(quote("/api/media/franc\u0327e.png")), 404)
 
 
 def test_deck_options_as_the_web_app_saves_them(alice: ApiUser) -> None:

@@ -15,6 +15,7 @@ of many files (one ``UserMedia``) writes the marker once plus one HEAD per file.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 from javumbo.stores.ports import BlobNotFoundError, BlobStore
@@ -50,8 +51,16 @@ class UserMedia:
         return etag
 
     def get(self, name: str) -> bytes:
-        """The file's bytes; ``BlobNotFoundError`` if there is none."""
-        return self.blobs.get(self._key(name)).data
+        """The file's bytes; ``BlobNotFoundError`` if there is none. A decomposed (NFD) name
+        finds the file stored under its NFC form, the form Anki and our importer store: a note
+        typed on macOS may refer to it either way."""
+        try:
+            return self.blobs.get(self._key(name)).data
+        except BlobNotFoundError:
+            nfc = unicodedata.normalize("NFC", name)
+            if nfc == name:
+                raise
+            return self.blobs.get(self._key(nfc)).data
 
     def get_or_none(self, name: str) -> bytes | None:
         try:

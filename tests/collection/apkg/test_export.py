@@ -326,6 +326,37 @@ def test_media_names_anki_would_refuse_are_packaged_under_its_names(
     assert rc == 0, verdict["problems"] + verdict["warnings"]
 
 
+@LAYOUTS
+def test_nfd_references_find_the_nfc_file(
+    tmp_path: Path, media_dir: Path, anki_validate: Validate, layout: ExportLayout
+) -> None:
+    """A note typed on macOS may name its picture in NFD while the file is stored in NFC (as
+    Anki and our importer store names): the file is packaged, under the NFC name the note now
+    uses, and an NFD and an NFC reference to one file package it once."""
+    col = Collection.create(tmp_path / "nfd.anki2")
+    media_dir.mkdir()
+    (media_dir / "espa\u00f1a.png").write_bytes(b"flag")
+    try:
+        basic = notetype_api.notetype_by_name(col, "Basic")
+        assert basic is not None
+        nfd = note_api.add_note(col, int(basic["id"]), ["a", "a"], 1)
+        note_api.add_note(col, int(basic["id"]), ['<img src="espa\u00f1a.png">', "b"], 1)
+        # as an imported collection can hold it (our own edits store NFC, as Anki's do)
+        col.db.execute(
+            "update notes set flds = ? where id = ?",
+            ('<img src="espan\u0303a.png">\x1fa', nfd.id),
+        )
+        out = tmp_path / "nfd.apkg"
+        report = export_apkg(col, out, media_dir=media_dir, layout=layout)
+    finally:
+        col.close()
+
+    assert report.media_missing == []
+    assert list(media_map(out).values()) == ["espa\u00f1a.png"]
+    rc, verdict = anki_validate(out, strict=True, expect={"notes": 2, "media_files": 1})
+    assert rc == 0, verdict["problems"] + verdict["warnings"]
+
+
 @pytest.mark.parametrize(
     ("name", "anki_form"),
     [

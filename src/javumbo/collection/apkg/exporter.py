@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sqlite3
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -125,7 +126,7 @@ def _export(
             dids = decks_mod.child_deck_ids(col, deck_id) if deck_id is not None else None
             _trim(db, col, dids, scheduling, report)
             names = _referenced_media(db) if store is not None else set()
-            renames = latest_layout.anki_media_names(names) if current else {}
+            renames = _media_renames(names, current)
             _rewrite_media_references(db, col, renames)
             db.execute("commit")
             if current:
@@ -140,7 +141,7 @@ def _export(
         if current:
             _write_current_zip(partial, snapshot, sorted(names), renames, store, report, progress)
         else:
-            _write_legacy_zip(partial, snapshot, sorted(names), store, report, progress)
+            _write_legacy_zip(partial, snapshot, sorted(names), renames, store, report, progress)
         os.replace(partial, out)
         report.bytes = out.stat().st_size
     finally:
@@ -283,6 +284,17 @@ def _rewrite_media_references(
 # ----------------------------------------------------------------- the zip
 
 
+def _media_renames(names: set[str], current: bool) -> dict[str, str]:
+    """The name each referenced file is packaged under, where it differs. A reference not in
+    NFC (typed on macOS, say) goes to its NFC form, the form Anki and our importer store files
+    under, so an NFD and an NFC reference package one file; the current layout then needs the
+    name Anki itself would give the file (it refuses the package otherwise)."""
+    nfc = {n: unicodedata.normalize("NFC", n) for n in names}
+    anki_names = latest_layout.anki_media_names(set(nfc.values())) if current else {}
+    renames = {n: anki_names.get(form, form) for n, form in nfc.items()}
+    return {n: new for n, new in renames.items() if new != n}
+
+
 def _media_files(
     names: list[str], store: MediaStore | None, report: ExportReport
 ) -> Iterator[tuple[str, IO[bytes]]]:
@@ -303,19 +315,25 @@ def _write_legacy_zip(
     dest: Path,
     collection: Path,
     names: list[str],
+    renames: dict[str, str],
     store: MediaStore | None,
     report: ExportReport,
     progress: Progress,
 ) -> None:
     media_map: dict[str, str] = {}
+    packaged: set[str] = set()
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         zf.write(collection, COLLECTION_ENTRY)
         for name, src in _media_files(names, store, report):
+            packaged_name = renames.get(name, name)
+            if packaged_name in packaged:  # an NFD and an NFC reference to one file
+                continue
             index = str(len(media_map))
             with zf.open(zipfile.ZipInfo(index), "w") as out:
                 while chunk := src.read(CHUNK):
                     out.write(chunk)
-            media_map[index] = name
+            media_map[index] = packaged_name
+            packaged.add(packaged_name)
             progress(len(media_map), len(names), "media")
         zf.writestr("media", json.dumps(media_map, ensure_ascii=False))
     report.media = len(media_map)
@@ -334,6 +352,7 @@ def _write_current_zip(
     A file whose name Anki would change is packaged under ``renames``' name for it: Anki
     refuses the whole package when one name in this layout's map is not in its own form."""
     written: list[latest_layout.WrittenMedia] = []
+    packaged: set[str] = set()
     with zipfile.ZipFile(dest, "w", allowZip64=True) as zf:
         entries = latest_layout.EntryWriter(zf)
         entries.stored(latest_layout.META_ENTRY, latest_layout.meta_bytes())
@@ -344,6 +363,9 @@ def _write_current_zip(
         entries.stored(latest_layout.DUMMY_COLLECTION_ENTRY, latest_layout.dummy_collection())
         for name, src in _media_files(names, store, report):
             anki_name = renames.get(name, name)
+            if anki_name in packaged:  # an NFD and an NFC reference to one file
+                continue
+            packaged.add(anki_name)
             if anki_name != name:
                 report.media_renamed[name] = anki_name
             done = entries.compressed(str(len(written)), src)
