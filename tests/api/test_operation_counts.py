@@ -1,8 +1,10 @@
 """What a warm request costs in store calls, pinned exactly: the storage engine's promise is one
-small metastore read per request (the head, compared with the instance's copy) and, for a
-write, one metastore write (the journal append, which carries the idempotency key), with no
-blob operation while the copy is warm. The real app runs over real stores (a folder and a
-SQLite file, and S3 + DynamoDB on moto over HTTP); every metastore call is recorded by name, and
+small metastore read per read request (the head, compared with the instance's copy) and, for a
+write, one metastore write (the journal append, which carries the idempotency key and is
+conditional on the copy's seq, so a warm copy that was current at its last head read writes
+without reading the head), with no blob operation while the copy is warm. The real app runs
+over real stores (a folder and a SQLite file, and S3 + DynamoDB on moto over HTTP); every
+metastore call is recorded by name, and
 the adapters' counters and the request log line are checked too, so an extra call anywhere in
 the request fails a test here.
 """
@@ -203,17 +205,16 @@ def test_a_warm_review_queue_costs_one_head_read(rig: Rig, tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("key", ["with key", "without key"])
-def test_a_warm_answer_costs_one_head_read_and_one_journal_append(
-    rig: Rig, tmp_path: Path, key: str
-) -> None:
+def test_a_warm_answer_costs_one_journal_append(rig: Rig, tmp_path: Path, key: str) -> None:
     study = open_study(rig, rig.start_instance("one", tmp_path / "cache-one"))
     card_id = study.card_ids[0]
     idempotency_key = str(uuid.uuid4()) if key == "with key" else None
     cost = rig.cost(study.instance, lambda: answer(study, card_id, idempotency_key))
     assert study.user.ok(cost.response)["card_id"] == card_id
-    # The key travels in the append (refused there if used): no lookup before the write.
-    assert cost.meta_calls == ["get_head", "append_journal"]
-    assert (cost.meta_read, cost.meta_write, cost.blob_ops) == (1, 1, {})
+    # The key travels in the append (refused there if used): no lookup before the write; the
+    # append is conditional on the copy's seq: no head read before it either.
+    assert cost.meta_calls == ["append_journal"]
+    assert (cost.meta_read, cost.meta_write, cost.blob_ops) == (0, 1, {})
     assert_log_agrees(cost)
     assert reps(study, card_id) == 1
 
@@ -230,7 +231,7 @@ def test_a_retried_answer_is_refused_by_the_append_and_replays_the_first_result(
     # The refused append, then the first run's result kept with its key (DynamoDB adapters
     # that cannot return the cancelled item's seq look the key up once more).
     calls = [c for c in cost.meta_calls if c != "find_idempotency_key"]
-    assert calls == ["get_head", "append_journal", "get_idempotency_result"]
+    assert calls == ["append_journal", "get_idempotency_result"]
     assert cost.meta_write == 1 and cost.blob_ops == {}
     assert reps(study, card_id) == 1
 
@@ -279,3 +280,44 @@ def test_another_instance_catches_up_with_one_journal_read_and_keeps_the_session
     assert (cost.meta_read, cost.meta_write, cost.blob_ops) == (2, 0, {})
     assert_log_agrees(cost)
     assert reps(twin, study.card_ids[0]) == 1
+
+
+def test_a_write_on_a_copy_that_fell_behind_catches_up_then_reads_the_head_first(
+    rig: Rig, tmp_path: Path
+) -> None:
+    """The copy was current at its last head read, so the answer goes straight to the append,
+    which is refused (another instance wrote meanwhile); the copy catches up and the answer is
+    applied on top. The next write then reads the head first, since this user's writes are
+    spread over instances; once a head read finds nothing new, writes go straight again."""
+    first = rig.start_instance("first", tmp_path / "cache-first")
+    second = rig.start_instance("second", tmp_path / "cache-second")
+    study = open_study(rig, first)
+    twin = Study(
+        second,
+        ApiUser(
+            second.app.test_client(),
+            study.user.username,
+            study.user.token,
+            study.user.refresh_token,
+            study.user.session_id,
+        ),
+        study.deck_id,
+        study.card_ids,
+    )
+    queue(twin)  # the second instance has a current copy too
+    answer(twin, study.card_ids[0], str(uuid.uuid4()))
+
+    behind = rig.cost(first, lambda: answer(study, study.card_ids[1], str(uuid.uuid4())))
+    assert study.user.ok(behind.response)["card_id"] == study.card_ids[1]
+    assert behind.meta_calls == ["append_journal", "get_head", "read_journal", "append_journal"]
+
+    answer(twin, study.card_ids[2], str(uuid.uuid4()))
+    checked = rig.cost(first, lambda: answer(study, study.card_ids[0], str(uuid.uuid4())))
+    assert study.user.ok(checked.response)["card_id"] == study.card_ids[0]
+    assert checked.meta_calls == ["get_head", "read_journal", "append_journal"]
+    queue(study)  # a head read that finds nothing new
+    straight = rig.cost(first, lambda: answer(study, study.card_ids[2], str(uuid.uuid4())))
+    assert straight.meta_calls == ["append_journal"]
+    assert_log_agrees(straight)
+    assert [reps(study, c) for c in study.card_ids[:3]] == [2, 1, 2]
+    assert [reps(twin, c) for c in study.card_ids[:3]] == [2, 1, 2]

@@ -18,7 +18,8 @@ ENGINE_COUNTERS = (
     "flushes",
     "flush_bytes_raw",
     "flush_bytes_uploaded",
-    "conflicts",  # lost appends (each is retried once)
+    "conflicts",  # lost appends (retried on a copy caught up; at most twice after a head read)
+    "stale_writes",  # writes run without a head read on a copy that turned out behind
     "spills",  # changes too large for one journal entry
     "replacements",  # whole collections replaced (replace_collection)
     "evictions",

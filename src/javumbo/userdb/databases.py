@@ -12,9 +12,15 @@ The invariants, and why they hold:
   so a stale or frozen instance cannot write. On a lost race we replay what we missed and run
   the operation once more (the callable must therefore be re-runnable: it sees a rolled-back
   collection), then give up with ``ConflictError``.
-* **Every request starts current.** One ``get_head`` read; if ``head.seq`` moved we apply the
-  missing entries, checking they are contiguous. If they were trimmed (someone flushed past our
-  copy) we rebuild from the head's snapshot.
+* **Every request starts current, or is fenced.** A read starts with one ``get_head``; if
+  ``head.seq`` moved we apply the missing entries, checking they are contiguous. If they were
+  trimmed (someone flushed past our copy) we rebuild from the head's snapshot. A write on a warm
+  copy that was current at its last head read skips that read: its append is the fence, so if
+  the copy was behind the append is refused and the write runs again on a caught-up copy. What
+  the append cannot fence is checked against the head before it is answered: a write that
+  failed (it may have failed on rows changed elsewhere) or journaled nothing (its answer may
+  come from stale rows). A copy found behind reads the head before its writes until a head read
+  finds nothing new (a user whose requests go to several instances).
 * **Snapshots are immutable and keyed by the seq they contain.** Upload with ``put_if_absent``
   (an existing object under that key holds the same logical state: replay is deterministic), then
   ``move_head_snapshot`` conditional on the snapshot we started from, then trim the journal and
@@ -57,8 +63,8 @@ The invariants, and why they hold:
   the head's seq, so a retry is recognised even by a stale copy). A retry therefore runs its
   callable, loses the append, rolls back, and returns ``AlreadyApplied(seq, result)``
   (``result`` is the callable's JSON-able return value recorded in the entry, or None once the
-  entry is trimmed): no lookup is needed before a write, so a warm write costs the head read
-  and the append. A retry whose callable fails (the first run's effects make it invalid: a
+  entry is trimmed): no lookup is needed before a write, so a warm write costs the append
+  alone. A retry whose callable fails (the first run's effects make it invalid: a
   deleted note is not there to delete) looks the key up before answering with the failure.
   Callables that are expensive or reach outside the collection (an import, a sync commit) ask
   for the lookup first instead (``check_key_first``), at one more metastore read.
@@ -172,6 +178,7 @@ class ReplaceResult:
 class _WriteContext:
     idempotency_key: str | None
     result: Any = None
+    appended: bool = False
 
 
 @dataclass
@@ -192,6 +199,8 @@ class _Copy:
     replaced_before: bool = False
     write: _WriteContext | None = None
     measured_seq: int = -1
+    # The head had not moved the last time it was read: the next write may skip reading it.
+    head_was_current: bool = True
 
 
 class UserDatabases:
@@ -277,24 +286,39 @@ class UserDatabases:
         atomically, recognises a retry; the transaction then rolls back (see the module
         docstring)."""
         with self._user_lock(user_id):
-            for attempt in (1, 2):
-                copy = self._current(user_id)
+            unchecked = self._warm_copy(user_id)
+            fresh_attempts = 0
+            while True:
+                if unchecked is not None:
+                    copy = unchecked
+                else:
+                    copy = self._current(user_id)
+                    fresh_attempts += 1
                 if idempotency_key is not None and check_key_first:
                     done = self._already_applied(copy, idempotency_key)
                     if done is not None:
                         return done
                 try:
-                    result = self._run_write(copy, fn, idempotency_key)
+                    result, appended = self._run_write(copy, fn, idempotency_key)
                 except DuplicateIdempotencyKeyError as exc:
                     return self._applied_at(copy, exc.key, exc.seq)
                 except ConditionFailedError as exc:
                     self._counters.add("conflicts")
-                    if attempt == 2:
+                    if unchecked is not None:  # behind: catch up and run it again
+                        self._stale(copy)
+                        unchecked = None
+                        continue
+                    if fresh_attempts == 2:
                         raise ConflictError(
                             f"another instance keeps writing to {user_id}'s collection"
                         ) from exc
                     continue
                 except Exception as exc:
+                    stale_rows_possible = unchecked is not None and not isinstance(exc, StoreError)
+                    if stale_rows_possible and self._moved_since(copy):
+                        self._stale(copy)  # it may have failed on rows changed elsewhere
+                        unchecked = None
+                        continue
                     if idempotency_key is None or check_key_first or isinstance(exc, StoreError):
                         raise
                     done = self._already_applied_after_failure(copy, idempotency_key, exc)
@@ -303,9 +327,36 @@ class UserDatabases:
                     return done
                 finally:
                     copy.appended_uncommitted = False
+                if unchecked is not None and not appended and self._moved_since(copy):
+                    # nothing journaled, so nothing fenced: the answer may come from stale rows
+                    self._stale(copy)
+                    unchecked = None
+                    continue
                 self._after_write(copy)
                 return result
-        raise AssertionError("unreachable")
+
+    def _warm_copy(self, user_id: str) -> _Copy | None:
+        """The copy a write may run on without reading the head first, or None.
+
+        A write's journal append is conditional on the copy's ``applied_seq``, so it fails if
+        anyone appended since: running on a copy that may be behind is safe, and saves the
+        head read when this instance serves the user's writes in a row (Lambda reuses a warm
+        instance). Not when the head had moved at the last read (requests spread over
+        instances): a lost append would then cost more than the read it saves."""
+        copy = self._copies.get(user_id)
+        if copy is None or copy.broken or not copy.head_was_current:
+            return None
+        self._counters.add("cache_hits")
+        return copy
+
+    def _moved_since(self, copy: _Copy) -> bool:
+        return self._get_head(copy.user_id).seq != copy.applied_seq
+
+    def _stale(self, copy: _Copy) -> None:
+        """An unchecked write found its copy behind: read the head first from now on (this
+        is what the caller's next attempt, and next write, then does)."""
+        self._counters.add("stale_writes")
+        copy.head_was_current = False
 
     def flush(self, user_id: str) -> FlushResult:
         """Fold the journal into a new snapshot (no upload if the head snapshot is current)."""
@@ -408,6 +459,7 @@ class UserDatabases:
 
     def _catch_up(self, copy: _Copy, head: Head) -> bool:
         """Apply entries the copy misses; False if it cannot be caught up from the journal."""
+        copy.head_was_current = head.seq == copy.applied_seq
         if head.seq < copy.applied_seq:
             return False  # the metastore lost entries we applied: rebuild from what it has
         if head.seq > copy.applied_seq:
@@ -572,14 +624,15 @@ class UserDatabases:
 
     def _run_write(
         self, copy: _Copy, fn: Callable[[Collection], T], idempotency_key: str | None
-    ) -> T:
+    ) -> tuple[T, bool]:
+        """``fn``'s result, and whether its transaction was journaled."""
         context = copy.write = _WriteContext(idempotency_key)
         try:
             with copy.col.transaction():
                 result = fn(copy.col)
                 if idempotency_key is not None:
                     context.result = _small_json(result)
-            return result
+            return result, context.appended
         finally:
             copy.write = None
 
@@ -611,6 +664,8 @@ class UserDatabases:
         copy.applied_seq = seq
         copy.journal_bytes += len(payload)
         copy.appended_uncommitted = True
+        if context is not None:
+            context.appended = True
         copy.capture.committed()
 
     def _spill(self, copy: _Copy, payload: bytes, result: Any) -> bytes:
@@ -842,13 +897,15 @@ class UserDatabases:
     ) -> tuple[int, Head]:
         """Append the marker after whatever is there (or only at ``expected_seq``)."""
         payload = encode_replace_marker(key, etag)
-        for _ in range(_REPLACE_APPEND_ATTEMPTS):
+        for attempt in range(_REPLACE_APPEND_ATTEMPTS):
             self._counters.add("meta_writes")
             still_ours = self.meta.acquire_lease(
                 lease, self.instance_id, self.limits.flush_lease_ttl, self.clock.now()
             )
             if not still_ours or self.blobs.head(key) is None:
                 raise ConflictError(f"{lease} was lost during the replacement; try again")
+            if attempt:  # read right before appending: a busy writer leaves only short gaps
+                head = self._get_head(user_id)
             try:
                 self._counters.add("meta_writes")
                 seq = self.meta.append_journal(user_id, head.seq, payload, None, self.clock.now())
@@ -858,7 +915,6 @@ class UserDatabases:
                     raise ConflictError(
                         f"{user_id}'s collection moved on from seq {expected_seq}"
                     ) from None
-                head = self._get_head(user_id)
                 continue
             self._counters.add("journal_appends")
             self._counters.add("journal_bytes", len(payload))
