@@ -5,15 +5,35 @@ Two setups, in one run:
 * **embedded over HTTP**: ``javumbo serve`` (waitress) in a subprocess with a temp data folder,
   driven over keep-alive HTTP connections, the requests of the two kinds interleaved so both see
   the same machine load;
-* **Lambda handler on S3 + DynamoDB**: the app behind ``apig-wsgi`` with the AWS adapters on a
-  local moto server, called in-process with HTTP API v2 events, as Lambda would.
+* **Lambda handler on S3 + DynamoDB**: the app behind ``apig-wsgi`` with the AWS adapters on
+  moto's server, called in-process with HTTP API v2 events, as Lambda would. moto runs in a
+  child process (``javumbo.cluster.emulator``, as the cluster and the tests run it), the way
+  S3 and DynamoDB are other machines to a Lambda; a moto server in the bench's own process
+  would share its interpreter lock and bill the app for moto's work. One moto call costs
+  ~4 ms here (boto3 and moto's Python on both ends), which is most of the review's time.
 
 A review is "warm" once the user's collection is in the instance cache (the first requests of
 the session load it). Goal from the issue: a warm review's p95 is at most 3x that of /health and
 under 10 ms on this machine. The review does more than /health by design: it verifies the token,
-resumes the session (from memory; the session record is rewritten at most every ttl/10), checks
-the journal head (one metastore read), runs the scheduler and appends one journal entry (one
-metastore transaction, which also rejects a reused Idempotency-Key).
+resumes the session (from memory; the session record is rewritten at most every ttl/10), runs
+the scheduler and appends one journal entry (one metastore transaction, conditional on the
+copy's seq, which also rejects a reused Idempotency-Key). A warm copy that was current at its
+last head read does not read the head again before writing: the conditional append is the fence
+(``javumbo.userdb.databases``), so one DynamoDB call per review. /health makes two calls (an S3
+HEAD and a DynamoDB read).
+
+Before and after that change (same machine, moto in a child process, 300 samples; p50/p95 in
+ms; the machine's load moves these by a few ms from run to run):
+
+    Lambda on moto     before (two runs)       after (four runs)
+    POST /api/review   19.8/31.2  21.8/30.5    15.9/27.7  18.5/30.2  17.5/29.4  14.0/20.6
+    GET /health        10.7/14.7  11.5/15.1    11.9/17.4  13.1/20.9  12.5/20.4   9.9/11.9
+
+The embedded setup meets the goal (review p95 5-8 ms, 2.2-2.4x /health). On moto the ratio
+goal is met and the 10 ms one is not, and cannot be by the app: the "one DynamoDB read" row
+is a bare GetItem at 4-5 ms p50, /health (two calls) is already past 10 ms at p95, and the
+review's single call is a TransactWriteItems, which moto serves slower still (and slower as the
+table grows). The app's own share of a review is what the embedded row shows, ~4 ms.
 """
 
 from __future__ import annotations
@@ -27,14 +47,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from bench.bench_storage import moto_stores
+from javumbo.cluster.emulator import FAKE_AWS_ENV, start_moto
+from javumbo.settings import Settings
 
 PASSWORD = "bench-password-1"
 DEFAULT_SAMPLES = 300
@@ -194,18 +217,50 @@ def v2_event(method: str, path: str, headers: dict[str, str], body: bytes | None
     }
 
 
-def lambda_on_moto(samples: int, work: Path) -> tuple[Timings, Timings]:
+@contextmanager
+def moto_in_child_process(work: Path) -> Iterator[Settings]:
+    """Settings for the AWS backends on a moto server in a child process, resources created."""
+    from javumbo.stores.aws_setup import ensure_aws_resources
+
+    for name, value in FAKE_AWS_ENV.items():
+        os.environ.setdefault(name, value)
+    emulator = start_moto(log_dir=work)
+    try:
+        settings = Settings(
+            backend="aws",
+            jwt_secret_key="b" * 48,
+            s3_bucket=f"javumbo-bench-api-{os.getpid()}",
+            aws_endpoint_url=emulator.url,
+            cache_dir=work / "lambda-cache",
+        )
+        ensure_aws_resources(settings)
+        yield settings
+    finally:
+        emulator.stop()
+
+
+def bare_head_reads(meta: Any, samples: int) -> Timings:
+    """One DynamoDB call alone, the cheapest there is (a consistent GetItem of a user's
+    journal head): the floor under any request that reaches the metastore on moto. (A bare
+    journal append is no floor here: moto's transactions slow down as the table grows.)"""
+    user_id = f"bench-floor-{uuid.uuid4().hex}"
+    times = []
+    for _ in range(samples):
+        started_at = time.perf_counter()
+        meta.get_head(user_id)
+        times.append((time.perf_counter() - started_at) * 1000)
+    return Timings("one DynamoDB read", times)
+
+
+def lambda_on_moto(samples: int, work: Path) -> tuple[Timings, Timings, Timings]:
     import logging
 
     from javumbo.api.app import app_services, create_app
     from javumbo.api.observability import REQUEST_LOGGER
     from javumbo.lambda_handler import wrap_app
 
-    with moto_stores(f"javumbo-bench-api-{os.getpid()}") as (blobs, meta, settings):
-        settings = type(settings)(
-            **{**settings.__dict__, "cache_dir": work / "lambda-cache", "jwt_secret_key": "b" * 48}
-        )
-        app = create_app(settings, stores=(blobs, meta), in_lambda=False)
+    with moto_in_child_process(work) as settings:
+        app = create_app(settings, in_lambda=False)
         handler = wrap_app(app)
         logging.getLogger(REQUEST_LOGGER).setLevel(logging.WARNING)  # keep the report readable
 
@@ -224,7 +279,8 @@ def lambda_on_moto(samples: int, work: Path) -> tuple[Timings, Timings]:
             return answer["statusCode"], json.loads(answer["body"] or "null")
 
         try:
-            return run_workload(call, samples)
+            review, health = run_workload(call, samples)
+            return review, health, bare_head_reads(app_services(app).meta, samples)
         finally:
             app_services(app).close()
 
@@ -232,10 +288,10 @@ def lambda_on_moto(samples: int, work: Path) -> tuple[Timings, Timings]:
 # ------------------------------------------------------------------ report
 
 
-def report(setup: str, review: Timings, health: Timings) -> None:
+def report(setup: str, review: Timings, health: Timings, *floor: Timings) -> None:
     ratio = review.p95 / health.p95 if health.p95 > 0 else float("inf")
     print(f"{setup}  ({len(review.samples)} samples each)")
-    for timings in (review, health):
+    for timings in (review, health, *floor):
         print(f"  {timings.name:18s} p50 {timings.p50:7.2f} ms   p95 {timings.p95:7.2f} ms")
     verdict = "meets" if ratio <= GOAL_RATIO and review.p95 < GOAL_P95_MS else "misses"
     print(

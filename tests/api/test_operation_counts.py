@@ -4,9 +4,8 @@ write, one metastore write (the journal append, which carries the idempotency ke
 conditional on the copy's seq, so a warm copy that was current at its last head read writes
 without reading the head), with no blob operation while the copy is warm. The real app runs
 over real stores (a folder and a SQLite file, and S3 + DynamoDB on moto over HTTP); every
-metastore call is recorded by name, and
-the adapters' counters and the request log line are checked too, so an extra call anywhere in
-the request fails a test here.
+metastore call is recorded by name, and the adapters' counters and the request log line are
+checked too, so an extra call anywhere in the request fails a test here.
 """
 
 from __future__ import annotations
