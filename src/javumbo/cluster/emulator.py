@@ -1,5 +1,5 @@
-"""The S3/DynamoDB emulator (moto's server, as a child process) and the counting proxy the
-instances talk to instead of it.
+"""The S3/DynamoDB emulator (moto's server, as a child process, answering one request at a time:
+see ``moto_server``) and the counting proxy the instances talk to instead of it.
 
 The proxy is where S3 and DynamoDB operations are counted: on the wire, whatever the app's own
 counters say. S3 requests are classified by method (and object vs bucket for GET), DynamoDB
@@ -71,7 +71,7 @@ def wait_until_ready(url: str, *, deadline_seconds: float = READY_DEADLINE_SECON
 
 @dataclass
 class Emulator:
-    """moto's server in a child process (S3 and DynamoDB on one port)."""
+    """moto's server in a child process (S3 and DynamoDB on one port, one request at a time)."""
 
     url: str
     process: subprocess.Popen[bytes]
@@ -88,7 +88,10 @@ def start_moto(*, log_dir: Path | None = None, env: Mapping[str, str] | None = N
     child_env = {**(env or os.environ), **FAKE_AWS_ENV, **MOTO_ENV}
     with log_path.open("ab") as log:
         process = lifeline.spawn(
-            "moto.server", ["-H", "127.0.0.1", "-p", str(port)], env=child_env, log=log
+            "javumbo.cluster.moto_server",
+            ["-H", "127.0.0.1", "-p", str(port)],
+            env=child_env,
+            log=log,
         )
     emulator = Emulator(f"http://127.0.0.1:{port}", process, log_path)
     try:
