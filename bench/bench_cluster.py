@@ -25,12 +25,13 @@ load generator), before and after the emulator was corrected (``javumbo.cluster.
 plain moto copied whole tables on every transaction and, on a cancelled one, put the copy
 back over other requests' writes):
 
-    case       plain moto: warm50  warm95  503s  lost     corrected: warm50  warm95  503s  lost
-    c (rr)                  442    1660     70     1                  334     672      0     0
+    case       plain moto: warm50  warm95  fail  lost     corrected: warm50  warm95  fail  lost
+    c (rr)                  442    1660     82     1                  334     672      0     0
     c-sticky                243    1097    132     0                  113     198      0     0
     c-chaos                 717    2812    240     0                  492    2796    153*    0
 
-(* chaos: an emulator outage is one of the faults.) With sticky routing all three targets
+("fail": failed attempts the clients retried, 503s from moto's 500s; * with chaos, instances
+are killed and the emulator cut off on purpose.) With sticky routing all three targets
 hold (S3 operations -98 %, warm p95 under 200 ms, nothing lost); with round robin the S3 and
 loss targets hold and warm p95 does not: every request lands on an instance whose copy is one
 answer behind, so it reads the head and the journal (about twice the DynamoDB calls of sticky
