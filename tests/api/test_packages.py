@@ -6,6 +6,7 @@ import io
 import json
 import threading
 import time
+import uuid
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from flask.testing import FlaskClient
 
 from javumbo.api import packages
 from javumbo.api.app import app_services
-from javumbo.api.packages import STALE_AFTER_SECONDS
+from javumbo.api.packages import JOB_RETENTION_SECONDS, STALE_AFTER_SECONDS
 from tests.api.conftest import ApiUser, assert_error
 
 POLL_DEADLINE_SECONDS = 60.0
@@ -234,6 +235,44 @@ def test_a_job_whose_heartbeat_stopped_is_reported_failed(app: APIFlask, alice: 
         if shown == "failed":
             assert job["error"]["code"] == "import_interrupted"
             assert "import the file again" in job["error"]["message"]
+
+
+def test_a_new_import_deletes_job_records_past_their_retention(
+    app: APIFlask, alice: ApiUser
+) -> None:
+    svc = app_services(app)
+    now = svc.clock.now()
+    old, recent = now - JOB_RETENTION_SECONDS - 60, now - 60
+
+    def stamped(at: float) -> str:  # as job ids are made: creation time first
+        return f"imp_{int(at * 1000):012x}{uuid.uuid4().hex[:12]}"
+
+    # job id -> (created at, kept?); the last two are ids from before ids carried the time
+    jobs = {
+        stamped(old): (old, False),
+        stamped(recent): (recent, True),
+        "imp_" + "f" * 24: (old, False),
+        "imp_" + "e" * 24: (recent, True),
+    }
+    for job_id, (at, _) in jobs.items():
+        record = {
+            "job_id": job_id,
+            "status": "done",
+            "progress": 1.0,
+            "stage": "done",
+            "report": {"notes_added": 1},
+            "error": None,
+            "created_at": at,
+            "updated_at": at,
+        }
+        svc.blobs.put(_job_blob_key(app, alice.username, job_id), json.dumps(record).encode())
+
+    started = alice.ok(upload(alice, b"PK\x03\x04 whatever"), 202)
+    assert wait_for_job(alice, started)["status"] == "failed"
+    for job_id, (_, kept) in jobs.items():
+        response = alice.get(f"/api/import/{job_id}")
+        assert response.status_code == (200 if kept else 404), job_id
+    assert int(started["job_id"][4:16], 16) / 1000 == pytest.approx(now, abs=60)
 
 
 def test_export_in_the_current_layout_opens_in_anki_and_imports_back(

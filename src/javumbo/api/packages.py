@@ -10,6 +10,10 @@ heartbeat (``updated_at``) at least every ``HEARTBEAT_SECONDS``; one silent for
 (``import_interrupted``) instead of running forever. The import itself is all or nothing, so
 nothing half-applied is left behind, and importing the file again is safe: notes already there
 are recognised by their guid, not added twice.
+
+A job id starts with its creation time (milliseconds, 12 hex digits), so each new import can
+delete the user's job records older than ``JOB_RETENTION_SECONDS`` from one listing; a record
+from before ids carried the time is read once to learn its age.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ HEARTBEAT_SECONDS = 20.0
 STALE_AFTER_SECONDS = 120.0
 IMPORT_WORKERS = 2
 UNNAMED_UPLOAD = "the uploaded file"
+JOB_RETENTION_SECONDS = 7 * 24 * 3600
+_JOB_TIME_DIGITS = 12
 
 bp = APIBlueprint("packages", __name__, tag="Import and export", url_prefix="/api")
 _executor_guard = threading.Lock()
@@ -134,8 +140,51 @@ class ExportQuerySchema(Schema):
 # ------------------------------------------------------------------ jobs
 
 
+def _jobs_prefix(user_id: str) -> str:
+    return f"{user_prefix(user_id)}jobs/"
+
+
 def _job_key(user_id: str, job_id: str) -> str:
-    return f"{user_prefix(user_id)}jobs/{job_id}.json"
+    return f"{_jobs_prefix(user_id)}{job_id}.json"
+
+
+def _new_job_id(now: float) -> str:
+    stamp = f"{int(now * 1000):0{_JOB_TIME_DIGITS}x}"[-_JOB_TIME_DIGITS:]
+    return f"imp_{stamp}{secrets.token_hex((24 - _JOB_TIME_DIGITS) // 2)}"
+
+
+def _job_created_at(svc: Services, key: str, job_id: str, now: float) -> float | None:
+    """When the job was created: from its id, or (ids from before they carried the time,
+    whose leading digits read as a time in the future) from its record."""
+    created = int(job_id[4 : 4 + _JOB_TIME_DIGITS], 16) / 1000
+    if created <= now + 24 * 3600:
+        return created
+    try:
+        state = json.loads(svc.blobs.get(key).data)
+    except (BlobNotFoundError, ValueError):
+        return None
+    found = state.get("created_at") if isinstance(state, dict) else None
+    return float(found) if isinstance(found, int | float) else None
+
+
+def prune_old_jobs(svc: Services, user_id: str) -> int:
+    """Delete the user's job records older than ``JOB_RETENTION_SECONDS``; how many went.
+    Housekeeping: a store failure here is logged, never the import's failure."""
+    now = svc.clock.now()
+    prefix = _jobs_prefix(user_id)
+    removed = 0
+    try:
+        for info in svc.blobs.list(prefix):
+            job_id = info.key[len(prefix) :].removesuffix(".json")
+            if not JOB_ID_RE.match(job_id):
+                continue
+            created = _job_created_at(svc, info.key, job_id, now)
+            if created is not None and now - created > JOB_RETENTION_SECONDS:
+                svc.blobs.delete(info.key)
+                removed += 1
+    except Exception:
+        log.warning("pruning %s's old import jobs failed", user_id, exc_info=True)
+    return removed
 
 
 @dataclass
@@ -263,7 +312,7 @@ def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
     if package.stat().st_size == 0:
         shutil.rmtree(workdir, ignore_errors=True)
         raise api_error(400, "the uploaded file is empty", code="invalid_package")
-    job_id = "imp_" + secrets.token_hex(12)
+    job_id = _new_job_id(svc.clock.now())
     job = ImportJob(
         svc=svc,
         user_id=db.user_id,
@@ -286,6 +335,7 @@ def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
+    prune_old_jobs(svc, db.user_id)
     if svc.in_lambda:
         job.run()
     else:
