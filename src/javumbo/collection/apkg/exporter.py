@@ -296,19 +296,25 @@ def _media_renames(names: set[str], current: bool) -> dict[str, str]:
 
 
 def _media_files(
-    names: list[str], store: MediaStore | None, report: ExportReport
-) -> Iterator[tuple[str, IO[bytes]]]:
-    """Each referenced file the store has, open; the others are noted as missing."""
+    names: list[str], renames: dict[str, str], store: MediaStore | None, report: ExportReport
+) -> Iterator[tuple[str, str, IO[bytes]]]:
+    """Each referenced file the store has, open, with the name it is packaged under (once per
+    packaged name: an NFD and an NFC reference name one file); the others are noted missing."""
     if store is None:
         return
+    packaged: set[str] = set()
     for name in names:
+        packaged_name = renames.get(name, name)
+        if packaged_name in packaged:
+            continue
         try:
             src = store.open(name)
         except (FileNotFoundError, PackageError):
             report.media_missing.append(name)
             continue
+        packaged.add(packaged_name)
         with src:
-            yield name, src
+            yield name, packaged_name, src
 
 
 def _write_legacy_zip(
@@ -321,19 +327,14 @@ def _write_legacy_zip(
     progress: Progress,
 ) -> None:
     media_map: dict[str, str] = {}
-    packaged: set[str] = set()
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
         zf.write(collection, COLLECTION_ENTRY)
-        for name, src in _media_files(names, store, report):
-            packaged_name = renames.get(name, name)
-            if packaged_name in packaged:  # an NFD and an NFC reference to one file
-                continue
+        for _name, packaged_name, src in _media_files(names, renames, store, report):
             index = str(len(media_map))
             with zf.open(zipfile.ZipInfo(index), "w") as out:
                 while chunk := src.read(CHUNK):
                     out.write(chunk)
             media_map[index] = packaged_name
-            packaged.add(packaged_name)
             progress(len(media_map), len(names), "media")
         zf.writestr("media", json.dumps(media_map, ensure_ascii=False))
     report.media = len(media_map)
@@ -352,7 +353,6 @@ def _write_current_zip(
     A file whose name Anki would change is packaged under ``renames``' name for it: Anki
     refuses the whole package when one name in this layout's map is not in its own form."""
     written: list[latest_layout.WrittenMedia] = []
-    packaged: set[str] = set()
     with zipfile.ZipFile(dest, "w", allowZip64=True) as zf:
         entries = latest_layout.EntryWriter(zf)
         entries.stored(latest_layout.META_ENTRY, latest_layout.meta_bytes())
@@ -361,11 +361,7 @@ def _write_current_zip(
                 latest_layout.COLLECTION_ENTRY, col_file, size_hint=collection.stat().st_size
             )
         entries.stored(latest_layout.DUMMY_COLLECTION_ENTRY, latest_layout.dummy_collection())
-        for name, src in _media_files(names, store, report):
-            anki_name = renames.get(name, name)
-            if anki_name in packaged:  # an NFD and an NFC reference to one file
-                continue
-            packaged.add(anki_name)
+        for name, anki_name, src in _media_files(names, renames, store, report):
             if anki_name != name:
                 report.media_renamed[name] = anki_name
             done = entries.compressed(str(len(written)), src)
