@@ -22,7 +22,6 @@ import shutil
 import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,15 +56,13 @@ def moto_stores(bucket: str) -> Iterator[tuple[BlobStore, MetaStore, Settings]]:
     """A moto server on a free port (big in-memory key buffer: see the issue), and the real S3
     and DynamoDB adapters pointed at it."""
     os.environ["MOTO_S3_DEFAULT_KEY_BUFFER_SIZE"] = str(128 * 1024 * 1024)
-    from javumbo.cluster.moto_server import make_moto_server
+    from javumbo.cluster.moto_server import serve_in_thread
     from javumbo.stores.aws_setup import ensure_aws_resources
     from javumbo.stores.factory import open_stores
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     port = _free_port()
-    server = make_moto_server("127.0.0.1", port)  # one request at a time: moto is not safe
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    stop = serve_in_thread("127.0.0.1", port)  # one request at a time: moto is not safe
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -83,9 +80,7 @@ def moto_stores(bucket: str) -> Iterator[tuple[BlobStore, MetaStore, Settings]]:
         blobs, meta = open_stores(settings)
         yield blobs, meta, settings
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+        stop()
 
 
 @contextmanager

@@ -18,14 +18,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from javumbo.cluster.moto_server import make_moto_server
+from javumbo.cluster.moto_server import serve_in_thread
 
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -81,15 +80,7 @@ def start_moto_server() -> tuple[str, Stop]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     port = free_port()
-    server = make_moto_server("127.0.0.1", port)  # one request at a time: moto is not safe
-    thread = threading.Thread(target=server.serve_forever, name=f"moto-{port}", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
+    stop = serve_in_thread("127.0.0.1", port)  # one request at a time: moto is not safe
     url = f"http://127.0.0.1:{port}"
     # S3's ListBuckets: cheap. Not /moto-api/data.json, which serialises every model of the
     # process's shared state and answers 500 once an earlier test deleted a bucket that still

@@ -125,6 +125,20 @@ def make_moto_server(host: str, port: int) -> BaseWSGIServer:
     return make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
+def serve_in_thread(host: str, port: int) -> Callable[[], None]:
+    """``make_moto_server`` running on a daemon thread of this process; returns its stop."""
+    server = make_moto_server(host, port)
+    thread = threading.Thread(target=server.serve_forever, name=f"moto-{port}", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    return stop
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m javumbo.cluster.moto_server")
     parser.add_argument("-H", "--host", default="127.0.0.1")
