@@ -121,7 +121,7 @@ def install_observability(app: Flask, svc: Services) -> None:
             "route": request.url_rule.rule if request.url_rule is not None else None,
             "status": response.status_code,
             "latency_ms": round(latency_ms, 3),
-            "user_id": g.get("javumbo_user_id"),
+            "user_id": getattr(g.get("javumbo_token_user"), "user_id", None),
             "session_id": session_id,
             "cache_hit": (misses == 0) if touched else None,
             "blob_ops": _delta(before, after, _BLOB_OPS),

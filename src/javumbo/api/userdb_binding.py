@@ -106,7 +106,6 @@ def current_token_user() -> TokenUser:
     claims = get_jwt()
     user = TokenUser(user_id=str(claims["sub"]), username=str(claims["username"]))
     g.javumbo_token_user = user
-    g.javumbo_user_id = user.user_id
     return user
 
 
