@@ -32,7 +32,7 @@ from typing import Any
 from javumbo.collection import Collection, SystemClock
 from javumbo.settings import Settings
 from javumbo.stores.ports import BlobStore, MetaStore
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import StorageEngine
 from javumbo.userdb.names import snapshot_key
 from javumbo.userdb.snapshots import prepare_snapshot
 
@@ -57,6 +57,7 @@ def moto_stores(bucket: str) -> Iterator[tuple[BlobStore, MetaStore, Settings]]:
     and DynamoDB adapters pointed at it."""
     os.environ["MOTO_S3_DEFAULT_KEY_BUFFER_SIZE"] = str(128 * 1024 * 1024)
     from javumbo.cluster.moto_server import serve_in_thread
+
     from javumbo.stores.aws_setup import ensure_aws_resources
     from javumbo.stores.factory import open_stores
 
@@ -202,7 +203,7 @@ def timed(fn: Callable[[], Any]) -> float:
 
 
 def engine_session(
-    dbs: UserDatabases, user: str, *, writes: bool
+    engine: StorageEngine, user: str, *, writes: bool
 ) -> tuple[list[float], float, float]:
     """20 requests (each: read the next card, answer it), then session end (flush).
     Returns per-answer seconds, first-request seconds (load) and flush seconds."""
@@ -210,15 +211,15 @@ def engine_session(
     first = 0.0
     for i in range(ANSWERS):
         start = time.perf_counter()
-        with dbs.read(user) as col:
+        with engine.read(user) as col:
             due_card(col)
         if writes:
-            dbs.write(user, review_request)
+            engine.write(user, review_request)
         elapsed = time.perf_counter() - start
         if i == 0:
             first = elapsed
         per_answer.append(elapsed)
-    flush = timed(lambda: dbs.flush(user))
+    flush = timed(lambda: engine.flush(user))
     return per_answer, first, flush
 
 
@@ -257,8 +258,8 @@ def measure(size: int, blobs: BlobStore, meta: MetaStore, settings: Settings, wo
     user = f"bench{size}"
     row.values["raw MB"] = seed_user(blobs, meta, user, source, work) / 1e6
 
-    def engine(name: str) -> UserDatabases:
-        return UserDatabases(
+    def engine(name: str) -> StorageEngine:
+        return StorageEngine(
             settings,
             blobs,
             meta,

@@ -91,7 +91,7 @@ def _wait_port(port: int, timeout: float = 20.0) -> None:
 class _Deps:
     blobs: Any
     meta: Any
-    dbs: Any
+    engine: Any
     clock: Any
 
 

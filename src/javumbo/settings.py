@@ -28,6 +28,14 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _megabytes(env: Mapping[str, str], name: str, default_bytes: int) -> int:
+    """A size given in MiB (``JAVUMBO_..._MB``), as bytes; must be positive."""
+    mib = _int(env, name, default_bytes // (1024 * 1024))
+    if mib <= 0:
+        raise SettingsError(f"{name} must be a positive number of MiB, got {mib}")
+    return mib * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Settings:
     backend: str = "embedded"  # "embedded" | "aws"
@@ -47,6 +55,13 @@ class Settings:
     aws_endpoint_url: str | None = None
     # Only "journal" is safe; the others are the seed's plans, kept for the benchmarks.
     storage_strategy: str = "journal"
+    # One allowance per user for media, shared by package import and media sync.
+    media_quota_bytes: int = 2048 * 1024 * 1024
+    media_max_file_bytes: int = 100 * 1024 * 1024
+    # Imports one user may have queued or running at once, and the temporary bytes (uploaded
+    # packages waiting or being imported) all users together may hold.
+    imports_per_user: int = 2
+    import_temp_bytes: int = 2048 * 1024 * 1024
 
     @property
     def is_embedded(self) -> bool:
@@ -89,4 +104,10 @@ class Settings:
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", cls.aws_region)),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
             storage_strategy=strategy,
+            media_quota_bytes=_megabytes(env, "JAVUMBO_MEDIA_QUOTA_MB", cls.media_quota_bytes),
+            media_max_file_bytes=_megabytes(
+                env, "JAVUMBO_MEDIA_MAX_FILE_MB", cls.media_max_file_bytes
+            ),
+            imports_per_user=_int(env, "JAVUMBO_IMPORTS_PER_USER", cls.imports_per_user),
+            import_temp_bytes=_megabytes(env, "JAVUMBO_IMPORT_TEMP_MB", cls.import_temp_bytes),
         )

@@ -52,7 +52,7 @@ def studied_deck_with_picture(app: APIFlask, user: ApiUser) -> None:
     studied_deck(user)
     record = app_services(app).meta.get_user(user.username)
     assert record is not None
-    app_services(app).dbs.media(record.user_id).put("pic.png", b"\x89PNG\r\n\x1a\n picture")
+    app_services(app).engine.media(record.user_id).put("pic.png", b"\x89PNG\r\n\x1a\n picture")
 
 
 def test_export_without_parameters_is_the_whole_collection_and_anki_opens_it(
@@ -98,7 +98,7 @@ def test_import_round_trip_through_another_user(
     studied_deck(alice)
     user = app_services(app).meta.get_user("alice")
     assert user is not None
-    app_services(app).dbs.media(user.user_id).put("pic.png", b"\x89PNG picture bytes")
+    app_services(app).engine.media(user.user_id).put("pic.png", b"\x89PNG picture bytes")
     exported = alice.get("/api/export").data
 
     response = upload(bob, exported)

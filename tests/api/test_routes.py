@@ -142,7 +142,7 @@ def test_another_users_ids_are_not_found_and_nothing_leaks(
     app: APIFlask, alice: ApiUser, bob: ApiUser
 ) -> None:
     ids = owned_ids(alice)
-    app_services(app).dbs.media(app_services(app).meta.get_user("alice").user_id).put(  # type: ignore[union-attr]
+    app_services(app).engine.media(app_services(app).meta.get_user("alice").user_id).put(  # type: ignore[union-attr]
         "pic.png", b"\x89PNG alice's picture"
     )
     before = alice.ok(alice.get(f"/api/notes/{ids['note_id']}"))
@@ -422,7 +422,7 @@ def test_stats_for_collection_and_deck(alice: ApiUser) -> None:
 def test_media_is_served_with_safe_headers(app: APIFlask, alice: ApiUser) -> None:
     user = app_services(app).meta.get_user("alice")
     assert user is not None
-    app_services(app).dbs.media(user.user_id).put("page.svg", b"<svg><script>x</script></svg>")
+    app_services(app).engine.media(user.user_id).put("page.svg", b"<svg><script>x</script></svg>")
     response = alice.get("/api/media/page.svg")
     assert response.status_code == 200 and response.data.startswith(b"<svg")
     assert response.mimetype == "image/svg+xml"
@@ -436,7 +436,7 @@ def test_media_named_in_nfd_finds_the_nfc_file(app: APIFlask, alice: ApiUser) ->
     """Anki stores media under NFC names; a note typed on macOS may refer to it in NFD."""
     user = app_services(app).meta.get_user("alice")
     assert user is not None
-    app_services(app).dbs.media(user.user_id).put("espa\u00f1a.png", b"png bytes")
+    app_services(app).engine.media(user.user_id).put("espa\u00f1a.png", b"png bytes")
     response = alice.get(quote("/api/media/espan\u0303a.png"))
     assert response.status_code == 200 and response.data == b"png bytes"
     assert_error(alice.get(quote("/api/media/franc\u0327e.png")), 404)

@@ -26,7 +26,7 @@ from javumbo.collection.scheduler import Scheduler
 from javumbo.settings import Settings
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import StoreUnavailableError, UserExistsError, UserRecord
-from javumbo.userdb import AlreadyApplied, ConflictError, UserDatabases
+from javumbo.userdb import AlreadyApplied, ConflictError, StorageEngine
 
 
 def _token(username: str) -> str:
@@ -44,7 +44,7 @@ def _username() -> str:
 def create_app(settings: Settings) -> Flask:
     blobs, meta = open_stores(settings)
     assert settings.cache_dir is not None
-    dbs = UserDatabases(
+    engine = StorageEngine(
         settings,
         blobs,
         meta,
@@ -60,12 +60,12 @@ def create_app(settings: Settings) -> Flask:
         return record.user_id
 
     def with_session(answer: Response, status: int = 200) -> tuple[Response, int]:
-        session = dbs.sessions.resume_session(_username(), request.headers.get("X-Session-ID"))
+        session = engine.sessions.resume_session(_username(), request.headers.get("X-Session-ID"))
         answer.headers["X-Session-ID"] = session.session_id
         return answer, status
 
     def write(fn: Any) -> Any:
-        result = dbs.write(user_id(), fn, idempotency_key=request.headers.get("Idempotency-Key"))
+        result = engine.write(user_id(), fn, idempotency_key=request.headers.get("Idempotency-Key"))
         return result.result if isinstance(result, AlreadyApplied) else result
 
     @app.errorhandler(ConflictError)
@@ -97,7 +97,7 @@ def create_app(settings: Settings) -> Flask:
 
     @app.post("/api/session/start")
     def start() -> tuple[Response, int]:
-        session = dbs.sessions.resume_session(_username(), None)
+        session = engine.sessions.resume_session(_username(), None)
         answer = jsonify({"session_id": session.session_id})
         answer.headers["X-Session-ID"] = session.session_id
         return answer, 200
@@ -109,7 +109,7 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/api/decks")
     def list_decks() -> tuple[Response, int]:
-        with dbs.read(user_id()) as col:
+        with engine.read(user_id()) as col:
             listing = [{"id": deck["id"], "name": deck["name"]} for deck in all_decks(col)]
         return with_session(jsonify({"decks": listing}))
 
@@ -128,7 +128,7 @@ def create_app(settings: Settings) -> Flask:
 
     @app.get("/api/review/<int:deck_id>")
     def queue(deck_id: int) -> tuple[Response, int]:
-        with dbs.read(user_id()) as col:
+        with engine.read(user_id()) as col:
             cards = Scheduler(col).next_cards(deck_id, limit=10)
         return with_session(jsonify({"cards": [{"card_id": c.id} for c in cards]}))
 
@@ -141,7 +141,7 @@ def create_app(settings: Settings) -> Flask:
 
     @app.post("/api/session/flush")
     def flush() -> tuple[Response, int]:
-        result = dbs.flush(user_id())
+        result = engine.flush(user_id())
         return with_session(jsonify({"status": result.status}))
 
     return app

@@ -29,7 +29,7 @@ from javumbo.stores.aws_setup import TTL_TABLES, table_definitions
 from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.factory import dynamodb_client, s3_client
 from javumbo.stores.s3 import S3BlobStore
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import StorageEngine
 from tests.infra.conftest import INFRA, PLUGIN_DIR, Terraform
 from tests.stores import test_blob_contract, test_meta_contract
 from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
@@ -151,7 +151,7 @@ def check_userdb_round_trip(settings: Settings, tmp_path: Path) -> None:
         assert basic is not None
         return add_note(col, basic["id"], ["front", "back"], add_deck(col, "Terraformed")).id
 
-    first = UserDatabases(
+    first = StorageEngine(
         settings, blobs, meta, instance_id="tf-a", cache_dir=tmp_path / "a", clock=clock
     )
     note_id = first.write(user_id, add_card)
@@ -163,7 +163,7 @@ def check_userdb_round_trip(settings: Settings, tmp_path: Path) -> None:
     head = meta.get_head(user_id)
     assert head.snapshot_key is not None and head.snapshot_seq == head.seq >= 1
 
-    second = UserDatabases(
+    second = StorageEngine(
         settings, blobs, meta, instance_id="tf-b", cache_dir=tmp_path / "b", clock=clock
     )
     with second.read(user_id) as col:

@@ -19,7 +19,7 @@ from javumbo.settings import Settings
 from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import StorageEngine
 from tests.stores.conftest import aws_env, moto_url  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
@@ -86,8 +86,8 @@ class Target:
     meta: MetaStore
     tmp: Path
 
-    def databases(self, name: str = "reader") -> UserDatabases:
-        return UserDatabases(
+    def databases(self, name: str = "reader") -> StorageEngine:
+        return StorageEngine(
             self.settings,
             self.blobs,
             self.meta,

@@ -16,7 +16,7 @@ from javumbo.ops.backup import MANIFEST, BackupError, backup_user, restore_user
 from javumbo.ops.collection_checks import file_sha256
 from javumbo.ops.user_collections import operator_databases
 from javumbo.stores.ports import UserRecord
-from javumbo.userdb import UserDatabases, names
+from javumbo.userdb import StorageEngine, names
 from javumbo.userdb.snapshots import restore_snapshot
 from tests.ops.conftest import Target, note_fronts
 
@@ -54,8 +54,8 @@ def test_backup_then_restore_brings_the_old_state_back_and_loses_nothing(
     live = target.databases("live")
     live.write(alice.user_id, adder("before backup"))  # journaled, not yet a snapshot
     out = tmp_path / "backup"
-    with operator_databases(target.settings, target.blobs, target.meta) as dbs:
-        report = backup_user(dbs, target.blobs, target.meta, "alice", out)
+    with operator_databases(target.settings, target.blobs, target.meta) as engine:
+        report = backup_user(engine, target.blobs, target.meta, "alice", out)
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["username"] == "alice" and manifest["user_id"] == alice.user_id
     head_file = next(
@@ -68,8 +68,8 @@ def test_backup_then_restore_brings_the_old_state_back_and_loses_nothing(
     with live.read(alice.user_id) as col:
         assert note_fronts(col) == ["before backup", "after backup"]
 
-    with operator_databases(target.settings, target.blobs, target.meta) as dbs:
-        restored = restore_user(dbs, target.meta, "alice", out, None)
+    with operator_databases(target.settings, target.blobs, target.meta) as engine:
+        restored = restore_user(engine, target.meta, "alice", out, None)
     assert restored.replaced.seq == target.meta.get_head(alice.user_id).seq
     with live.read(alice.user_id) as col:  # the warm copy sees the restore
         assert note_fronts(col) == ["before backup"]
@@ -84,38 +84,38 @@ def test_backup_then_restore_brings_the_old_state_back_and_loses_nothing(
     assert ["before backup", "after backup"] in contents
     assert target.meta.get_head(alice.user_id).snapshot_key == restored.replaced.snapshot_key
     # A backup taken now holds the restored state, wherever the engine keeps it.
-    with operator_databases(target.settings, target.blobs, target.meta) as dbs:
-        again = backup_user(dbs, target.blobs, target.meta, "alice", tmp_path / "again")
+    with operator_databases(target.settings, target.blobs, target.meta) as engine:
+        again = backup_user(engine, target.blobs, target.meta, "alice", tmp_path / "again")
     assert restored.replaced.snapshot_key in [s.key for s in again.snapshots]
 
 
 def test_restore_of_a_chosen_snapshot_and_bad_inputs(
     target: Target, alice: UserRecord, tmp_path: Path
 ) -> None:
-    dbs: UserDatabases
+    engine: StorageEngine
     out = tmp_path / "backup"
-    with operator_databases(target.settings, target.blobs, target.meta) as dbs:
-        dbs.write(alice.user_id, adder("one"))
-        dbs.flush(alice.user_id)
-        dbs.write(alice.user_id, adder("two"))
-        backup_user(dbs, target.blobs, target.meta, "alice", out)
+    with operator_databases(target.settings, target.blobs, target.meta) as engine:
+        engine.write(alice.user_id, adder("one"))
+        engine.flush(alice.user_id)
+        engine.write(alice.user_id, adder("two"))
+        backup_user(engine, target.blobs, target.meta, "alice", out)
     manifest = json.loads((out / MANIFEST).read_text())
     oldest = min(manifest["snapshots"], key=lambda s: s["seq"])
-    with operator_databases(target.settings, target.blobs, target.meta) as dbs:
-        restore_user(dbs, target.meta, "alice", out, oldest["file"])
-        with dbs.read(alice.user_id) as col:
+    with operator_databases(target.settings, target.blobs, target.meta) as engine:
+        restore_user(engine, target.meta, "alice", out, oldest["file"])
+        with engine.read(alice.user_id) as col:
             assert note_fronts(col) == []  # snapshot 0: the empty collection
         with pytest.raises(BackupError, match="no snapshot 'nope'"):
-            restore_user(dbs, target.meta, "alice", out, "nope")
+            restore_user(engine, target.meta, "alice", out, "nope")
         with pytest.raises(BackupError, match="no user"):
-            restore_user(dbs, target.meta, "mallory", out, None)
+            restore_user(engine, target.meta, "mallory", out, None)
         with pytest.raises(BackupError, match=r"no manifest\.json"):
-            restore_user(dbs, target.meta, "alice", tmp_path, None)
+            restore_user(engine, target.meta, "alice", tmp_path, None)
         newest = max(manifest["snapshots"], key=lambda s: s["seq"])
         (out / newest["file"]).write_bytes(b"tampered")
         with pytest.raises(BackupError, match="sha256"):
-            restore_user(dbs, target.meta, "alice", out, newest["file"])
-        with dbs.read(alice.user_id) as col:
+            restore_user(engine, target.meta, "alice", out, newest["file"])
+        with engine.read(alice.user_id) as col:
             assert note_fronts(col) == []  # refused restores changed nothing
 
 
@@ -128,18 +128,18 @@ def test_cli_backup_and_restore(
 ) -> None:
     monkeypatch.setenv("JAVUMBO_BACKEND", "embedded")
     monkeypatch.setenv("JAVUMBO_DATA_DIR", str(target.settings.data_dir))
-    with operator_databases(target.settings, target.blobs, target.meta) as dbs:
-        dbs.write(alice.user_id, adder("kept"))
+    with operator_databases(target.settings, target.blobs, target.meta) as engine:
+        engine.write(alice.user_id, adder("kept"))
     out = tmp_path / "cli-backup"
     assert main(["backup", "--user", "alice", str(out)]) == 0
     assert "backed up" in capsys.readouterr().out
-    with operator_databases(target.settings, target.blobs, target.meta) as dbs:
-        dbs.write(alice.user_id, adder("dropped"))
+    with operator_databases(target.settings, target.blobs, target.meta) as engine:
+        engine.write(alice.user_id, adder("dropped"))
     assert main(["restore", "--user", "alice", str(out)]) == 0
     assert "restored alice" in capsys.readouterr().out
     with (
-        operator_databases(target.settings, target.blobs, target.meta) as dbs,
-        dbs.read(alice.user_id) as col,
+        operator_databases(target.settings, target.blobs, target.meta) as engine,
+        engine.read(alice.user_id) as col,
     ):
         assert note_fronts(col) == ["kept"]
     assert main(["backup", "--user", "nobody", str(out)]) == 1

@@ -91,7 +91,7 @@ def test_migrates_good_users_and_reports_every_bad_input(
     assert len(report.skipped) == 5
     assert report.bytes_moved == sum(u.stored_bytes for u in report.users) > 0
 
-    dbs = target.databases()
+    engine = target.databases()
     for username, fronts in (("alice", ["a1", "a2", "a3"]), ("bob", ["b1"])):
         user = target.meta.get_user(username)
         assert user is not None and user.user_id == migrated_user_id(username)
@@ -101,12 +101,12 @@ def test_migrates_good_users_and_reports_every_bad_input(
         assert head.snapshot_key == names.snapshot_key(
             user.user_id, 0, compressed=head.snapshot_key.endswith(".zst")
         )
-        with dbs.read(user.user_id) as col:
+        with engine.read(user.user_id) as col:
             assert note_fronts(col) == fronts
         assert check_password(target.meta, user, PASSWORD)  # werkzeug hash, then argon2id
         upgraded = target.meta.get_user(username)
         assert upgraded is not None and stored_password_hash(upgraded).startswith("$argon2id$")
-    dbs.close()
+    engine.close()
     for bad in ("carol", "dave", "erin", "frank"):
         assert target.meta.get_user(bad) is None
     assert target.meta.get_lease(LEASE_NAME) is None  # released
@@ -150,10 +150,10 @@ def test_an_interrupted_run_is_resumed(legacy: LegacyInstall, target: Target) ->
     assert statuses(report)["alice"][0] == "migrated"
     head = target.meta.get_head(user_id)
     assert head.snapshot_key == first.key and head.snapshot_etag != first.etag
-    dbs = target.databases()
-    with dbs.read(user_id) as col:
+    engine = target.databases()
+    with engine.read(user_id) as col:
         assert note_fronts(col) == ["new1", "new2"]
-    dbs.close()
+    engine.close()
 
 
 def test_existing_users_are_replaced_only_with_force(legacy: LegacyInstall, target: Target) -> None:
@@ -247,10 +247,10 @@ def test_migrates_into_s3_and_dynamodb(
     assert statuses(report)["alice"][0] == "migrated"
     user = target.meta.get_user("alice")
     assert user is not None
-    dbs = target.databases()
-    gets_before = dbs.counters["blob_get"]  # the adapter's count includes the verification
-    with dbs.read(user.user_id) as col:
+    engine = target.databases()
+    gets_before = engine.counters["blob_get"]  # the adapter's count includes the verification
+    with engine.read(user.user_id) as col:
         assert len(note_fronts(col)) == 50
-    assert dbs.counters["blob_get"] == gets_before + 1
-    dbs.close()
+    assert engine.counters["blob_get"] == gets_before + 1
+    engine.close()
     assert statuses(migration(legacy, target).run())["alice"][0] == "unchanged"

@@ -25,7 +25,7 @@ from javumbo.settings import Settings
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import BlobStore, MetaStore, UserRecord
 from javumbo.sync import SyncLimits, SyncServer, register_sync
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import StorageEngine
 from tests.anki_repairs import repair_anki_last_review_times
 from tests.conftest import ANKI_FIXTURES
 
@@ -37,7 +37,7 @@ Required = SyncOutput.ChangesRequired
 class Deps:
     blobs: BlobStore
     meta: MetaStore
-    dbs: UserDatabases
+    engine: StorageEngine
     clock: Clock
 
 
@@ -70,7 +70,7 @@ def start_server(
     name (by default the embedded ones in ``data_dir``), its own Flask app and HTTP server."""
     settings = settings or Settings(data_dir=data_dir)
     blobs, meta = open_stores(settings)
-    dbs = UserDatabases(
+    engine = StorageEngine(
         settings,
         blobs,
         meta,
@@ -78,7 +78,7 @@ def start_server(
         cache_dir=data_dir / "cache",
         clock=SystemClock(),
     )
-    deps = Deps(blobs, meta, dbs, SystemClock())
+    deps = Deps(blobs, meta, engine, SystemClock())
     app = Flask("sync-test")
     server = register_sync(app, deps, limits or SyncLimits(workdir=data_dir / "sync-work"))
     http: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
@@ -89,7 +89,7 @@ def start_server(
     def stop() -> None:
         http.shutdown()
         thread.join(10)
-        dbs.close()
+        engine.close()
 
     return running, stop
 

@@ -67,7 +67,7 @@ def _login(server: RunningServer, username: str = "alice") -> str:
 def _fingerprint(server: RunningServer, username: str = "alice") -> str:
     user = server.deps.meta.get_user(username)
     assert user is not None
-    with server.deps.dbs.read(user.user_id) as col:
+    with server.deps.engine.read(user.user_id) as col:
         dump = [
             list(col.db.execute(f"select * from {table} order by rowid"))
             for table in ("col", "notes", "cards", "revlog", "graves")
@@ -296,6 +296,6 @@ def test_media_quota_is_shown_to_the_client(
         assert "this server's limit" in json.loads(data)["err"]
         user = server.deps.meta.get_user("alice")
         assert user is not None
-        assert server.deps.dbs.media(user.user_id).list() == []
+        assert server.deps.engine.media(user.user_id).list() == []
     finally:
         stop()

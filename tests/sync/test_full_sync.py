@@ -27,7 +27,7 @@ def test_upload_then_download_into_empty_client(
     col_a, _auth = uploaded_client(server, anki_col)
     user = server.deps.meta.get_user("alice")
     assert user is not None
-    with server.deps.dbs.read(user.user_id) as ours:
+    with server.deps.engine.read(user.user_id) as ours:
         assert ours.db.execute("select ver from col").fetchone()[0] == 11
         ours_counts = ours.db.execute(
             "select (select count() from notes), (select count() from cards),"
@@ -38,7 +38,7 @@ def test_upload_then_download_into_empty_client(
         assert sorted(d["name"] for d in ours.decks.values()) == sorted(
             d.name for d in col_a.decks.all_names_and_ids()
         )
-    assert sorted(server.deps.dbs.media(user.user_id).list()) == [
+    assert sorted(server.deps.engine.media(user.user_id).list()) == [
         "bandera_españa.png",
         "cell.png",
     ]
@@ -93,8 +93,8 @@ def test_upload_is_downgraded_in_place_with_its_graves(
 
     user = server.deps.meta.get_user("alice")
     assert user is not None
-    install_upload(server.deps.dbs, user.user_id, data, workdir=tmp_path / "work")
-    with server.deps.dbs.read(user.user_id) as ours:
+    install_upload(server.deps.engine, user.user_id, data, workdir=tmp_path / "work")
+    with server.deps.engine.read(user.user_id) as ours:
         names = {r[0] for r in ours.db.execute("select name from sqlite_master")}
         assert not names & SCHEMA_18_ONLY
         columns = [r[1] for r in ours.db.execute("pragma table_info(graves)")]

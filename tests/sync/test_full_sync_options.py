@@ -97,7 +97,7 @@ def test_every_setting_survives_a_full_upload_and_download(
 
     user = server.deps.meta.get_user("alice")
     assert user is not None
-    with server.deps.dbs.read(user.user_id) as ours:  # what the web app reads
+    with server.deps.engine.read(user.user_id) as ours:  # what the web app reads
         assert ours.dconf["1"]["fsrsParams6"] == FSRS6
         geography = next(d for d in ours.decks.values() if d["name"] == "Geography")
         assert {key: geography[key] for key in DECK_LIMITS} == DECK_LIMITS

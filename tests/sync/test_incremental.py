@@ -30,7 +30,7 @@ def _user_id(server: RunningServer, username: str = "alice") -> str:
 
 
 def _server_rows(server: RunningServer, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    with server.deps.dbs.read(_user_id(server)) as col:
+    with server.deps.engine.read(_user_id(server)) as col:
         return [tuple(r) for r in col.db.execute(sql, args)]
 
 
@@ -98,8 +98,8 @@ def test_web_reviews_and_notes_reach_anki(
         note = add_note(col, nt["id"], ["added on the web", "back"], deck["id"], tags=["web"])
         return card.id, note.id
 
-    cid, nid = server.deps.dbs.write(user_id, review_and_add)
-    with server.deps.dbs.read(user_id) as ours:
+    cid, nid = server.deps.engine.write(user_id, review_and_add)
+    with server.deps.engine.read(user_id) as ours:
         server_card = ours.db.execute(
             "select type, queue, due, ivl, factor, reps, left, usn from cards where id = ?",
             (cid,),
@@ -140,7 +140,7 @@ def test_web_deletion_reaches_anki(
 
     col_a, auth_a = uploaded_client(server, anki_col)
     victim = col_a.find_notes('"Capital of Japan?"')[0]
-    server.deps.dbs.write(_user_id(server), lambda col: delete_notes(col, [victim]))
+    server.deps.engine.write(_user_id(server), lambda col: delete_notes(col, [victim]))
     assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
     assert not col_a.find_notes('"Capital of Japan?"')
     assert counts(col_a)[0] == 17
@@ -166,7 +166,7 @@ def test_newer_mod_wins_a_conflict(
             "update cards set flags = 2, mod = ?, usn = -1 where id = ?", (now - 5, second)
         )
 
-    server.deps.dbs.write(_user_id(server), server_change)
+    server.deps.engine.write(_user_id(server), server_change)
     assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
     assert col_a.db.list(
         "select flags from cards where id in (?, ?) order by id", first, second
@@ -196,7 +196,7 @@ def test_schema_change_on_the_server_forces_a_full_sync(
         )
         return int(basic["id"])
 
-    mid = server.deps.dbs.write(user_id, add_field)
+    mid = server.deps.engine.write(user_id, add_field)
     out = col_a.sync_collection(auth_a, False)
     assert out.required == Required.FULL_SYNC  # both sides have content: the user chooses
     full_sync(col_a, auth_a, upload=False, media_usn=out.server_media_usn)
@@ -204,7 +204,7 @@ def test_schema_change_on_the_server_forces_a_full_sync(
     assert counts(col_a) == (18, 27, 24)
     assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
     assert col_a.fix_integrity() == ("Database rebuilt and optimized.", True)
-    with server.deps.dbs.read(user_id) as ours:
+    with server.deps.engine.read(user_id) as ours:
         nid = ours.db.execute("select id from notes where mid = ? limit 1", (mid,)).fetchone()[0]
         assert len(get_note(ours, nid).fields) == 3
 
@@ -220,7 +220,7 @@ def test_schema_change_in_anki_is_uploaded_after_choosing_upload(
     out = col_a.sync_collection(auth_a, False)
     assert out.required == Required.FULL_SYNC
     full_sync(col_a, auth_a, upload=True, media_usn=out.server_media_usn)
-    with server.deps.dbs.read(_user_id(server)) as ours:
+    with server.deps.engine.read(_user_id(server)) as ours:
         fields = [f["name"] for f in ours.models[str(basic["id"])]["flds"]]
     assert fields == ["Front", "Back", "Hint"]
     assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES

@@ -160,7 +160,7 @@ def _syncs_both_ways_across_instances(
 
     # the web app answers on each instance; A pulls everything through the alternating proxy
     web = [
-        cluster.instances[i].deps.dbs.write(user.user_id, _answer_one_web_review) for i in (0, 1)
+        cluster.instances[i].deps.engine.write(user.user_id, _answer_one_web_review) for i in (0, 1)
     ]
     assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
     assert counts(col_a) == (*counts(col_b)[:2], counts(col_b)[2] + 2)
@@ -170,7 +170,7 @@ def _syncs_both_ways_across_instances(
     assert col_b.sync_collection(auth_b, False).required == Required.NO_CHANGES
     assert counts(col_b) == counts(col_a)
     for instance in cluster.instances:
-        with instance.deps.dbs.read(user.user_id) as ours:
+        with instance.deps.engine.read(user.user_id) as ours:
             n = ours.db.execute("select count() from revlog").fetchone()[0]
             assert n == counts(col_a)[2]
     assert col_a.fix_integrity() == ("Database rebuilt and optimized.", True)
@@ -183,7 +183,7 @@ def _syncs_both_ways_across_instances(
     col_a.full_upload_or_download(auth=auth_a, server_usn=out.server_media_usn, upload=True)
     col_a.reopen(after_full_sync=True)
     for instance in cluster.instances:
-        with instance.deps.dbs.read(user.user_id) as ours:
+        with instance.deps.engine.read(user.user_id) as ours:
             row = ours.db.execute(
                 "select (select count() from notes), (select count() from cards),"
                 " (select count() from revlog)"

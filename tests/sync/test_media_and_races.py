@@ -31,7 +31,7 @@ def test_media_changes_flow_both_ways(
     server: RunningServer, anki_col: Callable[[str], AnkiCollection]
 ) -> None:
     col_a, auth_a = uploaded_client(server, anki_col)
-    media = server.deps.dbs.media(_user_id(server))
+    media = server.deps.engine.media(_user_id(server))
     # the web app adds a file and replaces another; Anki gets both
     media.put("from-web.png", b"\x89PNG web")
     media.put("cell.png", b"\x89PNG replaced on the web")
@@ -78,7 +78,7 @@ def test_a_sync_racing_web_reviews_loses_no_answer(
     def web_reviews() -> None:
         try:
             while not stop.is_set() and len(web_revlog) < 15:
-                rid = server.deps.dbs.write(user_id, answer_one)
+                rid = server.deps.engine.write(user_id, answer_one)
                 if rid is None:
                     return
                 web_revlog.append(rid)
@@ -104,7 +104,7 @@ def test_a_sync_racing_web_reviews_loses_no_answer(
     assert web_revlog and client_revlog
     # settle: one more sync on each side
     assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
-    with server.deps.dbs.read(user_id) as ours:
+    with server.deps.engine.read(user_id) as ours:
         server_ids = {r[0] for r in ours.db.execute("select id from revlog")}
     client_ids = set(col_a.db.list("select id from revlog"))
     assert set(web_revlog) <= server_ids

@@ -93,7 +93,7 @@ def test_a_no_op_sync_lists_nothing_and_a_web_change_is_still_seen(
     sync_media(col_a, auth_a)
     assert _lists(server) == before
 
-    server.deps.dbs.media(_user_id(server)).put("from-web.png", b"\x89PNG web")
+    server.deps.engine.media(_user_id(server)).put("from-web.png", b"\x89PNG web")
     assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
     sync_media(col_a, auth_a)
     assert (Path(col_a.media.dir()) / "from-web.png").read_bytes() == b"\x89PNG web"
@@ -109,7 +109,7 @@ def test_a_web_deletion_after_a_sync_listed_is_still_seen(
     """The same ``UserMedia`` writing before and after a sync: its second change must not
     trust the marker it wrote first, which the sync has since replaced."""
     col_a, auth_a = uploaded_client(server, anki_col)
-    media = server.deps.dbs.media(_user_id(server))
+    media = server.deps.engine.media(_user_id(server))
     media.put("first.png", b"\x89PNG 1")
     sync_media(col_a, auth_a)
     assert (Path(col_a.media.dir()) / "first.png").exists()
@@ -131,7 +131,7 @@ def test_an_import_with_many_media_files_moves_the_marker_once(
     def apply(col: Collection) -> int:
         return import_apkg(col, package, media_store=store).media_added
 
-    assert server.deps.dbs.write(user_id, apply) == MEDIA_FILES
+    assert server.deps.engine.write(user_id, apply) == MEDIA_FILES
     media_puts = [k for k in blobs.put_keys if k != media_marker_key(user_id)]
     assert len(media_puts) == MEDIA_FILES
     assert blobs.put_keys.count(media_marker_key(user_id)) == 1

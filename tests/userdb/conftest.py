@@ -15,7 +15,7 @@ from javumbo.settings import Settings
 from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.ports import BlobStore, MetaStore, StoreUnavailableError
 from javumbo.stores.sqlite_meta import SqliteMetaStore
-from javumbo.userdb import JournalLimits, UserDatabases
+from javumbo.userdb import JournalLimits, StorageEngine
 
 T0 = 1_700_000_000.0
 CARD_ID = 1
@@ -41,7 +41,7 @@ class Instances:
     stores: Stores
     tmp: Path
     clock: FixedClock = field(default_factory=lambda: FixedClock(T0))
-    made: list[UserDatabases] = field(default_factory=list)
+    made: list[StorageEngine] = field(default_factory=list)
 
     def __call__(
         self,
@@ -51,8 +51,8 @@ class Instances:
         blobs: BlobStore | None = None,
         meta: MetaStore | None = None,
         settings: Settings | None = None,
-    ) -> UserDatabases:
-        dbs = UserDatabases(
+    ) -> StorageEngine:
+        engine = StorageEngine(
             settings or Settings(),
             blobs if blobs is not None else self.stores.blobs,
             meta if meta is not None else self.stores.meta,
@@ -61,16 +61,16 @@ class Instances:
             clock=self.clock,
             limits=limits,
         )
-        self.made.append(dbs)
-        return dbs
+        self.made.append(engine)
+        return engine
 
 
 @pytest.fixture
 def instances(stores: Stores, tmp_path: Path) -> Iterator[Instances]:
     made = Instances(stores, tmp_path)
     yield made
-    for dbs in made.made:
-        dbs.close()
+    for engine in made.made:
+        engine.close()
 
 
 def answer(col: Collection, n: int) -> int:
@@ -116,4 +116,4 @@ class Flaky:
         return call
 
 
-MakeInstance = Callable[..., UserDatabases]
+MakeInstance = Callable[..., StorageEngine]

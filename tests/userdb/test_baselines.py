@@ -11,7 +11,7 @@ import pytest
 from javumbo.collection import Collection, FixedClock
 from javumbo.settings import Settings, SettingsError
 from javumbo.stores.ports import UserRecord
-from javumbo.userdb import ConflictError, InconsistentStoreError, UserDatabases
+from javumbo.userdb import ConflictError, InconsistentStoreError, StorageEngine
 from javumbo.userdb.baselines import PerRequestDatabases, SessionCacheDatabases
 from javumbo.userdb.strategies import open_user_databases
 from tests.userdb.conftest import T0, Stores, answer, answers
@@ -19,7 +19,7 @@ from tests.userdb.conftest import T0, Stores, answer, answers
 USER = "u1"
 
 
-def engine(stores: Stores, tmp: Path, strategy: str, name: str = "i1") -> UserDatabases:
+def open_engine(stores: Stores, tmp: Path, strategy: str, name: str = "i1") -> StorageEngine:
     return open_user_databases(
         Settings(storage_strategy=strategy),
         stores.blobs,
@@ -41,7 +41,7 @@ def revlog_ids(col: Collection) -> list[int]:
 
 def stored_answers(stores: Stores, tmp: Path) -> list[int]:
     """What a fresh journal-design reader finds in the stores (the load test's check)."""
-    reader = engine(stores, tmp, "journal", name="reader")
+    reader = open_engine(stores, tmp, "journal", name="reader")
     try:
         with reader.read(USER) as col:
             return revlog_ids(col)
@@ -52,16 +52,16 @@ def stored_answers(stores: Stores, tmp: Path) -> list[int]:
 @pytest.mark.parametrize(
     ("strategy", "kind"),
     [
-        ("journal", UserDatabases),
+        ("journal", StorageEngine),
         ("per-request", PerRequestDatabases),
         ("session-cache", SessionCacheDatabases),
     ],
 )
 def test_the_setting_selects_the_engine(
-    stores: Stores, tmp_path: Path, strategy: str, kind: type[UserDatabases]
+    stores: Stores, tmp_path: Path, strategy: str, kind: type[StorageEngine]
 ) -> None:
     assert Settings.from_env({"JAVUMBO_STORAGE_STRATEGY": strategy}).storage_strategy == strategy
-    assert type(engine(stores, tmp_path, strategy)) is kind
+    assert type(open_engine(stores, tmp_path, strategy)) is kind
 
 
 def test_journal_is_the_default_and_typos_are_refused() -> None:
@@ -73,17 +73,17 @@ def test_journal_is_the_default_and_typos_are_refused() -> None:
 def test_per_request_downloads_on_every_request_and_uploads_on_every_write(
     stores: Stores, tmp_path: Path
 ) -> None:
-    dbs = engine(stores, tmp_path, "per-request")
-    with dbs.read(USER) as col:  # creates the user: snapshot 0 uploaded, then downloaded
+    engine = open_engine(stores, tmp_path, "per-request")
+    with engine.read(USER) as col:  # creates the user: snapshot 0 uploaded, then downloaded
         assert revlog_ids(col) == []
     gets, puts = blob_ops(stores)
     for n in range(1, 6):
-        dbs.write(USER, lambda col, n=n: answer(col, n))
+        engine.write(USER, lambda col, n=n: answer(col, n))
         assert blob_ops(stores) == (gets + n, puts + n)
-    with dbs.read(USER) as col:
+    with engine.read(USER) as col:
         assert revlog_ids(col) == [1, 2, 3, 4, 5]
     assert blob_ops(stores) == (gets + 6, puts + 5)
-    assert dbs.flush(USER).status == "clean"
+    assert engine.flush(USER).status == "clean"
     assert blob_ops(stores) == (gets + 6, puts + 5)
     # Every write was uploaded before it returned: an instance that vanishes loses nothing,
     # and the replaced copies were deleted (one baseline copy left).
@@ -94,8 +94,8 @@ def test_per_request_downloads_on_every_request_and_uploads_on_every_write(
 def test_per_request_loses_a_race_to_another_instance_and_reruns(
     stores: Stores, tmp_path: Path
 ) -> None:
-    first = engine(stores, tmp_path, "per-request", "a")
-    second = engine(stores, tmp_path, "per-request", "b")
+    first = open_engine(stores, tmp_path, "per-request", "a")
+    second = open_engine(stores, tmp_path, "per-request", "b")
     first.write(USER, lambda col: answer(col, 1))
 
     def answer_while_other_uploads(col: Collection) -> int:
@@ -110,31 +110,31 @@ def test_per_request_loses_a_race_to_another_instance_and_reruns(
 def test_session_cache_downloads_once_per_session_and_uploads_once_per_flush(
     stores: Stores, tmp_path: Path
 ) -> None:
-    dbs = engine(stores, tmp_path, "session-cache")
-    with dbs.read(USER) as col:
+    engine = open_engine(stores, tmp_path, "session-cache")
+    with engine.read(USER) as col:
         assert revlog_ids(col) == []
     gets, puts = blob_ops(stores)
     assert gets >= 1
     for n in range(1, 21):
-        dbs.write(USER, lambda col, n=n: answer(col, n))
-        with dbs.read(USER):
+        engine.write(USER, lambda col, n=n: answer(col, n))
+        with engine.read(USER):
             pass
     assert blob_ops(stores) == (gets, puts)  # 40 requests, no blob operation
-    result = dbs.flush(USER)
+    result = engine.flush(USER)
     assert result.status == "flushed"
     assert blob_ops(stores) == (gets, puts + 1)
-    assert dbs.flush(USER).status == "clean"
+    assert engine.flush(USER).status == "clean"
     assert blob_ops(stores) == (gets, puts + 1)
     assert stored_answers(stores, tmp_path) == list(range(1, 21))
 
 
 def test_session_end_flushes_the_session_cache(stores: Stores, tmp_path: Path) -> None:
     stores.meta.create_user(UserRecord("alice", USER, "hash", T0))
-    dbs = engine(stores, tmp_path, "session-cache")
-    session = dbs.sessions.resume_session("alice", None)
-    dbs.write(USER, lambda col: answer(col, 7))
+    engine = open_engine(stores, tmp_path, "session-cache")
+    session = engine.sessions.resume_session("alice", None)
+    engine.write(USER, lambda col: answer(col, 7))
     assert stored_answers(stores, tmp_path) == []
-    assert dbs.sessions.end_session(session.session_id)
+    assert engine.sessions.end_session(session.session_id)
     assert stored_answers(stores, tmp_path) == [7]
 
 
@@ -142,7 +142,7 @@ def test_session_cache_loses_unflushed_writes_when_the_instance_dies(
     stores: Stores, tmp_path: Path
 ) -> None:
     """The documented difference: acknowledged writes exist only on the instance."""
-    doomed = engine(stores, tmp_path, "session-cache", "doomed")
+    doomed = open_engine(stores, tmp_path, "session-cache", "doomed")
     doomed.write(USER, lambda col: answer(col, 1))
     doomed.flush(USER)
     for n in (2, 3, 4):
@@ -151,7 +151,7 @@ def test_session_cache_loses_unflushed_writes_when_the_instance_dies(
     assert doomed.unflushed_users() == [USER]
     del doomed  # SIGKILL: no flush, no shutdown hook
 
-    survivor = engine(stores, tmp_path, "session-cache", "survivor")
+    survivor = open_engine(stores, tmp_path, "session-cache", "survivor")
     with survivor.read(USER) as col:
         assert revlog_ids(col) == [1]  # 2, 3 and 4 are gone
     assert stored_answers(stores, tmp_path) == [1]
@@ -160,14 +160,14 @@ def test_session_cache_loses_unflushed_writes_when_the_instance_dies(
 def test_journal_keeps_the_same_writes_when_the_instance_dies(
     stores: Stores, tmp_path: Path
 ) -> None:
-    doomed = engine(stores, tmp_path, "journal", "doomed")
+    doomed = open_engine(stores, tmp_path, "journal", "doomed")
     doomed.write(USER, lambda col: answer(col, 1))
     doomed.flush(USER)
     for n in (2, 3, 4):
         doomed.write(USER, lambda col, n=n: answer(col, n))
     del doomed
 
-    survivor = engine(stores, tmp_path, "journal", "survivor")
+    survivor = open_engine(stores, tmp_path, "journal", "survivor")
     with survivor.read(USER) as col:
         assert revlog_ids(col) == [1, 2, 3, 4]
 
@@ -177,8 +177,8 @@ def test_session_cache_loses_the_writes_of_an_instance_whose_upload_lost(
 ) -> None:
     """Two instances serving one user (Lambda routes anywhere): the second upload is refused
     by the optimistic lock, and its acknowledged writes are gone."""
-    first = engine(stores, tmp_path, "session-cache", "a")
-    second = engine(stores, tmp_path, "session-cache", "b")
+    first = open_engine(stores, tmp_path, "session-cache", "a")
+    second = open_engine(stores, tmp_path, "session-cache", "b")
     first.write(USER, lambda col: answer(col, 1))
     second.write(USER, lambda col: answer(col, 2))
     assert first.flush(USER).status == "flushed"
@@ -192,9 +192,9 @@ def test_session_cache_loses_the_writes_of_an_instance_whose_upload_lost(
 def test_a_journal_with_unfolded_entries_is_refused_by_the_baselines(
     stores: Stores, tmp_path: Path
 ) -> None:
-    journal = engine(stores, tmp_path, "journal", "j")
+    journal = open_engine(stores, tmp_path, "journal", "j")
     journal.write(USER, lambda col: answer(col, 1))
-    baseline = engine(stores, tmp_path, "per-request", "p")
+    baseline = open_engine(stores, tmp_path, "per-request", "p")
     with (
         pytest.raises(InconsistentStoreError, match="journal has entries past its snapshot"),
         baseline.read(USER),
@@ -213,10 +213,10 @@ def test_replace_collection_uploads_the_whole_file(
     col = Collection.create(source, FixedClock(T0))
     answer(col, 42)
     col.close()
-    dbs = engine(stores, tmp_path, strategy)
-    dbs.write(USER, lambda c: answer(c, 1))
-    dbs.flush(USER)
-    dbs.replace_collection(USER, source)
-    with dbs.read(USER) as replaced:
+    engine = open_engine(stores, tmp_path, strategy)
+    engine.write(USER, lambda c: answer(c, 1))
+    engine.flush(USER)
+    engine.replace_collection(USER, source)
+    with engine.read(USER) as replaced:
         assert revlog_ids(replaced) == [42]
     assert stored_answers(stores, tmp_path) == [42]

@@ -17,7 +17,7 @@ from javumbo.userdb import (
     InconsistentStoreError,
     InvalidNameError,
     JournalLimits,
-    UserDatabases,
+    StorageEngine,
 )
 from javumbo.userdb.names import snapshots_prefix, spill_prefix
 
@@ -33,8 +33,8 @@ def snapshot_keys(stores: Stores, user: str = USER) -> list[str]:
 def test_new_user_gets_a_fresh_collection_as_snapshot_zero(
     instances: Instances, stores: Stores
 ) -> None:
-    dbs = instances()
-    with dbs.read(USER) as col:
+    engine = instances()
+    with engine.read(USER) as col:
         assert {d["name"] for d in col.decks.values()} == {"Default"}
     head = stores.meta.get_head(USER)
     assert head.snapshot_key == f"users/{USER}/snapshots/000000000000.anki2.zst"
@@ -43,26 +43,26 @@ def test_new_user_gets_a_fresh_collection_as_snapshot_zero(
 
 
 def test_write_is_journaled_before_it_returns(instances: Instances, stores: Stores) -> None:
-    dbs = instances()
-    assert dbs.write(USER, lambda col: answer(col, 101)) == 101
+    engine = instances()
+    assert engine.write(USER, lambda col: answer(col, 101)) == 101
     head = stores.meta.get_head(USER)
     assert head.seq == 1
     (entry,) = stores.meta.read_journal(USER, 0)
     assert entry.seq == 1 and len(entry.payload) < 400
-    assert dbs.counters["journal_appends"] == 1
+    assert engine.counters["journal_appends"] == 1
 
 
 def test_failed_write_journals_nothing(instances: Instances, stores: Stores) -> None:
-    dbs = instances()
+    engine = instances()
 
     def bad(col: Collection) -> None:
         answer(col, 5)
         raise ValueError("bad input")
 
     with pytest.raises(ValueError):
-        dbs.write(USER, bad)
+        engine.write(USER, bad)
     assert stores.meta.get_head(USER).seq == 0
-    with dbs.read(USER) as col:
+    with engine.read(USER) as col:
         assert answers(col) == ([], 0)
 
 
@@ -72,14 +72,14 @@ def test_two_instances_alternating_see_each_others_writes(
     a, b = instances("a"), instances("b")
     for n in range(1, 11):
         (a if n % 2 else b).write(USER, lambda col, n=n: answer(col, n))
-    for dbs in (a, b):
-        with dbs.read(USER) as col:
+    for engine in (a, b):
+        with engine.read(USER) as col:
             assert answers(col) == (list(range(1, 11)), 10)
     assert stores.meta.get_head(USER).seq == 10
     # Each copy writes once without reading the head (it was current when loaded), loses that
     # append, and reads the head before every write after that.
-    for dbs in (a, b):
-        assert dbs.counters["conflicts"] == dbs.counters["stale_writes"] <= 1
+    for engine in (a, b):
+        assert engine.counters["conflicts"] == engine.counters["stale_writes"] <= 1
     assert b.counters["replays"] >= 5
 
 
@@ -410,7 +410,7 @@ def test_close_flushes_best_effort(instances: Instances, stores: Stores) -> None
 
 
 def test_counters_merge_engine_and_adapter_counts(instances: Instances) -> None:
-    a: UserDatabases = instances("a")
+    a: StorageEngine = instances("a")
     a.write(USER, lambda col: answer(col, 1))
     counters = a.counters
     assert counters["journal_appends"] == 1

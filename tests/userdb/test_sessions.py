@@ -53,13 +53,13 @@ def test_resume_keeps_a_live_session_and_replaces_unknown_or_expired_ones(
 
 
 def test_end_session_flushes_the_collection(instances: Instances, stores: Stores) -> None:
-    dbs = instances("a")
-    session = dbs.sessions.resume_session(USER, None)
-    dbs.write(USER, lambda col: answer(col, 1))
-    assert dbs.sessions.end_session(session.session_id)
+    engine = instances("a")
+    session = engine.sessions.resume_session(USER, None)
+    engine.write(USER, lambda col: answer(col, 1))
+    assert engine.sessions.end_session(session.session_id)
     assert stores.meta.get_head(USER).snapshot_seq == 1
-    assert dbs.sessions.get_session(session.session_id) is None
-    assert not dbs.sessions.end_session(session.session_id)
+    assert engine.sessions.get_session(session.session_id) is None
+    assert not engine.sessions.end_session(session.session_id)
 
 
 def test_sweeper_flushes_and_closes_only_expired_sessions(

@@ -22,7 +22,7 @@ from typing import Any
 from javumbo.collection import Collection, SystemClock
 from javumbo.settings import Settings
 from javumbo.stores.ports import BlobStore, MetaStore
-from javumbo.userdb import AlreadyApplied, JournalLimits, UserDatabases
+from javumbo.userdb import AlreadyApplied, JournalLimits, StorageEngine
 
 CARD_ID = 1
 
@@ -101,26 +101,26 @@ def state(col: Collection) -> dict[str, Any]:
     return {"revlog": revlog, "reps": row[0] if row else 0}
 
 
-def serve(dbs: UserDatabases, command: dict[str, Any]) -> dict[str, Any]:
+def serve(engine: StorageEngine, command: dict[str, Any]) -> dict[str, Any]:
     op, user = command["op"], command.get("user", "u1")
     if op == "answer":
         n = int(command["n"])
         key = command.get("key")
         if key is None:
-            result: Any = dbs.write(user, lambda col: answer(col, n))
+            result: Any = engine.write(user, lambda col: answer(col, n))
         else:
-            result = dbs.write(user, lambda col: answer(col, n), idempotency_key=key)
+            result = engine.write(user, lambda col: answer(col, n), idempotency_key=key)
         if isinstance(result, AlreadyApplied):
             return {"ok": True, "already": True, "seq": result.seq, "result": result.result}
-        return {"ok": True, "already": False, "result": result, "seq": dbs.applied_seq(user)}
+        return {"ok": True, "already": False, "result": result, "seq": engine.applied_seq(user)}
     if op == "flush":
-        flushed = dbs.flush(user)
+        flushed = engine.flush(user)
         return {"ok": True, "status": flushed.status, "seq": flushed.snapshot_seq}
     if op == "state":
-        with dbs.read(user) as col:
+        with engine.read(user) as col:
             return {"ok": True, **state(col)}
     if op == "counters":
-        return {"ok": True, "counters": dbs.counters}
+        return {"ok": True, "counters": engine.counters}
     return {"ok": False, "error": "UnknownCommand", "message": op}
 
 
@@ -134,7 +134,7 @@ def main() -> int:
     args = parser.parse_args()
     crash = CrashPoint(os.environ.get("JAVUMBO_TEST_CRASH"))
     blobs, meta = open_backend(args.backend, args.data)
-    dbs = UserDatabases(
+    engine = StorageEngine(
         Settings(),
         CrashingBlobs(blobs, crash),  # type: ignore[arg-type]
         CrashingMeta(meta, crash),  # type: ignore[arg-type]
@@ -148,11 +148,11 @@ def main() -> int:
         if not line.strip():
             continue
         try:
-            reply = serve(dbs, json.loads(line))
+            reply = serve(engine, json.loads(line))
         except Exception as exc:
             reply = {"ok": False, "error": type(exc).__name__, "message": str(exc)}
         print(json.dumps(reply), flush=True)
-    dbs.close()
+    engine.close()
     return 0
 
 

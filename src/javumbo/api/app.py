@@ -27,11 +27,11 @@ from javumbo.api import (
     session,
     stats,
 )
+from javumbo.api.collection_handle import add_session_header, require_access_token
 from javumbo.api.errors import ErrorSchema, register_error_handlers
 from javumbo.api.json_body import refuse_unreadable_json
 from javumbo.api.observability import install_observability
 from javumbo.api.services import EXTENSION_KEY, Services, build_services
-from javumbo.api.userdb_binding import add_session_header, require_access_token
 from javumbo.api.webapp import register_webapp
 from javumbo.collection.clock import Clock
 from javumbo.settings import Settings

@@ -9,9 +9,9 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
+from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.ids import id_field, id_list_field, query_id_field
 from javumbo.api.notes import MAX_FIELD_CHARS, tags_field
-from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, NotFoundError
 from javumbo.collection import cards as card_ops
 from javumbo.collection import notes as note_ops
@@ -40,13 +40,13 @@ class CardRowSchema(Schema):
     deck_id = Integer(required=True)
     deck_name = String(required=True)
     notetype = String(required=True)
-    question = String(required=True, metadata={"description": "the note's sort field, as text"})
+    sort_field = String(required=True, metadata={"description": "the note's sort field, as text"})
     ord = Integer(required=True)
     type = Integer(required=True)
     queue = Integer(required=True)
     due = Integer(required=True)
-    interval = Integer(required=True)
-    factor = Integer(required=True)
+    ivl = Integer(required=True, metadata={"description": "interval: days (review cards)"})
+    factor = Integer(required=True, metadata={"description": "ease, permille"})
     reps = Integer(required=True)
     lapses = Integer(required=True)
     flags = Integer(required=True)
@@ -101,18 +101,19 @@ class UpdatedSchema(Schema):
 
 
 def _row_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A browse row under the API's names (Anki's card columns: ``ivl``, ``sort_field``...)."""
     return {
         "card_id": row["card_id"],
         "note_id": row["note_id"],
         "deck_id": row["deck_id"],
         "deck_name": row["deck"],
         "notetype": row["note_type"],
-        "question": row["sort_field"],
+        "sort_field": row["sort_field"],
         "ord": row["ord"],
         "type": row["type"],
         "queue": row["queue"],
         "due": row["due"],
-        "interval": row["ivl"],
+        "ivl": row["ivl"],
         "factor": row["factor"],
         "reps": row["reps"],
         "lapses": row["lapses"],
@@ -125,10 +126,10 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
 @bp.get("")
 @bp.input(CardQuerySchema, location="query", arg_name="query")
 @bp.output(CardPageSchema)
-@with_user_db
-def list_cards(db: UserDb, query: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def list_cards(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
     """One page of cards matching an Anki search (``q``), optionally within a deck."""
-    with db.read() as col:
+    with handle.read() as col:
         page = search_cards_page(
             col,
             query["q"],
@@ -148,8 +149,8 @@ def list_cards(db: UserDb, query: dict[str, Any]) -> dict[str, Any]:
 @bp.post("")
 @bp.input(SimpleCardSchema, arg_name="body")
 @bp.output(CardCreatedSchema, status_code=201)
-@with_user_db
-def create_card(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def create_card(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Add a Basic note (front/back) in ``deck_id``: the seed's way to add a card."""
 
     def add(col: Collection) -> dict[str, Any]:
@@ -162,7 +163,7 @@ def create_card(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
         card_ids = [c.id for c in card_ops.cards_of_note(col, note.id)]
         return {"id": card_ids[0], "card_id": card_ids[0], "note_id": note.id, "card_ids": card_ids}
 
-    return db.write(add)
+    return handle.write(add)
 
 
 def _updated(card_ids: list[int]) -> dict[str, Any]:
@@ -173,64 +174,64 @@ def _updated(card_ids: list[int]) -> dict[str, Any]:
 @bp.post("/suspend")
 @bp.input(CardIdsSchema, arg_name="body")
 @bp.output(UpdatedSchema)
-@with_user_db
-def suspend(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def suspend(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Suspend cards (all must exist, else nothing changes and 404)."""
 
     def run(col: Collection) -> dict[str, Any]:
         card_ops.suspend_cards(col, body["card_ids"])
         return _updated(body["card_ids"])
 
-    return db.write(run)
+    return handle.write(run)
 
 
 @bp.post("/unsuspend")
 @bp.input(CardIdsSchema, arg_name="body")
 @bp.output(UpdatedSchema)
-@with_user_db
-def unsuspend(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def unsuspend(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Put suspended (or buried) cards back in their queue."""
 
     def run(col: Collection) -> dict[str, Any]:
         card_ops.unsuspend_cards(col, body["card_ids"])
         return _updated(body["card_ids"])
 
-    return db.write(run)
+    return handle.write(run)
 
 
 @bp.post("/move")
 @bp.input(MoveSchema, arg_name="body")
 @bp.output(UpdatedSchema)
-@with_user_db
-def move(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def move(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Move cards to another deck."""
 
     def run(col: Collection) -> dict[str, Any]:
         card_ops.move_cards(col, body["card_ids"], body["deck_id"])
         return _updated(body["card_ids"])
 
-    return db.write(run)
+    return handle.write(run)
 
 
 @bp.post("/flag")
 @bp.input(FlagSchema, arg_name="body")
 @bp.output(UpdatedSchema)
-@with_user_db
-def flag(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def flag(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Set a flag (0 = none, 1–7 = Anki's colours) on cards."""
 
     def run(col: Collection) -> dict[str, Any]:
         card_ops.set_flag(col, body["card_ids"], body["flag"])
         return _updated(body["card_ids"])
 
-    return db.write(run)
+    return handle.write(run)
 
 
 @bp.post("/tag")
 @bp.input(TagSchema, arg_name="body")
 @bp.output(UpdatedSchema)
-@with_user_db
-def tag(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def tag(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Add and/or remove tags on the notes of the given cards."""
 
     def run(col: Collection) -> dict[str, Any]:
@@ -241,4 +242,4 @@ def tag(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
             note_ops.remove_tags(col, nids, body["remove"])
         return _updated(body["card_ids"])
 
-    return db.write(run)
+    return handle.write(run)

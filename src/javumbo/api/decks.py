@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length
 
+from javumbo.api.collection_handle import CollectionHandle, user_collection
+from javumbo.api.deck_options import DeckOptionsChangesSchema, DeckOptionsSchema
 from javumbo.api.ids import ID_PATH, id_field, query_id_field
-from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, ValidationError
 from javumbo.collection import decks as deck_ops
 from javumbo.collection.scheduler import Scheduler
@@ -26,7 +27,11 @@ class DeckNodeSchema(Schema):
     new = Integer(required=True)
     learning = Integer(required=True)
     review = Integer(required=True)
-    children = List(Dict(), required=True, metadata={"description": "nested deck nodes"})
+    children = List(
+        Nested(lambda: DeckNodeSchema()),
+        required=True,
+        metadata={"description": "subdecks, as nodes of the same shape"},
+    )
 
 
 class DeckListSchema(Schema):
@@ -56,15 +61,21 @@ class DeckSchema(Schema):
     collapsed = Boolean(required=True)
     counts = Nested(CountsSchema, required=True)
     config_id = Integer(allow_none=True, required=True)
-    config = Dict(
-        allow_none=True, required=True, metadata={"description": "the deck's options preset"}
+    config = Nested(
+        DeckOptionsSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the deck's options preset (null for a filtered deck)"},
     )
     fsrs = Boolean(required=True, metadata={"description": "FSRS on (collection-wide)"})
 
 
 class DeckUpdateSchema(Schema):
     name = String(validate=[Length(min=1, max=500)])
-    config = Dict(metadata={"description": "changes merged into the deck's options preset"})
+    config = Nested(
+        DeckOptionsChangesSchema,
+        metadata={"description": "changes merged into the deck's options preset"},
+    )
     config_id = id_field(metadata={"description": "switch the deck to this preset"})
     fsrs = Boolean(metadata={"description": "turn FSRS on or off for the collection"})
     collapsed = Boolean()
@@ -115,41 +126,41 @@ def deck_view(col: Collection, did: int) -> dict[str, Any]:
 
 @bp.get("")
 @bp.output(DeckListSchema)
-@with_user_db
-def list_decks(db: UserDb) -> dict[str, Any]:
+@user_collection
+def list_decks(handle: CollectionHandle) -> dict[str, Any]:
     """Every deck, nested, with new/learning/review counts due now (limits applied)."""
-    with db.read() as col:
+    with handle.read() as col:
         return {"decks": _tree_with_collapsed(col, Scheduler(col).deck_due_tree())}
 
 
 @bp.post("")
 @bp.input(DeckNameSchema, arg_name="body")
 @bp.output(DeckCreatedSchema, status_code=201)
-@with_user_db
-def create_deck(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def create_deck(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Create a deck; ``A::B`` creates ``A`` too when missing."""
 
     def add(col: Collection) -> dict[str, Any]:
         did = deck_ops.add_deck(col, body["name"])
         return {"id": did, "name": deck_ops.get_deck(col, did)["name"]}
 
-    return db.write(add)
+    return handle.write(add)
 
 
 @bp.get(f"/<{ID_PATH}:deck_id>")
 @bp.output(DeckSchema)
-@with_user_db
-def get_deck(db: UserDb, deck_id: int) -> dict[str, Any]:
+@user_collection
+def get_deck(handle: CollectionHandle, deck_id: int) -> dict[str, Any]:
     """One deck, its due counts and its options preset."""
-    with db.read() as col:
+    with handle.read() as col:
         return deck_view(col, deck_id)
 
 
 @bp.put(f"/<{ID_PATH}:deck_id>")
 @bp.input(DeckUpdateSchema, arg_name="body")
 @bp.output(DeckSchema)
-@with_user_db
-def update_deck(db: UserDb, deck_id: int, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def update_deck(handle: CollectionHandle, deck_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Rename a deck, change or switch its options preset, toggle FSRS."""
 
     def update(col: Collection) -> dict[str, Any]:
@@ -167,7 +178,7 @@ def update_deck(db: UserDb, deck_id: int, body: dict[str, Any]) -> dict[str, Any
             _set_collapsed(col, deck_id, bool(body["collapsed"]))
         return deck_view(col, deck_id)
 
-    return db.write(update)
+    return handle.write(update)
 
 
 def _set_collapsed(col: Collection, deck_id: int, collapsed: bool) -> None:
@@ -180,8 +191,8 @@ def _set_collapsed(col: Collection, deck_id: int, collapsed: bool) -> None:
 @bp.delete(f"/<{ID_PATH}:deck_id>")
 @bp.input(DeckDeleteQuerySchema, location="query", arg_name="query")
 @bp.output(DeletedSchema)
-@with_user_db
-def delete_deck(db: UserDb, deck_id: int, query: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def delete_deck(handle: CollectionHandle, deck_id: int, query: dict[str, Any]) -> dict[str, Any]:
     """Delete a deck and its subdecks; their cards too unless ``move_cards_to`` is given."""
 
     def delete(col: Collection) -> dict[str, Any]:
@@ -191,4 +202,4 @@ def delete_deck(db: UserDb, deck_id: int, query: dict[str, Any]) -> dict[str, An
         deck_ops.delete_deck(col, deck_id, move_cards_to=target)
         return {"deleted": deck_id}
 
-    return db.write(delete)
+    return handle.write(delete)

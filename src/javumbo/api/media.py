@@ -12,8 +12,8 @@ from apiflask import APIBlueprint
 from apiflask.schemas import FileSchema
 from flask import Response
 
+from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.errors import api_error
-from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.stores.ports import BlobNotFoundError
 
 MEDIA_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
@@ -23,11 +23,11 @@ bp = APIBlueprint("media", __name__, tag="Media", url_prefix="/api/media")
 
 @bp.get("/<name>")
 @bp.output(FileSchema(type="string", format="binary"), content_type="application/octet-stream")
-@with_user_db
-def get_media(db: UserDb, name: str) -> Response:
+@user_collection
+def get_media(handle: CollectionHandle, name: str) -> Response:
     """The file's bytes, with a content type guessed from its name."""
     try:
-        data = db.media().get(name)
+        data = handle.media().get(name)
     except BlobNotFoundError as exc:
         raise api_error(404, f"no media file named {name!r}") from exc
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"

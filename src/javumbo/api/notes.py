@@ -8,9 +8,9 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length
 
+from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.decks import DeletedSchema
 from javumbo.api.ids import ID_PATH, id_field
-from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, ValidationError
 from javumbo.collection import cards as card_ops
 from javumbo.collection import notes as note_ops
@@ -135,18 +135,18 @@ def fields_from(body: dict[str, Any]) -> list[str] | dict[str, str] | None:
 
 @bp.get("/notetypes")
 @bp.output(NotetypeListSchema)
-@with_user_db
-def list_notetypes(db: UserDb) -> dict[str, Any]:
+@user_collection
+def list_notetypes(handle: CollectionHandle) -> dict[str, Any]:
     """Note types with their field and template names."""
-    with db.read() as col:
+    with handle.read() as col:
         return {"notetypes": [notetype_view(nt) for nt in notetype_ops.all_notetypes(col)]}
 
 
 @bp.post("/notes")
 @bp.input(NoteCreateSchema, arg_name="body")
 @bp.output(NoteCreatedSchema, status_code=201)
-@with_user_db
-def create_note(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def create_note(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Add a note of any note type; its cards are generated in ``deck_id``."""
     fields = fields_from(body)
     if fields is None:
@@ -159,23 +159,23 @@ def create_note(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
         card_ids = [c.id for c in card_ops.cards_of_note(col, note.id)]
         return {"id": note.id, "note_id": note.id, "card_ids": card_ids}
 
-    return db.write(add)
+    return handle.write(add)
 
 
 @bp.get(f"/notes/<{ID_PATH}:note_id>")
 @bp.output(NoteSchema)
-@with_user_db
-def get_note(db: UserDb, note_id: int) -> dict[str, Any]:
+@user_collection
+def get_note(handle: CollectionHandle, note_id: int) -> dict[str, Any]:
     """One note with its fields, tags and cards."""
-    with db.read() as col:
+    with handle.read() as col:
         return note_view(col, note_id)
 
 
 @bp.put(f"/notes/<{ID_PATH}:note_id>")
 @bp.input(NoteUpdateSchema, arg_name="body")
 @bp.output(NoteSchema)
-@with_user_db
-def update_note(db: UserDb, note_id: int, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def update_note(handle: CollectionHandle, note_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Change fields and/or tags; new cloze numbers get new cards."""
     fields = fields_from(body)
 
@@ -183,13 +183,13 @@ def update_note(db: UserDb, note_id: int, body: dict[str, Any]) -> dict[str, Any
         note_ops.update_note(col, note_id, fields=fields, tags=body.get("tags"))
         return note_view(col, note_id)
 
-    return db.write(update)
+    return handle.write(update)
 
 
 @bp.delete(f"/notes/<{ID_PATH}:note_id>")
 @bp.output(DeletedSchema)
-@with_user_db
-def delete_note(db: UserDb, note_id: int) -> dict[str, Any]:
+@user_collection
+def delete_note(handle: CollectionHandle, note_id: int) -> dict[str, Any]:
     """Delete a note and its cards."""
 
     def delete(col: Collection) -> dict[str, Any]:
@@ -197,4 +197,4 @@ def delete_note(db: UserDb, note_id: int) -> dict[str, Any]:
         note_ops.delete_notes(col, [note_id])
         return {"deleted": note_id}
 
-    return db.write(delete)
+    return handle.write(delete)

@@ -100,7 +100,7 @@ def install_observability(app: Flask, svc: Services) -> None:
     def start_clock() -> None:
         g.javumbo_started = time.perf_counter()
         g.javumbo_request_id = _request_id()
-        g.javumbo_counters = svc.dbs.counters
+        g.javumbo_counters = svc.engine.counters
 
     @app.after_request
     def log_request(response: Response) -> Response:
@@ -109,7 +109,7 @@ def install_observability(app: Flask, svc: Services) -> None:
             return response
         latency_ms = (time.perf_counter() - started) * 1000
         before: dict[str, int] = g.get("javumbo_counters") or {}
-        after = svc.dbs.counters
+        after = svc.engine.counters
         misses = _delta(before, after, ("cache_misses",))
         touched = _delta(before, after, ("loads", "cache_hits")) > 0
         session_id = g.get("javumbo_session_id")

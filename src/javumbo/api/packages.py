@@ -35,16 +35,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Dict, File, Float, Nested, String
+from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, String
 from apiflask.schemas import FileSchema
 from apiflask.validators import OneOf
 from flask import Response
 from werkzeug.utils import secure_filename
 
+from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.errors import api_error
 from javumbo.api.ids import query_id_field
 from javumbo.api.services import Services, services
-from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection, CollectionError
 from javumbo.collection import decks as deck_ops
 from javumbo.collection.apkg import EXPORT_LAYOUTS, export_apkg, import_apkg
@@ -107,8 +107,29 @@ class ImportFormSchema(Schema):
 
 
 class JobErrorSchema(Schema):
-    code = String(required=True)
+    code = error_code_field(required=True)
     message = String(required=True)
+
+
+class ImportReportSchema(Schema):
+    notes_added = Integer(required=True)
+    notes_updated = Integer(required=True)
+    notes_skipped = Integer(required=True)
+    cards_added = Integer(required=True)
+    revlog_added = Integer(required=True)
+    decks_added = List(String(), required=True)
+    notetypes_added = List(String(), required=True)
+    notetypes_updated = List(String(), required=True)
+    media_added = Integer(required=True)
+    media_unchanged = Integer(required=True)
+    media_renamed = Dict(
+        keys=String(),
+        values=String(),
+        required=True,
+        metadata={"description": "package file name → stored name"},
+    )
+    cards_dropped = Integer(required=True)
+    replaced_collection = Boolean(required=True)
 
 
 class ImportJobSchema(Schema):
@@ -116,7 +137,7 @@ class ImportJobSchema(Schema):
     status = String(required=True, metadata={"description": "running, done or failed"})
     progress = Float(required=True, metadata={"description": "0 to 1"})
     stage = String(required=True)
-    report = Dict(allow_none=True, required=True)
+    report = Nested(ImportReportSchema, allow_none=True, required=True)
     error = Nested(JobErrorSchema, allow_none=True, required=True)
 
 
@@ -260,7 +281,7 @@ class ImportJob:
             )
 
     def _import(self) -> dict[str, Any]:
-        store = BlobMediaStore(self.svc.dbs.media(self.user_id))
+        store = BlobMediaStore(self.svc.engine.media(self.user_id))
 
         def apply(col: Collection) -> dict[str, Any]:
             return import_apkg(
@@ -272,8 +293,8 @@ class ImportJob:
             ).as_dict()
 
         if self.idempotency_key is None:
-            return self.svc.dbs.write(self.user_id, apply)
-        result = self.svc.dbs.write(self.user_id, apply, idempotency_key=self.idempotency_key)
+            return self.svc.engine.write(self.user_id, apply)
+        result = self.svc.engine.write(self.user_id, apply, idempotency_key=self.idempotency_key)
         if isinstance(result, AlreadyApplied):
             return dict(result.result or {"already_applied": True})
         return result
@@ -301,8 +322,8 @@ def _upload_name(client_name: str | None) -> str:
 @bp.post("/import")
 @bp.input(ImportFormSchema, location="files", arg_name="form")
 @bp.output(ImportJobSchema, status_code=202)
-@with_user_db
-def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, Any]:
     """Upload an Anki package to merge into the collection; poll the job for the report."""
     svc = services()
     upload = form["file"]
@@ -315,11 +336,11 @@ def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
     job_id = _new_job_id(svc.clock.now())
     job = ImportJob(
         svc=svc,
-        user_id=db.user_id,
+        user_id=handle.user_id,
         job_id=job_id,
         package=package,
         scheduling=bool(form["scheduling"]),
-        idempotency_key=db.idempotency_key,
+        idempotency_key=handle.idempotency_key,
         state={
             "job_id": job_id,
             "status": "running",
@@ -335,7 +356,7 @@ def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    prune_old_jobs(svc, db.user_id)
+    prune_old_jobs(svc, handle.user_id)
     if svc.in_lambda:
         job.run()
     else:
@@ -345,13 +366,13 @@ def start_import(db: UserDb, form: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/import/<job_id>")
 @bp.output(ImportJobSchema)
-@with_user_db
-def import_status(db: UserDb, job_id: str) -> dict[str, Any]:
+@user_collection
+def import_status(handle: CollectionHandle, job_id: str) -> dict[str, Any]:
     """Where an import job stands; its report once done."""
     if not JOB_ID_RE.match(job_id):
         raise api_error(404, "no such import job")
     try:
-        blob = services().blobs.get(_job_key(db.user_id, job_id))
+        blob = services().blobs.get(_job_key(handle.user_id, job_id))
     except BlobNotFoundError as exc:
         raise api_error(404, "no such import job") from exc
     return _public(_with_staleness(json.loads(blob.data), services().clock.now()))
@@ -388,15 +409,15 @@ def _export_name(col: Collection, deck_id: int | None) -> str:
 @bp.get("/export")
 @bp.input(ExportQuerySchema, location="query", arg_name="query")
 @bp.output(FileSchema(type="string", format="binary"), content_type=APKG_MIMETYPE)
-@with_user_db
-def export(db: UserDb, query: dict[str, Any]) -> Response:
+@user_collection
+def export(handle: CollectionHandle, query: dict[str, Any]) -> Response:
     """The collection (or one deck) as an ``.apkg`` Anki opens; with no parameters, everything
     with scheduling and media."""
     deck_id = query.get("deck_id")
-    store = BlobMediaStore(db.media())
+    store = BlobMediaStore(handle.media())
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
         out = Path(tmp) / "export.apkg"
-        with db.read() as col:
+        with handle.read() as col:
             filename = _export_name(col, deck_id)
             report = export_apkg(
                 col,

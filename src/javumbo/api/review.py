@@ -9,9 +9,9 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Range
 
+from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.decks import CountsSchema
 from javumbo.api.ids import ID_PATH, id_field
-from javumbo.api.userdb_binding import UserDb, with_user_db
 from javumbo.collection import Collection
 from javumbo.collection.cards import Card
 from javumbo.collection.scheduler import Scheduler
@@ -94,7 +94,7 @@ class AnsweredSchema(Schema):
     queue = Integer(required=True)
     type = Integer(required=True)
     due = Integer(required=True)
-    interval = Integer(required=True, metadata={"description": "days (review cards)"})
+    ivl = Integer(required=True, metadata={"description": "interval: days (review cards)"})
     leeched = Boolean(required=True)
 
 
@@ -130,10 +130,10 @@ def _typed_answer(typed: TypedAnswer | None) -> dict[str, Any] | None:
 @bp.get(f"/<{ID_PATH}:deck_id>")
 @bp.input(QueueQuerySchema, location="query", arg_name="query")
 @bp.output(QueueSchema)
-@with_user_db
-def next_cards(db: UserDb, deck_id: int, query: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def next_cards(handle: CollectionHandle, deck_id: int, query: dict[str, Any]) -> dict[str, Any]:
     """The next cards to study in a deck and its subdecks, in Anki's order."""
-    with db.read() as col:
+    with handle.read() as col:
         scheduler = Scheduler(col)
         cards = scheduler.next_cards(deck_id, limit=query["limit"])
         counts = scheduler.due_counts(deck_id)
@@ -146,8 +146,8 @@ def next_cards(db: UserDb, deck_id: int, query: dict[str, Any]) -> dict[str, Any
 @bp.post("")
 @bp.input(AnswerSchema, arg_name="body")
 @bp.output(AnsweredSchema)
-@with_user_db
-def answer(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
+@user_collection
+def answer(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Answer a card; the review is journaled before this returns."""
 
     def run(col: Collection) -> dict[str, Any]:
@@ -161,16 +161,16 @@ def answer(db: UserDb, body: dict[str, Any]) -> dict[str, Any]:
             "queue": card.queue,
             "type": card.type,
             "due": card.due,
-            "interval": card.ivl,
+            "ivl": card.ivl,
             "leeched": result.leeched,
         }
 
-    return db.write(run)
+    return handle.write(run)
 
 
 @bp.post("/undo")
 @bp.output(UndoneSchema)
-@with_user_db
-def undo(db: UserDb) -> dict[str, Any]:
+@user_collection
+def undo(handle: CollectionHandle) -> dict[str, Any]:
     """Undo the last answer; ``card_id`` is null when there was nothing to undo."""
-    return db.write(lambda col: {"card_id": Scheduler(col).undo_last_answer()})
+    return handle.write(lambda col: {"card_id": Scheduler(col).undo_last_answer()})

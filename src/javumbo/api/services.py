@@ -16,7 +16,7 @@ from javumbo.collection.clock import Clock, SystemClock
 from javumbo.settings import Settings
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import BlobStore, MetaStore
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import StorageEngine
 from javumbo.userdb.sessions import REFRESH_FRACTION
 from javumbo.userdb.strategies import open_user_databases
 
@@ -31,7 +31,7 @@ class Services:
     settings: Settings
     blobs: BlobStore
     meta: MetaStore
-    dbs: UserDatabases
+    engine: StorageEngine
     clock: Clock
     login_limiter: SlidingWindowLimiter
     in_lambda: bool
@@ -41,13 +41,13 @@ class Services:
         """The session id a request should use (see ``RecentSessions``)."""
         if session_id and self.recent_sessions.is_fresh(session_id, username):
             return session_id
-        session = self.dbs.sessions.resume_session(username, session_id)
+        session = self.engine.sessions.resume_session(username, session_id)
         self.recent_sessions.note(session.session_id, username)
         return session.session_id
 
     def close(self) -> None:
         """Best-effort flush of every warm collection (durability never depends on it)."""
-        self.dbs.close()
+        self.engine.close()
 
 
 class RecentSessions:
@@ -111,7 +111,7 @@ def build_services(
     in_lambda = running_in_lambda() if in_lambda is None else in_lambda
     clock = clock or SystemClock()
     blobs, meta = stores if stores is not None else open_stores(settings)
-    dbs = open_user_databases(
+    engine = open_user_databases(
         settings,
         blobs,
         meta,
@@ -123,7 +123,7 @@ def build_services(
         settings=settings,
         blobs=blobs,
         meta=meta,
-        dbs=dbs,
+        engine=engine,
         clock=clock,
         login_limiter=SlidingWindowLimiter(
             LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS, clock=clock

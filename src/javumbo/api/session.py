@@ -14,10 +14,10 @@ from apiflask.fields import Boolean, Float, Integer, String
 from apiflask.validators import Length
 from flask import g
 
+from javumbo.api.collection_handle import current_token_user, requested_session_id
 from javumbo.api.errors import api_error
 from javumbo.api.observability import record_session_end
 from javumbo.api.services import services
-from javumbo.api.userdb_binding import current_token_user, requested_session_id
 
 bp = APIBlueprint("session", __name__, tag="Session", url_prefix="/api/session")
 
@@ -53,7 +53,7 @@ def start_session() -> dict[str, Any]:
     """Open (or resume) the user's review session; its id also comes in ``X-Session-ID``."""
     user = current_token_user()
     svc = services()
-    session = svc.dbs.sessions.resume_session(user.username, requested_session_id())
+    session = svc.engine.sessions.resume_session(user.username, requested_session_id())
     svc.recent_sessions.note(session.session_id, user.username)
     g.javumbo_session_id = session.session_id
     return {"session_id": session.session_id, "expires_at": session.expires_at}
@@ -70,13 +70,13 @@ def flush_session(body: dict[str, Any]) -> dict[str, Any]:
     session_id = body.get("session_id")
     session = None
     if session_id:
-        session = svc.dbs.sessions.get_session(session_id)
+        session = svc.engine.sessions.get_session(session_id)
         if session is None or session.username != user.username:
             raise api_error(404, "no such session", code="session_not_found")
-    result = svc.dbs.flush(user.user_id)
+    result = svc.engine.flush(user.user_id)
     ended = False
     if session is not None:
-        ended = svc.dbs.sessions.end_session(session.session_id)
+        ended = svc.engine.sessions.end_session(session.session_id)
         svc.recent_sessions.forget(session.session_id)
         record_session_end(session.session_id)
     return {
@@ -92,8 +92,8 @@ def flush_session(body: dict[str, Any]) -> dict[str, Any]:
 def session_status() -> dict[str, Any]:
     """Whether the user has a live session, and how much is waiting to be flushed."""
     user = current_token_user()
-    dbs = services().dbs
-    session = dbs.sessions.get_user_session(user.username)
+    engine = services().engine
+    session = engine.sessions.get_user_session(user.username)
     head = services().meta.get_head(user.user_id)
     return {
         "has_session": session is not None,

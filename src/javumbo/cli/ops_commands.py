@@ -30,7 +30,7 @@ from javumbo.ops.user_collections import operator_databases
 from javumbo.settings import Settings, SettingsError
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import BlobStore, MetaStore, StoreError
-from javumbo.userdb.errors import UserDbError
+from javumbo.userdb.errors import StorageEngineError
 
 EXIT_SOME_SKIPPED = 3
 
@@ -154,7 +154,7 @@ def run_migrate(args: argparse.Namespace) -> int:
         report = migration.run(users)
         if bar is not None:
             bar.close()
-    except (MigrationError, StoreError, UserDbError, CollectionError) as exc:
+    except (MigrationError, StoreError, StorageEngineError, CollectionError) as exc:
         raise CommandError(str(exc)) from exc
     report.users[:0] = bad
     print(format_report(report))
@@ -166,9 +166,9 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_backup(args: argparse.Namespace) -> int:
     settings, blobs, meta = _stores()
     try:
-        with operator_databases(settings, blobs, meta) as dbs:
-            report = backup_user(dbs, blobs, meta, args.user, args.out_dir)
-    except (BackupError, StoreError, UserDbError, CollectionError, OSError) as exc:
+        with operator_databases(settings, blobs, meta) as engine:
+            report = backup_user(engine, blobs, meta, args.user, args.out_dir)
+    except (BackupError, StoreError, StorageEngineError, CollectionError, OSError) as exc:
         raise CommandError(str(exc)) from exc
     for snapshot in report.snapshots:
         print(f"{snapshot.file}  seq {snapshot.seq}  {snapshot.size:,} B  sha256 {snapshot.sha256}")
@@ -182,9 +182,9 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     settings, blobs, meta = _stores()
     try:
-        with operator_databases(settings, blobs, meta) as dbs:
-            report = restore_user(dbs, meta, args.user, args.in_dir, args.snapshot)
-    except (BackupError, StoreError, UserDbError, CollectionError, OSError) as exc:
+        with operator_databases(settings, blobs, meta) as engine:
+            report = restore_user(engine, meta, args.user, args.in_dir, args.snapshot)
+    except (BackupError, StoreError, StorageEngineError, CollectionError, OSError) as exc:
         raise CommandError(str(exc)) from exc
     print(
         f"restored {report.username} from {report.restored_from}: new snapshot"
@@ -197,7 +197,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     settings, blobs, meta = _stores()
     try:
         result = sweep_expired_sessions(settings, stores=(blobs, meta))
-    except (StoreError, UserDbError) as exc:
+    except (StoreError, StorageEngineError) as exc:
         raise CommandError(str(exc)) from exc
     print(
         f"closed {result.closed} expired sessions"

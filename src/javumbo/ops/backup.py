@@ -25,7 +25,7 @@ from javumbo.collection.errors import InvalidCollectionError
 from javumbo.ops.collection_checks import check_collection, file_md5, file_sha256
 from javumbo.ops.user_collections import replace_collection
 from javumbo.stores.ports import BlobStore, MetaStore, UserRecord
-from javumbo.userdb import ReplaceResult, UserDatabases, names
+from javumbo.userdb import ReplaceResult, StorageEngine, names
 from javumbo.userdb.snapshots import restore_snapshot
 
 MANIFEST = "manifest.json"
@@ -68,10 +68,10 @@ def _require_user(meta: MetaStore, username: str) -> UserRecord:
 
 
 def backup_user(
-    dbs: UserDatabases, blobs: BlobStore, meta: MetaStore, username: str, out_dir: Path
+    engine: StorageEngine, blobs: BlobStore, meta: MetaStore, username: str, out_dir: Path
 ) -> BackupReport:
     user = _require_user(meta, username)
-    flushed = dbs.flush(user.user_id)
+    flushed = engine.flush(user.user_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     head = meta.get_head(user.user_id)
     wanted: dict[str, int] = {}
@@ -158,7 +158,7 @@ def choose_snapshot(manifest: dict[str, Any], wanted: str | None) -> dict[str, A
 
 
 def restore_user(
-    dbs: UserDatabases, meta: MetaStore, username: str, in_dir: Path, snapshot: str | None
+    engine: StorageEngine, meta: MetaStore, username: str, in_dir: Path, snapshot: str | None
 ) -> RestoreReport:
     user = _require_user(meta, username)
     entry = choose_snapshot(read_manifest(in_dir), snapshot)
@@ -176,5 +176,5 @@ def restore_user(
             raise BackupError(f"{stored.name} is not a sound collection: {exc}") from exc
         except zstandard.ZstdError as exc:
             raise BackupError(f"{stored.name} cannot be read: {exc}") from exc
-        replaced = replace_collection(dbs, user.user_id, collection)
+        replaced = replace_collection(engine, user.user_id, collection)
     return RestoreReport(user.username, str(entry["key"]), replaced)

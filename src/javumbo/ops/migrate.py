@@ -47,7 +47,7 @@ from javumbo.ops.user_collections import (
 )
 from javumbo.settings import Settings
 from javumbo.stores.ports import BlobStore, MetaStore, StoreError, UserExistsError, UserRecord
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import StorageEngine
 from javumbo.usernames import canonical_username
 
 DEFAULT_COLLECTION_NAMES = ("{username}.anki2", "{username}/collection.anki2", "user_{id}.anki2")
@@ -219,10 +219,10 @@ class Migration:
         try:
             with (
                 tempfile.TemporaryDirectory(prefix="javumbo-migrate-") as scratch,
-                operator_databases(self.settings, self.blobs, self.meta) as dbs,
+                operator_databases(self.settings, self.blobs, self.meta) as engine,
             ):
                 for user in users:
-                    outcome = self._migrate_user(user, Path(scratch) / "work", dbs)
+                    outcome = self._migrate_user(user, Path(scratch) / "work", engine)
                     report.users.append(outcome)
                     if self.progress is not None:
                         self.progress(outcome, outcome.raw_bytes)
@@ -237,7 +237,7 @@ class Migration:
         if not self.meta.acquire_lease(LEASE_NAME, self.owner, LEASE_SECONDS, self.now()):
             raise MigrationError("another migration is running (lease 'migrate' is held)")
 
-    def _migrate_user(self, user: SourceUser, workdir: Path, dbs: UserDatabases) -> UserOutcome:
+    def _migrate_user(self, user: SourceUser, workdir: Path, engine: StorageEngine) -> UserOutcome:
         outcome = UserOutcome(user.username, "skipped")
         source = find_collection(user, self.collections, self.templates)
         if source is None:
@@ -250,7 +250,7 @@ class Migration:
             outcome.reason = f"corrupt collection {source.name}: {exc}"
             return outcome
         try:
-            return self._place(user, checked, outcome, workdir, dbs)
+            return self._place(user, checked, outcome, workdir, engine)
         except (StoreError, InvalidCollectionError, TargetNotEmptyError) as exc:
             outcome.status, outcome.reason = "skipped", f"{type(exc).__name__}: {exc}"
             return outcome
@@ -263,12 +263,12 @@ class Migration:
         checked: CheckedCollection,
         outcome: UserOutcome,
         workdir: Path,
-        dbs: UserDatabases,
+        engine: StorageEngine,
     ) -> UserOutcome:
         outcome.raw_bytes = checked.path.stat().st_size
         existing = self.meta.get_user(user.username)
         if existing is not None:
-            return self._existing_user(existing, checked, outcome, dbs)
+            return self._existing_user(existing, checked, outcome, engine)
         if self.dry_run:
             outcome.status = "would-migrate"
             return outcome
@@ -306,7 +306,7 @@ class Migration:
         existing: UserRecord,
         checked: CheckedCollection,
         outcome: UserOutcome,
-        dbs: UserDatabases,
+        engine: StorageEngine,
     ) -> UserOutcome:
         provenance = existing.attributes.get(MIGRATION_ATTRIBUTE) or {}
         head = self.meta.get_head(existing.user_id)
@@ -320,7 +320,7 @@ class Migration:
         if self.dry_run:
             outcome.status = "would-replace"
             return outcome
-        replaced = replace_collection(dbs, existing.user_id, checked.path)
+        replaced = replace_collection(engine, existing.user_id, checked.path)
         key = replaced.snapshot_key
         info = self.blobs.head(key)
         verify_stored_snapshot(

@@ -39,8 +39,8 @@ def sweep_expired_sessions(
     clock = clock or SystemClock()
     blobs, meta = stores if stores is not None else open_stores(settings)
     started = time.monotonic()
-    with operator_databases(settings, blobs, meta, clock=clock, cache_dir=cache_dir) as dbs:
-        closed = dbs.sessions.cleanup_expired_sessions()
+    with operator_databases(settings, blobs, meta, clock=clock, cache_dir=cache_dir) as engine:
+        closed = engine.sessions.cleanup_expired_sessions()
     still_expired = len(meta.list_expired_sessions(clock.now()))
     return SweepResult(closed, still_expired, round(time.monotonic() - started, 3))
 

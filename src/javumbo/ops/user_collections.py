@@ -1,10 +1,10 @@
 """Putting a whole collection file in place for a user, the two ways the storage engine allows.
 
 - A user with no head yet gets the file as their first snapshot (seq 0), stored under userdb's
-  own key for it and made current with ``move_head_snapshot`` — what ``UserDatabases`` does for
+  own key for it and made current with ``move_head_snapshot`` — what ``StorageEngine`` does for
   a brand-new user, with the operator's file instead of an empty collection.
 - A user who has data gets it through the engine: the current state is flushed to a snapshot
-  first (so it stays among the kept snapshots), then ``UserDatabases.replace_collection``
+  first (so it stays among the kept snapshots), then ``StorageEngine.replace_collection``
   stores the file as a new snapshot behind a fenced journal marker, so instances serving the
   user meanwhile rebuild from it: nothing is lost or stale.
 """
@@ -23,7 +23,7 @@ from javumbo.collection import Collection
 from javumbo.collection.clock import Clock, SystemClock
 from javumbo.settings import Settings
 from javumbo.stores.ports import BlobStore, MetaStore
-from javumbo.userdb import ReplaceResult, UserDatabases, names
+from javumbo.userdb import ReplaceResult, StorageEngine, names
 from javumbo.userdb.snapshots import prepare_snapshot
 
 
@@ -66,12 +66,12 @@ def install_first_snapshot(
     return InstalledSnapshot(key, etag, prepared.raw_bytes, prepared.stored_bytes)
 
 
-def replace_collection(dbs: UserDatabases, user_id: str, collection: Path) -> ReplaceResult:
+def replace_collection(engine: StorageEngine, user_id: str, collection: Path) -> ReplaceResult:
     """Replace the user's collection with the (checked) file, through the storage engine
-    (``UserDatabases.replace_collection``), after flushing the state it replaces so that state
+    (``StorageEngine.replace_collection``), after flushing the state it replaces so that state
     stays among the kept snapshots."""
-    dbs.flush(user_id)
-    return dbs.replace_collection(user_id, collection)
+    engine.flush(user_id)
+    return engine.replace_collection(user_id, collection)
 
 
 @contextmanager
@@ -82,10 +82,10 @@ def operator_databases(
     *,
     clock: Clock | None = None,
     cache_dir: Path | None = None,
-) -> Iterator[UserDatabases]:
+) -> Iterator[StorageEngine]:
     """A short-lived storage engine for a command (its own instance id and scratch cache)."""
     with tempfile.TemporaryDirectory(prefix="javumbo-ops-") as scratch:
-        dbs = UserDatabases(
+        engine = StorageEngine(
             settings,
             blobs,
             meta,
@@ -94,6 +94,6 @@ def operator_databases(
             clock=clock or SystemClock(),
         )
         try:
-            yield dbs
+            yield engine
         finally:
-            dbs.close()
+            engine.close()

@@ -5,7 +5,7 @@ Upload. Anki 26 sends its collection in schema 18 (note types, decks, presets, c
 in protobuf tables). It is read with the package importer's reader (``SourceCollection``, which
 checks the file and translates those tables into schema 11's JSON the way Anki's downgrade
 does), the uploaded file itself is downgraded in place (only the small tables change), and that
-file becomes the user's collection with ``UserDatabases.replace_collection``: one snapshot upload
+file becomes the user's collection with ``StorageEngine.replace_collection``: one snapshot upload
 and one fenced journal marker, instead of journaling every row as a change (which was 12 times
 slower than Anki's server). A web write racing the upload is ordered before it (replaced, as a
 full upload means) or after it (kept, on top of the uploaded collection). A file that cannot be
@@ -35,7 +35,7 @@ from javumbo.collection.apkg.errors import PackageError
 from javumbo.collection.apkg.schema18_writer import upgrade_to_schema18
 from javumbo.collection.apkg.source import SourceCollection
 from javumbo.collection.collection import SQLITE_MAGIC
-from javumbo.userdb import UserDatabases
+from javumbo.userdb import StorageEngine
 
 CORRUPT_MESSAGE = "Your upload was corrupt. Please use Check Database, or restore from backup."
 DEFAULT_MAX_COLLECTION_BYTES = 300 * 1024 * 1024
@@ -47,7 +47,7 @@ class UploadRejected(Exception):
 
 
 def install_upload(
-    dbs: UserDatabases,
+    engine: StorageEngine,
     user_id: str,
     data: bytes,
     *,
@@ -72,7 +72,7 @@ def install_upload(
             _downgrade_in_place(source)
         finally:
             source.close()
-        dbs.replace_collection(user_id, path)
+        engine.replace_collection(user_id, path)
 
 
 def _downgrade_in_place(source: SourceCollection) -> None:
@@ -167,10 +167,10 @@ def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return found.fetchone() is not None
 
 
-def prepare_download(dbs: UserDatabases, user_id: str) -> bytes:
+def prepare_download(engine: StorageEngine, user_id: str) -> bytes:
     """The user's collection as the client will store it."""
-    dbs.write(user_id, _stamp_unsent_and_bump_usn)
-    with dbs.read(user_id) as col:
+    engine.write(user_id, _stamp_unsent_and_bump_usn)
+    with engine.read(user_id) as col:
         image = col.to_bytes()
     try:
         return current_schema_image(image)

@@ -2,7 +2,7 @@
 
 It knows nothing of HTTP beyond ``SyncHttpError`` (the blueprint frames requests and answers).
 Every change goes through the storage engine like any web write: journaled, fenced and counted
-(``UserDatabases.write``; a full upload is ``UserDatabases.replace_collection``). Nothing lives
+(``StorageEngine.write``; a full upload is ``StorageEngine.replace_collection``). Nothing lives
 in this process between calls: the state of a normal sync between ``start`` and ``finish`` is
 kept in the stores (``pending.py``), so consecutive calls may reach different instances. The
 commit carries an idempotency key, so a ``finish`` (or a repeated ``sanityCheck2``) served
@@ -38,7 +38,7 @@ from javumbo.sync.protocol import (
     get_int,
     get_list,
 )
-from javumbo.userdb import AlreadyApplied, UserDatabases
+from javumbo.userdb import AlreadyApplied, StorageEngine
 
 
 class SyncDependencies(Protocol):
@@ -51,7 +51,7 @@ class SyncDependencies(Protocol):
     def meta(self) -> MetaStore: ...
 
     @property
-    def dbs(self) -> UserDatabases: ...
+    def engine(self) -> StorageEngine: ...
 
     @property
     def clock(self) -> Clock: ...
@@ -89,8 +89,8 @@ class SyncServer:
         )
 
     @property
-    def dbs(self) -> UserDatabases:
-        return self.deps.dbs
+    def engine(self) -> StorageEngine:
+        return self.deps.engine
 
     def media(self, user: UserRecord) -> MediaSync:
         return MediaSync(
@@ -120,14 +120,14 @@ class SyncServer:
         if not PROTOCOL_MIN <= version <= PROTOCOL_MAX:
             raise SyncHttpError(501, "unsupported version")
         media_usn = self.media(user).reconcile()
-        with self.dbs.read(user.user_id) as col:
+        with self.engine.read(user.user_id) as col:
             return cs.sync_meta(col, media_usn)
 
     def start(self, user: UserRecord, session: str, request: dict[str, Any]) -> Any:
         if not session:
             raise bad_request("missing skey")
         with self.pending.lock(user.user_id):
-            with self.dbs.read(user.user_id) as col:
+            with self.engine.read(user.user_id) as col:
                 state, graves, legacy = cs.start(col, session, request, self.deps.clock.now())
             self.pending.begin(user.user_id, state)
             if legacy is not None:
@@ -146,7 +146,7 @@ class SyncServer:
         part = cs.changes_part(request)
         with self.pending.lock(user.user_id):
             state = self.pending.get(user.user_id, session)
-            with self.dbs.read(user.user_id) as col:
+            with self.engine.read(user.user_id) as col:
                 answer = cs.server_changes(col, state)
             if not cs.is_empty_changes(part):
                 self.pending.add_part(user.user_id, state, part)  # saves the state too
@@ -158,7 +158,7 @@ class SyncServer:
         with self.pending.lock(user.user_id):
             state = self.pending.get(user.user_id, session)
             sent_before = sum(len(rows) for rows in state.sent_rows.values())
-            with self.dbs.read(user.user_id) as col:
+            with self.engine.read(user.user_id) as col:
                 answer = cs.chunk(col, state)
             sent_now = sum(len(rows) for rows in state.sent_rows.values())
             # After the last chunk only the digests of web rows sent matter (for the commit),
@@ -206,7 +206,7 @@ class SyncServer:
             return cs.commit(col, state, incoming[0], client)
 
         try:
-            result = self.dbs.write(user.user_id, apply, idempotency_key=state.commit_key)
+            result = self.engine.write(user.user_id, apply, idempotency_key=state.commit_key)
         except SyncHttpError:
             self.pending.discard(user.user_id, state)
             raise
@@ -214,7 +214,7 @@ class SyncServer:
             if isinstance(result.result, int):
                 mod = result.result
             else:
-                with self.dbs.read(user.user_id) as col:
+                with self.engine.read(user.user_id) as col:
                     mod = col.mod
         else:
             mod = result
@@ -228,7 +228,7 @@ class SyncServer:
         self.pending.discard(user.user_id)
         try:
             install_upload(
-                self.dbs,
+                self.engine,
                 user.user_id,
                 data,
                 workdir=self.limits.workdir,
@@ -240,7 +240,7 @@ class SyncServer:
 
     def download(self, user: UserRecord) -> bytes:
         self.pending.discard(user.user_id)
-        return prepare_download(self.dbs, user.user_id)
+        return prepare_download(self.engine, user.user_id)
 
     # ------------------------------------------------------------------ media
 

@@ -8,14 +8,14 @@ from javumbo.userdb.databases import (
     FlushResult,
     JournalLimits,
     ReplaceResult,
-    UserDatabases,
+    StorageEngine,
 )
 from javumbo.userdb.errors import (
     ConflictError,
     InconsistentStoreError,
     InvalidNameError,
+    StorageEngineError,
     StoreUnavailableError,
-    UserDbError,
 )
 from javumbo.userdb.media import UserMedia
 from javumbo.userdb.sessions import SessionManager
@@ -29,8 +29,8 @@ __all__ = [
     "JournalLimits",
     "ReplaceResult",
     "SessionManager",
+    "StorageEngine",
+    "StorageEngineError",
     "StoreUnavailableError",
-    "UserDatabases",
-    "UserDbError",
     "UserMedia",
 ]

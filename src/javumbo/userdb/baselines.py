@@ -10,10 +10,10 @@
   flush or session end. Without a journal, writes not yet flushed exist only on this instance:
   if it dies, or another instance's upload wins, they are gone.
 
-Both are subclasses of ``UserDatabases`` so that every caller typed against it accepts them;
+Both are subclasses of ``StorageEngine`` so that every caller typed against it accepts them;
 every public method the API, sync and ops call is overridden, so none of the journal's
 machinery runs. They store whole copies under ``users/<id>/baseline/`` and point the head at
-them (``snapshot_seq`` stays at ``head.seq``), so a reader using ``UserDatabases`` (the load
+them (``snapshot_seq`` stays at ``head.seq``), so a reader using ``StorageEngine`` (the load
 test's integrity check) sees what they stored. A head with unfolded journal entries is refused:
 those entries would be silently dropped.
 """
@@ -44,7 +44,7 @@ from javumbo.userdb.databases import (
     AlreadyApplied,
     FlushResult,
     ReplaceResult,
-    UserDatabases,
+    StorageEngine,
 )
 from javumbo.userdb.errors import ConflictError, InconsistentStoreError
 from javumbo.userdb.snapshots import (
@@ -80,7 +80,7 @@ class _Held:
     dirty: bool = False
 
 
-class _WholeCopyDatabases(UserDatabases):
+class _WholeCopyDatabases(StorageEngine):
     """Download and upload of whole copies, shared by both plans."""
 
     def _head_with_copy(self, user_id: str) -> Head:

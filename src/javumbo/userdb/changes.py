@@ -20,7 +20,7 @@ Encoding: compact JSON (bytes values as a one-element list holding base64, since
 are never lists), zstd-compressed when that saves at least a quarter; one leading byte says which.
 
 A *replacement marker* (``encode_replace_marker``) says "from this seq on, the collection is the
-blob at this key" (``UserDatabases.replace_collection``). It carries format version 2 so that an
+blob at this key" (``StorageEngine.replace_collection``). It carries format version 2 so that an
 older instance that does not know markers refuses the entry loudly (``EntryFormatError``) instead
 of skipping it and serving a collection that silently diverges.
 """

@@ -1,4 +1,4 @@
-"""``UserDatabases``: serve each user's collection from a local copy that is never ahead of the
+"""``StorageEngine``: serve each user's collection from a local copy that is never ahead of the
 durable journal, and fold the journal into immutable snapshots now and then.
 
 The invariants, and why they hold:
@@ -203,7 +203,7 @@ class _Copy:
     head_was_current: bool = True
 
 
-class UserDatabases:
+class StorageEngine:
     def __init__(
         self,
         settings: Settings,

@@ -7,15 +7,15 @@ from javumbo.collection.errors import ValidationError
 from javumbo.stores.ports import StoreUnavailableError
 
 
-class UserDbError(Exception):
+class StorageEngineError(Exception):
     """Base of errors raised on purpose by ``javumbo.userdb``."""
 
 
-class ConflictError(UserDbError):
+class ConflictError(StorageEngineError):
     """Another instance kept winning the race for this user's journal; the client may retry."""
 
 
-class InconsistentStoreError(UserDbError):
+class InconsistentStoreError(StorageEngineError):
     """The stores disagree in a way retrying will not fix (a snapshot whose ETag is not the one
     the head records, a journal entry missing in the middle)."""
 
@@ -28,6 +28,6 @@ __all__ = [
     "ConflictError",
     "InconsistentStoreError",
     "InvalidNameError",
+    "StorageEngineError",
     "StoreUnavailableError",
-    "UserDbError",
 ]

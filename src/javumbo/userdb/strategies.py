@@ -1,6 +1,6 @@
 """Which storage engine serves the API: the one place ``JAVUMBO_STORAGE_STRATEGY`` is read.
 
-``journal`` (the default) is ``UserDatabases``, the design. ``per-request`` and
+``journal`` (the default) is ``StorageEngine``, the design. ``per-request`` and
 ``session-cache`` are the seed's plans from ``baselines.py``, unsafe, for the benchmarks only.
 """
 
@@ -12,10 +12,10 @@ from javumbo.collection.clock import Clock
 from javumbo.settings import STORAGE_STRATEGIES, Settings, SettingsError
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.userdb.baselines import PerRequestDatabases, SessionCacheDatabases
-from javumbo.userdb.databases import UserDatabases
+from javumbo.userdb.databases import StorageEngine
 
-_ENGINES: dict[str, type[UserDatabases]] = {
-    "journal": UserDatabases,
+_ENGINES: dict[str, type[StorageEngine]] = {
+    "journal": StorageEngine,
     "per-request": PerRequestDatabases,
     "session-cache": SessionCacheDatabases,
 }
@@ -29,7 +29,7 @@ def open_user_databases(
     instance_id: str,
     cache_dir: Path,
     clock: Clock,
-) -> UserDatabases:
+) -> StorageEngine:
     """The engine ``settings.storage_strategy`` names."""
     engine = _ENGINES.get(settings.storage_strategy)
     if engine is None:

@@ -1,11 +1,11 @@
-"""``@with_user_db``: the seed's decorator, on top of the storage engine.
+"""``@user_collection``: a view's handle on its user's collection, on top of the storage engine.
 
 It checks the access token, resolves the review session from ``X-Session-ID`` (the live one is
 kept and extended; an unknown, expired or other user's id gets the user's live session or a new
-one), and hands the view a ``UserDb`` for the token's user. Reads go through ``dbs.read`` and
-mutations through ``dbs.write`` with the request's ``Idempotency-Key``, so a retried POST is not
-applied twice. The session id goes back in the ``X-Session-ID`` response header (set in
-``after_request`` so error answers carry it too).
+one), and hands the view a ``CollectionHandle`` for the token's user. Reads go through
+``engine.read`` and mutations through ``engine.write`` with the request's ``Idempotency-Key``, so
+a retried POST is not applied twice. The session id goes back in the ``X-Session-ID`` response
+header (set in ``after_request`` so error answers carry it too).
 
 Every view reaches only the collection of the user named by the token: ids from another user's
 collection are simply not found there, so they answer 404 like ids that never existed.
@@ -27,7 +27,7 @@ from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from javumbo.api.errors import api_error
 from javumbo.api.services import services
 from javumbo.collection import Collection
-from javumbo.userdb import AlreadyApplied, UserDatabases, UserMedia
+from javumbo.userdb import AlreadyApplied, StorageEngine, UserMedia
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,19 +38,19 @@ _IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
 @dataclass(frozen=True)
-class UserDb:
+class CollectionHandle:
     """One request's handle on its user's collection."""
 
     user_id: str
     username: str
     session_id: str
-    dbs: UserDatabases
+    engine: StorageEngine
     idempotency_key: str | None
     request_digest: str = ""
 
     @contextmanager
     def read(self) -> Iterator[Collection]:
-        with self.dbs.read(self.user_id) as col:
+        with self.engine.read(self.user_id) as col:
             yield col
 
     def write(self, fn: Callable[[Collection], R]) -> R:
@@ -61,14 +61,14 @@ class UserDb:
         already used with another request body is refused (422): replaying the first answer
         would tell the client its second request was done."""
         if self.idempotency_key is None:
-            return self.dbs.write(self.user_id, fn)
+            return self.engine.write(self.user_id, fn)
 
         def run(col: Collection) -> dict[str, Any]:
             return {"request": self.request_digest, "result": fn(col)}
 
         # Views' callables only touch the collection, so a retry may run one and be refused
         # by the journal append (no key lookup before every write: one metastore read saved).
-        outcome = self.dbs.write(
+        outcome = self.engine.write(
             self.user_id, run, idempotency_key=self.idempotency_key, check_key_first=False
         )
         if not isinstance(outcome, AlreadyApplied):
@@ -86,7 +86,7 @@ class UserDb:
         return cast(R, replayed if replayed is not None else {})
 
     def media(self) -> UserMedia:
-        return self.dbs.media(self.user_id)
+        return self.engine.media(self.user_id)
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ def _idempotency_key() -> str | None:
     return f"{request.method} {request.path} {raw}"
 
 
-def with_user_db(view: Callable[..., R]) -> Callable[..., R]:
-    """Give ``view`` a ``UserDb`` as its first argument (see the module docstring)."""
+def user_collection(view: Callable[..., R]) -> Callable[..., R]:
+    """Give ``view`` a ``CollectionHandle`` as its first argument (see the module docstring)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> R:
@@ -145,8 +145,8 @@ def with_user_db(view: Callable[..., R]) -> Callable[..., R]:
         session_id = svc.resume_session(user.username, requested_session_id())
         g.javumbo_session_id = session_id
         digest = hashlib.sha256(request.get_data(cache=True)).hexdigest() if key else ""
-        db = UserDb(user.user_id, user.username, session_id, svc.dbs, key, digest)
-        return view(db, *args, **kwargs)
+        handle = CollectionHandle(user.user_id, user.username, session_id, svc.engine, key, digest)
+        return view(handle, *args, **kwargs)
 
     return wrapper
 
