@@ -1,5 +1,7 @@
-"""Backends for the contract suites: every test taking ``blob_store`` or ``meta_store`` runs
-once per adapter. The emulators (moto, SeaweedFS) start once per test run, on first use."""
+"""Backends for the contract suites: every test taking ``blob_store``, ``meta_store`` or one of
+the narrow metastore ports (``users``, ``journal``, ``keyed_journal``, ``sync_states``,
+``sessions``, ``leases``) runs once per adapter. The emulators (moto, SeaweedFS) start once per
+test run, on first use."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from javumbo.stores.aws_setup import ensure_aws_resources
 from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.factory import dynamodb_client, s3_client
 from javumbo.stores.local import LocalBlobStore
+from javumbo.stores.ports import JournalStore, LeaseStore, SessionStore, SyncStateStore, UserStore
 from javumbo.stores.s3 import MIN_PART_SIZE, S3BlobStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
 from tests.emulators import FAKE_AWS_ENV, start_moto_server, start_seaweedfs, weed_binary
+from tests.stores.meta_records import KeyedJournal
 
 # A small multipart threshold (S3's smallest part size): the contract's 6 MiB and 11 MiB
 # objects go up in parts when overwritten; create-only puts stay single conditional PUTs.
@@ -113,6 +117,39 @@ def meta_store(request: pytest.FixtureRequest, tmp_path: Path) -> MetaStore:
         return SqliteMetaStore(tmp_path / "meta.sqlite3")
     settings: Settings = request.getfixturevalue("dynamo_settings")
     return DynamoMetaStore(settings, dynamodb_client(settings))
+
+
+# The narrow ports, each the same adapter seen through the protocol its contract suite checks.
+
+
+@pytest.fixture
+def users(meta_store: MetaStore) -> UserStore:
+    return meta_store
+
+
+@pytest.fixture
+def journal(meta_store: MetaStore) -> JournalStore:
+    return meta_store
+
+
+@pytest.fixture
+def keyed_journal(meta_store: MetaStore) -> KeyedJournal:
+    return meta_store
+
+
+@pytest.fixture
+def sync_states(meta_store: MetaStore) -> SyncStateStore:
+    return meta_store
+
+
+@pytest.fixture
+def sessions(meta_store: MetaStore) -> SessionStore:
+    return meta_store
+
+
+@pytest.fixture
+def leases(meta_store: MetaStore) -> LeaseStore:
+    return meta_store
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Ports (``BlobStore``, ``MetaStore``) and their adapters: local folder / S3, SQLite / DynamoDB.
+"""Ports (``BlobStore``, ``MetaStore`` and its narrow parts) and their adapters: local folder / S3,
+SQLite / DynamoDB / PostgreSQL.
 
 This layer knows nothing of Anki: it moves bytes and small records.
 """
@@ -12,15 +13,21 @@ from javumbo.stores.ports import (
     ConditionFailedError,
     DuplicateIdempotencyKeyError,
     Head,
+    IdempotencyStore,
     JournalEntry,
+    JournalStore,
     Lease,
+    LeaseStore,
     MetaStore,
     SessionRecord,
+    SessionStore,
     StoreError,
     StoreUnavailableError,
+    SyncStateStore,
     UserExistsError,
     UserNotFoundError,
     UserRecord,
+    UserStore,
 )
 
 __all__ = [
@@ -32,13 +39,19 @@ __all__ = [
     "ConditionFailedError",
     "DuplicateIdempotencyKeyError",
     "Head",
+    "IdempotencyStore",
     "JournalEntry",
+    "JournalStore",
     "Lease",
+    "LeaseStore",
     "MetaStore",
     "SessionRecord",
+    "SessionStore",
     "StoreError",
     "StoreUnavailableError",
+    "SyncStateStore",
     "UserExistsError",
     "UserNotFoundError",
     "UserRecord",
+    "UserStore",
 ]

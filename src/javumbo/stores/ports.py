@@ -1,6 +1,10 @@
-"""The two ports of the storage layer, as small ``typing.Protocol`` classes.
+"""The ports of the storage layer, as small ``typing.Protocol`` classes.
 
-Every adapter passes one shared contract-test suite (``tests/stores/``). Conditional operations
+``BlobStore`` holds objects; the small records are cut by what they are about (``UserStore``,
+``JournalStore``, ``IdempotencyStore``, ``SyncStateStore``, ``SessionStore``, ``LeaseStore``),
+and ``MetaStore`` is all of them, as each metastore adapter implements them in one class. Code
+types against the narrow port it uses. Every adapter passes the contract suite of each port
+(``tests/stores/``). Conditional operations
 are the correctness backbone of the storage engine: ``append_journal`` is the fence that stops a
 stale instance from writing, ``move_head_snapshot`` the one that stops a stale flush.
 """
@@ -200,10 +204,9 @@ class Lease:
     expires_at: float
 
 
-class MetaStore(Protocol):
-    """Small records: users, heads + journal, sessions, leases."""
+class UserStore(Protocol):
+    """User records by username (login, registration, a user's attributes)."""
 
-    # users
     def create_user(self, user: UserRecord) -> None:
         """``UserExistsError`` when the username is taken."""
         ...
@@ -215,7 +218,10 @@ class MetaStore(Protocol):
         host key); ``UserNotFoundError`` if there is no such user."""
         ...
 
-    # heads and journal
+
+class JournalStore(Protocol):
+    """A user's head and journal: the fenced append and the snapshot pointer of the engine."""
+
     def get_head(self, user_id: str) -> Head:
         """The user's head; a user with none yet gets ``Head(user_id)`` (seq 0, no snapshot)."""
         ...
@@ -243,15 +249,6 @@ class MetaStore(Protocol):
         """Entries with seq > after_seq, ascending."""
         ...
 
-    def find_idempotency_key(self, user_id: str, key: str) -> int | None:
-        """The seq of the entry written with this key, if any (kept after the entry is trimmed,
-        for at least ``IDEMPOTENCY_RETENTION_SECONDS`` after it was used)."""
-        ...
-
-    def get_idempotency_result(self, user_id: str, key: str) -> bytes | None:
-        """The ``idempotency_result`` stored with the key (None: none was, or no such key)."""
-        ...
-
     def move_head_snapshot(
         self,
         user_id: str,
@@ -270,7 +267,24 @@ class MetaStore(Protocol):
         expire by themselves, as DynamoDB's TTL does)."""
         ...
 
-    # the user's normal sync in progress (``javumbo.sync.pending``): one small record per user
+
+class IdempotencyStore(Protocol):
+    """The idempotency keys ``JournalStore.append_journal`` records, looked up on a retry."""
+
+    def find_idempotency_key(self, user_id: str, key: str) -> int | None:
+        """The seq of the entry written with this key, if any (kept after the entry is trimmed,
+        for at least ``IDEMPOTENCY_RETENTION_SECONDS`` after it was used)."""
+        ...
+
+    def get_idempotency_result(self, user_id: str, key: str) -> bytes | None:
+        """The ``idempotency_result`` stored with the key (None: none was, or no such key)."""
+        ...
+
+
+class SyncStateStore(Protocol):
+    """The user's normal sync in progress (``javumbo.sync.pending``): one small record per
+    user."""
+
     def put_sync_state(self, user_id: str, data: bytes, expires_at: float) -> None:
         """Store the record, replacing any; at most ``MAX_SYNC_STATE_BYTES`` (``ValueError``
         beyond). The backend may delete it some time after ``expires_at``."""
@@ -284,12 +298,16 @@ class MetaStore(Protocol):
         """Remove the record; a missing one is not an error."""
         ...
 
-    # sessions
-    #
-    # One active session per user is kept by a per-user claim (holding the session id and its
-    # expires_at): ``create_session`` succeeds only when the user has no claim or the claim's
-    # expires_at <= now. Closing (status "closed") or deleting the claiming session releases
-    # the claim; extending its expires_at extends the claim.
+
+class SessionStore(Protocol):
+    """Editing sessions, at most one active per user.
+
+    One active session per user is kept by a per-user claim (holding the session id and its
+    expires_at): ``create_session`` succeeds only when the user has no claim or the claim's
+    expires_at <= now. Closing (status "closed") or deleting the claiming session releases
+    the claim; extending its expires_at extends the claim.
+    """
+
     def create_session(self, session: SessionRecord, now: float) -> None:
         """Create if the user has no active, unexpired session; else ``ConditionFailedError``
         (also when the session id exists). ``session.status`` must be "active"."""
@@ -315,7 +333,10 @@ class MetaStore(Protocol):
         """Active sessions whose ``expires_at`` is past (never trust the backend's TTL)."""
         ...
 
-    # leases
+
+class LeaseStore(Protocol):
+    """Short leases with an owner and an expiry, for work that must not run twice at once."""
+
     def acquire_lease(self, name: str, owner: str, ttl: float, now: float) -> bool:
         """Take or renew the lease if free, expired or already ours; False if someone holds it."""
         ...
@@ -327,3 +348,16 @@ class MetaStore(Protocol):
     def get_lease(self, name: str) -> Lease | None:
         """The lease as stored, expired or not (compare ``expires_at`` yourself)."""
         ...
+
+
+class MetaStore(
+    UserStore,
+    JournalStore,
+    IdempotencyStore,
+    SyncStateStore,
+    SessionStore,
+    LeaseStore,
+    Protocol,
+):
+    """All small records of a deployment, as one adapter class (SQLite, DynamoDB, PostgreSQL)
+    implements them. Code that needs only some of them types against the narrow protocol."""
