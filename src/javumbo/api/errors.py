@@ -8,15 +8,20 @@ can never surface as a 500 and a client can branch on ``code`` without parsing m
   ``Retry-After`` hint (the web client retries them with the same ``Idempotency-Key``);
 * schema validation of a request: 422 with the offending fields in ``details``;
 * anything else unexpected: 500, logged with its traceback, the message kept generic.
+
+``ErrorCode`` is the one list of codes the API answers; the OpenAPI document publishes it as an
+enum, so the web client's types know every code (a test checks each code raised is listed).
 """
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 from typing import Any
 
 from apiflask import APIFlask, HTTPError, Schema
-from apiflask.fields import Dict, Nested, String
+from apiflask.fields import Dict, List, Nested, String
+from apiflask.validators import OneOf
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -29,28 +34,98 @@ log = logging.getLogger(__name__)
 CONFLICT_RETRY_AFTER_SECONDS = 1
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
+
+class ErrorCode(StrEnum):
+    """Every ``error.code`` the API (and an import job's ``error``) can answer."""
+
+    # by HTTP status, when nothing more precise applies
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    CONFLICT = "conflict"
+    GONE = "gone"
+    LENGTH_REQUIRED = "length_required"
+    PRECONDITION_FAILED = "precondition_failed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    VALIDATION_ERROR = "validation_error"
+    TOO_MANY_REQUESTS = "too_many_requests"
+    INTERNAL_ERROR = "internal_error"
+    NOT_IMPLEMENTED = "not_implemented"
+    UNAVAILABLE = "unavailable"
+    # request and domain
+    INVALID_REQUEST = "invalid_request"
+    INVALID_JSON = "invalid_json"
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    # storage engine (retry after Retry-After)
+    STORE_UNAVAILABLE = "store_unavailable"
+    STORE_INCONSISTENT = "store_inconsistent"
+    # accounts and tokens
+    INVALID_USERNAME = "invalid_username"
+    USERNAME_TAKEN = "username_taken"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    TOKEN_EXPIRED = "token_expired"
+    # sessions
+    SESSION_NOT_FOUND = "session_not_found"
+    # import jobs
+    INVALID_PACKAGE = "invalid_package"
+    IMPORT_INTERRUPTED = "import_interrupted"
+
+
+ERROR_CODES = frozenset(code.value for code in ErrorCode)
+
 _CODES_BY_STATUS = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    411: "length_required",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "too_many_requests",
-    500: "internal_error",
-    503: "unavailable",
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    409: ErrorCode.CONFLICT,
+    410: ErrorCode.GONE,
+    411: ErrorCode.LENGTH_REQUIRED,
+    412: ErrorCode.PRECONDITION_FAILED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.TOO_MANY_REQUESTS,
+    500: ErrorCode.INTERNAL_ERROR,
+    501: ErrorCode.NOT_IMPLEMENTED,
+    503: ErrorCode.UNAVAILABLE,
 }
 
 
+def code_for_status(status: int) -> str:
+    """The generic code of an HTTP status (4xx without its own code: ``bad_request``)."""
+    found = _CODES_BY_STATUS.get(status)
+    if found is not None:
+        return found.value
+    return ErrorCode.BAD_REQUEST.value if status < 500 else ErrorCode.INTERNAL_ERROR.value
+
+
+def error_code_field(**kwargs: Any) -> String:
+    """A ``code`` field whose OpenAPI schema is the enum of every code."""
+    return String(validate=[OneOf(sorted(ERROR_CODES))], **kwargs)
+
+
 class ErrorBodySchema(Schema):
-    code = String(required=True, metadata={"description": "stable, machine-readable error code"})
+    code = error_code_field(
+        required=True, metadata={"description": "stable, machine-readable error code"}
+    )
     message = String(required=True, metadata={"description": "what went wrong, in words"})
-    details = Dict(metadata={"description": "per-field problems of a rejected request"})
+    details = Dict(
+        keys=String(),
+        values=Dict(keys=String(), values=List(String())),
+        metadata={
+            "description": "problems of a rejected request: by location (json, query, files, "
+            "headers), then by field path (dotted for nested fields), a list of messages"
+        },
+    )
 
 
 class ErrorSchema(Schema):
@@ -71,7 +146,7 @@ def api_error(
         message,
         detail=details or {},
         headers=headers or {},
-        extra_data={"code": code or _CODES_BY_STATUS.get(status, f"http_{status}")},
+        extra_data={"code": code or code_for_status(status)},
     )
 
 
@@ -83,6 +158,8 @@ def error_response(
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    if code not in ERROR_CODES:
+        log.error("error code %r is not in ErrorCode; answering it anyway", code)
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -95,17 +172,42 @@ def error_response(
 
 def _from_http_error(error: HTTPError) -> Response:
     status = error.status_code
-    code = str(error.extra_data.get("code") or _CODES_BY_STATUS.get(status, f"http_{status}"))
+    code = str(error.extra_data.get("code") or code_for_status(status))
     message = error.message or "error"
     details: dict[str, Any] | None = None
     if status == 422 and error.detail:
         # A schema rejection: say which fields, and keep the message short.
-        details = dict(error.detail)
+        details = field_problems(error.detail)
         message = "the request did not match the expected schema"
     elif isinstance(error.detail, dict) and error.detail:
-        details = dict(error.detail)
+        details = field_problems(error.detail)
     headers = {k: str(v) for k, v in dict(error.headers).items() if k.lower() != "content-type"}
     return error_response(status, code, message, details=details, headers=headers)
+
+
+def field_problems(detail: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """Marshmallow's nested messages as ``{location: {"a.b.c": [message, ...]}}``: one typed
+    shape however deep the rejected field sits."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for location, messages in detail.items():
+        flat: dict[str, list[str]] = {}
+        _flatten(messages, "", flat)
+        out[str(location)] = flat
+    return out
+
+
+def _flatten(messages: Any, path: str, out: dict[str, list[str]]) -> None:
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            _flatten(value, f"{path}.{key}" if path else str(key), out)
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            if isinstance(item, dict | list | tuple):
+                _flatten(item, path, out)
+            else:
+                out.setdefault(path or "_schema", []).append(str(item))
+    else:
+        out.setdefault(path or "_schema", []).append(str(messages))
 
 
 def _from_werkzeug(error: HTTPException) -> Response:
@@ -113,7 +215,7 @@ def _from_werkzeug(error: HTTPException) -> Response:
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     return error_response(
         status,
-        _CODES_BY_STATUS.get(status, f"http_{status}"),
+        code_for_status(status),
         error.description or error.name,
         headers=headers,
     )

@@ -42,7 +42,7 @@ from flask import Response
 from werkzeug.utils import secure_filename
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
-from javumbo.api.errors import api_error
+from javumbo.api.errors import api_error, error_code_field
 from javumbo.api.ids import query_id_field
 from javumbo.api.services import Services, services
 from javumbo.collection import Collection, CollectionError
