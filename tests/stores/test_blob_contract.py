@@ -153,6 +153,57 @@ def test_large_object_round_trip(blob_store: BlobStore, tmp_path: Path) -> None:
         blob_store.put_if_absent("big/object", io.BytesIO(data))
 
 
+class _ChunkedSource:
+    """``size`` bytes of a repeating pattern, never whole in memory; records each read's size
+    and raises ``OSError`` once ``fail_after`` bytes have gone out."""
+
+    def __init__(self, size: int, *, fail_after: int | None = None) -> None:
+        self.remaining = size
+        self.sent = 0
+        self.fail_after = fail_after
+        self.requests: list[int] = []
+        self.digest = hashlib.md5()
+
+    def read(self, size: int = -1, /) -> bytes:
+        self.requests.append(size)
+        if self.fail_after is not None and self.sent >= self.fail_after:
+            raise OSError("the source broke")
+        n = self.remaining if size < 0 else min(size, self.remaining)
+        chunk = (b"0123456789abcdef" * (n // 16 + 1))[:n]
+        self.remaining -= n
+        self.sent += n
+        self.digest.update(chunk)
+        return chunk
+
+
+def test_put_stream_reads_in_bounded_chunks_and_returns_etag_and_size(
+    blob_store: BlobStore,
+) -> None:
+    source = _ChunkedSource(11 * MiB)
+    info = blob_store.put_stream("big/streamed", source)
+    head = blob_store.head("big/streamed")
+    assert head is not None and (head.etag, head.size) == (info.etag, info.size)
+    assert (info.key, info.size) == ("big/streamed", 11 * MiB)
+    assert all(0 < n <= 8 * MiB + 1 for n in source.requests), source.requests
+    assert blob_store.get("big/streamed").data[:32] == b"0123456789abcdef" * 2
+    small = _ChunkedSource(1000)
+    assert blob_store.put_stream("small/streamed", small).etag == f'"{small.digest.hexdigest()}"'
+
+
+@pytest.mark.parametrize("fail_after", [0, 7 * MiB], ids=["at-once", "after-a-part"])
+def test_put_stream_whose_source_fails_leaves_the_previous_object(
+    blob_store: BlobStore, fail_after: int
+) -> None:
+    etag = blob_store.put("kept/object", b"previous")
+    with pytest.raises(OSError, match="the source broke"):
+        blob_store.put_stream("kept/object", _ChunkedSource(11 * MiB, fail_after=fail_after))
+    with pytest.raises(OSError, match="the source broke"):
+        blob_store.put_stream("never/written", _ChunkedSource(11 * MiB, fail_after=fail_after))
+    assert blob_store.get("kept/object").data == b"previous"
+    assert blob_store.get("kept/object").etag == etag
+    assert blob_store.head("never/written") is None
+
+
 def test_counters_count_calls_and_bytes(blob_store: BlobStore) -> None:
     counters = blob_store.counters  # type: ignore[attr-defined]
     counters.reset()

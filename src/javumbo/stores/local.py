@@ -18,11 +18,11 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from javumbo.stores.keys import validate_key, validate_prefix
 from javumbo.stores.metrics import OperationCounters
-from javumbo.stores.ports import Blob, BlobExistsError, BlobInfo, BlobNotFoundError
+from javumbo.stores.ports import Blob, BlobExistsError, BlobInfo, BlobNotFoundError, ByteSource
 
 CHUNK_SIZE = 1024 * 1024
 _ETAG_CACHE_LIMIT = 10_000
@@ -127,6 +127,13 @@ class LocalBlobStore:
     # writes
 
     def put(self, key: str, data: BlobData) -> str:
+        return self._replace(key, data).etag
+
+    def put_stream(self, key: str, stream: ByteSource) -> BlobInfo:
+        return self._replace(key, cast(BinaryIO, stream))
+
+    def _replace(self, key: str, data: BlobData) -> BlobInfo:
+        """Write to a temporary file, then rename it over the key's file."""
         target = self._path(key)
         temp, etag, size = self._write_temp(data)
         try:
@@ -141,7 +148,7 @@ class LocalBlobStore:
         fsync_directory(target.parent)
         self.counters.add("blob_put")
         self.counters.add("blob_bytes_out", size)
-        return etag
+        return BlobInfo(key=key, etag=etag, size=size)
 
     def put_if_absent(self, key: str, data: BlobData) -> str:
         target = self._path(key)

@@ -85,6 +85,12 @@ class Blob:
     etag: str
 
 
+class ByteSource(Protocol):
+    """Anything ``put_stream`` can read: a file, a zip entry, a metered wrapper."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class BlobStore(Protocol):
     """Immutable-ish objects by key (collections' snapshots, media)."""
 
@@ -98,6 +104,12 @@ class BlobStore(Protocol):
 
     def put(self, key: str, data: bytes | BinaryIO) -> str:
         """Store (overwriting) and return the new ETag."""
+        ...
+
+    def put_stream(self, key: str, stream: ByteSource) -> BlobInfo:
+        """Store (overwriting) everything ``stream`` yields, read in bounded chunks so the
+        object is never whole in memory; the new ETag and size. When ``stream.read`` raises,
+        the put is abandoned: the previous object (or none) stays, no part of the new one."""
         ...
 
     def put_if_absent(self, key: str, data: bytes | BinaryIO) -> str:

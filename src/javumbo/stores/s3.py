@@ -34,6 +34,7 @@ from javumbo.stores.ports import (
     BlobExistsError,
     BlobInfo,
     BlobNotFoundError,
+    ByteSource,
     StoreError,
     StoreUnavailableError,
 )
@@ -155,10 +156,17 @@ class S3BlobStore:
     # writes
 
     def put(self, key: str, data: BlobData) -> str:
-        return self._upload(key, data, create_only=False)
+        return self._upload(key, data, create_only=False)[0]
+
+    def put_stream(self, key: str, stream: ByteSource) -> BlobInfo:
+        """One ``PutObject`` up to ``multipart_threshold`` bytes, parts of ``part_size`` beyond
+        (an error of ``stream`` aborts the multipart upload): at most about two parts in
+        memory."""
+        etag, size = self._upload(key, cast(BinaryIO, stream), create_only=False)
+        return BlobInfo(key=key, etag=etag, size=size)
 
     def put_if_absent(self, key: str, data: BlobData) -> str:
-        return self._upload(key, data, create_only=True)
+        return self._upload(key, data, create_only=True)[0]
 
     def delete(self, key: str) -> None:
         validate_key(key)
@@ -168,7 +176,7 @@ class S3BlobStore:
 
     # internals
 
-    def _upload(self, key: str, data: BlobData, *, create_only: bool) -> str:
+    def _upload(self, key: str, data: BlobData, *, create_only: bool) -> tuple[str, int]:
         validate_key(key)
         if create_only:
             etag, size = self._create_only_upload(key, _as_stream(data))
@@ -176,7 +184,7 @@ class S3BlobStore:
             etag, size = self._overwriting_upload(key, _as_stream(data))
         self.counters.add("blob_put")
         self.counters.add("blob_bytes_out", size)
-        return etag
+        return etag, size
 
     def _overwriting_upload(self, key: str, stream: BinaryIO) -> tuple[str, int]:
         first = stream.read(self.multipart_threshold + 1)
