@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+BACKENDS = ("embedded", "aws", "postgres")
 STORAGE_STRATEGIES = ("journal", "per-request", "session-cache")
 
 
@@ -38,7 +39,7 @@ def _megabytes(env: Mapping[str, str], name: str, default_bytes: int) -> int:
 
 @dataclass(frozen=True)
 class Settings:
-    backend: str = "embedded"  # "embedded" | "aws"
+    backend: str = "embedded"  # "embedded" | "aws" | "postgres"
     data_dir: Path = Path("data")
     jwt_secret_key: str | None = None
     instance_id: str | None = None
@@ -53,6 +54,9 @@ class Settings:
     journal_table: str = "javumbo-journal"
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
+    # The "postgres" backend's metastore (its blobs are in the S3 bucket above).
+    database_url: str | None = None
+    database_pool_size: int = 10
     # Only "journal" is safe; the others are the seed's plans, kept for the benchmarks.
     storage_strategy: str = "journal"
     # One allowance per user for media, shared by package import and media sync.
@@ -75,11 +79,19 @@ class Settings:
         tokens (creating AWS resources, migrations)."""
         env = os.environ if env is None else env
         backend = env.get("JAVUMBO_BACKEND", "embedded").strip().lower() or "embedded"
-        if backend not in ("embedded", "aws"):
-            raise SettingsError(f"JAVUMBO_BACKEND must be 'embedded' or 'aws', got {backend!r}")
+        if backend not in BACKENDS:
+            raise SettingsError(
+                f"JAVUMBO_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}"
+            )
         secret = env.get("JWT_SECRET_KEY") or None
-        if backend == "aws" and not secret and require_jwt_secret:
-            raise SettingsError("JWT_SECRET_KEY is required when JAVUMBO_BACKEND=aws")
+        if backend != "embedded" and not secret and require_jwt_secret:
+            raise SettingsError(f"JWT_SECRET_KEY is required when JAVUMBO_BACKEND={backend}")
+        database_url = env.get("DATABASE_URL") or None
+        if backend == "postgres" and not database_url:
+            raise SettingsError(
+                "DATABASE_URL (postgresql://user:password@host:5432/db) is required when"
+                " JAVUMBO_BACKEND=postgres"
+            )
         cache_dir = env.get("JAVUMBO_CACHE_DIR")
         strategy = env.get("JAVUMBO_STORAGE_STRATEGY", "").strip().lower() or "journal"
         if strategy not in STORAGE_STRATEGIES:
@@ -103,6 +115,8 @@ class Settings:
             journal_table=env.get("DYNAMODB_JOURNAL_TABLE", cls.journal_table),
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", cls.aws_region)),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            database_url=database_url,
+            database_pool_size=_int(env, "JAVUMBO_DB_POOL_SIZE", cls.database_pool_size),
             storage_strategy=strategy,
             media_quota_bytes=_megabytes(env, "JAVUMBO_MEDIA_QUOTA_MB", cls.media_quota_bytes),
             media_max_file_bytes=_megabytes(
