@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench package install install-test clean webapp web-check chromium
+.PHONY: run test lint format bench package install install-test clean webapp web-check web-types chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ web/node_modules/.package-lock.json: web/package-lock.json
 
 webapp: | $(PY)
 	$(PY) tools/build_webapp.py
+
+# The web client's API types, generated from the server's OpenAPI document
+# (web/src/api/schema.gen.ts; tests/api/test_web_types.py fails when it is stale).
+web-types: web/node_modules/.package-lock.json install-test
+	$(PY) tools/web_types.py
 
 # eslint, tsc --noEmit and the Vitest unit tests of the web app.
 web-check: web/node_modules/.package-lock.json
