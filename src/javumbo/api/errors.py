@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from javumbo.collection.errors import CollectionError, NotFoundError
 from javumbo.stores.ports import StoreUnavailableError
 from javumbo.userdb.errors import ConflictError, InconsistentStoreError
+from javumbo.userdb.media import MediaQuotaError
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,11 @@ class ErrorCode(StrEnum):
     # import jobs
     INVALID_PACKAGE = "invalid_package"
     IMPORT_INTERRUPTED = "import_interrupted"
+    TOO_MANY_IMPORTS = "too_many_imports"
+    IMPORTS_BUSY = "imports_busy"
+    # media allowance (413)
+    MEDIA_QUOTA_EXCEEDED = "media_quota_exceeded"
+    MEDIA_FILE_TOO_LARGE = "media_file_too_large"
 
 
 ERROR_CODES = frozenset(code.value for code in ErrorCode)
@@ -280,6 +286,10 @@ def register_error_handlers(app: APIFlask) -> None:
             "the stored collection is not readable right now; retry later",
             headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)},
         )
+
+    @app.errorhandler(MediaQuotaError)
+    def media_quota(error: MediaQuotaError) -> Response:
+        return error_response(413, error.code, error.message)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
