@@ -7,6 +7,8 @@ export writes the ``collection.anki2`` layout every Anki reads, or (``layout="cu
 (``PackageLimits``) and fail with ``PackageError`` before anything is changed.
 """
 
+from javumbo.collection.apkg.apkg_merge import import_apkg
+from javumbo.collection.apkg.colpkg_restore import import_colpkg
 from javumbo.collection.apkg.errors import PackageError
 from javumbo.collection.apkg.exporter import (
     EXPORT_LAYOUTS,
@@ -15,7 +17,7 @@ from javumbo.collection.apkg.exporter import (
     export_apkg,
     export_colpkg,
 )
-from javumbo.collection.apkg.importer import ImportReport, import_apkg, import_colpkg
+from javumbo.collection.apkg.import_report import ImportReport
 from javumbo.collection.apkg.media import LocalMediaStore, MediaStore
 from javumbo.collection.apkg.package import DEFAULT_LIMITS, Layout, PackageLimits
 

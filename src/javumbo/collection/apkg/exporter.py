@@ -25,9 +25,9 @@ from javumbo.collection import decks as decks_mod
 from javumbo.collection.apkg import latest_layout
 from javumbo.collection.apkg import media as media_mod
 from javumbo.collection.apkg.errors import PackageError
-from javumbo.collection.apkg.importer import Progress, _media_store, _no_progress
-from javumbo.collection.apkg.media import MediaStore
+from javumbo.collection.apkg.media import MediaStore, resolve_media_store
 from javumbo.collection.apkg.package import CHUNK
+from javumbo.collection.apkg.progress import Progress, no_progress
 from javumbo.collection.apkg.schema18_writer import upgrade_to_schema18
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import ValidationError
@@ -71,10 +71,8 @@ def export_apkg(
     history, flags or suspension (a shareable deck); ``media=False`` leaves media out;
     ``layout="current"`` writes Anki 2.1.50+'s layout instead of the one every Anki reads."""
     _check_layout(layout)
-    store = _media_store(media_dir, media_store) if media else None
-    return _export(
-        col, Path(out_path), deck_id, scheduling, store, progress or _no_progress, layout
-    )
+    store = resolve_media_store(media_dir, media_store) if media else None
+    return _export(col, Path(out_path), deck_id, scheduling, store, progress or no_progress, layout)
 
 
 def export_colpkg(
@@ -89,8 +87,8 @@ def export_colpkg(
     """Write the whole collection, with scheduling and all media the notes use, in ``layout``
     (see ``export_apkg``)."""
     _check_layout(layout)
-    store = _media_store(media_dir, media_store)
-    return _export(col, Path(out_path), None, True, store, progress or _no_progress, layout)
+    store = resolve_media_store(media_dir, media_store)
+    return _export(col, Path(out_path), None, True, store, progress or no_progress, layout)
 
 
 def _check_layout(layout: str) -> None:

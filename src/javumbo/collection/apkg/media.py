@@ -40,6 +40,15 @@ class MediaStore(Protocol):
         ...
 
 
+def resolve_media_store(
+    media_dir: Path | None, media_store: MediaStore | None
+) -> MediaStore | None:
+    """The store an import or export uses: the one given, else a folder, else none."""
+    if media_store is not None:
+        return media_store
+    return LocalMediaStore(media_dir) if media_dir is not None else None
+
+
 class LocalMediaStore:
     """Media in one folder (Anki's ``collection.media``), created on the first write."""
 

@@ -1,5 +1,4 @@
-"""Importing ``.apkg`` packages into a collection the way Anki merges them, and restoring a
-``.colpkg`` as the whole collection.
+"""Importing ``.apkg`` packages into a collection the way Anki merges them.
 
 What happens to each kind of object follows Anki's importer (``FORMAT.md`` §9 and
 ``rslib/src/import_export/package/apkg/import``):
@@ -15,34 +14,34 @@ What happens to each kind of object follows Anki's importer (``FORMAT.md`` §9 a
 * revlog rows are added unless a row with the same id exists; cards whose note is missing and
   revlog rows of cards not imported are dropped.
 
-Everything is written in one ``col.transaction()``; media are extracted to a staging folder
-first and moved into the media store only after the commit, so a failure changes nothing.
+Everything is written in one ``col.transaction()``; the media the imported notes use are handled
+by ``merge_media``. Card rows are rewritten on the way in by ``card_rewrites``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import hashlib
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from javumbo.collection import decks as decks_mod
 from javumbo.collection import notetypes
 from javumbo.collection.apkg import media as media_mod
+from javumbo.collection.apkg.card_rewrites import leave_filtered_deck, reset_to_new, shift_days
 from javumbo.collection.apkg.errors import PackageError
-from javumbo.collection.apkg.media import LocalMediaStore, MediaStore
+from javumbo.collection.apkg.import_report import ImportReport
+from javumbo.collection.apkg.media import MediaStore, resolve_media_store
+from javumbo.collection.apkg.merge_media import MediaImport
 from javumbo.collection.apkg.package import (
     DEFAULT_LIMITS,
     MediaEntry,
     PackageLimits,
     PackageReader,
 )
+from javumbo.collection.apkg.progress import Progress, no_progress
 from javumbo.collection.apkg.source import SourceCollection
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import CollectionError, ValidationError
@@ -54,42 +53,7 @@ from javumbo.collection.notes import (
     split_tags,
 )
 
-Progress = Callable[[int, int, str], None]
-
 BATCH = 500
-
-
-@dataclass
-class ImportReport:
-    notes_added: int = 0
-    notes_updated: int = 0
-    notes_skipped: int = 0  # already present and not older, or a conflicting note type
-    cards_added: int = 0
-    revlog_added: int = 0
-    decks_added: list[str] = field(default_factory=list)
-    notetypes_added: list[str] = field(default_factory=list)
-    notetypes_updated: list[str] = field(default_factory=list)
-    media_added: int = 0
-    media_unchanged: int = 0  # same name and same content already in the store
-    media_renamed: dict[str, str] = field(default_factory=dict)  # package name → stored name
-    cards_dropped: int = 0  # their note was missing from the package
-    replaced_collection: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def _no_progress(done: int, total: int, stage: str) -> None:
-    return None
-
-
-def _media_store(media_dir: Path | None, media_store: MediaStore | None) -> MediaStore | None:
-    if media_store is not None:
-        return media_store
-    return LocalMediaStore(media_dir) if media_dir is not None else None
-
-
-# ===================================================================== .apkg
 
 
 def import_apkg(
@@ -104,8 +68,8 @@ def import_apkg(
 ) -> ImportReport:
     """Merge a deck package into ``col``; all or nothing. ``scheduling=False`` imports every
     card as new, without review history, flags or suspension (Anki's default)."""
-    report_progress = progress or _no_progress
-    store = _media_store(media_dir, media_store)
+    report_progress = progress or no_progress
+    store = resolve_media_store(media_dir, media_store)
     with (
         PackageReader(Path(package_path), limits) as package,
         media_mod.staging_folder() as work,
@@ -119,12 +83,7 @@ def import_apkg(
             staged = merge.run()
         finally:
             source.close()
-        report_progress(0, len(staged), "media")
-        for done, (name, path) in enumerate(staged.items(), 1):
-            assert store is not None
-            with path.open("rb") as fh:
-                store.write(name, fh)
-            report_progress(done, len(staged), "media")
+        merge.media.write_staged(staged, report_progress)
     return merge.report
 
 
@@ -150,10 +109,8 @@ class _Merge:
         self.limits = limits
         self.work = work
         self.report = ImportReport()
-        self.progress: Progress = _no_progress
-        self.entries = {e.name: e for e in entries}
-        self.renamed: dict[str, str] = {}  # package media name → name in the store
-        self.used_media: set[str] = set()
+        self.progress: Progress = no_progress
+        self.media = MediaImport(package, entries, store, self.report, work)
         self.notetype_map: dict[int, int] = {}  # source mid → target mid (all imported)
         self.remapped_notetypes: set[int] = set()  # source mids added under a new id
         self.deck_map: dict[int, int] = {}
@@ -162,7 +119,7 @@ class _Merge:
         self.new_tags: dict[str, str] = {}
 
     def run(self) -> dict[str, Path]:
-        self._plan_media_renames()
+        self.media.plan_renames()
         try:
             with self.col.transaction():
                 self._import_notetypes()
@@ -172,41 +129,13 @@ class _Merge:
                 if self.scheduling:
                     self._import_revlog()
                 self._register_tags()
-                staged = self._stage_media()
+                staged = self.media.stage(self.progress)
                 self.col.touch()
         except ValidationError:
             raise
         except (CollectionError, sqlite3.DatabaseError, ValueError, TypeError, KeyError) as exc:
             raise PackageError(f"the package's collection could not be imported: {exc}") from exc
         return staged
-
-    # ------------------------------------------------------------- media plan
-
-    def _plan_media_renames(self) -> None:
-        """Names already in the store with other content get Anki's hash suffix."""
-        if self.store is None:
-            return
-        for entry in self.entries.values():
-            if media_mod.is_static(entry.name):
-                continue
-            existing = self.store.sha1(entry.name)
-            if existing is None:
-                continue
-            with self.package.open_media(entry) as fh:
-                incoming = media_mod.sha1_of_stream(fh)
-            if incoming == existing:
-                self.renamed[entry.name] = ""  # already there: nothing to copy
-            else:
-                new_name = media_mod.add_hash_suffix(entry.name, incoming)
-                self.renamed[entry.name] = new_name
-                self.report.media_renamed[entry.name] = new_name
-
-    def _rename_reference(self, name: str) -> str | None:
-        if name not in self.entries:
-            return None
-        self.used_media.add(name)
-        new = self.renamed.get(name)
-        return new or None
 
     # ------------------------------------------------------------- note types
 
@@ -392,7 +321,7 @@ class _Merge:
         count = len(nt["flds"])
         fields = flds.split(FIELD_SEPARATOR)
         fields = fields[:count] + [""] * (count - len(fields))
-        fields = [media_mod.rewrite_references(f, self._rename_reference) for f in fields]
+        fields = [media_mod.rewrite_references(f, self.media.rename_reference) for f in fields]
         canonical = []
         for tag in split_tags(str(tags or "")):
             spelled = known_tags.setdefault(tag.lower(), tag)
@@ -439,11 +368,11 @@ class _Merge:
             card["nid"] = nid
             card["did"] = self.deck_map.get(int(card["did"]), decks_mod.DEFAULT_DECK_ID)
             card["odid"] = self.deck_map.get(int(card["odid"]), 0) if card["odid"] else 0
-            _leave_filtered_deck(card)
+            leave_filtered_deck(card)
             if self.scheduling:
-                _shift_days(card, delta)
+                shift_days(card, delta)
             else:
-                _reset_to_new(card, next_pos + done)
+                reset_to_new(card, next_pos + done)
             if int(card["queue"]) == 0:
                 max_new_due = max(max_new_due, int(card["due"]))
             source_id = int(card["id"])
@@ -488,42 +417,6 @@ class _Merge:
                 self._insert("revlog", rows, ignore=True)
         self._insert("revlog", rows, ignore=True)
 
-    # ------------------------------------------------------------- media staging
-
-    def _stage_media(self) -> dict[str, Path]:
-        """Extract the media the imported notes use (and static files) to the staging folder.
-
-        Runs inside the transaction so a damaged entry still rolls everything back."""
-        staged: dict[str, Path] = {}
-        if self.store is None:
-            return staged
-        wanted = [
-            e
-            for e in self.entries.values()
-            if e.name in self.used_media
-            or (media_mod.is_static(e.name) and not self.store.exists(e.name))
-        ]
-        for done, entry in enumerate(wanted, 1):
-            self.progress(done, len(wanted), "extracting media")
-            target = self.renamed.get(entry.name, entry.name)
-            if target == "":
-                self.report.media_unchanged += 1
-                continue
-            if target != entry.name and self.store.exists(target):
-                self.report.media_unchanged += 1  # renamed copy imported before
-                continue
-            path = self.work / f"media-{len(staged)}"
-            digest = hashlib.sha1()
-            with self.package.open_media(entry) as src, path.open("wb") as out:
-                while chunk := src.read(1 << 18):
-                    digest.update(chunk)
-                    out.write(chunk)
-            if entry.sha1 is not None and digest.digest() != entry.sha1:
-                raise PackageError(f"media file {entry.name!r} does not match its checksum")
-            staged[target] = path
-            self.report.media_added += 1
-        return staged
-
 
 # ----------------------------------------------------------------- helpers
 
@@ -547,172 +440,3 @@ def _check_notetype(nt: dict[str, Any]) -> None:
         notetypes._check_notetype_shape(nt)
     except ValidationError as exc:
         raise PackageError(f"the package has a broken note type: {exc}") from exc
-
-
-def _shift_days(card: dict[str, Any], delta: int) -> None:
-    """Day-number dues are relative to each collection's creation day."""
-    if int(card["queue"]) in (2, 3) or int(card["type"]) == 2:
-        card["due"] = int(card["due"]) - delta
-    if int(card["type"]) == 2 and card["odue"]:
-        card["odue"] = int(card["odue"]) - delta
-
-
-def _leave_filtered_deck(card: dict[str, Any]) -> None:
-    """Filtered decks are not imported: the card goes home with its original due."""
-    if not card["odid"]:
-        card["odue"] = 0
-        return
-    card["did"] = card["odid"]
-    if card["odue"]:
-        card["due"] = card["odue"]
-    card["odid"] = 0
-    card["odue"] = 0
-    if int(card["queue"]) == 4:  # preview
-        card["queue"] = 0 if int(card["type"]) == 0 else 2
-
-
-def _reset_to_new(card: dict[str, Any], position: int) -> None:
-    data = _card_data(card["data"])
-    if int(card["type"]) == 0:
-        position = int(card["due"])
-    elif isinstance(data.get("pos"), int):
-        position = data["pos"]
-    card.update(
-        {
-            "type": 0,
-            "queue": 0,
-            "due": position,
-            "ivl": 0,
-            "factor": 0,
-            "reps": 0,
-            "lapses": 0,
-            "left": 0,
-            "odue": 0,
-            "odid": 0,
-            "flags": 0,
-            "data": "",
-        }
-    )
-
-
-def _card_data(raw: object) -> dict[str, Any]:
-    if not isinstance(raw, str) or not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-# ===================================================================== .colpkg
-
-
-def import_colpkg(
-    package_path: str | os.PathLike[str],
-    target_path: str | os.PathLike[str],
-    *,
-    media_dir: Path | None = None,
-    media_store: MediaStore | None = None,
-    confirm: bool,
-    progress: Progress | None = None,
-    limits: PackageLimits = DEFAULT_LIMITS,
-) -> ImportReport:
-    """Replace the collection at ``target_path`` with the package's (``confirm`` must be True
-    when a collection is there already). The new file is built and checked beside the old one
-    and swapped in with one rename; media files are added to the store."""
-    report_progress = progress or _no_progress
-    target = Path(target_path)
-    if target.exists() and target.stat().st_size > 0 and not confirm:
-        raise PackageError(
-            f"importing a .colpkg replaces the whole collection at {target};"
-            " confirm to go ahead (javumbo import --replace)"
-        )
-    store = _media_store(media_dir, media_store)
-    report = ImportReport(replaced_collection=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        PackageReader(Path(package_path), limits) as package,
-        media_mod.staging_folder() as work,
-    ):
-        report_progress(0, 1, "reading package")
-        source = SourceCollection(package.extract_collection(work / "source.anki2"))
-        try:
-            built = work / "restored.anki2"
-            _build_schema11(source, built, limits)
-        finally:
-            source.close()
-        staged: dict[str, Path] = {}
-        if store is not None:
-            for entry in package.media_entries():
-                path = work / f"media-{len(staged)}"
-                with package.open_media(entry) as src, path.open("wb") as out:
-                    while chunk := src.read(1 << 18):
-                        out.write(chunk)
-                staged[entry.name] = path
-        with sqlite3.connect(built) as check:
-            counts = check.execute(
-                "select (select count() from notes), (select count() from cards),"
-                " (select count() from revlog)"
-            ).fetchone()
-        check.close()
-        report.notes_added, report.cards_added, report.revlog_added = counts
-        swap = target.with_name(f".{target.name}.incoming")
-        os.replace(built, swap) if swap.parent == built.parent else _copy_file(built, swap)
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{target}{suffix}").unlink()
-        os.replace(swap, target)
-        for done, (name, path) in enumerate(staged.items(), 1):
-            assert store is not None
-            with path.open("rb") as fh:
-                store.write(name, fh)
-            report_progress(done, len(staged), "media")
-        report.media_added = len(staged)
-    return report
-
-
-def _copy_file(src: Path, dest: Path) -> None:
-    with src.open("rb") as fin, dest.open("wb") as fout:
-        while chunk := fin.read(1 << 20):
-            fout.write(chunk)
-
-
-def _build_schema11(source: SourceCollection, dest: Path, limits: PackageLimits) -> None:
-    """A clean schema-11 file holding the source's rows, then checked like any collection."""
-    from javumbo.collection import schema
-    from javumbo.collection.collection import check_collection_file
-
-    longest = source.db.execute("select max(length(flds)) from notes").fetchone()[0] or 0
-    if longest > limits.max_field_bytes:
-        raise PackageError(
-            f"a note in the package has {longest:,} characters of fields"
-            f" (limit {limits.max_field_bytes:,}); refusing a huge field"
-        )
-    row = source.db.execute("select crt, mod, scm, usn, ls from col").fetchone()
-    db = sqlite3.connect(dest, isolation_level=None)
-    try:
-        db.executescript(schema.DDL)
-        db.execute("begin")
-        db.execute(
-            "insert into col values (1, ?, ?, ?, 11, 0, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                *row,
-                json.dumps(source.conf),
-                json.dumps(source.models),
-                json.dumps(source.decks),
-                json.dumps(source.dconf or {"1": schema.default_deck_config()}),
-                json.dumps(source.tags),
-            ),
-        )
-        for table in ("notes", "cards", "revlog"):
-            cursor = source.db.execute(f"select * from {table}")
-            marks = ", ".join("?" * len(schema.COLUMNS[table]))
-            db.executemany(f"insert into {table} values ({marks})", cursor)
-        db.execute("commit")
-    finally:
-        db.close()
-    try:
-        check_collection_file(dest)
-    except CollectionError as exc:
-        raise PackageError(f"the package's collection is not usable: {exc}") from exc
