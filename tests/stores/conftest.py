@@ -19,10 +19,12 @@ from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.factory import dynamodb_client, s3_client
 from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.ports import JournalStore, LeaseStore, SessionStore, SyncStateStore, UserStore
+from javumbo.stores.postgres import PostgresMetaStore
 from javumbo.stores.s3 import MIN_PART_SIZE, S3BlobStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
 from tests.emulators import FAKE_AWS_ENV, start_moto_server, start_seaweedfs, weed_binary
 from tests.stores.meta_records import KeyedJournal
+from tests.stores.postgres_server import PostgresUnavailable, create_database, start_postgres
 
 # A small multipart threshold (S3's smallest part size): the contract's 6 MiB and 11 MiB
 # objects go up in parts when overwritten; create-only puts stay single conditional PUTs.
@@ -64,7 +66,7 @@ def aws_settings(endpoint_url: str, **names: str) -> Settings:
     """AWS-mode settings on an emulator, with table/bucket names of the caller's choosing."""
     return Settings(
         backend="aws",
-        jwt_secret_key="test-secret",
+        jwt_secret_key="test-secret-" + "x" * 24,
         aws_endpoint_url=endpoint_url,
         aws_region="us-east-1",
         **names,  # type: ignore[arg-type]
@@ -111,12 +113,34 @@ def dynamo_settings(moto_url: str) -> Settings:
     return settings
 
 
-@pytest.fixture(params=["sqlite", "dynamodb-moto"])
-def meta_store(request: pytest.FixtureRequest, tmp_path: Path) -> MetaStore:
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server of Debian's package for the run (its ``postgres`` database)."""
+    try:
+        url, stop = start_postgres()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL cannot run here: {exc}")
+    yield url
+    stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url: str) -> str:
+    """One database for the contract suites (tests use unique user ids, names, session ids)."""
+    return create_database(postgres_server_url, "contract")
+
+
+@pytest.fixture(params=["sqlite", "dynamodb-moto", "postgres"])
+def meta_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetaStore]:
     if request.param == "sqlite":
-        return SqliteMetaStore(tmp_path / "meta.sqlite3")
-    settings: Settings = request.getfixturevalue("dynamo_settings")
-    return DynamoMetaStore(settings, dynamodb_client(settings))
+        yield SqliteMetaStore(tmp_path / "meta.sqlite3")
+    elif request.param == "postgres":
+        store = PostgresMetaStore(request.getfixturevalue("postgres_url"))
+        yield store
+        store.close()
+    else:
+        settings: Settings = request.getfixturevalue("dynamo_settings")
+        yield DynamoMetaStore(settings, dynamodb_client(settings))
 
 
 # The narrow ports, each the same adapter seen through the protocol its contract suite checks.

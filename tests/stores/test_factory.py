@@ -31,7 +31,7 @@ def test_aws_stores_from_env_reach_the_emulator(moto_url: str, aws_env: dict[str
         {
             **aws_env,
             "JAVUMBO_BACKEND": "aws",
-            "JWT_SECRET_KEY": "test-secret",
+            "JWT_SECRET_KEY": "test-secret-" + "x" * 24,
             "AWS_ENDPOINT_URL": moto_url,
             "S3_BUCKET": names["s3_bucket"],
             "DYNAMODB_USERS_TABLE": names["users_table"],

@@ -95,6 +95,18 @@ def ensure_aws_resources(
     return report
 
 
+def ensure_bucket(settings: Settings, *, s3: S3Client | None = None) -> SetupReport:
+    """Create the bucket if missing (any S3-compatible server at ``AWS_ENDPOINT_URL``)."""
+    report = SetupReport()
+    try:
+        _ensure_bucket(s3 or s3_client(settings), settings, report)
+    except BotoCoreError as exc:
+        raise StoreUnavailableError(f"S3 not reachable: {exc}") from exc
+    except ClientError as exc:
+        raise StoreError(f"S3 setup failed: {exc}") from exc
+    return report
+
+
 def _ensure_bucket(s3: S3Client, settings: Settings, report: SetupReport) -> None:
     name = f"s3://{settings.s3_bucket}"
     try:

@@ -1,4 +1,5 @@
-"""Build the stores the settings ask for: a folder and a SQLite file, or S3 and DynamoDB."""
+"""Build the stores the settings ask for: a folder and a SQLite file, S3 and DynamoDB, or an
+S3-compatible bucket and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
-from javumbo.settings import Settings
+from javumbo.settings import Settings, SettingsError
 from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.local import LocalBlobStore
-from javumbo.stores.ports import BlobStore, MetaStore
+from javumbo.stores.ports import BlobStore, MetaStore, StoreError
 from javumbo.stores.s3 import S3BlobStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
 
@@ -62,14 +63,35 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
 
 def open_stores(settings: Settings) -> tuple[BlobStore, MetaStore]:
     """Embedded: ``<data_dir>/blobs`` and ``<data_dir>/meta.sqlite3``. AWS: the settings' bucket
-    and tables, at ``AWS_ENDPOINT_URL`` when set (see ``javumbo aws init`` to create them)."""
+    and tables, at ``AWS_ENDPOINT_URL`` when set (see ``javumbo aws init`` to create them).
+    PostgreSQL: the bucket (S3 or any S3-compatible server at ``AWS_ENDPOINT_URL``) and the
+    database at ``DATABASE_URL``, whose schema is brought up to date on opening (``javumbo db
+    init`` creates both)."""
     if settings.is_embedded:
         data_dir = settings.data_dir
         return (
             LocalBlobStore(data_dir / "blobs"),
             SqliteMetaStore(data_dir / "meta.sqlite3"),
         )
-    return (
-        S3BlobStore(settings.s3_bucket, s3_client(settings)),
-        DynamoMetaStore(settings, dynamodb_client(settings)),
+    blobs = S3BlobStore(settings.s3_bucket, s3_client(settings))
+    if settings.backend == "postgres":
+        return blobs, open_postgres_meta(settings)
+    return blobs, DynamoMetaStore(settings, dynamodb_client(settings))
+
+
+def open_postgres_meta(settings: Settings, *, upgrade_schema: bool = True) -> MetaStore:
+    """The PostgreSQL metastore of ``DATABASE_URL``; a clear error when the optional driver
+    (``pip install 'javumbo[postgres]'``) is missing."""
+    if not settings.database_url:
+        raise SettingsError("DATABASE_URL is required when JAVUMBO_BACKEND=postgres")
+    try:
+        from javumbo.stores.postgres import PostgresMetaStore
+    except ImportError as exc:
+        raise StoreError(
+            f"the postgres backend needs psycopg: pip install 'javumbo[postgres]' ({exc})"
+        ) from exc
+    return PostgresMetaStore(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        upgrade_schema=upgrade_schema,
     )
