@@ -13,6 +13,7 @@ from pathlib import Path
 
 BACKENDS = ("embedded", "aws", "postgres")
 STORAGE_STRATEGIES = ("journal", "per-request", "session-cache")
+REGISTRATION_POLICIES = ("open", "closed")
 
 
 class SettingsError(ValueError):
@@ -35,6 +36,34 @@ def _megabytes(env: Mapping[str, str], name: str, default_bytes: int) -> int:
     if mib <= 0:
         raise SettingsError(f"{name} must be a positive number of MiB, got {mib}")
     return mib * 1024 * 1024
+
+
+def _registration(env: Mapping[str, str]) -> str:
+    value = env.get("JAVUMBO_REGISTRATION", "").strip().lower() or "open"
+    if value not in REGISTRATION_POLICIES:
+        raise SettingsError(f"JAVUMBO_REGISTRATION must be 'open' or 'closed', got {value!r}")
+    return value
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> int:
+    count = _int(env, "JAVUMBO_TRUSTED_PROXIES", 0)
+    if not 0 <= count <= 10:
+        raise SettingsError(
+            f"JAVUMBO_TRUSTED_PROXIES is the number of reverse proxies in front (0-10), got {count}"
+        )
+    return count
+
+
+def _cors_origins(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Comma-separated origins (``https://flash.example.org``), each scheme://host[:port]."""
+    origins = tuple(o.strip().rstrip("/") for o in env.get("JAVUMBO_CORS_ORIGINS", "").split(","))
+    for origin in origins:
+        scheme, sep, host = origin.partition("://")
+        if origin and (scheme not in ("http", "https") or not sep or not host or "/" in host):
+            raise SettingsError(
+                f"JAVUMBO_CORS_ORIGINS holds origins like https://app.example.org, got {origin!r}"
+            )
+    return tuple(o for o in origins if o)
 
 
 @dataclass(frozen=True)
@@ -66,6 +95,12 @@ class Settings:
     # packages waiting or being imported) all users together may hold.
     imports_per_user: int = 2
     import_temp_bytes: int = 2048 * 1024 * 1024
+    # Accounts and the edge: who may register ("open" | "closed": only `javumbo user add`), how
+    # many reverse proxies in front are trusted to name the client (X-Forwarded-For), and the
+    # web origins allowed to call the API from a browser (CORS).
+    registration: str = "open"
+    trusted_proxies: int = 0
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def is_embedded(self) -> bool:
@@ -124,4 +159,7 @@ class Settings:
             ),
             imports_per_user=_int(env, "JAVUMBO_IMPORTS_PER_USER", cls.imports_per_user),
             import_temp_bytes=_megabytes(env, "JAVUMBO_IMPORT_TEMP_MB", cls.import_temp_bytes),
+            registration=_registration(env),
+            trusted_proxies=_trusted_proxies(env),
+            cors_origins=_cors_origins(env),
         )

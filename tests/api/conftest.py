@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from javumbo.api import auth
+from javumbo.accounts import passwords
 from javumbo.api.app import app_services, create_app
 from javumbo.api.observability import REQUEST_LOGGER
 from javumbo.settings import Settings
@@ -99,7 +99,8 @@ class RequestLog(logging.Handler):
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Still argon2id, with the smallest cost: registering is then ~1 ms instead of ~100 ms.
     Hashes made with the production parameters verify the same way (they are in the hash)."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    monkeypatch.setattr(passwords, "_hasher", cheap)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from javumbo.api.app import app_services, create_app
+from javumbo.collection.clock import FixedClock
 from javumbo.api.auth import SECRET_FILE_NAME, verify_password
 from javumbo.settings import Settings, SettingsError
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, register_and_login
@@ -93,17 +94,20 @@ def test_failed_logins_are_limited_per_user_and_client(client: FlaskClient, alic
     assert other_client.status_code == 200
 
 
-def test_login_limit_window_slides(app: APIFlask, client: FlaskClient, alice: ApiUser) -> None:
-    limiter = app_services(app).login_limiter
-    key = ("alice", "127.0.0.1")
+def test_login_limit_window_slides(tmp_path: Path) -> None:
+    clock = FixedClock(1_700_000_000.0)
+    app = create_app(Settings(data_dir=tmp_path / "data"), clock=clock, in_lambda=False)
+    client = app.test_client()
+    register_and_login(client, "alice")
     for _ in range(5):
         client.post("/login", json={"username": "alice", "password": "bad-guess"})
-    assert limiter.retry_after(key) is not None
-    limiter.window = 0.0  # every recorded failure is now outside the window
-    assert limiter.retry_after(key) is None
+    limited = client.post("/login", json={"username": "alice", "password": PASSWORD})
+    assert_error(limited, 429, "too_many_attempts")
+    clock.advance(app_services(app).login_throttle.policy.window + 1)
     assert (
         client.post("/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
     )
+    app_services(app).close()
 
 
 def test_refresh_token_gives_a_new_access_token(client: FlaskClient, alice: ApiUser) -> None:

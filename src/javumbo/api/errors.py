@@ -71,6 +71,9 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     TOKEN_EXPIRED = "token_expired"
+    WEAK_PASSWORD = "weak_password"
+    WRONG_PASSWORD = "wrong_password"
+    REGISTRATION_CLOSED = "registration_closed"
     # sessions
     SESSION_NOT_FOUND = "session_not_found"
     # import jobs

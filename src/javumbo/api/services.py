@@ -1,5 +1,6 @@
 """What one running API process holds: its settings, the stores, the storage engine over them,
-the login limiter and the import jobs. Built once per app; views reach it with ``services()``."""
+the login throttle, the token states and the import jobs. Built once per app; views reach it
+with ``services()``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from javumbo.api.rate_limit import SlidingWindowLimiter
+from javumbo.accounts.tokens import TokenStates
+from javumbo.api.rate_limit import LoginThrottle
 from javumbo.collection.clock import Clock, SystemClock
 from javumbo.settings import Settings
 from javumbo.stores.factory import open_stores
@@ -21,8 +23,6 @@ from javumbo.userdb.sessions import REFRESH_FRACTION
 from javumbo.userdb.strategies import open_user_databases
 
 EXTENSION_KEY = "javumbo"
-LOGIN_ATTEMPTS_PER_WINDOW = 5
-LOGIN_WINDOW_SECONDS = 300.0
 _MAX_RECENT_SESSIONS = 100_000
 
 
@@ -33,7 +33,8 @@ class Services:
     meta: MetaStore
     engine: StorageEngine
     clock: Clock
-    login_limiter: SlidingWindowLimiter
+    login_throttle: LoginThrottle
+    token_states: TokenStates
     in_lambda: bool
     recent_sessions: RecentSessions
 
@@ -125,9 +126,8 @@ def build_services(
         meta=meta,
         engine=engine,
         clock=clock,
-        login_limiter=SlidingWindowLimiter(
-            LOGIN_ATTEMPTS_PER_WINDOW, LOGIN_WINDOW_SECONDS, clock=clock
-        ),
+        login_throttle=LoginThrottle(clock),
+        token_states=TokenStates(meta, clock),
         in_lambda=in_lambda,
         recent_sessions=RecentSessions(settings.session_ttl, clock),
     )

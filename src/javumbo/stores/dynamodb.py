@@ -153,16 +153,61 @@ class DynamoMetaStore:
 
     def get_user(self, username: str) -> UserRecord | None:
         item = self._get(self.users_table, {"username": _s(username)})
-        if item is None:
-            return None
-        attributes = item.get("attributes", {}).get("M", {})
-        return UserRecord(
-            username=username,
-            user_id=item["user_id"]["S"],
-            password_hash=item["password_hash"]["S"],
-            created_at=_num(item, "created_at"),
-            attributes={name: json.loads(value["S"]) for name, value in attributes.items()},
-        )
+        return None if item is None else _user_from_item(item)
+
+    def list_users(self) -> list[UserRecord]:
+        items = self._scan(TableName=self.users_table, ConsistentRead=True)
+        return sorted((_user_from_item(item) for item in items), key=lambda u: u.username)
+
+    def purge_user(self, user_id: str, username: str) -> None:
+        """Journal entries and head by query; idempotency records by a filtered scan of the
+        journal table (their hash key is per record, so no query finds them all: an account
+        deletion is rare); sessions through the ``username`` index; the user record last."""
+        journal_keys = [
+            {"username": item["username"], "seq": item["seq"]}
+            for item in self._query(
+                TableName=self.journal_table,
+                KeyConditionExpression="username = :u",
+                ExpressionAttributeValues={":u": _s(user_id)},
+                ProjectionExpression="username, seq",
+                ConsistentRead=True,
+            )
+        ]
+        journal_keys += [
+            {"username": item["username"], "seq": item["seq"]}
+            for item in self._scan(
+                TableName=self.journal_table,
+                FilterExpression="begins_with(username, :p)",
+                ExpressionAttributeValues={":p": _s(user_id + IDEMPOTENCY_INFIX)},
+                ProjectionExpression="username, seq",
+                ConsistentRead=True,
+            )
+        ]
+        journal_keys.append(self._sync_state_key(user_id))
+        for start in range(0, len(journal_keys), BATCH_DELETE_LIMIT):
+            self._batch_delete(self.journal_table, journal_keys[start : start + BATCH_DELETE_LIMIT])
+        session_keys = [
+            {"session_id": item["session_id"]}
+            for item in self._query(
+                TableName=self.sessions_table,
+                IndexName="username-index",
+                KeyConditionExpression="username = :u",
+                ExpressionAttributeValues={":u": _s(username)},
+            )
+        ]
+        session_keys.append({"session_id": _s(CLAIM_PREFIX + username)})
+        for start in range(0, len(session_keys), BATCH_DELETE_LIMIT):
+            self._batch_delete(
+                self.sessions_table, session_keys[start : start + BATCH_DELETE_LIMIT]
+            )
+        with contextlib.suppress(ConditionFailedError):
+            self._write(
+                "delete_item",
+                TableName=self.users_table,
+                Key={"username": _s(username)},
+                ConditionExpression="user_id = :id",
+                ExpressionAttributeValues={":id": _s(user_id)},
+            )
 
     def update_user_attributes(self, username: str, attributes: dict[str, Any]) -> None:
         encoded = _json_map(attributes)
@@ -727,6 +772,17 @@ def _raise_mapped(table: str, exc: ClientError, code: str) -> NoReturn:
 
 def _raise_unavailable(table: str, exc: ClientError) -> NoReturn:
     raise StoreUnavailableError(f"dynamodb {table}: {exc}") from exc
+
+
+def _user_from_item(item: Item) -> UserRecord:
+    attributes = item.get("attributes", {}).get("M", {})
+    return UserRecord(
+        username=item["username"]["S"],
+        user_id=item["user_id"]["S"],
+        password_hash=item["password_hash"]["S"],
+        created_at=_num(item, "created_at"),
+        attributes={name: json.loads(value["S"]) for name, value in attributes.items()},
+    )
 
 
 def _json_map(attributes: dict[str, Any]) -> Item:

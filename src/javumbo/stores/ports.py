@@ -230,6 +230,10 @@ class UserStore(Protocol):
         host key); ``UserNotFoundError`` if there is no such user."""
         ...
 
+    def list_users(self) -> list[UserRecord]:
+        """Every user, by username (for the operator's ``javumbo user list``)."""
+        ...
+
 
 class JournalStore(Protocol):
     """A user's head and journal: the fenced append and the snapshot pointer of the engine."""
@@ -373,3 +377,9 @@ class MetaStore(
 ):
     """All small records of a deployment, as one adapter class (SQLite, DynamoDB, PostgreSQL)
     implements them. Code that needs only some of them types against the narrow protocol."""
+
+    def purge_user(self, user_id: str, username: str) -> None:
+        """Delete every record of the user: head, journal, idempotency records, sync state,
+        sessions and their claim, then the user record itself (if it still has ``user_id``).
+        Idempotent: running it again finishes a purge that failed half-way."""
+        ...

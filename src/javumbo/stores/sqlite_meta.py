@@ -165,15 +165,7 @@ class SqliteMetaStore:
             " WHERE username = ?",
             (username,),
         )
-        if row is None:
-            return None
-        return UserRecord(
-            username=row[0],
-            user_id=row[1],
-            password_hash=row[2],
-            created_at=row[3],
-            attributes=json.loads(row[4]),
-        )
+        return None if row is None else _user_from_row(row)
 
     def update_user_attributes(self, username: str, attributes: dict[str, Any]) -> None:
         encoded = json.dumps(attributes)  # fail on non-JSON values before touching the file
@@ -188,6 +180,22 @@ class SqliteMetaStore:
                 "UPDATE users SET attributes = ? WHERE username = ?",
                 (json.dumps(merged), username),
             )
+
+    def list_users(self) -> list[UserRecord]:
+        rows = self._read_all(
+            "SELECT username, user_id, password_hash, created_at, attributes FROM users"
+            " ORDER BY username",
+            (),
+        )
+        return [_user_from_row(row) for row in rows]
+
+    def purge_user(self, user_id: str, username: str) -> None:
+        with self._write() as db:
+            for table in ("journal", "idempotency", "sync_states", "heads"):
+                db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM session_claims WHERE username = ?", (username,))
+            db.execute("DELETE FROM sessions WHERE username = ?", (username,))
+            db.execute("DELETE FROM users WHERE username = ? AND user_id = ?", (username, user_id))
 
     # heads and journal
 
@@ -485,6 +493,16 @@ class SqliteMetaStore:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:
                 raise StoreUnavailableError(f"metastore {self.path}: {exc}") from exc
+
+
+def _user_from_row(row: Any) -> UserRecord:
+    return UserRecord(
+        username=row[0],
+        user_id=row[1],
+        password_hash=row[2],
+        created_at=row[3],
+        attributes=json.loads(row[4]),
+    )
 
 
 def _head_from_row(user_id: str, row: Any) -> Head:

@@ -11,13 +11,13 @@ import pytest
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from javumbo.collection.clock import FixedClock
-from javumbo.ops.legacy_passwords import (
+from javumbo.accounts.legacy_hashes import (
     UPGRADED_HASH_ATTRIBUTE,
-    check_password,
     is_legacy_hash,
     stored_password_hash,
     verify_legacy_hash,
 )
+from javumbo.accounts.passwords import check_password
 from javumbo.settings import Settings
 from javumbo.stores.ports import StoreUnavailableError, UserRecord
 from javumbo.stores.sqlite_meta import SqliteMetaStore
@@ -153,11 +153,12 @@ def test_api_login_accepts_and_upgrades_a_migrated_hash(tmp_path: Path) -> None:
 
 
 def test_sync_login_accepts_a_migrated_hash(meta: SqliteMetaStore) -> None:
-    from javumbo.sync.host_keys import HostKeys, LoginRateLimiter
+    from javumbo.api.rate_limit import LoginThrottle
+    from javumbo.sync.host_keys import HostKeys
     from javumbo.sync.protocol import SyncHttpError
 
     clock = FixedClock(1_700_000_000.0)
-    keys = HostKeys(meta, clock, LoginRateLimiter(5, 300.0, clock))
+    keys = HostKeys(meta, clock, LoginThrottle(clock))
     user = legacy_user(meta, "syncer")
     with pytest.raises(SyncHttpError):
         keys.login("syncer", "wrong", "127.0.0.1")
