@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench package install install-test clean webapp web-check web-types chromium postgresql
+.PHONY: run test test-fast lint format bench package install install-test clean webapp web-check web-types chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,10 @@ $(VENV)/.run-installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+# The tests also need the local testbed (testbed/: cluster, router, chaos, corrected moto), a
+# package of its own so that the product wheel never ships it.
+$(VENV)/.test-installed: pyproject.toml testbed/pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]' -e testbed
 	touch $@
 
 # checkov lives in its own virtualenv: its pins clash with the app's dependencies.
@@ -46,12 +48,6 @@ web-types: web/node_modules/.package-lock.json install-test
 web-check: web/node_modules/.package-lock.json
 	cd web && npm run lint && npm run typecheck && npm test
 
-# The postgres backend's tests start their own server from Debian's package (as user postgres).
-postgresql:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
-	fi
-
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -66,17 +62,21 @@ run: install webapp
 	$(VENV)/bin/javumbo serve --host $(HOST) --port $(PORT)
 
 lint: install-test
-	$(VENV)/bin/ruff check src tests bench tools
-	$(VENV)/bin/ruff format --check src tests bench tools
+	$(VENV)/bin/ruff check src testbed tests bench tools
+	$(VENV)/bin/ruff format --check src testbed tests bench tools
 	$(VENV)/bin/mypy
 
 format: install-test
-	$(VENV)/bin/ruff format src tests bench tools
-	$(VENV)/bin/ruff check --fix src tests bench tools
+	$(VENV)/bin/ruff format src testbed tests bench tools
+	$(VENV)/bin/ruff check --fix src testbed tests bench tools
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
-test: lint web-check chromium postgresql webapp $(CHECKOV_VENV)/bin/checkov
+test: lint web-check chromium webapp $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
+
+# The inner loop: the Python tests without those marked slow (no lint, no web checks).
+test-fast: install-test chromium webapp
+	$(VENV)/bin/pytest -m "not slow"
 
 # The Lambda deployment zip (dist/javumbo-lambda.zip), its size checked against Lambda's limits.
 package: install-test

@@ -7,7 +7,7 @@ Two setups, in one run:
   the same machine load;
 * **Lambda handler on S3 + DynamoDB**: the app behind ``apig-wsgi`` with the AWS adapters on
   moto's server, called in-process with HTTP API v2 events, as Lambda would. moto runs in a
-  child process (``javumbo.cluster.emulator``, as the cluster and the tests run it), the way
+  child process (``javumbo_testbed.emulator``, as the cluster and the tests run it), the way
   S3 and DynamoDB are other machines to a Lambda; a moto server in the bench's own process
   would share its interpreter lock and bill the app for moto's work. One moto call costs
   ~4 ms here (boto3 and moto's Python on both ends), which is most of the review's time.
@@ -24,7 +24,7 @@ HEAD and a DynamoDB read).
 
 Before and after that change (same machine, moto in a child process, 300 samples; p50/p95 in
 ms; the machine's load moves these by a few ms from run to run), and after two more: the
-emulator's transactions no longer copy whole tables (``javumbo.cluster.moto_server``), and the
+emulator's transactions no longer copy whole tables (``javumbo_testbed.moto_server``), and the
 access token is verified once per request instead of twice:
 
     Lambda on moto   before (two runs)     head read skipped (four runs)           + both
@@ -59,8 +59,8 @@ from typing import Any
 
 import requests
 
-from javumbo.cluster.emulator import FAKE_AWS_ENV, start_moto
 from javumbo.settings import Settings
+from javumbo_testbed.emulator import FAKE_AWS_ENV, start_moto
 
 PASSWORD = "bench-password-1"
 DEFAULT_SAMPLES = 300

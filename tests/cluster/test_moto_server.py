@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from javumbo.cluster.emulator import start_moto
+from javumbo_testbed.emulator import start_moto
 
 ROUNDS = 150
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from javumbo.cluster.router import Backend, BackendTable, Router, jwt_subject
+from javumbo_testbed.router import Backend, BackendTable, Router, jwt_subject
 from tests.cluster.conftest import StandIn
 
 HTTP = tuple[int, dict[str, str], bytes]

@@ -1,12 +1,13 @@
-"""``javumbo loadtest --strategy``: the setting reaches the cluster's instances. With the seed's
-week-1 plan every write uploads the collection, which the counting proxy sees on the wire."""
+"""``javumbo-testbed loadtest --strategy``: the setting reaches the cluster's instances. With
+``per-request`` (download and upload the collection on every request) every write uploads the
+collection, which the counting proxy sees on the wire."""
 
 from __future__ import annotations
 
 import pytest
 
-from javumbo.cluster.loadtest import LoadTestConfig, report_ok, run_loadtest
-from tests.cluster.test_loadtest import app_under_test
+from javumbo.loadtest.report import report_ok
+from javumbo_testbed.cluster_load import LoadTestConfig, run_loadtest
 
 
 @pytest.mark.slow
@@ -20,7 +21,6 @@ def test_per_request_strategy_uploads_on_every_write() -> None:
             cards=cards,
             strategy="per-request",
             deadline_seconds=120,
-            **app_under_test(),
         )
     )
     assert report["config"]["strategy"] == "per-request"

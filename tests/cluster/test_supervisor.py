@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from javumbo.cluster.supervisor import Cluster, ClusterConfig
+from javumbo_testbed.supervisor import Cluster, ClusterConfig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -104,7 +104,7 @@ def test_stop_ends_every_process(tmp_path: Path) -> None:
 CLUSTER_SCRIPT = """
 import json, sys, time
 from pathlib import Path
-from javumbo.cluster.supervisor import Cluster, ClusterConfig
+from javumbo_testbed.supervisor import Cluster, ClusterConfig
 cluster = Cluster(ClusterConfig(instances=2, work_dir=Path(sys.argv[1])))
 cluster.start()
 pids = [i.pid for i in cluster.instances] + [cluster.emulator.process.pid]

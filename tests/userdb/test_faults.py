@@ -298,7 +298,7 @@ def test_store_outage_fails_clearly_and_recovers(
 
 
 def _aws_outage_fails_clearly_and_recovers(tmp_path: Path, backend: Backend) -> None:
-    from javumbo.cluster.emulator import CountingProxy
+    from javumbo_testbed.emulator import CountingProxy
 
     proxy = CountingProxy(backend.env["AWS_ENDPOINT_URL"])
     proxy.start()

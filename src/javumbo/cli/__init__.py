@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from javumbo import __version__
 from javumbo.cli import (
     aws_commands,
-    cluster_commands,
     collection_commands,
-    db_commands,
+    loadtest_command,
     ops_commands,
     package_commands,
     serve_command,
@@ -31,8 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         collection_commands,
         package_commands,
         aws_commands,
-        db_commands,
-        cluster_commands,
+        loadtest_command,
         ops_commands,
         sync_commands,
     ):

@@ -96,7 +96,9 @@ def _register_cost(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--reviews-per-day", type=float, default=20.0)
     parser.add_argument("--sessions-per-day", type=float, default=1.0, help="per user")
-    parser.add_argument("--from-loadtest", type=Path, help="a 'javumbo loadtest' JSON report")
+    parser.add_argument(
+        "--from-loadtest", type=Path, help="a 'javumbo-testbed loadtest --json' report"
+    )
     parser.add_argument("--prices", type=Path, help="prices file (default: the bundled one)")
     parser.add_argument("--json", action="store_true", help="print the bill as JSON")
     parser.set_defaults(handler=run_cost)

@@ -73,7 +73,8 @@ class Workload:
 
 
 def workload_from_loadtest(report: dict[str, Any], base: Workload) -> Workload:
-    """Rates measured by ``javumbo loadtest``: S3 operations per session, metastore operations
+    """Rates measured by ``javumbo-testbed loadtest --json`` (which counts S3 and DynamoDB
+    operations on the wire): S3 operations per session, metastore operations
     per request, requests per answer (the test's session overhead spread over its answers).
     Measured writes are counted at 2 WRU each: most are journal transactions, the rest 1-WRU
     session updates."""

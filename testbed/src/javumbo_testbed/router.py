@@ -26,12 +26,12 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from javumbo.cluster.relay import NotDelivered, RelayServer, Request, Response, json_error, send
+from javumbo.loadtest.client import INSTANCE_HEADER
+from javumbo_testbed.relay import NotDelivered, RelayServer, Request, Response, json_error, send
 
 Policy = Literal["round-robin", "random", "sticky"]
 POLICIES: tuple[Policy, ...] = ("round-robin", "random", "sticky")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-INSTANCE_HEADER = "X-Javumbo-Instance"
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from javumbo.cluster import lifeline
-from javumbo.cluster.relay import RelayServer, Request, Response, json_error, send
+from javumbo_testbed import lifeline
+from javumbo_testbed.relay import RelayServer, Request, Response, json_error, send
 
 MOTO_ENV = {"MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(128 * 1024 * 1024)}
 FAKE_AWS_ENV = {
@@ -88,7 +88,7 @@ def start_moto(*, log_dir: Path | None = None, env: Mapping[str, str] | None = N
     child_env = {**(env or os.environ), **FAKE_AWS_ENV, **MOTO_ENV}
     with log_path.open("ab") as log:
         process = lifeline.spawn(
-            "javumbo.cluster.moto_server",
+            "javumbo_testbed.moto_server",
             ["-H", "127.0.0.1", "-p", str(port)],
             env=child_env,
             log=log,

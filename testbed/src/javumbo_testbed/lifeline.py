@@ -1,6 +1,6 @@
 """Child processes that cannot outlive the process that started them.
 
-A child is started as ``python -m javumbo.cluster.lifeline --parent-pid P MODULE ARGS...``: it
+A child is started as ``python -m javumbo_testbed.lifeline --parent-pid P MODULE ARGS...``: it
 asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``), and since that signal
 follows the parent *thread* and not the process, a watchdog thread also polls ``getppid()``
 and exits when the parent is gone. Then it runs ``MODULE`` as ``python -m MODULE ARGS`` would.
@@ -41,7 +41,7 @@ def spawn(
     command = [
         sys.executable,
         "-m",
-        "javumbo.cluster.lifeline",
+        "javumbo_testbed.lifeline",
         "--parent-pid",
         str(os.getpid()),
         module,
@@ -97,7 +97,7 @@ def _die_with_parent(parent_pid: int) -> None:
 
 def main(argv: Sequence[str]) -> None:
     if len(argv) < 3 or argv[0] != "--parent-pid":
-        raise SystemExit("usage: python -m javumbo.cluster.lifeline --parent-pid PID MODULE ...")
+        raise SystemExit("usage: python -m javumbo_testbed.lifeline --parent-pid PID MODULE ...")
     _die_with_parent(int(argv[1]))
     module, module_args = argv[2], list(argv[3:])
     sys.argv = [str(Path(module.replace(".", "/"))), *module_args]

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from javumbo.cluster import lifeline
-from javumbo.cluster.emulator import (
+from javumbo.settings import Settings
+from javumbo.stores.aws_setup import ensure_aws_resources
+from javumbo_testbed import lifeline
+from javumbo_testbed.emulator import (
     FAKE_AWS_ENV,
     MOTO_ENV,
     CountingProxy,
@@ -34,9 +36,7 @@ from javumbo.cluster.emulator import (
     free_port,
     start_moto,
 )
-from javumbo.cluster.router import Backend, BackendTable, Policy, Router
-from javumbo.settings import Settings
-from javumbo.stores.aws_setup import ensure_aws_resources
+from javumbo_testbed.router import Backend, BackendTable, Policy, Router
 
 READY_DEADLINE_SECONDS = 60.0
 MONITOR_INTERVAL_SECONDS = 0.05

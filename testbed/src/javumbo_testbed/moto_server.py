@@ -1,5 +1,5 @@
 """moto's S3 + DynamoDB server, answering one request at a time
-(``python -m javumbo.cluster.moto_server -H 127.0.0.1 -p PORT``).
+(``python -m javumbo_testbed.moto_server -H 127.0.0.1 -p PORT``).
 
 moto is not safe under concurrent requests. Its ``TransactWriteItems`` deep-copies every table
 the transaction touches before applying it and, when the transaction is cancelled (a failed
@@ -140,7 +140,7 @@ def serve_in_thread(host: str, port: int) -> Callable[[], None]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m javumbo.cluster.moto_server")
+    parser = argparse.ArgumentParser(prog="python -m javumbo_testbed.moto_server")
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, required=True)
     args = parser.parse_args(argv)

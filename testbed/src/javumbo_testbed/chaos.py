@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from javumbo.cluster.supervisor import Cluster
+from javumbo_testbed.supervisor import Cluster
 
 FAULT_KINDS = ("kill", "freeze", "outage")
 

@@ -1,4 +1,5 @@
-"""``javumbo cluster`` (K instances on the emulator behind a router) and ``javumbo loadtest``."""
+"""``javumbo-testbed cluster`` (K instances on the emulator behind a router) and
+``javumbo-testbed loadtest`` (the load test on such a cluster, with chaos on demand)."""
 
 from __future__ import annotations
 
@@ -9,35 +10,41 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from types import FrameType
 
-from javumbo.cli.command_error import CommandError
+from javumbo.settings import STORAGE_STRATEGIES
+from javumbo_testbed.router import POLICIES
+from javumbo_testbed.supervisor import ClusterError
 
 PARENT_WATCH_SECONDS = 0.5
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from javumbo.cluster.router import POLICIES
-    from javumbo.settings import STORAGE_STRATEGIES
-
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="javumbo-testbed",
+        description="A local stand-in for Javumbo on AWS: app instances on the S3/DynamoDB "
+        "emulator behind a router, on 127.0.0.1.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     cluster = commands.add_parser(
         "cluster",
         help="K app instances on the S3/DynamoDB emulator behind a router, on 127.0.0.1",
     )
-    cluster.add_argument("--instances", type=_positive, default=3, help="app processes (3)")
+    cluster.add_argument("--instances", type=positive, default=3, help="app processes (3)")
     cluster.add_argument("--routing", choices=POLICIES, default="round-robin")
     cluster.add_argument("--port", type=int, default=8000, help="router port (8000)")
     cluster.add_argument("--emulator", metavar="URL", help="use this emulator, else start moto")
-    cluster.add_argument("--session-ttl", type=_positive, help="SESSION_TTL of the instances")
+    cluster.add_argument("--session-ttl", type=positive, help="SESSION_TTL of the instances")
     cluster.set_defaults(handler=run_cluster)
 
     load = commands.add_parser(
         "loadtest",
         help="N users review concurrently on a local cluster; checks no answer is lost",
     )
-    load.add_argument("--instances", type=_positive, default=3, help="app processes (3)")
-    load.add_argument("--users", type=_positive, default=10, help="concurrent users (10)")
-    load.add_argument("--cards", type=_positive, default=20, help="answers per user (20)")
+    load.add_argument("--instances", type=positive, default=3, help="app processes (3)")
+    load.add_argument("--users", type=positive, default=10, help="concurrent users (10)")
+    load.add_argument("--cards", type=positive, default=20, help="answers per user (20)")
     load.add_argument("--chaos", action="store_true", help="kill, freeze, cut off the emulator")
     load.add_argument("--json", action="store_true", help="print the report as one JSON object")
     load.add_argument("--seed", type=int, default=0, help="seed for ratings and faults (0)")
@@ -50,16 +57,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="JAVUMBO_STORAGE_STRATEGY of the instances (journal; the others are unsafe baselines)",
     )
     load.add_argument(
-        "--deadline", type=_positive, default=600, help="seconds before users give up (600)"
+        "--deadline", type=positive, default=600, help="seconds before users give up (600)"
     )
     load.set_defaults(handler=run_loadtest)
+    return parser
 
 
-def _positive(text: str) -> int:
+def positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except (ClusterError, OSError) as exc:
+        print(f"javumbo-testbed: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return result
 
 
 def exit_with_parent() -> None:
@@ -81,7 +101,7 @@ def exit_with_parent() -> None:
 
 
 def run_cluster(args: argparse.Namespace) -> int:
-    from javumbo.cluster.supervisor import Cluster, ClusterConfig, ClusterError
+    from javumbo_testbed.supervisor import Cluster, ClusterConfig
 
     exit_with_parent()
     config = ClusterConfig(
@@ -91,26 +111,21 @@ def run_cluster(args: argparse.Namespace) -> int:
         emulator_url=args.emulator,
         session_ttl=args.session_ttl,
     )
-    try:
-        with Cluster(config) as cluster:
-            print(f"Javumbo cluster on {cluster.url} ({args.routing})", flush=True)
-            counted_at = cluster.settings().aws_endpoint_url
-            print(f"  emulator {cluster.emulator_url} (counted at {counted_at})")
-            for instance in cluster.instances:
-                print(
-                    f"  {instance.name}: http://127.0.0.1:{instance.port}  log {instance.log_path}"
-                )
-            print("Ctrl+C stops everything.", flush=True)
-            threading.Event().wait()
-    except (ClusterError, OSError) as exc:
-        raise CommandError(str(exc)) from exc
+    with Cluster(config) as cluster:
+        print(f"Javumbo cluster on {cluster.url} ({args.routing})", flush=True)
+        counted_at = cluster.settings().aws_endpoint_url
+        print(f"  emulator {cluster.emulator_url} (counted at {counted_at})")
+        for instance in cluster.instances:
+            print(f"  {instance.name}: http://127.0.0.1:{instance.port}  log {instance.log_path}")
+        print("Ctrl+C stops everything.", flush=True)
+        threading.Event().wait()
     return 0
 
 
 def run_loadtest(args: argparse.Namespace) -> int:
-    from javumbo.cluster.loadtest import LoadTestConfig, format_report, report_ok
-    from javumbo.cluster.loadtest import run_loadtest as run
-    from javumbo.cluster.supervisor import ClusterError
+    from javumbo.loadtest.report import report_ok
+    from javumbo_testbed.cluster_load import LoadTestConfig, format_report
+    from javumbo_testbed.cluster_load import run_loadtest as run
 
     exit_with_parent()
     config = LoadTestConfig(
@@ -125,9 +140,6 @@ def run_loadtest(args: argparse.Namespace) -> int:
         progress=sys.stderr,
         strategy=args.strategy,
     )
-    try:
-        report = run(config)
-    except (ClusterError, OSError) as exc:
-        raise CommandError(str(exc)) from exc
+    report = run(config)
     print(json.dumps(report) if args.json else format_report(report), flush=True)
     return 0 if report_ok(report) else 2
