@@ -78,6 +78,10 @@ test: lint web-check chromium webapp $(CHECKOV_VENV)/bin/checkov
 test-fast: install-test chromium webapp
 	$(VENV)/bin/pytest -m "not slow"
 
+# The inner loop: the Python tests without those marked slow (no lint, no web checks).
+test-fast: install-test chromium webapp
+	$(VENV)/bin/pytest -m "not slow"
+
 # The Lambda deployment zip (dist/javumbo-lambda.zip), its size checked against Lambda's limits.
 package: install-test
 	$(PY) tools/package_lambda.py --out dist/javumbo-lambda.zip

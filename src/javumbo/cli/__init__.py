@@ -11,6 +11,7 @@ from javumbo.cli import (
     aws_commands,
     collection_commands,
     loadtest_command,
+    loadtest_command,
     ops_commands,
     package_commands,
     serve_command,
