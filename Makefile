@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format bench package install install-test clean webapp web-check web-types chromium
+.PHONY: run test test-fast lint format bench package install install-test clean webapp web-check web-types chromium postgresql
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ web-types: web/node_modules/.package-lock.json install-test
 web-check: web/node_modules/.package-lock.json
 	cd web && npm run lint && npm run typecheck && npm test
 
+# The postgres backend's tests start their own server from Debian's package (as user postgres).
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+	fi
+
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -71,12 +77,8 @@ format: install-test
 	$(VENV)/bin/ruff check --fix src testbed tests bench tools
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
-test: lint web-check chromium webapp $(CHECKOV_VENV)/bin/checkov
+test: lint web-check chromium postgresql webapp $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
-
-# The inner loop: the Python tests without those marked slow (no lint, no web checks).
-test-fast: install-test chromium webapp
-	$(VENV)/bin/pytest -m "not slow"
 
 # The inner loop: the Python tests without those marked slow (no lint, no web checks).
 test-fast: install-test chromium webapp

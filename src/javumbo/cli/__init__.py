@@ -10,7 +10,7 @@ from javumbo import __version__
 from javumbo.cli import (
     aws_commands,
     collection_commands,
-    loadtest_command,
+    db_commands,
     loadtest_command,
     ops_commands,
     package_commands,
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         collection_commands,
         package_commands,
         aws_commands,
+        db_commands,
         loadtest_command,
         ops_commands,
         sync_commands,
