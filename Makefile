@@ -81,7 +81,7 @@ test: lint web-check chromium postgresql webapp $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
 
 # The inner loop: the Python tests without those marked slow (no lint, no web checks).
-test-fast: install-test chromium webapp
+test-fast: install-test chromium postgresql webapp
 	$(VENV)/bin/pytest -m "not slow"
 
 # The Lambda deployment zip (dist/javumbo-lambda.zip), its size checked against Lambda's limits.
