@@ -113,7 +113,7 @@ def delete(body: dict[str, Any]) -> tuple[str, int] | Response:
     user = _confirmed_user(svc, body["password"])
     if isinstance(user, Response):
         return user
-    svc.engine.cache.remove_user(user.user_id)  # this instance's cached copy on disk
+    svc.engine.forget_user(user.user_id)  # this instance's copy, in memory and on disk
     delete_account(svc.meta, svc.blobs, user)
     svc.token_states.forget(user.username)
     return "", 204

@@ -13,9 +13,11 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask import request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from javumbo import __version__
 from javumbo.api import (
+    account,
     auth,
     cards,
     decks,
@@ -28,6 +30,7 @@ from javumbo.api import (
     stats,
 )
 from javumbo.api.collection_handle import add_session_header, require_access_token
+from javumbo.api.cors import install_cors
 from javumbo.api.errors import ErrorSchema, register_error_handlers
 from javumbo.api.json_body import refuse_unreadable_json
 from javumbo.api.observability import install_observability
@@ -51,7 +54,8 @@ _SHARED_ERROR_STATUSES = {
     "503": "Storage backend unavailable; retry after Retry-After seconds",
 }
 _PUBLIC_BLUEPRINTS = (health, auth)
-_PROTECTED_BLUEPRINTS = (session, decks, notes, cards, review, stats, media, packages)
+_PROTECTED_BLUEPRINTS = (session, decks, notes, cards, review, stats, media, packages, account)
+PUBLIC_API_PATHS = frozenset({"/api/server-info"})
 
 
 def create_app(
@@ -92,10 +96,17 @@ def create_app(
             MAX_UPLOAD_BYTES if request.path in UPLOAD_PATHS else MAX_JSON_BODY_BYTES
         )
 
+    if settings.trusted_proxies:
+        # The client's address (login throttling) and scheme from the proxies' X-Forwarded-*
+        # headers, trusting exactly as many hops as there are proxies, never a client's claim.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     install_observability(app, svc)
+    install_cors(app, settings.cors_origins)
     app.after_request(add_session_header)
     for module in _PUBLIC_BLUEPRINTS:
         app.register_blueprint(module.bp)
+    app.register_blueprint(account.public_bp)
     for module in _PROTECTED_BLUEPRINTS:
         app.register_blueprint(module.bp)
     protected = frozenset(module.bp.name for module in _PROTECTED_BLUEPRINTS)
@@ -128,7 +139,9 @@ def _document_shared_answers(spec: dict[Any, Any] | str) -> dict[Any, Any] | str
             if method not in ("get", "post", "put", "delete", "patch"):
                 continue
             responses = operation.setdefault("responses", {})
-            protected = path.startswith("/api/") or path == "/refresh"
+            protected = (
+                path.startswith("/api/") and path not in PUBLIC_API_PATHS
+            ) or path == "/refresh"
             if protected:
                 operation["security"] = [{BEARER_SCHEME: []}]
             statuses = _SHARED_ERROR_STATUSES if protected else {"400": "Bad input"}
