@@ -1,44 +1,31 @@
-"""AWS Lambda entry points: the same Flask app behind API Gateway, through ``apig-wsgi``.
+"""AWS Lambda entry points: the API (the same Flask app behind API Gateway, through
+``apig-wsgi``) and the scheduled session sweeper.
 
-``apig-wsgi`` handles REST (v1) and HTTP API (v2) events, binary bodies (base64 both ways),
-multi-value headers and v2 cookies. The app is built on the first invocation, not at import, so
-importing this module (e.g. to check a deployment zip) has no side effects; a warm container
-reuses it. Lambda is detected from the runtime's own environment (``AWS_LAMBDA_FUNCTION_NAME``):
-there the AWS backends and a ``/tmp`` cache are the defaults.
+This is the outermost adapter: it turns Lambda events into calls of the app and of the sweeper,
+and nothing in the package imports it. ``apig-wsgi`` handles REST (v1) and HTTP API (v2) events,
+binary bodies (base64 both ways), multi-value headers and v2 cookies. The app is built on the
+first invocation, not at import, so importing this module (e.g. to check a deployment zip) has
+no side effects; a warm container reuses it. Lambda's defaults (the AWS backends, a ``/tmp``
+cache) come from ``settings.lambda_environment``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from apig_wsgi import make_lambda_handler
 
-from javumbo.ops.sweeper import sweep_sessions as sweep_sessions  # the sweeper's entry
-from javumbo.settings import Settings
+from javumbo.ops.sweeper import sweep_expired_sessions
+from javumbo.settings import Settings, lambda_environment
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 _lock = threading.Lock()
 _handler: LambdaHandler | None = None
-
-
-def running_on_lambda(env: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if env is None else env
-    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
-
-
-def lambda_environment(env: Mapping[str, str]) -> dict[str, str]:
-    """The environment with Lambda's defaults filled in (explicit settings always win)."""
-    merged = dict(env)
-    if running_on_lambda(env):
-        merged.setdefault("JAVUMBO_BACKEND", "aws")
-        merged.setdefault("JAVUMBO_CACHE_DIR", "/tmp/javumbo-cache")
-        merged.setdefault("JAVUMBO_DATA_DIR", "/tmp/javumbo-data")
-        merged.setdefault("JAVUMBO_INSTANCE_ID", env.get("AWS_LAMBDA_LOG_STREAM_NAME", ""))
-    return merged
 
 
 def wrap_app(app: Any) -> LambdaHandler:
@@ -85,3 +72,12 @@ def _current_handler() -> LambdaHandler:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The API function's entry point (``javumbo.lambda_handler.handler``)."""
     return _current_handler()(event, context)
+
+
+def sweep_sessions(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The scheduled sweeper's entry point (``javumbo.lambda_handler.sweep_sessions``)."""
+    settings = Settings.from_env(lambda_environment(os.environ), require_jwt_secret=False)
+    result = sweep_expired_sessions(settings, cache_dir=settings.cache_dir)
+    body = {"closed": result.closed, "still_expired": result.still_expired}
+    print(json.dumps({"sweeper": body, "duration_s": result.duration_s}), flush=True)
+    return body

@@ -20,6 +20,24 @@ class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
 
 
+def running_on_lambda(env: Mapping[str, str] | None = None) -> bool:
+    """Whether this process is an AWS Lambda function (its runtime sets the function's name)."""
+    env = os.environ if env is None else env
+    return bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+
+def lambda_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with Lambda's defaults filled in when running there: the AWS backends, and the
+    cache and data folders under ``/tmp`` (its only writable disk). Explicit settings win."""
+    merged = dict(env)
+    if running_on_lambda(env):
+        merged.setdefault("JAVUMBO_BACKEND", "aws")
+        merged.setdefault("JAVUMBO_CACHE_DIR", "/tmp/javumbo-cache")
+        merged.setdefault("JAVUMBO_DATA_DIR", "/tmp/javumbo-data")
+        merged.setdefault("JAVUMBO_INSTANCE_ID", env.get("AWS_LAMBDA_LOG_STREAM_NAME", ""))
+    return merged
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":

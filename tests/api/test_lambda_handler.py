@@ -21,8 +21,8 @@ import pytest
 from flask import Flask, Response, request
 
 from javumbo.api.app import create_app
-from javumbo.lambda_handler import LambdaHandler, lambda_environment, running_on_lambda, wrap_app
-from javumbo.settings import Settings
+from javumbo.lambda_handler import LambdaHandler, wrap_app
+from javumbo.settings import Settings, lambda_environment, running_on_lambda
 from tests.api.lambda_events import multipart_body, v1_event, v2_event
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + bytes(range(256))

@@ -15,7 +15,7 @@ from flask import current_app
 from javumbo.accounts.tokens import TokenStates
 from javumbo.api.rate_limit import LoginThrottle
 from javumbo.collection.clock import Clock, SystemClock
-from javumbo.settings import Settings
+from javumbo.settings import Settings, running_on_lambda
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.userdb import StorageEngine
@@ -84,12 +84,6 @@ class RecentSessions:
             self._seen.pop(session_id, None)
 
 
-def running_in_lambda() -> bool:
-    from javumbo.lambda_handler import running_on_lambda
-
-    return running_on_lambda()
-
-
 def default_instance_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
@@ -109,7 +103,7 @@ def build_services(
     clock: Clock | None = None,
     in_lambda: bool | None = None,
 ) -> Services:
-    in_lambda = running_in_lambda() if in_lambda is None else in_lambda
+    in_lambda = running_on_lambda() if in_lambda is None else in_lambda
     clock = clock or SystemClock()
     blobs, meta = stores if stores is not None else open_stores(settings)
     engine = open_user_databases(
