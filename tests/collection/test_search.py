@@ -442,8 +442,8 @@ def test_orders(ours: Collection) -> None:
 
 def test_search_cards_page(ours: Collection) -> None:
     total = len(find_cards(ours, "deck:Geo"))
-    first = search_cards_page(ours, "deck:Geo", page=1, per_page=4)
-    second = search_cards_page(ours, "deck:Geo", page=2, per_page=4)
+    first = search_cards_page(ours, "deck:Geo", page=1, page_size=4)
+    second = search_cards_page(ours, "deck:Geo", page=2, page_size=4)
     assert first["total"] == second["total"] == total > 4
     assert len(first["rows"]) == 4
     ids = [r["card_id"] for r in first["rows"] + second["rows"]]
@@ -451,8 +451,8 @@ def test_search_cards_page(ours: Collection) -> None:
     paris = search_cards_page(ours, "front:Paris card:2")["rows"]
     assert len(paris) == 1
     row = paris[0]
-    assert row["deck"] == "Geo::Europe"
-    assert row["note_type"] == "Basic (and reversed card)"
+    assert row["deck_name"] == "Geo::Europe"
+    assert row["notetype"] == "Basic (and reversed card)"
     assert row["sort_field"] == "Paris"
     assert row["ord"] == 1
     assert set(row["tags"]) == {"geo::capitals", "europe"}
@@ -461,7 +461,7 @@ def test_search_cards_page(ours: Collection) -> None:
     with pytest.raises(SearchError):
         search_cards_page(ours, "", page=0)
     with pytest.raises(SearchError):
-        search_cards_page(ours, "", per_page=0)
+        search_cards_page(ours, "", page_size=0)
 
 
 def test_search_never_surfaces_sqlite_errors(ours: Collection) -> None:

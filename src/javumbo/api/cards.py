@@ -106,8 +106,8 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
         "card_id": row["card_id"],
         "note_id": row["note_id"],
         "deck_id": row["deck_id"],
-        "deck_name": row["deck"],
-        "notetype": row["note_type"],
+        "deck_name": row["deck_name"],
+        "notetype": row["notetype"],
         "sort_field": row["sort_field"],
         "ord": row["ord"],
         "type": row["type"],
@@ -135,14 +135,14 @@ def list_cards(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any
             query["q"],
             deck_id=query.get("deck_id"),
             page=query["page"],
-            per_page=query["page_size"],
+            page_size=query["page_size"],
             order=query["order"],
         )
     return {
         "cards": [_row_view(row) for row in page["rows"]],
         "total": page["total"],
         "page": page["page"],
-        "page_size": page["per_page"],
+        "page_size": page["page_size"],
     }
 
 

@@ -26,6 +26,7 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from javumbo.collection.errors import CollectionError, NotFoundError
+from javumbo.collection.search import SearchTooExpensiveError
 from javumbo.stores.ports import StoreUnavailableError
 from javumbo.userdb.errors import ConflictError, InconsistentStoreError
 from javumbo.userdb.media import MediaQuotaError
@@ -62,6 +63,7 @@ class ErrorCode(StrEnum):
     INVALID_JSON = "invalid_json"
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    SEARCH_TOO_EXPENSIVE = "search_too_expensive"
     # storage engine (retry after Retry-After)
     STORE_UNAVAILABLE = "store_unavailable"
     STORE_INCONSISTENT = "store_inconsistent"
@@ -260,6 +262,10 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.errorhandler(CollectionError)
     def invalid(error: CollectionError) -> Response:
         return error_response(400, "invalid_request", str(error) or "invalid request")
+
+    @app.errorhandler(SearchTooExpensiveError)
+    def too_expensive(error: SearchTooExpensiveError) -> Response:
+        return error_response(400, ErrorCode.SEARCH_TOO_EXPENSIVE, str(error))
 
     @app.errorhandler(ConflictError)
     def conflict(error: ConflictError) -> Response:

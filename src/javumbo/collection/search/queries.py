@@ -1,0 +1,161 @@
+"""The searches callers run: card and note ids, and one page of the browse table.
+
+Each runs its statements under the search time budget (:mod:`.time_budget`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from javumbo.collection.collection import Collection
+from javumbo.collection.decks import child_deck_ids
+from javumbo.collection.search.parser import SearchError, parse
+from javumbo.collection.search.sql_writer import ids_json, write_sql
+from javumbo.collection.search.time_budget import time_budget
+
+ORDERS = {
+    "due": "c.type, (case when c.odid != 0 then c.odue else c.due end), c.id",
+    "added": "n.id, c.ord",
+    "sort field": "n.sfld collate nocase, c.ord",
+}
+MAX_PAGE_SIZE = 1000
+FROM_CARDS = "from cards c join notes n on c.nid = n.id"
+
+
+def compile_search(col: Collection, query: str) -> tuple[str, list[Any]]:
+    """The where-clause (over ``cards c join notes n``) and its parameters for ``query``."""
+    return write_sql(col, parse(query))
+
+
+def find_cards(
+    col: Collection, query: str, *, deck_id: int | None = None, order: str = "due"
+) -> list[int]:
+    """Ids of the cards matching ``query`` (within ``deck_id`` and its children if given)."""
+    where, params = _restricted_where(col, query, deck_id)
+    order_by = _order_clause(order)
+    with time_budget(col.db):
+        rows = col.db.execute(
+            f"select c.id {FROM_CARDS} where {where} order by {order_by}", params
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def find_notes(col: Collection, query: str, *, deck_id: int | None = None) -> list[int]:
+    """Ids of the notes with at least one card matching ``query``, oldest first."""
+    where, params = _restricted_where(col, query, deck_id)
+    with time_budget(col.db):
+        rows = col.db.execute(
+            f"select distinct n.id {FROM_CARDS} where {where} order by n.id", params
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def search_cards_page(
+    col: Collection,
+    query: str,
+    *,
+    deck_id: int | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    order: str = "due",
+) -> dict[str, Any]:
+    """One page of the browse table: ``{"total", "page", "page_size", "rows": [...]}``.
+
+    Each row: ``card_id``, ``note_id``, ``deck_id``, ``deck_name``, ``notetype`` (its name),
+    ``sort_field`` (text), ``ord``, ``type``, ``queue``, ``due``, ``ivl``, ``factor``, ``reps``,
+    ``lapses``, ``flags``, ``tags`` (list).
+
+    The page's card ids and the total come from one statement: the matches are read once, the
+    total counted over them as they are sorted (a window count), as Anki reads them all to
+    sort them; the page's rows are then read by id. Only a page past the end counts apart.
+    """
+    if page < 1:
+        raise SearchError("page must be 1 or more")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise SearchError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+    where, params = _restricted_where(col, query, deck_id)
+    order_by = _order_clause(order)
+    with time_budget(col.db):
+        ids_and_total = col.db.execute(
+            f"select c.id, count() over () {FROM_CARDS} where {where}"
+            f" order by {order_by} limit ? offset ?",
+            [*params, page_size, (page - 1) * page_size],
+        ).fetchall()
+        if ids_and_total:
+            total = int(ids_and_total[0][1])
+        elif page == 1:
+            total = 0
+        else:
+            total = col.db.execute(f"select count() {FROM_CARDS} where {where}", params).fetchone()[
+                0
+            ]
+        position = {cid: k for k, (cid, _) in enumerate(ids_and_total)}
+        rows = sorted(
+            col.db.execute(
+                "select c.id, n.id, c.did, n.mid, n.sfld, c.ord, c.type, c.queue, c.due, c.ivl,"
+                f" c.factor, c.reps, c.lapses, c.flags, n.tags {FROM_CARDS}"
+                " where c.id in (select value from json_each(?))",
+                [ids_json(list(position))],
+            ).fetchall(),
+            key=lambda row: position[row[0]],
+        )
+    decks, models = col.decks, col.models
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "rows": [
+            {
+                "card_id": cid,
+                "note_id": nid,
+                "deck_id": did,
+                "deck_name": decks.get(str(did), {}).get("name", ""),
+                "notetype": models.get(str(mid), {}).get("name", ""),
+                "sort_field": str(sfld),
+                "ord": ord_,
+                "type": ctype,
+                "queue": queue,
+                "due": due,
+                "ivl": ivl,
+                "factor": factor,
+                "reps": reps,
+                "lapses": lapses,
+                "flags": flags & 7,
+                "tags": tags.split(),
+            }
+            for (
+                cid,
+                nid,
+                did,
+                mid,
+                sfld,
+                ord_,
+                ctype,
+                queue,
+                due,
+                ivl,
+                factor,
+                reps,
+                lapses,
+                flags,
+                tags,
+            ) in rows
+        ],
+    }
+
+
+def _restricted_where(col: Collection, query: str, deck_id: int | None) -> tuple[str, list[Any]]:
+    where, params = compile_search(col, query)
+    if deck_id is not None:
+        where = f"({where}) and c.did in (select value from json_each(?))"
+        params = [*params, ids_json(child_deck_ids(col, deck_id))]
+    return where, params
+
+
+def _order_clause(order: str) -> str:
+    try:
+        return ORDERS[order]
+    except KeyError:
+        raise SearchError(
+            f"unknown order {order!r}; use one of {', '.join(sorted(ORDERS))}"
+        ) from None
