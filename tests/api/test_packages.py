@@ -17,9 +17,9 @@ import pytest
 from apiflask import APIFlask
 from flask.testing import FlaskClient
 
-from javumbo.api import packages
 from javumbo.api.app import app_services
-from javumbo.api.packages import JOB_RETENTION_SECONDS, STALE_AFTER_SECONDS
+from javumbo.imports import jobs
+from javumbo.imports.records import JOB_RETENTION_SECONDS, STALE_AFTER_SECONDS
 from tests.api.conftest import ApiUser, assert_error
 
 POLL_DEADLINE_SECONDS = 60.0
@@ -197,8 +197,8 @@ def test_a_running_import_keeps_a_heartbeat(
         assert release.wait(30), "the test never let the import finish"
         return SimpleNamespace(as_dict=lambda: {"notes_added": 0})
 
-    monkeypatch.setattr(packages, "import_apkg", slow_import)
-    monkeypatch.setattr(packages, "HEARTBEAT_SECONDS", 0.01)
+    monkeypatch.setattr(jobs, "import_apkg", slow_import)
+    monkeypatch.setattr(jobs, "HEARTBEAT_SECONDS", 0.01)
     started = alice.ok(upload(alice, b"PK\x03\x04 whatever"), 202)
     key = _job_blob_key(app, alice.username, started["job_id"])
     beats: set[float] = set()

@@ -11,12 +11,12 @@ from typing import BinaryIO
 from anki.collection import Collection as AnkiCollection
 from anki.collection import ExportAnkiPackageOptions
 
-from javumbo.api.packages import BlobMediaStore
 from javumbo.collection import Collection
 from javumbo.collection.apkg import import_apkg
-from javumbo.stores.ports import Blob, BlobInfo, BlobStore
+from javumbo.stores.ports import Blob, BlobInfo, BlobStore, ByteSource
 from javumbo.userdb import UserMedia
 from javumbo.userdb.media import media_marker_key
+from javumbo.userdb.package_media import BlobMediaStore
 from tests.sync.conftest import Required, RunningServer, sync_media, uploaded_client
 
 MEDIA_FILES = 6
@@ -38,6 +38,10 @@ class RecordingBlobs:
     def put(self, key: str, data: bytes | BinaryIO) -> str:
         self.put_keys.append(key)
         return self.inner.put(key, data)
+
+    def put_stream(self, key: str, stream: ByteSource) -> BlobInfo:
+        self.put_keys.append(key)
+        return self.inner.put_stream(key, stream)
 
     def put_if_absent(self, key: str, data: bytes | BinaryIO) -> str:
         self.put_keys.append(key)

@@ -71,7 +71,8 @@ class StoredMedia:
     sha1: bytes
 
 
-def _mib(size: int) -> str:
+def describe_size(size: int) -> str:
+    """A size for messages: ``12.5 MiB``."""
     return f"{size / MiB:,.1f} MiB"
 
 
@@ -128,8 +129,9 @@ class UserMedia:
         if extra_bytes > self.room():
             raise MediaQuotaError(
                 "media_quota_exceeded",
-                f"{_mib(extra_bytes)} of media would take you past your media allowance of"
-                f" {_mib(self.limits.quota_bytes)} ({_mib(self.used_bytes())} in use)",
+                f"{describe_size(extra_bytes)} of media would take you past your media"
+                f" allowance of {describe_size(self.limits.quota_bytes)}"
+                f" ({describe_size(self.used_bytes())} in use)",
             )
 
     def _account(self, added: int, removed: int) -> None:
@@ -179,6 +181,17 @@ class UserMedia:
                 raise
             return self.blobs.get(self._key(nfc)).data
 
+    def get_to_file(self, name: str, path: Path) -> None:
+        """Stream the file into ``path`` (``BlobNotFoundError`` if there is none); finds a
+        decomposed name's file as ``get`` does."""
+        try:
+            self.blobs.get_to_file(self._key(name), path)
+        except BlobNotFoundError:
+            nfc = unicodedata.normalize("NFC", name)
+            if nfc == name:
+                raise
+            self.blobs.get_to_file(self._key(nfc), path)
+
     def get_or_none(self, name: str) -> bytes | None:
         try:
             return self.get(name)
@@ -199,7 +212,7 @@ class UserMedia:
         with tempfile.TemporaryDirectory(prefix="javumbo-media-hash-", dir=scratch) as tmp:
             copy = Path(tmp) / "file"
             try:
-                self.blobs.get_to_file(self._key(name), copy)
+                self.get_to_file(name, copy)
             except BlobNotFoundError:
                 return None
             with copy.open("rb") as fh:
@@ -250,13 +263,13 @@ class _MeteredReader:
         if self.size > self.file_cap:
             raise MediaQuotaError(
                 "media_file_too_large",
-                f"a media file is larger than the largest allowed, {_mib(self.file_cap)}",
+                f"a media file is larger than the largest allowed, {describe_size(self.file_cap)}",
             )
         if self.size > self.room:
             raise MediaQuotaError(
                 "media_quota_exceeded",
                 f"this media file does not fit in your media allowance (room left:"
-                f" {_mib(self.room)})",
+                f" {describe_size(self.room)})",
             )
         self.digest.update(chunk)
         return chunk

@@ -78,12 +78,11 @@ def import_apkg(
         source = SourceCollection(package.extract_collection(work / "source.anki2"))
         try:
             entries = package.media_entries() if store is not None else []
-            merge = _Merge(col, source, package, entries, store, scheduling, limits, work)
+            merge = _Merge(col, source, package, entries, store, scheduling, limits)
             merge.progress = report_progress
-            staged = merge.run()
+            merge.run()
         finally:
             source.close()
-        merge.media.write_staged(staged, report_progress)
     return merge.report
 
 
@@ -99,7 +98,6 @@ class _Merge:
         store: MediaStore | None,
         scheduling: bool,
         limits: PackageLimits,
-        work: Path,
     ) -> None:
         self.col = col
         self.source = source
@@ -107,10 +105,9 @@ class _Merge:
         self.store = store
         self.scheduling = scheduling
         self.limits = limits
-        self.work = work
         self.report = ImportReport()
         self.progress: Progress = no_progress
-        self.media = MediaImport(package, entries, store, self.report, work)
+        self.media = MediaImport(package, entries, store, self.report)
         self.notetype_map: dict[int, int] = {}  # source mid → target mid (all imported)
         self.remapped_notetypes: set[int] = set()  # source mids added under a new id
         self.deck_map: dict[int, int] = {}
@@ -118,7 +115,7 @@ class _Merge:
         self.card_map: dict[int, int] = {}
         self.new_tags: dict[str, str] = {}
 
-    def run(self) -> dict[str, Path]:
+    def run(self) -> None:
         self.media.plan_renames()
         try:
             with self.col.transaction():
@@ -129,13 +126,12 @@ class _Merge:
                 if self.scheduling:
                     self._import_revlog()
                 self._register_tags()
-                staged = self.media.stage(self.progress)
+                self.media.store_used(self.progress)
                 self.col.touch()
         except ValidationError:
             raise
         except (CollectionError, sqlite3.DatabaseError, ValueError, TypeError, KeyError) as exc:
             raise PackageError(f"the package's collection could not be imported: {exc}") from exc
-        return staged
 
     # ------------------------------------------------------------- note types
 

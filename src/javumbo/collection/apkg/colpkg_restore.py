@@ -13,6 +13,7 @@ from javumbo.collection.apkg import media as media_mod
 from javumbo.collection.apkg.errors import PackageError
 from javumbo.collection.apkg.import_report import ImportReport
 from javumbo.collection.apkg.media import MediaStore, resolve_media_store
+from javumbo.collection.apkg.merge_media import ChecksummedReader
 from javumbo.collection.apkg.package import DEFAULT_LIMITS, PackageLimits, PackageReader
 from javumbo.collection.apkg.progress import Progress, no_progress
 from javumbo.collection.apkg.source import SourceCollection
@@ -31,7 +32,7 @@ def import_colpkg(
 ) -> ImportReport:
     """Replace the collection at ``target_path`` with the package's (``confirm`` must be True
     when a collection is there already). The new file is built and checked beside the old one
-    and swapped in with one rename; media files are added to the store."""
+    and swapped in with one rename; media files are streamed into the store before the swap."""
     report_progress = progress or no_progress
     target = Path(target_path)
     if target.exists() and target.stat().st_size > 0 and not confirm:
@@ -53,14 +54,6 @@ def import_colpkg(
             _build_schema11(source, built, limits)
         finally:
             source.close()
-        staged: dict[str, Path] = {}
-        if store is not None:
-            for entry in package.media_entries():
-                path = work / f"media-{len(staged)}"
-                with package.open_media(entry) as src, path.open("wb") as out:
-                    while chunk := src.read(1 << 18):
-                        out.write(chunk)
-                staged[entry.name] = path
         with sqlite3.connect(built) as check:
             counts = check.execute(
                 "select (select count() from notes), (select count() from cards),"
@@ -68,19 +61,28 @@ def import_colpkg(
             ).fetchone()
         check.close()
         report.notes_added, report.cards_added, report.revlog_added = counts
+        if store is not None:
+            report.media_added = _store_media(package, store, report_progress)
         swap = target.with_name(f".{target.name}.incoming")
         os.replace(built, swap) if swap.parent == built.parent else _copy_file(built, swap)
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):
                 Path(f"{target}{suffix}").unlink()
         os.replace(swap, target)
-        for done, (name, path) in enumerate(staged.items(), 1):
-            assert store is not None
-            with path.open("rb") as fh:
-                store.write(name, fh)
-            report_progress(done, len(staged), "media")
-        report.media_added = len(staged)
     return report
+
+
+def _store_media(package: PackageReader, store: MediaStore, progress: Progress) -> int:
+    """Every media file of the package, streamed into the store before the collection is
+    swapped in (a failure leaves the old collection; files already stored stay, harmless)."""
+    entries = package.media_entries()
+    sizes = [package.declared_size(entry) for entry in entries]
+    store.ensure_room(sum(sizes), max(sizes, default=0))
+    for done, entry in enumerate(entries, 1):
+        with package.open_media(entry) as src:
+            store.write(entry.name, ChecksummedReader(src, entry))
+        progress(done, len(entries), "media")
+    return len(entries)
 
 
 def _copy_file(src: Path, dest: Path) -> None:

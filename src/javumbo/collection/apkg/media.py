@@ -2,8 +2,9 @@
 names are made unique.
 
 The collection layer does no I/O but SQLite, so media goes through the small ``MediaStore``
-protocol: the embedded backend gives a folder per user (``LocalMediaStore``); the object store
-can provide its own implementation later without the importer or exporter changing.
+protocol: a folder (``LocalMediaStore``, the command line's ``collection.media``), or the user's
+media in the object store (``javumbo.userdb.package_media``). Files pass through as streams,
+never whole in memory.
 """
 
 from __future__ import annotations
@@ -27,12 +28,23 @@ class MediaStore(Protocol):
 
     def exists(self, name: str) -> bool: ...
 
+    def size(self, name: str) -> int | None:
+        """The file's size in bytes, or None when there is no such file."""
+        ...
+
     def open(self, name: str) -> IO[bytes]:
         """A binary reader of the file (``FileNotFoundError`` when absent)."""
         ...
 
+    def ensure_room(self, total_bytes: int, largest_file: int) -> None:
+        """Raise (an error of the store's own, not a ``PackageError``) unless files of
+        ``total_bytes`` together, the largest ``largest_file``, may be written: the check
+        before an import writes anything."""
+        ...
+
     def write(self, name: str, stream: Readable) -> None:
-        """Store (replacing) ``name`` with everything ``stream`` yields."""
+        """Store (replacing) ``name`` with everything ``stream`` yields, read in chunks. When
+        ``stream.read`` raises, nothing is stored under ``name`` (the old file stays)."""
         ...
 
     def sha1(self, name: str) -> bytes | None:
@@ -65,8 +77,15 @@ class LocalMediaStore:
     def exists(self, name: str) -> bool:
         return self._path(name).is_file()
 
+    def size(self, name: str) -> int | None:
+        path = self._path(name)
+        return path.stat().st_size if path.is_file() else None
+
     def open(self, name: str) -> IO[bytes]:
         return self._path(name).open("rb")
+
+    def ensure_room(self, total_bytes: int, largest_file: int) -> None:
+        """A folder has no allowance of its own (the disk's is the operator's business)."""
 
     def read(self, name: str) -> bytes:
         return self._path(name).read_bytes()

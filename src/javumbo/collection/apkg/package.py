@@ -252,6 +252,14 @@ class PackageReader:
     def open_media(self, entry: MediaEntry) -> CappedReader:
         return self.open_stream(entry.zip_name, zstd=self.layout is Layout.LATEST)
 
+    def declared_size(self, entry: MediaEntry) -> int:
+        """The file's size as the package states it: the media map's (current layout) or the
+        zip entry's. A claim only (reading enforces the caps), but enough to refuse an
+        import that cannot fit before anything is written."""
+        if entry.size is not None:
+            return entry.size
+        return self.entries[entry.zip_name].file_size
+
 
 class _BudgetReader(CappedReader):
     """A capped reader that also spends the package-wide uncompressed budget."""
