@@ -38,12 +38,14 @@ from javumbo.api.services import EXTENSION_KEY, Services, build_services
 from javumbo.api.webapp import register_webapp
 from javumbo.collection.clock import Clock
 from javumbo.settings import Settings
+from javumbo.stores.local import private_directory
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.sync import register_sync
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 UPLOAD_PATHS = frozenset({"/api/import"})
+MAX_BODY_CONFIG_KEY = "JAVUMBO_MAX_BODY_BYTES"
 BEARER_SCHEME = "BearerAuth"
 _SHARED_ERROR_STATUSES = {
     "400": "Bad input",
@@ -85,6 +87,8 @@ def create_app(
     auth.configure_jwt(app, settings)
     register_error_handlers(app)
 
+    if settings.is_embedded and stores is None:
+        private_directory(settings.data_dir)  # password hashes and collections: owner only
     svc = build_services(settings, stores=stores, clock=clock, in_lambda=in_lambda)
     app.extensions[EXTENSION_KEY] = svc
     if not svc.in_lambda:
@@ -120,7 +124,11 @@ def create_app(
 
     app.before_request(refuse_unreadable_json)  # after the token check: a 401 reveals nothing
 
-    register_sync(app, svc)  # Anki's sync protocol at /sync/* and /msync/*
+    sync_server = register_sync(app, svc)  # Anki's sync protocol at /sync/* and /msync/*
+    # The largest body any route accepts: what the WSGI server in front may let through.
+    app.config[MAX_BODY_CONFIG_KEY] = max(
+        MAX_UPLOAD_BYTES, MAX_JSON_BODY_BYTES, sync_server.limits.largest_body().wire
+    )
     app.spec_processor(_document_shared_answers)
     register_webapp(app)
     return app

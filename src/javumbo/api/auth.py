@@ -54,6 +54,7 @@ from javumbo.accounts.tokens import (
 from javumbo.api.errors import api_error, error_response
 from javumbo.api.services import services
 from javumbo.settings import Settings, SettingsError
+from javumbo.stores.local import private_directory
 from javumbo.stores.ports import UserExistsError, UserNotFoundError, UserRecord
 from javumbo.usernames import USERNAME_RULE
 
@@ -287,7 +288,7 @@ def jwt_secret(settings: Settings) -> str:
 
 
 def _embedded_secret(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -1,8 +1,22 @@
-"""``javumbo serve``: the API and web app on a production WSGI server (waitress)."""
+"""``javumbo serve``: the API and web app on a production WSGI server (waitress).
+
+The process keeps what it writes to its owner (umask 077: the data folder holds password hashes
+and everyone's collections), writes its temporary files (uploads being imported, full syncs)
+under ``<data folder>/tmp`` instead of a shared system folder, and lets waitress take no body
+larger than the largest one a route accepts (waitress's own default is 1 GiB, spooled to disk
+before the app sees it).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+PRIVATE_UMASK = 0o077
+TEMP_DIR_NAME = "tmp"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -13,17 +27,41 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
+def private_temp_dir(data_dir: Path) -> Path:
+    """A fresh ``<data_dir>/tmp`` (0700), where this process puts its temporary files; what a
+    previous run left there is removed."""
+    from javumbo.stores.local import private_directory
+
+    folder = data_dir / TEMP_DIR_NAME
+    shutil.rmtree(folder, ignore_errors=True)
+    return private_directory(folder)
+
+
 def run(args: argparse.Namespace) -> int:
     import waitress
 
-    from javumbo.api.app import create_app
+    from javumbo.api.app import MAX_BODY_CONFIG_KEY, create_app
     from javumbo.cli.command_error import CommandError
-    from javumbo.settings import Settings
+    from javumbo.settings import Settings, SettingsError
 
-    app = create_app(Settings.from_env())
+    os.umask(PRIVATE_UMASK)
+    try:
+        settings = Settings.from_env()
+        tempfile.tempdir = str(private_temp_dir(settings.data_dir))
+        app = create_app(settings)
+    except SettingsError as exc:
+        raise CommandError(f"cannot start: {exc}") from exc
     try:
         server = waitress.create_server(
-            app, host=args.host, port=args.port, threads=args.threads, ident="javumbo"
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            ident="javumbo",
+            max_request_body_size=app.config[MAX_BODY_CONFIG_KEY],
+            # The app reads X-Forwarded-* itself (ProxyFix, JAVUMBO_TRUSTED_PROXIES hops) and
+            # waitress would drop them first; with no proxy trusted, waitress drops them.
+            clear_untrusted_proxy_headers=not settings.trusted_proxies,
         )
     except OSError as exc:
         raise CommandError(

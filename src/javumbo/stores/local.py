@@ -26,12 +26,25 @@ from javumbo.stores.ports import Blob, BlobExistsError, BlobInfo, BlobNotFoundEr
 
 CHUNK_SIZE = 1024 * 1024
 _ETAG_CACHE_LIMIT = 10_000
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 
 BlobData = bytes | bytearray | memoryview | BinaryIO
 
 
 def quoted_md5(digest: hashlib._Hash) -> str:
     return f'"{digest.hexdigest()}"'
+
+
+def private_directory(path: Path) -> Path:
+    """``path`` as a folder only its owner can enter (0700), whatever the umask: created so,
+    or made so if it exists and is ours. The data folder holds password hashes and everyone's
+    collections; other local users must not read them."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        os.chmod(path, PRIVATE_DIR_MODE)
+    return path
 
 
 def fsync_directory(directory: Path) -> None:
@@ -78,8 +91,9 @@ class LocalBlobStore:
         self.root = Path(root)
         self._objects = self.root / "objects"
         self._tmp = self.root / "tmp"
-        self._objects.mkdir(parents=True, exist_ok=True)
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        private_directory(self.root)
+        self._objects.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
+        self._tmp.mkdir(mode=PRIVATE_DIR_MODE, exist_ok=True)
         self.counters = OperationCounters()
         self._etags: dict[tuple[int, int, int, int], str] = {}
         self._etags_lock = threading.Lock()

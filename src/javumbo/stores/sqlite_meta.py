@@ -10,6 +10,7 @@ because an appended journal entry is an acknowledged write and must survive a po
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from javumbo.stores.local import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 from javumbo.stores.metrics import OperationCounters
 from javumbo.stores.ports import (
     IDEMPOTENCY_RETENTION_SECONDS,
@@ -105,7 +107,11 @@ class SqliteMetaStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        # Password hashes live here: readable by the owner only, whatever the umask (SQLite
+        # gives its -wal and -shm files the database file's mode).
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+        os.chmod(self.path, PRIVATE_FILE_MODE)
         self.counters = OperationCounters()
         self._lock = threading.RLock()
         try:

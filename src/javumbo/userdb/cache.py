@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from javumbo.stores.local import PRIVATE_DIR_MODE, private_directory
 from javumbo.userdb.names import check_segment
 
 LIVE_NAME = "live.anki2"
@@ -26,7 +27,7 @@ class InstanceCache:
         self.max_bytes = max_bytes
         self._sizes: OrderedDict[str, int] = OrderedDict()
         self._lock = threading.Lock()
-        root.mkdir(parents=True, exist_ok=True)
+        private_directory(root)  # everyone's collections: not for other local users
         self._adopt_existing()
 
     def _adopt_existing(self) -> None:
@@ -43,7 +44,7 @@ class InstanceCache:
 
     def user_dir(self, user_id: str) -> Path:
         path = self.root / check_segment(user_id, "user id")
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
         return path
 
     def live_path(self, user_id: str) -> Path:
