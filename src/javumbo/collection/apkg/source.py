@@ -1,5 +1,10 @@
 """The collection inside a package, opened from a private extracted copy and read as schema 11
-whatever its version."""
+whatever its version.
+
+The file comes from anyone, so it is opened with SQLite's ``trusted_schema`` off (no function
+with side effects runs from a view, trigger or default written in the file) and its triggers
+and views are dropped from the copy before anything reads it: only its tables' rows are used.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +33,11 @@ class SourceCollection:
                 raise PackageError("the package's collection is not an SQLite database")
         try:
             self.db = sqlite3.connect(str(path), isolation_level=None)
+            self.db.execute("pragma trusted_schema = off")
             self.db.create_collation("unicase", unicase)
             # The copy is ours: make it self-contained so no -wal/-shm is needed to read it.
             self.db.execute("pragma journal_mode = delete")
+            drop_triggers_and_views(self.db)
             self._check_integrity()
             row = self.db.execute(
                 "select crt, ver, conf, models, decks, dconf, tags from col"
@@ -108,6 +115,17 @@ class SourceCollection:
             local if isinstance(local, int) else offset,
             rollover if isinstance(rollover, int) else 4,
         ).days_elapsed
+
+
+def drop_triggers_and_views(db: sqlite3.Connection) -> None:
+    """Remove every trigger and view from a file we own a copy of (Anki's collections have
+    none; one in a package can only be there to run something when we read or write)."""
+    found = db.execute(
+        "select type, name from sqlite_master where type in ('trigger', 'view')"
+    ).fetchall()
+    for kind, name in found:
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        db.execute(f"drop {'trigger' if kind == 'trigger' else 'view'} if exists {quoted}")
 
 
 def _legacy_json(blobs: list[Any]) -> dict[str, dict[str, Any]]:
