@@ -16,6 +16,7 @@ from javumbo.cli import (
     package_commands,
     serve_command,
     sync_commands,
+    user_commands,
 )
 from javumbo.cli.command_error import CommandError
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         loadtest_command,
         ops_commands,
         sync_commands,
+        user_commands,
     ):
         module.register(commands)
     return parser
