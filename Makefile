@@ -54,6 +54,11 @@ postgresql:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
 	fi
 
+# s3rver (npm), an S3-compatible server without conditional writes, for the S3 adapter's tests.
+S3RVER := tests/stores/s3rver/node_modules/.package-lock.json
+$(S3RVER): tests/stores/s3rver/package-lock.json
+	cd tests/stores/s3rver && npm ci --no-audit --no-fund
+
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -77,11 +82,11 @@ format: install-test
 	$(VENV)/bin/ruff check --fix src testbed tests bench tools
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
-test: lint web-check chromium postgresql webapp $(CHECKOV_VENV)/bin/checkov
+test: lint web-check chromium postgresql $(S3RVER) webapp $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
 
 # The inner loop: the Python tests without those marked slow (no lint, no web checks).
-test-fast: install-test chromium postgresql webapp
+test-fast: install-test chromium postgresql $(S3RVER) webapp
 	$(VENV)/bin/pytest -m "not slow"
 
 # The Lambda deployment zip (dist/javumbo-lambda.zip), its size checked against Lambda's limits.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BACKENDS = ("embedded", "aws", "postgres")
+S3_CONDITIONAL_WRITES = ("auto", "on", "off")
 STORAGE_STRATEGIES = ("journal", "per-request", "session-cache")
 REGISTRATION_POLICIES = ("open", "closed")
 
@@ -101,6 +102,9 @@ class Settings:
     journal_table: str = "javumbo-journal"
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
+    # "auto": ask an S3-compatible server (AWS_ENDPOINT_URL) whether it honours If-None-Match;
+    # "on"/"off" say it. AWS's own S3 does.
+    s3_conditional_writes: str = "auto"
     # The "postgres" backend's metastore (its blobs are in the S3 bucket above).
     database_url: str | None = None
     database_pool_size: int = 10
@@ -139,6 +143,12 @@ class Settings:
         secret = env.get("JWT_SECRET_KEY") or None
         if backend != "embedded" and not secret and require_jwt_secret:
             raise SettingsError(f"JWT_SECRET_KEY is required when JAVUMBO_BACKEND={backend}")
+        conditional_writes = env.get("S3_CONDITIONAL_WRITES", "").strip().lower() or "auto"
+        if conditional_writes not in S3_CONDITIONAL_WRITES:
+            raise SettingsError(
+                f"S3_CONDITIONAL_WRITES must be one of {', '.join(S3_CONDITIONAL_WRITES)},"
+                f" got {conditional_writes!r}"
+            )
         database_url = env.get("DATABASE_URL") or None
         if backend == "postgres" and not database_url:
             raise SettingsError(
@@ -168,6 +178,7 @@ class Settings:
             journal_table=env.get("DYNAMODB_JOURNAL_TABLE", cls.journal_table),
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", cls.aws_region)),
             aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+            s3_conditional_writes=conditional_writes,
             database_url=database_url,
             database_pool_size=_int(env, "JAVUMBO_DB_POOL_SIZE", cls.database_pool_size),
             storage_strategy=strategy,

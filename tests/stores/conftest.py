@@ -16,7 +16,7 @@ from javumbo.settings import Settings
 from javumbo.stores import BlobStore, MetaStore
 from javumbo.stores.aws_setup import ensure_aws_resources
 from javumbo.stores.dynamodb import DynamoMetaStore
-from javumbo.stores.factory import dynamodb_client, s3_client
+from javumbo.stores.factory import aws_client_config, dynamodb_client, s3_client
 from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.ports import JournalStore, LeaseStore, SessionStore, SyncStateStore, UserStore
 from javumbo.stores.postgres import PostgresMetaStore
@@ -25,6 +25,7 @@ from javumbo.stores.sqlite_meta import SqliteMetaStore
 from tests.emulators import FAKE_AWS_ENV, start_moto_server, start_seaweedfs, weed_binary
 from tests.stores.meta_records import KeyedJournal
 from tests.stores.postgres_server import PostgresUnavailable, create_database, start_postgres
+from tests.stores.s3rver_server import S3RVER_CREDENTIALS, S3rverUnavailable, start_s3rver
 
 # A small multipart threshold (S3's smallest part size): the contract's 6 MiB and 11 MiB
 # objects go up in parts when overwritten; create-only puts stay single conditional PUTs.
@@ -84,24 +85,54 @@ def unique_names(prefix: str) -> dict[str, str]:
     }
 
 
-def new_bucket_store(endpoint_url: str) -> S3BlobStore:
+def new_bucket_store(
+    endpoint_url: str,
+    *,
+    conditional_writes: bool | None = True,
+    credentials: dict[str, str] | None = None,
+) -> S3BlobStore:
     settings = aws_settings(endpoint_url, s3_bucket=f"t-{uuid.uuid4().hex[:16]}")
     client = s3_client(settings)
+    if credentials is not None:
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=aws_client_config(settings),
+            **credentials,  # type: ignore[arg-type]
+        )
     client.create_bucket(Bucket=settings.s3_bucket)
     return S3BlobStore(
         settings.s3_bucket,
         client,
         multipart_threshold=TEST_MULTIPART_THRESHOLD,
         part_size=TEST_PART_SIZE,
+        conditional_writes=conditional_writes,
     )
 
 
-@pytest.fixture(params=["local", "s3-moto", "s3-seaweedfs"])
+@pytest.fixture(scope="session")
+def s3rver_url(aws_env: dict[str, str]) -> Iterator[str]:
+    """s3rver (npm), an S3-compatible server that ignores ``If-None-Match``."""
+    try:
+        url, stop = start_s3rver()
+    except S3rverUnavailable as exc:
+        pytest.skip(f"s3rver cannot run here: {exc}")
+    yield url
+    stop()
+
+
+@pytest.fixture(params=["local", "s3-moto", "s3-seaweedfs", "s3-s3rver"])
 def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
     if request.param == "local":
         return LocalBlobStore(tmp_path / "blobs")
     if request.param == "s3-moto":
         return new_bucket_store(request.getfixturevalue("moto_url"))
+    if request.param == "s3-s3rver":
+        return new_bucket_store(
+            request.getfixturevalue("s3rver_url"),
+            conditional_writes=None,
+            credentials=S3RVER_CREDENTIALS,
+        )
     return new_bucket_store(request.getfixturevalue("seaweedfs_url"))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from javumbo.stores import BlobExistsError, BlobNotFoundError, BlobStore
+from javumbo.stores.s3 import S3BlobStore
 
 MiB = 1024 * 1024
 
@@ -256,6 +257,12 @@ def race_put_if_absent(
 
 @pytest.mark.parametrize("size", [100, 6 * MiB], ids=["small", "6MiB"])
 def test_racing_put_if_absent_has_exactly_one_winner(blob_store: BlobStore, size: int) -> None:
+    if isinstance(blob_store, S3BlobStore) and not blob_store.honours_conditional_writes():
+        pytest.skip(
+            "this S3-compatible server ignores If-None-Match: the create-only fallback cannot"
+            " tell two writers of the same instant apart (test_s3_compat.py checks what it does)"
+        )
+
     def make_data(index: int) -> bytes:
         return bytes([index]) * size
 

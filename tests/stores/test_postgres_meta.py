@@ -29,6 +29,7 @@ from javumbo.stores.postgres_schema import (
 from javumbo.stores.s3 import S3BlobStore
 from tests.emulators import closed_port_url
 from tests.stores.postgres_server import create_database
+from tests.stores.s3rver_server import S3RVER_CREDENTIALS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -228,6 +229,7 @@ def test_the_postgres_backend_opens_the_bucket_and_the_database(
     assert run.returncode == 0, run.stderr
     assert "created s3://pg-backend" in run.stdout
     assert f"schema v{latest_version()}" in run.stdout
+    assert "note    s3://pg-backend honours conditional writes (If-None-Match)" in run.stdout
     again = subprocess.run(
         [sys.executable, "-m", "javumbo", "db", "upgrade"],
         env={**os.environ, **env, "PYTHONPATH": str(REPO / "src")},
@@ -266,3 +268,28 @@ def test_db_upgrade_without_a_database_url_fails_in_one_line() -> None:
     assert run.stderr.strip().splitlines() == [
         "javumbo: error: DATABASE_URL is not set (postgresql://user:password@host:5432/db)"
     ]
+
+
+def test_db_init_says_when_the_bucket_ignores_conditional_writes(
+    empty_db: str, s3rver_url: str
+) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "src"),
+        "DATABASE_URL": empty_db,
+        "AWS_ENDPOINT_URL": s3rver_url,
+        "AWS_ACCESS_KEY_ID": S3RVER_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": S3RVER_CREDENTIALS["aws_secret_access_key"],
+        "S3_BUCKET": "no-conditions",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "javumbo", "db", "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "created s3://no-conditions" in run.stdout
+    assert "note    s3://no-conditions ignores conditional writes (If-None-Match)" in run.stdout

@@ -46,6 +46,8 @@ def init_resources(args: argparse.Namespace) -> int:
         print(f"created {name}")
     for name in report.existing:
         print(f"exists  {name}")
+    for note in report.notes:
+        print(f"note    {note}")
     return 0
 
 

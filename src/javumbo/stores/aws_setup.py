@@ -27,6 +27,7 @@ TABLE_ACTIVE_DEADLINE_SECONDS = 120.0
 class SetupReport:
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def table_definitions(settings: Settings) -> list[dict[str, Any]]:

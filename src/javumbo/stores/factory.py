@@ -73,10 +73,23 @@ def open_stores(settings: Settings) -> tuple[BlobStore, MetaStore]:
             LocalBlobStore(data_dir / "blobs"),
             SqliteMetaStore(data_dir / "meta.sqlite3"),
         )
-    blobs = S3BlobStore(settings.s3_bucket, s3_client(settings))
+    blobs = S3BlobStore(
+        settings.s3_bucket, s3_client(settings), conditional_writes=conditional_writes(settings)
+    )
     if settings.backend == "postgres":
         return blobs, open_postgres_meta(settings)
     return blobs, DynamoMetaStore(settings, dynamodb_client(settings))
+
+
+def conditional_writes(settings: Settings) -> bool | None:
+    """Whether the bucket's server honours ``If-None-Match`` (None: ask it). AWS's S3 does;
+    an S3-compatible server at ``AWS_ENDPOINT_URL`` is asked unless S3_CONDITIONAL_WRITES
+    says."""
+    if settings.s3_conditional_writes == "on":
+        return True
+    if settings.s3_conditional_writes == "off":
+        return False
+    return None if settings.aws_endpoint_url else True
 
 
 def open_postgres_meta(settings: Settings, *, upgrade_schema: bool = True) -> MetaStore:

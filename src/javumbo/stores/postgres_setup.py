@@ -7,9 +7,11 @@ import psycopg
 
 from javumbo.settings import Settings, SettingsError
 from javumbo.stores.aws_setup import SetupReport, ensure_bucket
+from javumbo.stores.factory import conditional_writes, s3_client
 from javumbo.stores.ports import StoreError, StoreUnavailableError
 from javumbo.stores.postgres import CONNECT_TIMEOUT_SECONDS, safe_url
 from javumbo.stores.postgres_schema import SchemaTooNewError, UpgradeReport, upgrade
+from javumbo.stores.s3 import S3BlobStore
 
 
 def upgrade_schema(settings: Settings) -> UpgradeReport:
@@ -31,7 +33,22 @@ def upgrade_schema(settings: Settings) -> UpgradeReport:
 def ensure_postgres_resources(settings: Settings) -> SetupReport:
     """The bucket, then the schema; safe to run any number of times."""
     report = ensure_bucket(settings)
+    report.notes.append(conditional_writes_note(settings))
     schema = upgrade_schema(settings)
     where = f"postgres:{safe_url(settings.database_url or '')} schema v{schema.version}"
     (report.created if schema.applied else report.existing).append(where)
     return report
+
+
+def conditional_writes_note(settings: Settings) -> str:
+    """What the bucket's server does with ``If-None-Match`` (asked unless the settings say)."""
+    store = S3BlobStore(
+        settings.s3_bucket, s3_client(settings), conditional_writes=conditional_writes(settings)
+    )
+    where = f"s3://{settings.s3_bucket}"
+    if store.honours_conditional_writes():
+        return f"{where} honours conditional writes (If-None-Match)"
+    return (
+        f"{where} ignores conditional writes (If-None-Match): create-only puts check, put and"
+        " check again (see the README on S3-compatible servers)"
+    )

@@ -8,6 +8,16 @@ S3 evaluates both atomically, but the emulators only the first (see ``_create_on
 ETags are what S3 returns (quoted MD5 for single-part objects, ``"<md5>-<parts>"`` for
 multipart ones).
 
+Not every S3-compatible server honours ``If-None-Match`` (S3 has since 2024; SeaweedFS and
+recent MinIO do; older MinIO, s3rver and others ignore it and overwrite). With
+``conditional_writes=None`` the store asks the server once, on its first create-only put, by
+writing a probe object twice (the answer is cached for the store's life); ``False`` skips the
+question. Without conditional writes a create-only put is a check, a put and a check: it refuses
+a key that already exists and reports a lost race it can see, but writers of one key at the
+same instant may both succeed, and either's object may stand. The storage engine keeps such
+writers apart with the user's flush lease, and the head that names a snapshot records its ETag,
+which loading checks: a collision is refused as inconsistent, never served as the wrong data.
+
 Errors are mapped onto the port's: missing object → ``BlobNotFoundError``, lost create race →
 ``BlobExistsError``, and anything meaning "the store is not answering properly right now"
 (connection refused, timeouts, throttling, 5xx, missing bucket) → ``StoreUnavailableError``.
@@ -17,9 +27,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import shutil
 import tempfile
+import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn, cast
@@ -73,6 +86,11 @@ _UNAVAILABLE = frozenset(
 )
 
 
+PROBE_PREFIX = "_javumbo/probes/"
+
+log = logging.getLogger(__name__)
+
+
 class S3BlobStore:
     """Objects in one bucket; every method is safe to call from many threads."""
 
@@ -84,7 +102,10 @@ class S3BlobStore:
         multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
         part_size: int = DEFAULT_PART_SIZE,
         create_only_single_put_limit: int = MAX_SINGLE_PUT,
+        conditional_writes: bool | None = True,
     ) -> None:
+        """``conditional_writes``: True when the server honours ``If-None-Match: *`` (S3),
+        False when it does not, None to ask it on the first create-only put."""
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size must be at least {MIN_PART_SIZE} bytes (S3's minimum)")
         self.bucket = bucket
@@ -92,6 +113,8 @@ class S3BlobStore:
         self.multipart_threshold = multipart_threshold
         self.part_size = part_size
         self.create_only_single_put_limit = create_only_single_put_limit
+        self.conditional_writes = conditional_writes
+        self._probe_lock = threading.Lock()
         self.counters = OperationCounters()
 
     def __repr__(self) -> str:
@@ -193,6 +216,57 @@ class S3BlobStore:
         return self._put_multipart(key, first, stream, create_only=False)
 
     def _create_only_upload(self, key: str, stream: BinaryIO) -> tuple[str, int]:
+        if not self.honours_conditional_writes():
+            return self._create_only_without_condition(key, stream)
+        return self._conditional_upload(key, stream)
+
+    def honours_conditional_writes(self) -> bool:
+        """Whether create-only puts are conditional; asks the server once when unknown."""
+        if self.conditional_writes is None:
+            with self._probe_lock:
+                if self.conditional_writes is None:
+                    self.conditional_writes = self.probe_conditional_writes()
+                    if not self.conditional_writes:
+                        log.warning(
+                            "s3://%s ignores If-None-Match: create-only puts check, put and"
+                            " check again instead (set S3_CONDITIONAL_WRITES=off to skip the"
+                            " probe)",
+                            self.bucket,
+                        )
+        return self.conditional_writes
+
+    def probe_conditional_writes(self) -> bool:
+        """Put a probe object twice with ``If-None-Match: *``: a server that refuses the second
+        honours the condition. The probe object is deleted; counters do not count it."""
+        key = f"{PROBE_PREFIX}conditional-write-{uuid.uuid4().hex}"
+        try:
+            with self._mapped_errors(key):
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=b"1", IfNoneMatch="*")
+            try:
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=b"2", IfNoneMatch="*")
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code", ""))
+                if code in _PRECONDITION or code == "ConditionalRequestConflict":
+                    return True
+                if code == "NotImplemented" or _status(exc) == 501:
+                    return False
+                self._raise_mapped(exc, key, create_only=False)
+            return False
+        finally:
+            with contextlib.suppress(ClientError, BotoCoreError):
+                self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def _create_only_without_condition(self, key: str, stream: BinaryIO) -> tuple[str, int]:
+        """A check, a put and a check (see the module's docstring for what it cannot see)."""
+        if self.head(key) is not None:
+            raise BlobExistsError(key)
+        etag, size = self._overwriting_upload(key, stream)
+        now = self.head(key)
+        if now is None or now.etag != etag:
+            raise BlobExistsError(key)  # another writer's object stands
+        return etag, size
+
+    def _conditional_upload(self, key: str, stream: BinaryIO) -> tuple[str, int]:
         """One conditional ``PutObject`` whenever S3 allows it (up to 5 GiB), spooled to disk
         above the multipart threshold: emulators evaluate ``If-None-Match`` on
         ``CompleteMultipartUpload`` non-atomically (moto 5.2 and SeaweedFS 4.48 both let
@@ -292,7 +366,7 @@ class S3BlobStore:
     def _raise_mapped(self, exc: ClientError, key: str, *, create_only: bool) -> NoReturn:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        status = _status(exc)
         where = f"s3://{self.bucket}/{key}"
         if code in _NOT_FOUND:
             raise BlobNotFoundError(key) from exc
@@ -309,6 +383,10 @@ class S3BlobStore:
 
 class _ConditionalConflict(Exception):
     """Another conditional write to the same key was in flight: retry to learn the outcome."""
+
+
+def _status(exc: ClientError) -> int:
+    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
 
 
 def _as_stream(data: BlobData) -> BinaryIO:
