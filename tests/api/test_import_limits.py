@@ -123,6 +123,13 @@ def test_a_third_import_while_two_are_queued_or_running_answers_429(
     assert wait_for_job(alice, alice.ok(upload(alice, package), 202))["status"] == "done"
 
 
+def test_a_refused_upload_gives_its_place_back(alice: ApiUser) -> None:
+    for _ in range(3):  # more than the cap of 2: each refusal released its place
+        assert_error(alice.post("/api/import", {"file": "x"}), 422)
+        assert_error(upload(alice, b""), 400, "invalid_package")
+    assert IMPORT_ADMISSION.in_flight() == 0 and IMPORT_ADMISSION.held_bytes == 0
+
+
 def app_user_id(client: FlaskClient, username: str) -> str:
     record = app_services(client.application).meta.get_user(username)  # type: ignore[arg-type]
     assert record is not None

@@ -7,6 +7,7 @@ is ``javumbo.imports``; these views admit an upload, hand it to a job and show i
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from datetime import UTC, datetime
@@ -17,10 +18,11 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, String
 from apiflask.schemas import FileSchema
 from apiflask.validators import OneOf
-from flask import Response, request
+from flask import Response, g, request
 from werkzeug.utils import secure_filename
+from werkzeug.wsgi import wrap_file
 
-from javumbo.api.collection_handle import CollectionHandle, user_collection
+from javumbo.api.collection_handle import CollectionHandle, current_token_user, user_collection
 from javumbo.api.errors import api_error, error_code_field
 from javumbo.api.ids import query_id_field
 from javumbo.api.services import Services, services
@@ -29,7 +31,6 @@ from javumbo.collection import decks as deck_ops
 from javumbo.collection.apkg import EXPORT_LAYOUTS, export_apkg
 from javumbo.imports.admission import (
     IMPORT_ADMISSION,
-    ImportRefusedError,
     ImportsBusyError,
     ImportTicket,
     PackageTooLargeError,
@@ -125,6 +126,22 @@ def _upload_name(client_name: str | None) -> str:
     return safe or UNNAMED_UPLOAD
 
 
+@bp.before_request
+def admit_import_before_reading_the_upload() -> None:
+    """A user at their cap, or a busy server, is answered before the upload is parsed."""
+    if request.endpoint == f"{bp.name}.start_import":
+        g.javumbo_import_ticket = _admit(services(), current_token_user().user_id)
+
+
+@bp.teardown_request
+def release_an_unused_place(_error: BaseException | None) -> None:
+    """An admitted request that never handed its place to a job (rejected input, a failure
+    before the job existed) gives it back."""
+    ticket: ImportTicket | None = g.pop("javumbo_import_ticket", None)
+    if ticket is not None:
+        ticket.release()
+
+
 def _admit(svc: Services, user_id: str) -> ImportTicket:
     """A place under the import caps, or the clear error of the cap that refused it."""
     try:
@@ -142,8 +159,6 @@ def _admit(svc: Services, user_id: str) -> ImportTicket:
         raise api_error(503, exc.message, code="imports_busy", headers=retry) from exc
     except PackageTooLargeError as exc:
         raise api_error(413, exc.message, code="payload_too_large") from exc
-    except ImportRefusedError as exc:  # pragma: no cover - every kind is mapped above
-        raise api_error(503, exc.message, code="imports_busy") from exc
 
 
 @bp.post("/import")
@@ -156,12 +171,12 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
     beyond); media count against the user's media allowance (the job fails with
     ``media_quota_exceeded`` or ``media_file_too_large``, changing nothing)."""
     svc = services()
-    ticket = _admit(svc, handle.user_id)
     upload = form["file"]
     workdir = Path(tempfile.mkdtemp(prefix="javumbo-import-"))
     package = workdir / _upload_name(upload.filename)
     now = svc.clock.now()
     job_id = new_job_id(now)
+    ticket: ImportTicket = g.pop("javumbo_import_ticket")  # the job gives it back when it ends
     job = ImportJob(
         engine=svc.engine,
         blobs=svc.blobs,
@@ -179,6 +194,8 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
         size = package.stat().st_size
         if size == 0:
             raise api_error(400, "the uploaded file is empty", code="invalid_package")
+        if size > svc.settings.import_temp_bytes:  # a body sent without its length
+            raise api_error(413, "the package is too large to import", code="payload_too_large")
         ticket.resize(size)
         job.save()
     except BaseException:
@@ -222,7 +239,7 @@ def _export_name(col: Collection, deck_id: int | None) -> str:
 @user_collection
 def export(handle: CollectionHandle, query: dict[str, Any]) -> Response:
     """The collection (or one deck) as an ``.apkg`` Anki opens; with no parameters, everything
-    with scheduling and media."""
+    with scheduling and media. The file is sent from disk, never whole in memory."""
     deck_id = query.get("deck_id")
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
         store = BlobMediaStore(handle.media(), scratch=Path(tmp))
@@ -238,8 +255,11 @@ def export(handle: CollectionHandle, query: dict[str, Any]) -> Response:
                 media_store=store,
                 layout=query["layout"],
             )
-        data = out.read_bytes()
-    response = Response(data, mimetype=APKG_MIMETYPE)
+        package = out.open("rb")  # stays readable after the folder is gone
+    size = os.fstat(package.fileno()).st_size
+    body = wrap_file(request.environ, package)
+    response = Response(body, mimetype=APKG_MIMETYPE, direct_passthrough=True)
+    response.content_length = size
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Export-Cards"] = str(report.cards)
     response.headers["X-Export-Revlog"] = str(report.revlog)
