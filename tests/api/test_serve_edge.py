@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
 from javumbo.api.app import MAX_UPLOAD_BYTES
 from javumbo.api.cors import ALLOWED_HEADERS, ALLOWED_METHODS, EXPOSED_HEADERS
+from javumbo.api.webapp import CONTENT_SECURITY_POLICY
 from tests.api.conftest import PASSWORD
 
 START_DEADLINE_SECONDS = 30.0
@@ -243,3 +245,47 @@ def test_the_data_folder_is_private_whatever_the_umask(start: Callable[..., Serv
     ]
     assert loose == []
     assert stat.S_IMODE(served.data.stat().st_mode) == 0o700
+
+
+def test_api_docs_come_from_the_app_and_work_offline(start: Callable[..., Served]) -> None:
+    """Without the fix /api/docs loaded unpinned scripts from a public CDN (on the origin that
+    holds the refresh token) and was a blank page offline. Real Chromium, every request that
+    leaves the server refused, the web app's CSP enforced: the operations must render."""
+    chromium = Path(os.environ.get("JAVUMBO_CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{chromium} is missing (make chromium installs it)")
+        pytest.skip(f"{chromium} is missing")
+    from playwright.sync_api import sync_playwright
+
+    served = start()
+    page_answer = requests.get(f"{served.url}/api/docs", timeout=10)
+    assert page_answer.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "http" not in page_answer.text  # every URL relative to the app itself
+    outside: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+
+            def only_the_app(route: Any) -> None:
+                if route.request.url.startswith(served.url):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", only_the_app)
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: problems.append(str(exc)))
+            page.goto(f"{served.url}/api/docs")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            assert page.locator(".opblock").count() > 20
+            assert "Javumbo API" in page.locator(".title").first.inner_text()
+        finally:
+            browser.close()
+    assert outside == []
+    assert problems == []

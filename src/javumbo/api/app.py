@@ -21,6 +21,7 @@ from javumbo.api import (
     auth,
     cards,
     decks,
+    docs,
     health,
     media,
     notes,
@@ -75,7 +76,7 @@ def create_app(
         title="Javumbo API",
         version=__version__,
         spec_path="/api/openapi.json",
-        docs_path="/api/docs",
+        docs_path=None,  # served by api/docs.py, from the package, under the web app's CSP
     )
     app.config["JAVUMBO_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
@@ -130,6 +131,7 @@ def create_app(
         MAX_UPLOAD_BYTES, MAX_JSON_BODY_BYTES, sync_server.limits.largest_body().wire
     )
     app.spec_processor(_document_shared_answers)
+    app.register_blueprint(docs.bp)
     register_webapp(app)
     return app
 
