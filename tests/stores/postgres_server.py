@@ -3,7 +3,7 @@
 ``start_postgres()`` makes a cluster with ``initdb`` in a temporary folder and runs ``postgres``
 on a free port as a child process; it returns ``(url, stop)``. PostgreSQL refuses to run as
 root, so when the tests run as root (CI does) the server runs as the ``postgres`` user that
-Debian's package creates. ``make install-test`` installs the package when it is missing;
+Debian's package creates. ``make postgresql`` (part of ``make test``) installs it when missing;
 ``PostgresUnavailable`` says why no server can start here (tests skip with that reason).
 """
 
@@ -47,7 +47,7 @@ def server_binaries() -> Path:
         if (bindir / "initdb").is_file() and (bindir / "postgres").is_file():
             return bindir
     raise PostgresUnavailable(
-        "PostgreSQL server not installed (apt-get install postgresql; make install-test does)"
+        "PostgreSQL server not installed (apt-get install postgresql; make postgresql does)"
     )
 
 
