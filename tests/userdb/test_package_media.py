@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from javumbo.collection import Collection
-from javumbo.collection.apkg import import_apkg
+from javumbo.collection.apkg import import_apkg, import_colpkg
 from javumbo.stores.local import LocalBlobStore
 from javumbo.userdb.media import MediaLimits, MediaQuotaError, UserMedia
 from javumbo.userdb.package_media import BlobMediaStore
@@ -108,3 +108,20 @@ def test_the_bytes_are_counted_as_they_stream_not_only_the_declared_sizes(
         import_apkg(col, package, media_store=store)
     assert _note_count(col) == 0
     assert media.list() == []
+
+
+def test_a_colpkg_past_the_allowance_leaves_the_old_collection(
+    tmp_path: Path, blobs: LocalBlobStore, col: Collection
+) -> None:
+    package = write_media_package(tmp_path / "all.colpkg", tmp_path, {"a.mp3": 3, "b.png": b"b"})
+    col.close()
+    before = col.path.read_bytes()
+    media = UserMedia(blobs, "u1", limits=MediaLimits(quota_bytes=2 * MiB))
+    with pytest.raises(MediaQuotaError, match="allowance"):
+        import_colpkg(package, col.path, media_store=BlobMediaStore(media), confirm=True)
+    assert col.path.read_bytes() == before
+    assert media.list() == []
+    fits = UserMedia(blobs, "u1", limits=MediaLimits(quota_bytes=4 * MiB))
+    report = import_colpkg(package, col.path, media_store=BlobMediaStore(fits), confirm=True)
+    assert (report.notes_added, report.media_added) == (2, 2)
+    assert fits.get("b.png") == b"b"
