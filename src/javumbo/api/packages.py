@@ -164,6 +164,7 @@ def _admit(svc: Services, user_id: str) -> ImportTicket:
 @bp.post("/import")
 @bp.input(ImportFormSchema, location="files", arg_name="form")
 @bp.output(ImportJobSchema, status_code=202)
+@bp.doc(responses=[400, 413, 429, 503])
 @user_collection
 def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, Any]:
     """Upload an Anki package to merge into the collection; poll the job for the report.
