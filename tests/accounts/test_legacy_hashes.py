@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from javumbo.collection.clock import FixedClock
 from javumbo.accounts.legacy_hashes import (
     UPGRADED_HASH_ATTRIBUTE,
     is_legacy_hash,
@@ -18,6 +17,7 @@ from javumbo.accounts.legacy_hashes import (
     verify_legacy_hash,
 )
 from javumbo.accounts.passwords import check_password
+from javumbo.collection.clock import FixedClock
 from javumbo.settings import Settings
 from javumbo.stores.ports import StoreUnavailableError, UserRecord
 from javumbo.stores.sqlite_meta import SqliteMetaStore
