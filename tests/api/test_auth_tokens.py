@@ -149,3 +149,14 @@ def test_a_revocation_by_another_process_is_seen_within_the_ttl(tmp_path: Path) 
     finally:
         app_services(first).close()
         app_services(second).close()
+
+
+def test_answers_with_tokens_are_never_cached(client: FlaskClient, alice: ApiUser) -> None:
+    login = client.post("/login", json={"username": "alice", "password": PASSWORD})
+    assert login.headers["Cache-Control"] == "no-store"
+    assert (
+        client.post("/refresh", headers=bearer(alice.refresh_token)).headers["Cache-Control"]
+        == "no-store"
+    )
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    assert alice.post("/api/account/password", body).headers["Cache-Control"] == "no-store"

@@ -23,7 +23,7 @@ from javumbo.accounts import (
     log_out_everywhere,
 )
 from javumbo.accounts.policy import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from javumbo.api.auth import TokensSchema, issue_tokens, throttled_response
+from javumbo.api.auth import TokensSchema, issue_tokens, never_cached, throttled_response
 from javumbo.api.collection_handle import current_token_user
 from javumbo.api.errors import api_error
 from javumbo.api.services import Services, services
@@ -32,6 +32,7 @@ from javumbo.stores.ports import UserRecord
 
 bp = APIBlueprint("account", __name__, tag="Account", url_prefix="/api/account")
 public_bp = APIBlueprint("server_info", __name__, tag="Server", url_prefix="/api")
+bp.after_request(never_cached)
 
 
 class PasswordChangeSchema(Schema):

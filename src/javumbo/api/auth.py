@@ -69,6 +69,13 @@ __all__ = ["hash_password", "verify_password"]  # re-exported for tests and tool
 bp = APIBlueprint("auth", __name__, tag="Auth")
 
 
+@bp.after_request
+def never_cached(response: Response) -> Response:
+    """Answers carrying tokens must not be kept by a browser or a proxy cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 class CredentialsSchema(Schema):
     username = String(
         required=True,
