@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 
 from javumbo.api.app import app_services, create_app
+from javumbo.collection.clock import FixedClock
 from javumbo.settings import Settings
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, register_and_login
 
@@ -160,3 +161,27 @@ def test_answers_with_tokens_are_never_cached(client: FlaskClient, alice: ApiUse
     )
     body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
     assert alice.post("/api/account/password", body).headers["Cache-Control"] == "no-store"
+
+
+def test_two_tabs_refreshing_at_once_stay_logged_in_but_a_late_replay_does_not(
+    tmp_path: Path,
+) -> None:
+    clock = FixedClock(1_700_000_000.0)
+    app = create_app(Settings(data_dir=tmp_path / "data"), clock=clock, in_lambda=False)
+    client = app.test_client()
+    try:
+        user = register_and_login(client, "tabs")
+        status, first_tab = refresh(client, user.refresh_token)
+        assert status == 200
+        clock.advance(2)
+        status, second_tab = refresh(client, user.refresh_token)  # the other tab, same token
+        assert status == 200
+        # Both tabs hold the family's current token: either may refresh next.
+        assert refresh(client, second_tab["refresh_token"])[0] == 200
+        clock.advance(60)
+        # That token was swapped a minute ago: presented now, it is a replay; the login ends.
+        assert refresh(client, first_tab["refresh_token"])[0] == 401
+        status, _ = refresh(client, user.refresh_token)
+        assert status == 401
+    finally:
+        app_services(app).close()

@@ -7,6 +7,9 @@
   token is good only while it is the newest of its family: ``/refresh`` swaps it for a new one
   (rotation). A token presented again after it was swapped means it was copied; the whole family
   is revoked then (reuse detection), so neither the thief nor the owner can go on with it.
+  One exception keeps two tabs of one browser from logging their user out when both refresh at
+  the same moment: the token swapped last, presented again within ``REUSE_GRACE_SECONDS`` of
+  the swap, gets the family's current refresh token again instead of a revocation.
   Logging out revokes the family. At most ``MAX_REFRESH_FAMILIES`` per user, newest kept.
 
 ``TokenStates`` is the per-process view the access-token check reads: a user's id and token
@@ -32,6 +35,7 @@ TOKEN_VERSION_ATTRIBUTE = "token_version"
 REFRESH_FAMILIES_ATTRIBUTE = "refresh_families"
 SYNC_HOST_KEYS_ATTRIBUTE = "sync_host_keys"  # see javumbo.sync.host_keys
 MAX_REFRESH_FAMILIES = 20
+REUSE_GRACE_SECONDS = 10.0
 TOKEN_STATE_TTL_SECONDS = 30.0
 _MAX_CACHED_USERS = 100_000
 
@@ -73,19 +77,25 @@ def new_token_id() -> str:
 def families_with(
     user: UserRecord, family: str, jti: str, expires_at: float, now: float
 ) -> dict[str, dict[str, Any]]:
-    """The user's families with ``family`` now at ``jti``; expired ones dropped, newest kept."""
+    """The user's families with ``family`` now at ``jti`` (the token it replaces kept as
+    ``previous``); expired ones dropped, newest kept."""
+    families = refresh_families(user)
     kept = {
         name: entry
-        for name, entry in refresh_families(user).items()
+        for name, entry in families.items()
         if float(entry.get("expires_at", 0)) > now and name != family
     }
-    kept[family] = {"jti": jti, "expires_at": expires_at}
+    kept[family] = {"jti": jti, "expires_at": expires_at, "rotated_at": now}
+    replaced = families.get(family)
+    if replaced is not None:
+        kept[family]["previous"] = replaced["jti"]
     newest = sorted(kept.items(), key=lambda item: float(item[1].get("expires_at", 0)))
     return dict(newest[-MAX_REFRESH_FAMILIES:])
 
 
 class Rotation(Enum):
     CURRENT = "current"  # the newest token of its family: may be swapped
+    JUST_SWAPPED = "just_swapped"  # the one swapped last, again within the grace: answered
     REUSED = "reused"  # an older token of a live family: the family is revoked
     UNKNOWN = "unknown"  # no such family (logged out, revoked, expired, pruned)
 
@@ -94,7 +104,20 @@ def classify_refresh(user: UserRecord, family: str, jti: str, now: float) -> Rot
     entry = refresh_families(user).get(family)
     if entry is None or float(entry.get("expires_at", 0)) <= now:
         return Rotation.UNKNOWN
-    return Rotation.CURRENT if entry["jti"] == jti else Rotation.REUSED
+    if entry["jti"] == jti:
+        return Rotation.CURRENT
+    rotated_at = entry.get("rotated_at")
+    if (
+        entry.get("previous") == jti
+        and isinstance(rotated_at, int | float)
+        and 0 <= now - rotated_at <= REUSE_GRACE_SECONDS
+    ):
+        return Rotation.JUST_SWAPPED
+    return Rotation.REUSED
+
+
+def current_token_id(user: UserRecord, family: str) -> str:
+    return str(refresh_families(user)[family]["jti"])
 
 
 def families_without(user: UserRecord, family: str) -> dict[str, dict[str, Any]]:

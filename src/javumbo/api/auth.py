@@ -45,6 +45,7 @@ from javumbo.accounts.tokens import (
     REFRESH_FAMILIES_ATTRIBUTE,
     Rotation,
     classify_refresh,
+    current_token_id,
     families_with,
     families_without,
     new_family_id,
@@ -219,7 +220,8 @@ def _revoked() -> Exception:
 def refresh() -> dict[str, Any]:
     """Swap a refresh token (as the Bearer token) for a new access token and the next refresh
     token. Each refresh token works once: presenting a used one again logs out the login it
-    came from (a copied token is then useless to whoever copied it)."""
+    came from (a copied token is then useless to whoever copied it); within 10 seconds of its
+    swap, it gets the same next token instead (two tabs refreshing at once)."""
     verify_jwt_in_request(refresh=True)
     claims = get_jwt()
     svc = services()
@@ -227,13 +229,18 @@ def refresh() -> dict[str, Any]:
     if user is None or user.user_id != claims["sub"] or token_version(user) != claims.get("ver"):
         raise _revoked()
     family, jti, now = claims.get("fam"), str(claims.get("jti")), svc.clock.now()
-    outcome = classify_refresh(user, family, jti, now) if isinstance(family, str) else None
+    if not isinstance(family, str):
+        raise _revoked()
+    outcome = classify_refresh(user, family, jti, now)
+    if outcome is Rotation.JUST_SWAPPED:  # another tab refreshed a moment ago: same answer
+        access = _access_token(user)
+        current = _refresh_token(user, family, current_token_id(user, family))
+        return {"token": access, "access_token": access, "refresh_token": current}
     if outcome is not Rotation.CURRENT:
-        if outcome is Rotation.REUSED and isinstance(family, str):
+        if outcome is Rotation.REUSED:
             families = families_without(user, family)
             svc.meta.update_user_attributes(user.username, {REFRESH_FAMILIES_ATTRIBUTE: families})
         raise _revoked()
-    assert isinstance(family, str)
     next_jti = new_token_id()
     expires_at = now + REFRESH_TOKEN_LIFETIME.total_seconds()
     families = families_with(user, family, next_jti, expires_at, now)
