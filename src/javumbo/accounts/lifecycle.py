@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from javumbo.accounts.legacy_hashes import UPGRADED_HASH_ATTRIBUTE
@@ -70,10 +71,20 @@ class Deletion:
     blobs_deleted: int
 
 
-def delete_account(meta: MetaStore, blobs: BlobStore, user: UserRecord) -> Deletion:
-    """Remove the user and all their data from every store (see the module docstring)."""
+def delete_account(
+    meta: MetaStore,
+    blobs: BlobStore,
+    user: UserRecord,
+    *,
+    release: Callable[[str], None] | None = None,
+) -> Deletion:
+    """Remove the user and all their data from every store (see the module docstring).
+    ``release(user_id)`` runs once the tokens are revoked and before anything is deleted: the
+    running process drops its own copy of the collection there."""
     with contextlib.suppress(UserNotFoundError):  # finished by someone else: purge the rest
         log_out_everywhere(meta, user)
+    if release is not None:
+        release(user.user_id)
     deleted = 0
     for info in list(blobs.list(user_prefix(user.user_id))):
         blobs.delete(info.key)

@@ -114,8 +114,8 @@ def delete(body: dict[str, Any]) -> tuple[str, int] | Response:
     user = _confirmed_user(svc, body["password"])
     if isinstance(user, Response):
         return user
-    svc.engine.forget_user(user.user_id)  # this instance's copy, in memory and on disk
-    delete_account(svc.meta, svc.blobs, user)
+    # This instance's copy of the collection, in memory and on disk, goes too.
+    delete_account(svc.meta, svc.blobs, user, release=svc.engine.forget_user)
     svc.token_states.forget(user.username)
     return "", 204
 
