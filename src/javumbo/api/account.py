@@ -114,8 +114,14 @@ def delete(body: dict[str, Any]) -> tuple[str, int] | Response:
     user = _confirmed_user(svc, body["password"])
     if isinstance(user, Response):
         return user
-    # This instance's copy of the collection, in memory and on disk, goes too.
-    delete_account(svc.meta, svc.blobs, user, release=svc.engine.forget_user)
+
+    def release(user_id: str) -> None:
+        # Tokens are revoked in the store now: this instance stops accepting them at once, and
+        # drops its copy of the collection, in memory and on disk.
+        svc.token_states.forget(user.username)
+        svc.engine.forget_user(user_id)
+
+    delete_account(svc.meta, svc.blobs, user, release=release)
     svc.token_states.forget(user.username)
     return "", 204
 
