@@ -11,7 +11,8 @@ import pytest
 
 from javumbo.collection import Collection, FixedClock
 from javumbo.collection.errors import InvalidCollectionError
-from javumbo.userdb import ConflictError, StorageEngine, names
+from javumbo.userdb import ConflictError, names
+from javumbo.userdb.replacement import Replacer
 from tests.userdb.conftest import T0, Instances, Stores, answer, answers
 
 USER = "u1"
@@ -74,7 +75,7 @@ def test_a_replacement_whose_head_move_never_happened_is_found_in_the_journal(
     a.write(USER, lambda col: answer(col, 2))
     old_head = stores.meta.get_head(USER)
     # the replacer dies right after appending its marker (before moving the head)
-    monkeypatch.setattr(StorageEngine, "_move_head_to_replacement", lambda *args: False)
+    monkeypatch.setattr(Replacer, "_move_head", lambda *args: False)
     result = a.replace_collection(USER, _replacement(tmp_path, range(50, 52)))
     monkeypatch.undo()
     assert not result.head_moved

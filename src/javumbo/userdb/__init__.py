@@ -1,9 +1,9 @@
-"""User databases: which instance holds a user's collection; load, journal, flush, sessions.
+"""The storage engine: which instance holds a user's collection; load, journal, flush, sessions.
 
-See ``databases.py`` for the invariants that keep every acknowledged write durable.
+How it works and why no acknowledged write is lost: ``docs/storage-engine.md``.
 """
 
-from javumbo.userdb.databases import (
+from javumbo.userdb.engine import (
     AlreadyApplied,
     FlushResult,
     JournalLimits,

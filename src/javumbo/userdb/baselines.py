@@ -40,7 +40,7 @@ from javumbo.stores.ports import (
     MetaStore,
 )
 from javumbo.userdb import names
-from javumbo.userdb.databases import (
+from javumbo.userdb.engine import (
     AlreadyApplied,
     FlushResult,
     ReplaceResult,
@@ -84,10 +84,10 @@ class _WholeCopyDatabases(StorageEngine):
     """Download and upload of whole copies, shared by both plans."""
 
     def _head_with_copy(self, user_id: str) -> Head:
-        head = self._get_head(user_id)
+        head = self.parts.get_head(user_id)
         if head.snapshot_key is None:
-            self._create_first_snapshot(user_id)
-            head = self._get_head(user_id)
+            self._loader.create_first_snapshot(user_id)
+            head = self.parts.get_head(user_id)
         if head.snapshot_key is None:
             raise InconsistentStoreError(f"{user_id} has no collection after creating one")
         if head.seq > head.snapshot_seq:
@@ -105,7 +105,7 @@ class _WholeCopyDatabases(StorageEngine):
             workdir = self.cache.user_dir(user_id)
             stored = workdir / f".get-{uuid.uuid4().hex}"
             try:
-                self._counters.add("cache_misses")
+                self.parts.counters.add("cache_misses")
                 self.blobs.get_to_file(head.snapshot_key, stored)
             except BlobNotFoundError:
                 continue  # replaced by another instance's upload meanwhile
@@ -115,7 +115,7 @@ class _WholeCopyDatabases(StorageEngine):
                 restore_snapshot(stored, live, compressed=compressed)
             finally:
                 stored.unlink(missing_ok=True)
-            self._counters.add("loads")
+            self.parts.counters.add("loads")
             col = Collection.open(live, self.clock)
             return _Held(col, live, head.snapshot_key, head.seq)
         raise ConflictError(f"{user_id}'s collection kept moving while it was being downloaded")
@@ -128,19 +128,19 @@ class _WholeCopyDatabases(StorageEngine):
         self._move_head(user_id, held.base_key, key, held.base_seq, etag)
         previous, held.base_key, held.dirty = held.base_key, key, False
         self._delete_old_copy(previous)
-        self._counters.add("flushes")
-        self._counters.add("flush_bytes_raw", prepared.raw_bytes)
-        self._counters.add("flush_bytes_uploaded", prepared.stored_bytes)
+        self.parts.counters.add("flushes")
+        self.parts.counters.add("flush_bytes_raw", prepared.raw_bytes)
+        self.parts.counters.add("flush_bytes_uploaded", prepared.stored_bytes)
         return FlushResult(
             user_id, "flushed", key, held.base_seq, prepared.raw_bytes, prepared.stored_bytes
         )
 
     def _move_head(self, user_id: str, expected: str, key: str, seq: int, etag: str) -> None:
         try:
-            self._counters.add("meta_writes")
+            self.parts.counters.add("meta_writes")
             self.meta.move_head_snapshot(user_id, expected, key, seq, etag)
         except ConditionFailedError as exc:
-            self._counters.add("conflicts")
+            self.parts.counters.add("conflicts")
             self.blobs.delete(key)
             raise ConflictError(f"another instance uploaded {user_id}'s collection") from exc
 
@@ -178,7 +178,7 @@ class _WholeCopyDatabases(StorageEngine):
             key, etag = self._store(user_id, prepared)
             self._move_head(user_id, head.snapshot_key, key, head.seq, etag)
             self._delete_old_copy(head.snapshot_key)
-            self._counters.add("replacements")
+            self.parts.counters.add("replacements")
             return ReplaceResult(
                 user_id, head.seq, key, True, prepared.raw_bytes, prepared.stored_bytes
             )
@@ -290,14 +290,14 @@ class SessionCacheDatabases(_WholeCopyDatabases):
         self._held_guard = threading.Lock()
 
     def _current_copy(self, user_id: str) -> _Held:
-        head = self._get_head(user_id)
+        head = self.parts.get_head(user_id)
         held = self._held.get(user_id)
         if held is not None and head.snapshot_key == held.base_key:
-            self._counters.add("cache_hits")
+            self.parts.counters.add("cache_hits")
             return held
         if held is not None:
             if held.dirty:
-                self._counters.add("conflicts")
+                self.parts.counters.add("conflicts")
                 log.warning("discarding %s's unflushed writes: another upload won", user_id)
             self._forget(user_id)
         held = self._download(user_id)

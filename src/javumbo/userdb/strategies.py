@@ -12,7 +12,7 @@ from javumbo.collection.clock import Clock
 from javumbo.settings import STORAGE_STRATEGIES, Settings, SettingsError
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.userdb.baselines import PerRequestDatabases, SessionCacheDatabases
-from javumbo.userdb.databases import StorageEngine
+from javumbo.userdb.engine import StorageEngine
 
 _ENGINES: dict[str, type[StorageEngine]] = {
     "journal": StorageEngine,
