@@ -13,7 +13,6 @@ from pathlib import Path
 
 BACKENDS = ("embedded", "aws", "postgres")
 S3_CONDITIONAL_WRITES = ("auto", "on", "off")
-STORAGE_STRATEGIES = ("journal", "per-request", "session-cache")
 REGISTRATION_POLICIES = ("open", "closed")
 
 
@@ -108,8 +107,6 @@ class Settings:
     # The "postgres" backend's metastore (its blobs are in the S3 bucket above).
     database_url: str | None = None
     database_pool_size: int = 10
-    # Only "journal" is safe; the others are the seed's plans, kept for the benchmarks.
-    storage_strategy: str = "journal"
     # One allowance per user for media, shared by package import and media sync.
     media_quota_bytes: int = 2048 * 1024 * 1024
     media_max_file_bytes: int = 100 * 1024 * 1024
@@ -156,12 +153,6 @@ class Settings:
                 " JAVUMBO_BACKEND=postgres"
             )
         cache_dir = env.get("JAVUMBO_CACHE_DIR")
-        strategy = env.get("JAVUMBO_STORAGE_STRATEGY", "").strip().lower() or "journal"
-        if strategy not in STORAGE_STRATEGIES:
-            raise SettingsError(
-                f"JAVUMBO_STORAGE_STRATEGY must be one of {', '.join(STORAGE_STRATEGIES)},"
-                f" got {strategy!r}"
-            )
         return cls(
             backend=backend,
             data_dir=Path(env.get("JAVUMBO_DATA_DIR", "data")),
@@ -181,7 +172,6 @@ class Settings:
             s3_conditional_writes=conditional_writes,
             database_url=database_url,
             database_pool_size=_int(env, "JAVUMBO_DB_POOL_SIZE", cls.database_pool_size),
-            storage_strategy=strategy,
             media_quota_bytes=_megabytes(env, "JAVUMBO_MEDIA_QUOTA_MB", cls.media_quota_bytes),
             media_max_file_bytes=_megabytes(
                 env, "JAVUMBO_MEDIA_MAX_FILE_MB", cls.media_max_file_bytes

@@ -20,7 +20,6 @@ from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.userdb import StorageEngine
 from javumbo.userdb.sessions import REFRESH_FRACTION
-from javumbo.userdb.strategies import open_user_databases
 
 EXTENSION_KEY = "javumbo"
 _MAX_RECENT_SESSIONS = 100_000
@@ -102,11 +101,14 @@ def build_services(
     stores: tuple[BlobStore, MetaStore] | None = None,
     clock: Clock | None = None,
     in_lambda: bool | None = None,
+    engine_class: type[StorageEngine] = StorageEngine,
 ) -> Services:
+    """``engine_class`` is for the local testbed, which measures storage strategies kept only
+    for comparison against the product's engine."""
     in_lambda = running_on_lambda() if in_lambda is None else in_lambda
     clock = clock or SystemClock()
     blobs, meta = stores if stores is not None else open_stores(settings)
-    engine = open_user_databases(
+    engine = engine_class(
         settings,
         blobs,
         meta,

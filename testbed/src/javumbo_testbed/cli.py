@@ -13,8 +13,8 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from javumbo.settings import STORAGE_STRATEGIES
 from javumbo_testbed.router import POLICIES
+from javumbo_testbed.strategies import STRATEGIES
 from javumbo_testbed.supervisor import ClusterError
 
 PARENT_WATCH_SECONDS = 0.5
@@ -52,9 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--emulator", metavar="URL", help="use this emulator, else start moto")
     load.add_argument(
         "--strategy",
-        choices=STORAGE_STRATEGIES,
+        choices=sorted(STRATEGIES),
         default="journal",
-        help="JAVUMBO_STORAGE_STRATEGY of the instances (journal; the others are unsafe baselines)",
+        help="storage strategy of the instances (journal; the others are unsafe, for comparison)",
     )
     load.add_argument(
         "--deadline", type=positive, default=600, help="seconds before users give up (600)"

@@ -44,6 +44,9 @@ CHAOS_FREEZE_SECONDS = CHAOS_SESSION_TTL + 1.5
 CHAOS_ROUTER_TIMEOUT = 2.0
 
 
+SERVE_STRATEGY = "javumbo_testbed.serve_strategy"
+
+
 @dataclass
 class LoadTestConfig:
     instances: int = 3
@@ -64,7 +67,8 @@ class LoadTestConfig:
     app_args: tuple[str, ...] = ("serve",)
     extra_env: dict[str, str] = field(default_factory=dict)
     work_dir: Path | None = None  # kept afterwards (instance logs), else a temporary folder
-    # JAVUMBO_STORAGE_STRATEGY of the instances (only "journal" is safe; see the README).
+    # The instances' storage strategy (only "journal", the product's engine, is safe); another
+    # one runs the instances as ``python -m javumbo_testbed.serve_strategy --strategy <name>``.
     strategy: str = "journal"
 
 
@@ -79,9 +83,11 @@ def run_loadtest(config: LoadTestConfig) -> dict[str, Any]:
         # Under chaos the router gives up on a frozen instance before it thaws, so retries of
         # the same answer race the original when it wakes up: the case the fence must catch.
         upstream_timeout=CHAOS_ROUTER_TIMEOUT if config.chaos else config.request_timeout,
-        app_module=config.app_module,
-        app_args=config.app_args,
-        extra_env={"JAVUMBO_STORAGE_STRATEGY": config.strategy, **config.extra_env},
+        app_module=config.app_module if config.strategy == "journal" else SERVE_STRATEGY,
+        app_args=config.app_args
+        if config.strategy == "journal"
+        else ("--strategy", config.strategy),
+        extra_env=config.extra_env,
         work_dir=config.work_dir,
     )
     with Cluster(cluster_config) as cluster:

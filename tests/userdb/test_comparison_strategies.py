@@ -1,4 +1,5 @@
-"""The seed's storage plans (``baselines.py``) over real local stores: each one's blob-store
+"""The comparison strategies of the testbed (``javumbo_testbed.strategies``) over real local
+stores: each one's blob-store
 operation pattern, and the documented difference: session caching without a journal loses
 acknowledged writes when the instance holding them is gone, the journal does not."""
 
@@ -9,19 +10,18 @@ from pathlib import Path
 import pytest
 
 from javumbo.collection import Collection, FixedClock
-from javumbo.settings import Settings, SettingsError
+from javumbo.settings import Settings
 from javumbo.stores.ports import UserRecord
 from javumbo.userdb import ConflictError, InconsistentStoreError, StorageEngine
-from javumbo.userdb.baselines import PerRequestDatabases, SessionCacheDatabases
-from javumbo.userdb.strategies import open_user_databases
+from javumbo_testbed.strategies import PerRequestDatabases, SessionCacheDatabases, engine_class
 from tests.userdb.conftest import T0, Stores, answer, answers
 
 USER = "u1"
 
 
 def open_engine(stores: Stores, tmp: Path, strategy: str, name: str = "i1") -> StorageEngine:
-    return open_user_databases(
-        Settings(storage_strategy=strategy),
+    return engine_class(strategy)(
+        Settings(),
         stores.blobs,
         stores.meta,
         instance_id=name,
@@ -57,17 +57,24 @@ def stored_answers(stores: Stores, tmp: Path) -> list[int]:
         ("session-cache", SessionCacheDatabases),
     ],
 )
-def test_the_setting_selects_the_engine(
+def test_the_name_selects_the_engine(
     stores: Stores, tmp_path: Path, strategy: str, kind: type[StorageEngine]
 ) -> None:
-    assert Settings.from_env({"JAVUMBO_STORAGE_STRATEGY": strategy}).storage_strategy == strategy
     assert type(open_engine(stores, tmp_path, strategy)) is kind
 
 
-def test_journal_is_the_default_and_typos_are_refused() -> None:
-    assert Settings.from_env({}).storage_strategy == "journal"
-    with pytest.raises(SettingsError, match="JAVUMBO_STORAGE_STRATEGY"):
-        Settings.from_env({"JAVUMBO_STORAGE_STRATEGY": "yolo"})
+def test_typos_are_refused_and_the_product_cannot_select_a_strategy(
+    stores: Stores, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="storage strategy"):
+        engine_class("yolo")
+    # the product's settings know no strategy: the old variable changes nothing
+    settings = Settings.from_env({"JAVUMBO_STORAGE_STRATEGY": "session-cache"})
+    assert not hasattr(settings, "storage_strategy")
+    from javumbo.api.services import build_services
+
+    svc = build_services(settings, stores=(stores.blobs, stores.meta), in_lambda=False)
+    assert type(svc.engine) is StorageEngine
 
 
 def test_per_request_downloads_on_every_request_and_uploads_on_every_write(

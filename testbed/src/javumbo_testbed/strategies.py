@@ -1,14 +1,14 @@
-"""The seed's two storage plans, kept so the benchmarks can measure them against the journal.
+"""Two storage strategies kept only so the benchmarks can measure them against the product's
+engine. **Neither is safe**; the product cannot select them (``create_app(engine_class=...)``
+is the testbed's seam, see ``serve_strategy.py``):
 
-**Neither is safe; use them only for measurements** (``JAVUMBO_STORAGE_STRATEGY``):
-
-* ``PerRequestDatabases`` is the seed's week 1: every request downloads the user's collection,
-  and every write uploads a new copy (made current with a conditional head update, the seed's
-  optimistic lock). Nothing is lost, but each answer costs a GET and a PUT.
-* ``SessionCacheDatabases`` is the seed's week 2: the collection is downloaded when a session
-  starts (or on a cache miss), writes stay in this instance's copy, and one upload happens at
-  flush or session end. Without a journal, writes not yet flushed exist only on this instance:
-  if it dies, or another instance's upload wins, they are gone.
+* ``PerRequestDatabases`` downloads the user's collection on every request, and every write
+  uploads a new copy (made current with a conditional head update, an optimistic lock).
+  Nothing is lost, but each answer costs a GET and a PUT.
+* ``SessionCacheDatabases`` downloads the collection when a session starts (or on a cache miss),
+  keeps writes in this instance's copy, and uploads once at flush or session end. Without a
+  journal, writes not yet flushed exist only on this instance: if it dies, or another
+  instance's upload wins, they are gone.
 
 Both are subclasses of ``StorageEngine`` so that every caller typed against it accepts them;
 every public method the API, sync and ops call is overridden, so none of the journal's
@@ -39,13 +39,7 @@ from javumbo.stores.ports import (
     Head,
     MetaStore,
 )
-from javumbo.userdb import names
-from javumbo.userdb.engine import (
-    AlreadyApplied,
-    FlushResult,
-    ReplaceResult,
-    StorageEngine,
-)
+from javumbo.userdb import AlreadyApplied, FlushResult, ReplaceResult, StorageEngine, names
 from javumbo.userdb.errors import ConflictError, InconsistentStoreError
 from javumbo.userdb.snapshots import (
     PreparedSnapshot,
@@ -122,7 +116,7 @@ class _WholeCopyDatabases(StorageEngine):
 
     def _upload(self, user_id: str, held: _Held) -> FlushResult:
         """Upload ``held`` as the user's collection if the head still names its base, else
-        ``ConflictError`` (the seed's optimistic lock: the other upload wins)."""
+        ``ConflictError`` (an optimistic lock: the other upload wins)."""
         prepared = prepare_snapshot(held.col, self.cache.user_dir(user_id))
         key, etag = self._store(user_id, prepared)
         self._move_head(user_id, held.base_key, key, held.base_seq, etag)
@@ -145,7 +139,7 @@ class _WholeCopyDatabases(StorageEngine):
             raise ConflictError(f"another instance uploaded {user_id}'s collection") from exc
 
     def _delete_old_copy(self, key: str) -> None:
-        """The copy just replaced (as the seed's overwrite would); snapshot 0 is left alone."""
+        """The copy just replaced (as an overwrite would); snapshot 0 is left alone."""
         if "/baseline/" not in key:
             return
         try:
@@ -201,7 +195,7 @@ class _WholeCopyDatabases(StorageEngine):
 
 
 class PerRequestDatabases(_WholeCopyDatabases):
-    """The seed's week 1: a GET on every request and a PUT on every write."""
+    """Per request: a GET on every request and a PUT on every write."""
 
     @contextmanager
     def read(self, user_id: str) -> Iterator[Collection]:
@@ -241,7 +235,7 @@ class PerRequestDatabases(_WholeCopyDatabases):
         check_key_first: bool = True,
     ) -> T | AlreadyApplied[T]:
         """Download, run ``fn``, upload; a lost race re-runs once on the newer copy. The
-        idempotency key is ignored: the seed's plan has nowhere to record it."""
+        idempotency key is ignored: this strategy has nowhere to record it."""
         with self._user_lock(user_id):
             for attempt in (1, 2):
                 held = self._download(user_id)
@@ -266,11 +260,11 @@ class PerRequestDatabases(_WholeCopyDatabases):
 
 
 class SessionCacheDatabases(_WholeCopyDatabases):
-    """The seed's week 2: one download per session, writes local, one upload at flush.
+    """Session cache: one download per session, writes local, one upload at flush.
 
-    Each request reads the head (one metastore read, as the seed's session check did); if
+    Each request reads the head (one metastore read, a session check); if
     another instance uploaded since this copy was downloaded, a clean copy is downloaded again
-    and a dirty one is discarded with its writes (the seed's optimistic lock would refuse its
+    and a dirty one is discarded with its writes (the optimistic lock would refuse its
     upload anyway)."""
 
     def __init__(
@@ -372,7 +366,7 @@ class SessionCacheDatabases(_WholeCopyDatabases):
             return sorted(u for u, held in self._held.items() if held.dirty)
 
     def close(self) -> None:
-        """Best-effort upload of every dirty copy (the seed's shutdown extension), then close."""
+        """Best-effort upload of every dirty copy (at shutdown), then close."""
         for user_id in list(self._held):
             with self._user_lock(user_id):
                 try:
@@ -380,3 +374,18 @@ class SessionCacheDatabases(_WholeCopyDatabases):
                 except Exception:
                     log.warning("flush of %s at shutdown failed", user_id, exc_info=True)
                 self._forget(user_id)
+
+
+STRATEGIES: dict[str, type[StorageEngine]] = {
+    "journal": StorageEngine,
+    "per-request": PerRequestDatabases,
+    "session-cache": SessionCacheDatabases,
+}
+
+
+def engine_class(name: str) -> type[StorageEngine]:
+    """The engine a strategy name stands for (``ValueError`` for an unknown name)."""
+    found = STRATEGIES.get(name)
+    if found is None:
+        raise ValueError(f"storage strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+    return found
