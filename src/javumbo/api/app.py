@@ -42,6 +42,7 @@ from javumbo.settings import Settings
 from javumbo.stores.local import private_directory
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.sync import register_sync
+from javumbo.userdb import StorageEngine
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
@@ -67,9 +68,11 @@ def create_app(
     stores: tuple[BlobStore, MetaStore] | None = None,
     clock: Clock | None = None,
     in_lambda: bool | None = None,
+    engine_class: type[StorageEngine] = StorageEngine,
 ) -> APIFlask:
-    """The whole app. ``stores``, ``clock`` and ``in_lambda`` are for tests; by default the
-    settings pick the stores and Lambda is detected from its environment variables."""
+    """The whole app. ``stores``, ``clock`` and ``in_lambda`` are for tests, ``engine_class``
+    for the local testbed; by default the settings pick the stores and Lambda is detected from
+    its environment variables."""
     settings = settings or Settings.from_env()
     app = APIFlask(
         "javumbo",
@@ -90,7 +93,9 @@ def create_app(
 
     if settings.is_embedded and stores is None:
         private_directory(settings.data_dir)  # password hashes and collections: owner only
-    svc = build_services(settings, stores=stores, clock=clock, in_lambda=in_lambda)
+    svc = build_services(
+        settings, stores=stores, clock=clock, in_lambda=in_lambda, engine_class=engine_class
+    )
     app.extensions[EXTENSION_KEY] = svc
     if not svc.in_lambda:
         atexit.register(svc.close)
