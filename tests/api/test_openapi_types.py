@@ -145,3 +145,11 @@ def test_a_nested_rejection_answers_flat_details(alice: ApiUser) -> None:
     assert response.status_code == 422
     details = response.get_json()["error"]["details"]
     assert details == {"json": {"config.new.perDay": ["Not a valid integer."]}}
+
+
+def test_path_ids_are_documented_as_integers(client: FlaskClient) -> None:
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    (deck_id,) = paths["/api/decks/{deck_id}"]["get"]["parameters"]
+    assert deck_id["schema"] == {"type": "integer", "maximum": 2**63 - 1}
+    (job_id,) = paths["/api/import/{job_id}"]["get"]["parameters"]
+    assert job_id["schema"]["type"] == "string"

@@ -33,6 +33,7 @@ from javumbo.api import (
 from javumbo.api.collection_handle import add_session_header, require_access_token
 from javumbo.api.cors import install_cors
 from javumbo.api.errors import ErrorSchema, register_error_handlers
+from javumbo.api.ids import document_integer_paths
 from javumbo.api.json_body import refuse_unreadable_json
 from javumbo.api.observability import install_observability
 from javumbo.api.services import EXTENSION_KEY, Services, build_services
@@ -135,7 +136,7 @@ def create_app(
     app.config[MAX_BODY_CONFIG_KEY] = max(
         MAX_UPLOAD_BYTES, MAX_JSON_BODY_BYTES, sync_server.limits.largest_body().wire
     )
-    app.spec_processor(_document_shared_answers)
+    app.spec_processor(lambda spec: document_integer_paths(app, _document_shared_answers(spec)))
     app.register_blueprint(docs.bp)
     register_webapp(app)
     return app
