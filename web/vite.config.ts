@@ -21,12 +21,15 @@ export default defineConfig({
       "/login": "http://127.0.0.1:8000",
       "/register": "http://127.0.0.1:8000",
       "/refresh": "http://127.0.0.1:8000",
+      "/logout": "http://127.0.0.1:8000",
       "/health": "http://127.0.0.1:8000",
     },
   },
   test: {
     environment: "jsdom",
     include: ["src/**/*.test.{ts,tsx}"],
+    setupFiles: ["src/test/setup.ts"],
+    environmentOptions: { jsdom: { url: "http://localhost:3000/" } },
     restoreMocks: true,
   },
 });

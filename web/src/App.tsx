@@ -1,17 +1,18 @@
 import { lazy, Suspense } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
-import { api } from "./api/client";
-import { useTokenRefresh, useUsername } from "./auth/useAuth";
 import { Layout } from "./components/Layout";
+import { RequireLogin, returnPath } from "./features/auth/RequireLogin";
+import { useTokenRefresh, useUsername } from "./lib/api";
 
 // Route-level code splitting: each page (and the charting library) loads when first visited.
-const LoginPage = lazy(() => import("./pages/LoginPage"));
-const DecksPage = lazy(() => import("./pages/DecksPage"));
-const AddPage = lazy(() => import("./pages/AddPage"));
-const BrowsePage = lazy(() => import("./pages/BrowsePage"));
-const ReviewPage = lazy(() => import("./pages/ReviewPage"));
-const StatsPage = lazy(() => import("./pages/StatsPage"));
-const TransferPage = lazy(() => import("./pages/TransferPage"));
+const LoginPage = lazy(() => import("./features/auth/LoginPage"));
+const DecksPage = lazy(() => import("./features/decks/DecksPage"));
+const AddPage = lazy(() => import("./features/notes/AddPage"));
+const BrowsePage = lazy(() => import("./features/browse/BrowsePage"));
+const ReviewPage = lazy(() => import("./features/review/ReviewPage"));
+const StatsPage = lazy(() => import("./features/stats/StatsPage"));
+const TransferPage = lazy(() => import("./features/transfer/TransferPage"));
+const AccountPage = lazy(() => import("./features/account/AccountPage"));
 
 function Loading() {
   return (
@@ -21,20 +22,19 @@ function Loading() {
   );
 }
 
-function RequireLogin({ children }: { children: React.ReactNode }) {
-  const username = useUsername(api);
+/** The login page; once logged in, on to the page the visitor was going to. */
+function LoginRoute() {
+  const username = useUsername();
   const location = useLocation();
-  if (!username) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
-  return children;
+  return username ? <Navigate to={returnPath(location.state)} replace /> : <LoginPage />;
 }
 
 export function App() {
-  useTokenRefresh(api);
-  const username = useUsername(api);
+  useTokenRefresh();
   return (
     <Suspense fallback={<Loading />}>
       <Routes>
-        <Route path="/login" element={username ? <Navigate to="/" replace /> : <LoginPage />} />
+        <Route path="/login" element={<LoginRoute />} />
         <Route
           element={
             <RequireLogin>
@@ -48,6 +48,7 @@ export function App() {
           <Route path="review/:deckId" element={<ReviewPage />} />
           <Route path="stats" element={<StatsPage />} />
           <Route path="transfer" element={<TransferPage />} />
+          <Route path="account" element={<AccountPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

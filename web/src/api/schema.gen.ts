@@ -9,6 +9,343 @@
  */
 
 export interface paths {
+    "/api/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete the account and everything in it, from every store: the collection and its
+         * @description snapshots, media, the journal, sessions, sync keys and logins. There is no undo.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["PasswordSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out everywhere: every access and refresh token of the user (this one too) and every
+         * @description Anki sync host key stop working.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password. Every other login (web sessions, Anki sync host keys) is logged
+         * @description out; the answer carries new tokens for this one.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["PasswordChangeSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TokensSchema"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cards": {
         parameters: {
             query?: never;
@@ -906,7 +1243,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    deck_id: string;
+                    deck_id: number;
                 };
                 cookie?: never;
             };
@@ -983,7 +1320,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    deck_id: string;
+                    deck_id: number;
                 };
                 cookie?: never;
             };
@@ -1077,7 +1414,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    deck_id: string;
+                    deck_id: number;
                 };
                 cookie?: never;
             };
@@ -1171,7 +1508,7 @@ export interface paths {
         };
         /**
          * The collection (or one deck) as an ``.apkg`` Anki opens; with no parameters, everything
-         * @description with scheduling and media.
+         * @description with scheduling and media. The file is sent from disk, never whole in memory.
          */
         get: {
             parameters: {
@@ -1280,7 +1617,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload an Anki package to merge into the collection; poll the job for the report. */
+        /**
+         * Upload an Anki package to merge into the collection; poll the job for the report.
+         * @description A user may have a few imports queued or running at once (429 ``too_many_imports``
+         *     beyond); media count against the user's media allowance (the job fails with
+         *     ``media_quota_exceeded`` or ``media_file_too_large``, changing nothing).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1303,7 +1645,7 @@ export interface paths {
                         "application/json": components["schemas"]["ImportJobSchema"];
                     };
                 };
-                /** @description Bad input */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1339,7 +1681,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorSchema"];
                     };
                 };
-                /** @description Request body too large */
+                /** @description Request Entity Too Large */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -1357,7 +1699,16 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorSchema"];
                     };
                 };
-                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Service Unavailable */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1674,7 +2025,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    note_id: string;
+                    note_id: number;
                 };
                 cookie?: never;
             };
@@ -1751,7 +2102,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    note_id: string;
+                    note_id: number;
                 };
                 cookie?: never;
             };
@@ -1842,7 +2193,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    note_id: string;
+                    note_id: number;
                 };
                 cookie?: never;
             };
@@ -2216,7 +2567,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    deck_id: string;
+                    deck_id: number;
                 };
                 cookie?: never;
             };
@@ -2287,6 +2638,51 @@ export interface paths {
                 };
                 /** @description Storage backend unavailable; retry after Retry-After seconds */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/server-info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the web app needs to know before anyone logs in. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServerInfoSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2833,6 +3229,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the login a refresh token belongs to: that token and every later one of its family
+         * @description stop working (access tokens already issued expire within 15 minutes; to end them at once,
+         *     use ``POST /api/account/logout-all``). A token that is not valid any more is not an error.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["RefreshTokenSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request Entity Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/refresh": {
         parameters: {
             query?: never;
@@ -2842,7 +3307,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Swap a refresh token (as the Bearer token) for a new access token. */
+        /**
+         * Swap a refresh token (as the Bearer token) for a new access token and the next refresh
+         * @description token. Each refresh token works once: presenting a used one again logs out the login it
+         *     came from (a copied token is then useless to whoever copied it); within 10 seconds of its
+         *     swap, it gets the same next token instead (two tabs refreshing at once).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2932,7 +3402,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account. */
+        /**
+         * Create an account (403 ``registration_closed`` when the server's registration is
+         * @description closed: then only the operator adds users, with ``javumbo user add``).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -2957,6 +3430,15 @@ export interface paths {
                 };
                 /** @description Bad Request */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Forbidden */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3094,6 +3576,7 @@ export interface components {
             review: number;
         };
         CredentialsSchema: {
+            /** @description at least 8 characters; not the username, not a run like 12345678, not one of the most common passwords (400 weak_password) */
             password: string;
             /** @description 3–32 characters: letters, digits, '_', '.', '-' */
             username: string;
@@ -3258,7 +3741,7 @@ export interface components {
              * @description stable, machine-readable error code
              * @enum {string}
              */
-            code: "bad_request" | "conflict" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "payload_too_large" | "precondition_failed" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_requests" | "unauthorized" | "unavailable" | "unsupported_media_type" | "username_taken" | "validation_error";
+            code: "bad_request" | "conflict" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             /** @description problems of a rejected request: by location (json, query, files, headers), then by field path (dotted for nested fields), a list of messages */
             details?: {
                 [key: string]: {
@@ -3362,7 +3845,7 @@ export interface components {
         };
         JobErrorSchema: {
             /** @enum {string} */
-            code: "bad_request" | "conflict" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "payload_too_large" | "precondition_failed" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_requests" | "unauthorized" | "unavailable" | "unsupported_media_type" | "username_taken" | "validation_error";
+            code: "bad_request" | "conflict" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             message: string;
         };
         LapseOptionsSchema: {
@@ -3448,6 +3931,14 @@ export interface components {
             passed: number;
             rate: number | null;
         };
+        PasswordChangeSchema: {
+            current_password: string;
+            /** @description the same policy as at registration (400 weak_password) */
+            new_password: string;
+        };
+        PasswordSchema: {
+            password: string;
+        };
         PeriodRetentionSchema: {
             mature: components["schemas"]["PassRateSchema"];
             total: components["schemas"]["PassRateSchema"];
@@ -3457,8 +3948,13 @@ export interface components {
             cards: components["schemas"]["ReviewCardSchema"][];
             counts: components["schemas"]["CountsSchema"];
         };
+        RefreshTokenSchema: {
+            refresh_token: string;
+        };
         RefreshedSchema: {
             access_token: string;
+            /** @description the next refresh token; the one sent is now used up */
+            refresh_token: string;
             token: string;
         };
         RegisteredSchema: {
@@ -3503,6 +3999,13 @@ export interface components {
             maxIvl?: number;
             /** @description reviews per day */
             perDay?: number;
+        };
+        ServerInfoSchema: {
+            /**
+             * @description closed: only the operator adds users (javumbo user add)
+             * @enum {string}
+             */
+            registration: "open" | "closed";
         };
         SessionStartedSchema: {
             expires_at: number;

@@ -1,10 +1,3 @@
-import { ApiError } from "../api/client";
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  return "Something went wrong. Please try again.";
-}
-
 export function ErrorNotice({ message, onDismiss }: { message: string | null; onDismiss?: () => void }) {
   if (!message) return null;
   return (

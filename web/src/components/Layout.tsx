@@ -1,8 +1,7 @@
 import { Suspense } from "react";
-import { NavLink, Outlet, useNavigate } from "react-router-dom";
-import { api } from "../api/client";
-import { useUsername } from "../auth/useAuth";
-import { SessionIndicator } from "./SessionIndicator";
+import { NavLink, Outlet } from "react-router-dom";
+import { useLogOut } from "../features/auth/api";
+import { useUsername } from "../lib/api";
 import { setTheme, useTheme } from "./theme";
 
 const LINKS = [
@@ -14,9 +13,9 @@ const LINKS = [
 ];
 
 export function Layout() {
-  const username = useUsername(api);
+  const username = useUsername();
   const theme = useTheme();
-  const navigate = useNavigate();
+  const logOut = useLogOut();
   return (
     <div className="shell">
       <header className="topbar">
@@ -32,7 +31,6 @@ export function Layout() {
           ))}
         </nav>
         <div className="topbar-tools">
-          <SessionIndicator />
           <button
             type="button"
             className="icon-button"
@@ -42,22 +40,10 @@ export function Layout() {
           >
             {theme === "dark" ? "☀" : "☾"}
           </button>
-          <span className="user-name" title="Logged in">
+          <NavLink to="/account" className="user-name" title="Your account">
             {username}
-          </span>
-          <button
-            type="button"
-            className="button button--quiet"
-            onClick={async () => {
-              // Write back an open review session before the token goes away.
-              const { id } = api.getSession();
-              if (id) {
-                await api.request("POST", "/api/session/flush", { body: { session_id: id } }).catch(() => undefined);
-              }
-              api.logout();
-              navigate("/login");
-            }}
-          >
+          </NavLink>
+          <button type="button" className="button button--quiet" disabled={logOut.isPending} onClick={() => logOut.mutate()}>
             Log out
           </button>
         </div>

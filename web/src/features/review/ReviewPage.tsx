@@ -1,0 +1,252 @@
+import { useEffect, useMemo, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { ErrorNotice } from "../../components/ErrorNotice";
+import type { ReviewCard } from "./api";
+import { CardFrame, prepareCardHtml } from "./CardFrame";
+import { createMediaLoader } from "./media";
+import { SaveStatusNotice } from "./SaveStatusNotice";
+import { compareTypedAnswer, describeComparison } from "./typedAnswer";
+import { comparisonHtml } from "./typedAnswerMarkup";
+import { useReviewQueue } from "./useReviewQueue";
+
+const BUTTONS = [
+  { rating: 1, label: "Again", className: "answer--again" },
+  { rating: 2, label: "Hard", className: "answer--hard" },
+  { rating: 3, label: "Good", className: "answer--good" },
+  { rating: 4, label: "Easy", className: "answer--easy" },
+] as const;
+
+function isTyping(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  return !!element && (element.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName));
+}
+
+export default function ReviewPage() {
+  const deckId = Number(useParams().deckId);
+  const queue = useReviewQueue(deckId);
+  const load = useMemo(() => createMediaLoader(), []);
+  const { current, upcoming, showingAnswer, showAnswer, answer, undo } = queue;
+
+  // What the learner types for a card that asks for it ({{type:Field}}), kept per showing of a
+  // question: a new card, or the same card again after an undo, starts with an empty box.
+  const prompt = current ? `${current.card_id}:${queue.answered}` : null;
+  const [typing, setTyping] = useState({ prompt: null as string | null, text: "" });
+  const typed = typing.prompt === prompt ? typing.text : "";
+  const typedAnswer = current?.typed_answer ?? null;
+  const comparison = useMemo(
+    () =>
+      typedAnswer && showingAnswer
+        ? compareTypedAnswer(typedAnswer.expected, typed, typedAnswer.combining)
+        : null,
+    [typedAnswer, showingAnswer, typed],
+  );
+  const comparisonMarkup = useMemo(() => (comparison ? comparisonHtml(comparison) : null), [comparison]);
+
+  // Prefetch the media of the next cards so a keypress shows them without the network.
+  useEffect(() => {
+    for (const card of [current, ...upcoming.slice(0, 3)]) {
+      if (!card) continue;
+      void prepareCardHtml(card.question, load);
+      void prepareCardHtml(card.answer, load);
+    }
+  }, [current, upcoming, load]);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      // The answer box handles its own keys: typing "1" there must not rate the card.
+      if (event.defaultPrevented || isTyping(event.target) || event.altKey) return;
+      // Undo is "z" alone or Ctrl/Cmd+Z.
+      if (event.key.toLowerCase() === "z" && !event.shiftKey) {
+        event.preventDefault();
+        undo();
+        return;
+      }
+      if (event.ctrlKey || event.metaKey) return;
+      if (event.key === " " || event.key === "Enter") {
+        event.preventDefault();
+        if (!showingAnswer) showAnswer();
+        else answer(3);
+        return;
+      }
+      if (showingAnswer && ["1", "2", "3", "4"].includes(event.key)) {
+        event.preventDefault();
+        answer(Number(event.key) as 1 | 2 | 3 | 4);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [showingAnswer, showAnswer, answer, undo]);
+
+  // The card on screen plus what the next keypress shows (its answer, the next question), loaded
+  // ahead in hidden frames. Those are only created after the current card has been painted, so a
+  // keypress never pays for making a frame. Kept in queue order: React never moves a frame (moving
+  // an iframe reloads it).
+  const currentId = current?.card_id ?? null;
+  const [warmFor, setWarmFor] = useState<number | null>(null);
+  useEffect(() => {
+    if (currentId === null || warmFor === currentId) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setWarmFor(currentId), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [currentId, warmFor]);
+  const layers = useMemo(() => {
+    const warm = current !== null && warmFor === current.card_id;
+    const next = upcoming[0];
+    const list: { card: ReviewCard; side: "question" | "answer" }[] = [];
+    if (current) list.push({ card: current, side: "question" });
+    if (current && (warm || showingAnswer)) list.push({ card: current, side: "answer" });
+    if (next && warm) list.push({ card: next, side: "question" });
+    return list;
+  }, [current, upcoming, warmFor, showingAnswer]);
+
+  // A click into the card (say, on its audio player) moves keyboard focus into the iframe, where
+  // the review keys would not reach us: hand focus straight back to the page.
+  useEffect(() => {
+    const onBlur = () =>
+      setTimeout(() => {
+        const active = document.activeElement;
+        if (active instanceof HTMLIFrameElement && active.classList.contains("card-frame")) {
+          active.blur();
+          window.focus();
+        }
+      }, 0);
+    window.addEventListener("blur", onBlur);
+    return () => window.removeEventListener("blur", onBlur);
+  }, []);
+
+  const counts = queue.counts;
+  const remaining = counts ? counts.new + counts.learning + counts.review : null;
+  const doneToday = (queue.studiedToday ?? 0) + queue.answered;
+  const progress = remaining === null ? null : doneToday / Math.max(1, doneToday + remaining);
+
+  return (
+    <section className="review" aria-label="Review">
+      <div className="review-head">
+        <Link to="/" className="button button--quiet button--small">
+          ‹ Decks
+        </Link>
+        <div className="review-counts" aria-label="Cards left">
+          {counts && (
+            <>
+              <span className="count count--new" title="New">{counts.new}</span>
+              <span className="count count--learn" title="Learning">{counts.learning}</span>
+              <span className="count count--review" title="To review">{counts.review}</span>
+            </>
+          )}
+        </div>
+        <div className="review-progress" data-testid="today-progress">
+          <span className="muted small">
+            {doneToday} done today{queue.answered ? ` · ${queue.answered} this session` : ""}
+          </span>
+          {progress !== null && (
+            <span className="progress" aria-hidden="true">
+              <span className="progress-bar" style={{ width: `${Math.round(progress * 100)}%` }} />
+            </span>
+          )}
+        </div>
+        <SaveStatusNotice status={queue.save} onRetry={queue.retrySave} />
+        <button type="button" className="button button--quiet button--small" disabled={!queue.canUndo} onClick={undo} title="Undo (Z)">
+          ↶ Undo
+        </button>
+      </div>
+      <ErrorNotice message={queue.error} onDismiss={queue.dismissError} />
+      {queue.done && !current ? (
+        <div className="done" data-testid="done-for-today">
+          <div className="done-mark" aria-hidden="true">✓</div>
+          <h1>Done for today</h1>
+          <p className="muted">
+            You've finished this deck for now
+            {queue.answered ? ` — ${queue.answered} ${queue.answered === 1 ? "card" : "cards"} this session` : ""}. Come back
+            tomorrow for more.
+          </p>
+          <div className="done-actions">
+            <Link to="/" className="button button--primary">
+              Back to decks
+            </Link>
+            <Link to="/stats" className="button">
+              See statistics
+            </Link>
+          </div>
+        </div>
+      ) : !current ? (
+        <div className="page-loading" role="status">
+          {queue.error ? "The cards could not be loaded." : "Loading cards…"}
+        </div>
+      ) : (
+        <>
+          <div className="card-stage" data-card-id={current.card_id} data-side={showingAnswer ? "answer" : "question"}>
+            {layers.map(({ card, side }) => (
+              <CardFrame
+                key={`${card.card_id}-${side}`}
+                html={side === "answer" ? card.answer : card.question}
+                css={card.css}
+                load={load}
+                label={side === "answer" ? "Answer" : "Question"}
+                shown={card === current && (side === "answer") === showingAnswer}
+                typedAnswerHtml={card === current && side === "answer" ? comparisonMarkup : null}
+              />
+            ))}
+          </div>
+          {typedAnswer && !showingAnswer && (
+            <div className="typeans-box">
+              <label htmlFor="typeans-input">Type the answer</label>
+              <input
+                key={prompt}
+                id="typeans-input"
+                type="text"
+                autoFocus
+                autoComplete="off"
+                autoCorrect="off"
+                autoCapitalize="off"
+                spellCheck={false}
+                value={typed}
+                onChange={(event) => setTyping({ prompt, text: event.target.value })}
+                onKeyDown={(event) => {
+                  if (event.key !== "Enter" || event.nativeEvent.isComposing) return;
+                  event.preventDefault();
+                  showAnswer();
+                }}
+              />
+            </div>
+          )}
+          <p className="visually-hidden" role="status">
+            {comparison ? describeComparison(comparison) : ""}
+          </p>
+          <div className="answer-bar">
+            {!showingAnswer ? (
+              <button type="button" className="button button--primary button--show" onClick={showAnswer}>
+                Show answer <kbd>Space</kbd>
+              </button>
+            ) : (
+              BUTTONS.map((button, index) => (
+                <button
+                  key={button.rating}
+                  type="button"
+                  className={`answer ${button.className}`}
+                  onClick={() => answer(button.rating)}
+                  aria-label={`${button.label} (${current.intervals[index] || "?"})`}
+                >
+                  <span className="answer-ivl">{current.intervals[index]}</span>
+                  <span className="answer-label">{button.label}</span>
+                  <kbd>{button.rating}</kbd>
+                </button>
+              ))
+            )}
+          </div>
+          <p className="keys-hint muted small" aria-hidden="true">
+            {showingAnswer
+              ? "1–4 answer · Space/Enter = Good · Z undo"
+              : typedAnswer
+                ? "Type the answer, then Enter shows it"
+                : "Space or Enter shows the answer · Z undo"}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

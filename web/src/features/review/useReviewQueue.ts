@@ -1,0 +1,268 @@
+/**
+ * The review loop with the network off the critical path: the server sends several upcoming
+ * cards, the page shows the next one from memory the moment a key is pressed, and the answer is
+ * sent (and the queue refreshed) in the background, one request after another in order.
+ *
+ * The server journals every answer before it replies, so an answer it acknowledged is kept
+ * whatever happens next: what the learner is told is whether their last answer got there
+ * (`save`: saving, retrying while the server asks to try again, saved, or failed with a retry).
+ */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, type Api } from "../../lib/api";
+import { errorMessage } from "../../lib/errors";
+import {
+  endSession,
+  newAnswerKey,
+  nextCards,
+  postAnswer,
+  startSession,
+  studiedToday,
+  undoLastAnswer,
+  type Counts,
+  type Rating,
+  type ReviewCard,
+} from "./api";
+
+export type SaveStatus =
+  | { state: "idle" }
+  | { state: "saving" }
+  | { state: "retrying" }
+  | { state: "saved" }
+  | { state: "failed"; message: string };
+
+export interface ReviewQueueState {
+  current: ReviewCard | null;
+  upcoming: ReviewCard[];
+  showingAnswer: boolean;
+  loading: boolean;
+  done: boolean;
+  answered: number;
+  counts: Counts | null;
+  /** Cards studied today (all decks) before the page opened (null until known). */
+  studiedToday: number | null;
+  canUndo: boolean;
+  error: string | null;
+  /** Whether the learner's last answer reached the server. */
+  save: SaveStatus;
+}
+
+export interface ReviewQueue extends ReviewQueueState {
+  showAnswer: () => void;
+  answer: (rating: Rating) => void;
+  undo: () => void;
+  /** Sends the failed answer again (with its own idempotency key: never counted twice). */
+  retrySave: () => void;
+  dismissError: () => void;
+}
+
+interface PendingAnswer {
+  cardId: number;
+  rating: Rating;
+  timeMs: number;
+  idempotencyKey: string;
+}
+
+const INITIAL: ReviewQueueState = {
+  current: null,
+  upcoming: [],
+  showingAnswer: false,
+  loading: true,
+  done: false,
+  answered: 0,
+  counts: null,
+  studiedToday: null,
+  canUndo: false,
+  error: null,
+  save: { state: "idle" },
+};
+
+export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
+  const [state, setState] = useState<ReviewQueueState>(INITIAL);
+  const queryClient = useQueryClient();
+  // The source of truth between renders: key handlers read it synchronously, so two quick
+  // keypresses never act on the same stale card.
+  const stateRef = useRef(state);
+  const chain = useRef<Promise<void>>(Promise.resolve());
+  const pendingOps = useRef(0);
+  const unsent = useRef(new Set<number>());
+  const history = useRef<ReviewCard[]>([]);
+  const failed = useRef<PendingAnswer | null>(null);
+  const lastAnswerKey = useRef<string | null>(null);
+  const shownAt = useRef(0);
+  const mounted = useRef(true);
+
+  const update = useCallback((change: (s: ReviewQueueState) => ReviewQueueState) => {
+    const next = change(stateRef.current);
+    stateRef.current = next;
+    setState(next);
+  }, []);
+
+  /** Runs network work in order, after everything queued before it. */
+  const enqueue = useCallback(
+    (work: () => Promise<void>) => {
+      pendingOps.current += 1;
+      chain.current = chain.current
+        .then(work)
+        .catch((error: unknown) => {
+          if (mounted.current) update((s) => ({ ...s, error: errorMessage(error) }));
+        })
+        .finally(() => {
+          pendingOps.current -= 1;
+        });
+    },
+    [update],
+  );
+
+  /** Replaces the queue with the server's, keeping the card on screen and hiding unsent answers. */
+  const refill = useCallback(
+    async (front: number | null = null) => {
+      const batch = await nextCards(deckId, client);
+      if (!mounted.current) return;
+      update((s) => {
+        const fresh = batch.cards.filter((c) => !unsent.current.has(c.card_id));
+        const keepId = front ?? s.current?.card_id ?? null;
+        const kept =
+          keepId === null
+            ? undefined
+            : (fresh.find((c) => c.card_id === keepId) ?? (s.current?.card_id === keepId ? s.current : undefined));
+        const rest = fresh.filter((c) => c.card_id !== keepId);
+        const queue = kept ? [kept, ...rest] : rest;
+        const current = queue[0] ?? null;
+        if (current && current.card_id !== s.current?.card_id) shownAt.current = performance.now();
+        return {
+          ...s,
+          current,
+          upcoming: queue.slice(1),
+          showingAnswer: current !== null && current.card_id === s.current?.card_id ? s.showingAnswer : false,
+          loading: false,
+          done: current === null,
+          counts: batch.counts,
+        };
+      });
+    },
+    [client, deckId, update],
+  );
+
+  useEffect(() => {
+    mounted.current = true;
+    shownAt.current = performance.now();
+    enqueue(async () => {
+      await startSession(client);
+      await refill();
+      // Cards studied today (in any deck, as Anki counts it) before this page opened: the base
+      // of today's progress. In the chain, so it counts exactly the answers sent before ours.
+      const studied = await studiedToday(client);
+      if (mounted.current) update((s) => ({ ...s, studiedToday: studied }));
+    });
+    return () => {
+      mounted.current = false;
+      // Deck counts and stats changed with every answer.
+      void queryClient.invalidateQueries();
+      void chain.current.then(() => endSession(client));
+    };
+  }, [client, deckId, enqueue, refill, update, queryClient]);
+
+  /** Sends one answer, telling the learner how it goes if it is (still) their last one. */
+  const send = useCallback(
+    async (pending: PendingAnswer) => {
+      const isLast = () => mounted.current && lastAnswerKey.current === pending.idempotencyKey;
+      const stopListening = client.onRetry(() => {
+        if (isLast()) update((s) => ({ ...s, save: { state: "retrying" } }));
+      });
+      try {
+        await postAnswer(pending, client);
+        if (failed.current?.idempotencyKey === pending.idempotencyKey) failed.current = null;
+        if (isLast()) update((s) => ({ ...s, save: { state: "saved" } }));
+      } catch (error) {
+        failed.current = pending;
+        if (isLast()) update((s) => ({ ...s, save: { state: "failed", message: errorMessage(error) } }));
+        return false;
+      } finally {
+        stopListening();
+        unsent.current.delete(pending.cardId);
+      }
+      return true;
+    },
+    [client, update],
+  );
+
+  const showAnswer = useCallback(() => {
+    update((s) => (s.current && !s.showingAnswer ? { ...s, showingAnswer: true } : s));
+  }, [update]);
+
+  const answer = useCallback(
+    (rating: Rating) => {
+      const s = stateRef.current;
+      const card = s.current;
+      if (!card || !s.showingAnswer) return;
+      const pending: PendingAnswer = {
+        cardId: card.card_id,
+        rating,
+        timeMs: performance.now() - shownAt.current,
+        idempotencyKey: newAnswerKey(),
+      };
+      lastAnswerKey.current = pending.idempotencyKey;
+      unsent.current.add(card.card_id);
+      history.current.push(card);
+      const next = s.upcoming[0] ?? null;
+      shownAt.current = performance.now();
+      update(() => ({
+        ...s,
+        current: next,
+        upcoming: s.upcoming.slice(1),
+        showingAnswer: false,
+        loading: next === null,
+        answered: s.answered + 1,
+        canUndo: true,
+        save: { state: "saving" },
+      }));
+      enqueue(async () => {
+        await startSession(client);
+        await send(pending);
+        if (pendingOps.current === 1) await refill();
+      });
+    },
+    [client, enqueue, refill, send, update],
+  );
+
+  const retrySave = useCallback(() => {
+    const pending = failed.current;
+    if (!pending) return;
+    lastAnswerKey.current = pending.idempotencyKey;
+    unsent.current.add(pending.cardId);
+    update((s) => ({ ...s, save: { state: "saving" } }));
+    enqueue(async () => {
+      if (await send(pending)) await refill();
+    });
+  }, [enqueue, refill, send, update]);
+
+  const undo = useCallback(() => {
+    const card = history.current.pop();
+    if (!card) return;
+    const s = stateRef.current;
+    const upcoming = s.current ? [s.current, ...s.upcoming] : s.upcoming;
+    shownAt.current = performance.now();
+    lastAnswerKey.current = null;
+    update(() => ({
+      ...s,
+      current: card,
+      upcoming: upcoming.filter((c) => c.card_id !== card.card_id),
+      showingAnswer: false,
+      loading: false,
+      done: false,
+      answered: Math.max(0, s.answered - 1),
+      canUndo: history.current.length > 0,
+      save: { state: "idle" },
+    }));
+    enqueue(async () => {
+      await startSession(client);
+      const undone = await undoLastAnswer(client);
+      await refill(undone ?? card.card_id);
+    });
+  }, [client, enqueue, refill, update]);
+
+  const dismissError = useCallback(() => update((s) => ({ ...s, error: null })), [update]);
+
+  return { ...state, showAnswer, answer, undo, retrySave, dismissError };
+}

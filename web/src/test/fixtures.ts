@@ -1,0 +1,92 @@
+/** Typed sample answers of the server, for the network mocks. */
+import type { components } from "../api/schema.gen";
+
+type Schemas = components["schemas"];
+
+export function reviewCard(id: number, overrides: Partial<Schemas["ReviewCardSchema"]> = {}): Schemas["ReviewCardSchema"] {
+  return {
+    card_id: id,
+    note_id: id * 10,
+    deck_id: 7,
+    question: `Q${id}`,
+    answer: `A${id}`,
+    css: "",
+    intervals: ["1m", "6m", "10m", "4d"],
+    interval_seconds: [60, 360, 600, 345600],
+    queue: 0,
+    kind: "new",
+    typed_answer: null,
+    ...overrides,
+  };
+}
+
+export function answered(cardId: number, rating: number): Schemas["AnsweredSchema"] {
+  return { success: true, card_id: cardId, rating, revlog_id: 1, queue: 2, type: 2, due: 1, ivl: 1, leeched: false };
+}
+
+export function deckNode(id: number, name: string, children: Schemas["DeckNodeSchema"][] = []): Schemas["DeckNodeSchema"] {
+  return {
+    id,
+    name,
+    basename: name.split("::").pop() ?? name,
+    dyn: false,
+    collapsed: false,
+    new: 0,
+    learning: 0,
+    review: 0,
+    children,
+  };
+}
+
+const rate = { passed: 0, failed: 0, rate: null };
+const period = { young: rate, mature: rate, total: rate };
+
+export function stats(studiedToday = 0): Schemas["StatsSchema"] {
+  return {
+    today: {
+      day: 100,
+      studied: studiedToday,
+      time_secs: 0,
+      again: 0,
+      learn: 0,
+      review: 0,
+      relearn: 0,
+      filtered: 0,
+      mature_passed: 0,
+      mature_answers: 0,
+    },
+    reviews_per_day: [],
+    forecast: [],
+    intervals: { buckets: [], total: 0, mean: null, max: null },
+    eases: { buckets: [], total: 0, mean: null },
+    hourly: [],
+    retention: { today: period, yesterday: period, week: period, month: period, year: period, all: period },
+    streak: { current: 0, longest: 0, studied_today: false },
+    card_counts: { new: 0, learning: 0, relearning: 0, young: 0, mature: 0, suspended: 0, buried: 0, total: 0 },
+    calendar: { start: "2026-01-01", end: "2026-12-31", days: [] },
+    due_counts: [],
+  };
+}
+
+export function importJob(overrides: Partial<Schemas["ImportJobSchema"]> = {}): Schemas["ImportJobSchema"] {
+  return { job_id: "j1", status: "running", progress: 0, stage: "queued", report: null, error: null, ...overrides };
+}
+
+export function importReport(overrides: Partial<Schemas["ImportReportSchema"]> = {}): Schemas["ImportReportSchema"] {
+  return {
+    notes_added: 0,
+    notes_updated: 0,
+    notes_skipped: 0,
+    cards_added: 0,
+    revlog_added: 0,
+    decks_added: [],
+    notetypes_added: [],
+    notetypes_updated: [],
+    media_added: 0,
+    media_unchanged: 0,
+    media_renamed: {},
+    cards_dropped: 0,
+    replaced_collection: false,
+    ...overrides,
+  };
+}
