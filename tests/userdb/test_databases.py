@@ -401,12 +401,22 @@ def test_media_store(instances: Instances, stores: Stores) -> None:
             media.put(bad, b"x")
 
 
-def test_close_flushes_best_effort(instances: Instances, stores: Stores) -> None:
+def test_close_compacts_only_a_journal_past_its_bound(instances: Instances, stores: Stores) -> None:
     a = instances("a")
     a.write(USER, lambda col: answer(col, 1))
     a.close()
     head = stores.meta.get_head(USER)
-    assert head.snapshot_seq == 1 == head.seq
+    assert (head.snapshot_seq, head.seq) == (0, 1)  # the journal is the delta: nothing to upload
+    with instances("fresh").read(USER) as col:
+        assert answers(col) == ([1], 1)
+    writer, small = instances("writer"), instances("small", limits=JournalLimits(max_entries=2))
+    for n in (2, 3):
+        writer.write(USER, lambda col, n=n: answer(col, n))
+    with small.read(USER):
+        pass
+    small.close()  # its copy's journal is past its bound of 2 entries
+    head = stores.meta.get_head(USER)
+    assert head.snapshot_seq == 3 == head.seq
 
 
 def test_counters_merge_engine_and_adapter_counts(instances: Instances) -> None:

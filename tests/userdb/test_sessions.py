@@ -7,8 +7,9 @@ import pytest
 
 from javumbo.settings import Settings
 from javumbo.stores.ports import ConditionFailedError
+from javumbo.userdb import JournalLimits
 
-from .conftest import Instances, Stores, answer
+from .conftest import Instances, Stores, answer, answers
 
 USER = "alice"
 
@@ -52,25 +53,38 @@ def test_resume_keeps_a_live_session_and_replaces_unknown_or_expired_ones(
     assert sessions.get_session(s1.session_id) is None
 
 
-def test_end_session_flushes_the_collection(instances: Instances, stores: Stores) -> None:
+def test_end_session_compacts_only_a_journal_past_its_bound(
+    instances: Instances, stores: Stores
+) -> None:
     engine = instances("a")
     session = engine.sessions.resume_session(USER, None)
     engine.write(USER, lambda col: answer(col, 1))
+    blob_puts = stores.blobs.counters.snapshot()["blob_put"]
     assert engine.sessions.end_session(session.session_id)
-    assert stores.meta.get_head(USER).snapshot_seq == 1
+    assert stores.meta.get_head(USER).snapshot_seq == 0  # the journal is already durable
+    assert stores.blobs.counters.snapshot()["blob_put"] == blob_puts
     assert engine.sessions.get_session(session.session_id) is None
     assert not engine.sessions.end_session(session.session_id)
+    with instances("fresh").read(USER) as col:
+        assert answers(col) == ([1], 1)
+    small = instances("small", limits=JournalLimits(max_entries=2))
+    engine.write(USER, lambda col: answer(col, 2))
+    session = small.sessions.resume_session(USER, None)
+    assert small.sessions.end_session(session.session_id)  # 2 entries: the bound is reached
+    head = stores.meta.get_head(USER)
+    assert head.snapshot_seq == 2 == head.seq
 
 
 def test_sweeper_flushes_and_closes_only_expired_sessions(
     instances: Instances, stores: Stores
 ) -> None:
-    a, sweeper = instances("a"), instances("sweeper")
+    a, sweeper = instances("a"), instances("sweeper", limits=JournalLimits(max_entries=1))
     a.sessions.resume_session(USER, None)
     a.write(USER, lambda col: answer(col, 1))
     assert sweeper.sessions.cleanup_expired_sessions() == 0
     instances.clock.advance(Settings().session_ttl + 1)
     a.sessions.resume_session("bob", None)  # live: must survive the sweep
     assert sweeper.sessions.cleanup_expired_sessions() == 1
-    assert stores.meta.get_head(USER).snapshot_seq == 1  # flushed by the sweeping instance
+    # compacted by the sweeping instance, whose bound (1 entry) the journal reached
+    assert stores.meta.get_head(USER).snapshot_seq == 1
     assert a.sessions.get_user_session("bob") is not None

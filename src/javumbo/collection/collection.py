@@ -85,11 +85,13 @@ def _check_open_connection(db: sqlite3.Connection, name: str) -> None:
             raise InvalidCollectionError(f"{name}: col.{column} is not a JSON object")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, disposable: bool = False) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves (see Collection.transaction).
     db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    # A disposable copy (rebuilt from elsewhere if lost) needs no fsync, from its first write
+    # on: switching to WAL rewrites the header, which would otherwise be synced.
+    db.execute(f"pragma synchronous = {'off' if disposable else 'normal'}")
     db.execute("pragma journal_mode = wal")
-    db.execute("pragma synchronous = normal")
     db.execute("pragma foreign_keys = off")
     return db
 
@@ -156,12 +158,17 @@ class Collection:
         return cls(db, p, clock)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Collection:
-        """Open an existing schema-11 collection, refusing (unchanged) anything else."""
+    def open(
+        cls, path: str | os.PathLike[str], clock: Clock | None = None, *, disposable: bool = False
+    ) -> Collection:
+        """Open an existing schema-11 collection, refusing (unchanged) anything else.
+
+        ``disposable``: a copy whose durability lies elsewhere (the storage engine's working
+        copy, journaled before every commit): no fsyncs."""
         p = Path(path)
         check_collection_file(p)
         try:
-            db = _connect(p)
+            db = _connect(p, disposable=disposable)
         except sqlite3.Error as exc:
             raise InvalidCollectionError(f"{p.name} cannot be opened: {exc}") from exc
         return cls(db, p, clock)

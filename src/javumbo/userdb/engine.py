@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from javumbo.userdb.media import MediaLimits, UserMedia
 from javumbo.userdb.parts import EngineParts, JournalLimits
 from javumbo.userdb.replacement import Replacer, ReplaceResult
 from javumbo.userdb.sessions import SessionManager
+from javumbo.userdb.snapshots import remove_collection_files
 from javumbo.userdb.working_copy import CopyLoader, WorkingCopy
 
 log = logging.getLogger(__name__)
@@ -215,12 +217,7 @@ class StorageEngine:
         return _Answer(result)
 
     def _after_write(self, copy: WorkingCopy) -> None:
-        limits = self.parts.limits
-        over = (
-            copy.applied_seq - copy.snapshot_seq >= limits.max_entries
-            or copy.journal_bytes >= limits.max_bytes
-        )
-        if copy.flush_wanted or over:
+        if copy.flush_wanted or self._flusher.is_due(copy):
             copy.flush_wanted = False
             try:
                 self._flusher.flush(copy)
@@ -240,9 +237,20 @@ class StorageEngine:
     # ------------------------------------------------------------------ flush and replace
 
     def flush(self, user_id: str) -> FlushResult:
-        """Fold the journal into a new snapshot (no upload if the head snapshot is current)."""
+        """Compact the journal into a new snapshot now (no upload if the head snapshot is
+        current): for backups, migrations and tests. Ending a session does not need this."""
         with self._user_lock(user_id):
             return self._flusher.flush(self._loader.current(user_id))
+
+    def settle(self, user_id: str) -> FlushResult:
+        """What ending a session, a periodic flush and the sweeper need: every acknowledged
+        write is already durable in the journal, so this only compacts when the journal passed
+        its bound (status ``durable`` otherwise: no upload, a head read at most)."""
+        with self._user_lock(user_id):
+            copy = self._loader.copies.get(user_id)
+            if copy is None or copy.broken:
+                copy = self._loader.current(user_id)
+            return self._flusher.compact_if_due(copy)
 
     def replace_collection(
         self, user_id: str, path: Path, *, expected_seq: int | None = None
@@ -259,9 +267,45 @@ class StorageEngine:
             user_id, Path(path), expected_seq, lambda: self._user_lock(user_id)
         )
 
+    def bulk_write(
+        self, user_id: str, fn: Callable[[Collection], T], *, attempts: int = 2
+    ) -> tuple[T, ReplaceResult]:
+        """A large write (an import) the bulk way: ``fn`` runs on a copy of the current
+        collection made beside the live copy, outside the journal (no row capture), and the
+        result goes in through the replace path: one upload and one small marker entry instead
+        of every row journaled, spilled and then snapshotted again.
+
+        The replacement is conditional on nothing having been appended since the copy was
+        made; if a write landed meanwhile, ``fn`` runs again on the newer state (it must be
+        re-runnable), then ``ConflictError``. ``fn`` manages its own transactions."""
+        names.check_segment(user_id, "user id")
+        for attempt in range(attempts):
+            scratch = self.parts.cache.user_dir(user_id) / f".bulk-{uuid.uuid4().hex}.anki2"
+            try:
+                with self._user_lock(user_id):
+                    copy = self._loader.current(user_id)
+                    base_seq = copy.applied_seq
+                    with copy.col.lock:
+                        copy.col.backup_to(scratch)
+                col = Collection.open(scratch, self.clock, disposable=True)
+                try:
+                    result = fn(col)
+                finally:
+                    col.close()
+                try:
+                    replaced = self.replace_collection(user_id, scratch, expected_seq=base_seq)
+                except ConflictError:
+                    if attempt + 1 == attempts:
+                        raise
+                    continue
+                return result, replaced
+            finally:
+                remove_collection_files(scratch)
+        raise ConflictError(f"{user_id}'s collection kept moving during a bulk write")
+
     def _flush_for_session(self, session: SessionRecord) -> None:
         user = self.meta.get_user(session.username)
-        self.flush(user.user_id if user is not None else session.username)
+        self.settle(user.user_id if user is not None else session.username)
 
     # ------------------------------------------------------------------ the rest
 
@@ -287,16 +331,15 @@ class StorageEngine:
         return copy.applied_seq if copy is not None else None
 
     def close(self) -> None:
-        """Best-effort flush of every copy ahead of its snapshot, then close them all.
+        """Compact the journal of every copy past its bound, then close them all.
 
-        Durability never depends on this (everything is journaled); it only saves the next
-        loader some replay."""
+        Durability never depends on this (everything is journaled)."""
         for user_id in list(self._loader.copies):
             with self._user_lock(user_id):
                 copy = self._loader.copies.get(user_id)
                 if copy is None:
                     continue
-                if not copy.broken and copy.applied_seq > copy.snapshot_seq:
+                if not copy.broken and self._flusher.is_due(copy):
                     try:
                         self._flusher.flush(copy)
                     except Exception:

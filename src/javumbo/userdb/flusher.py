@@ -16,7 +16,7 @@ from javumbo.userdb import names
 from javumbo.userdb.errors import InconsistentStoreError
 from javumbo.userdb.parts import EngineParts
 from javumbo.userdb.snapshots import prepare_snapshot
-from javumbo.userdb.working_copy import WorkingCopy, upload_snapshot
+from javumbo.userdb.working_copy import WorkingCopy, truncate_wal, upload_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,9 @@ _LEASE_POLL = 0.05  # seconds between attempts while waiting for a lease
 @dataclass(frozen=True)
 class FlushResult:
     user_id: str
-    status: str  # "flushed" | "clean" | "busy" (another flush holds the lease) | "superseded"
+    # "flushed" | "clean" | "busy" (another flush holds the lease) | "superseded" |
+    # "durable" (not compacted: the journal is below its bound and already durable)
+    status: str
     snapshot_key: str | None
     snapshot_seq: int
     raw_bytes: int = 0
@@ -82,6 +84,21 @@ class Flusher:
     def __init__(self, parts: EngineParts) -> None:
         self.parts = parts
 
+    def is_due(self, copy: WorkingCopy) -> bool:
+        """The journal after the copy's snapshot passed its bound (see ``JournalLimits``)."""
+        limits = self.parts.limits
+        return (
+            copy.applied_seq - copy.snapshot_seq >= limits.max_entries
+            or copy.journal_bytes >= limits.byte_bound(copy.snapshot_bytes)
+        )
+
+    def compact_if_due(self, copy: WorkingCopy) -> FlushResult:
+        """A snapshot if the journal passed its bound, else nothing to do: every entry is
+        already durable (status ``durable``)."""
+        if copy.snapshot_key is None or copy.broken or self.is_due(copy):
+            return self.flush(copy)
+        return FlushResult(copy.user_id, "durable", copy.snapshot_key, copy.snapshot_seq)
+
     def flush(self, copy: WorkingCopy) -> FlushResult:
         """Fold the journal the copy has applied into a snapshot (nothing if it is current)."""
         user_id = copy.user_id
@@ -99,6 +116,7 @@ class Flusher:
         if previous is not None and previous.startswith(names.replaced_prefix(user_id)):
             copy.replaced_before = True
         prepared = prepare_snapshot(copy.col, parts.cache.user_dir(user_id))
+        truncate_wal(copy.col)
         key = names.snapshot_key(user_id, seq, compressed=prepared.compressed)
         try:
             etag = upload_snapshot(parts, user_id, key, prepared)
@@ -112,6 +130,7 @@ class Flusher:
         except ConditionFailedError:
             return FlushResult(user_id, "superseded", previous, copy.snapshot_seq)
         copy.snapshot_key, copy.snapshot_seq, copy.journal_bytes = key, seq, 0
+        copy.snapshot_bytes = prepared.stored_bytes
         parts.counters.add("flushes")
         parts.counters.add("flush_bytes_raw", prepared.raw_bytes)
         parts.counters.add("flush_bytes_uploaded", prepared.stored_bytes)

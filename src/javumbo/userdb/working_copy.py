@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 _LOAD_ATTEMPTS = 8
 _LOAD_BACKOFF = 0.01  # seconds before the second attempt, doubled for each one after it
+_BULK_REPLAY = 50  # entries replayed at once after which the WAL is folded back and truncated
 
 
 @dataclass
@@ -59,6 +60,7 @@ class WorkingCopy:
     snapshot_key: str | None
     snapshot_seq: int
     journal_bytes: int = 0
+    snapshot_bytes: int = 0  # stored size of the snapshot the copy started from
     broken: bool = False
     appended_uncommitted: bool = False
     flush_wanted: bool = False
@@ -157,6 +159,8 @@ class CopyLoader:
                 changes.append(decoded.change)
         copy.appended_uncommitted = False
         copy.capture.replay(changes)
+        if len(entries) >= _BULK_REPLAY:
+            truncate_wal(copy.col)
         copy.applied_seq = entries[-1].seq
         if copy.snapshot_seq < snapshot_seq:
             copy.journal_bytes = 0
@@ -234,7 +238,7 @@ class CopyLoader:
         assert head.snapshot_key is not None
         live = self.parts.cache.live_path(user_id)
         restore_snapshot(stored, live, compressed=names.is_compressed_snapshot(head.snapshot_key))
-        col = Collection.open(live, self.parts.clock)
+        col = Collection.open(live, self.parts.clock, disposable=True)
         copy = WorkingCopy(
             user_id=user_id,
             col=col,
@@ -242,6 +246,7 @@ class CopyLoader:
             applied_seq=head.snapshot_seq,
             snapshot_key=head.snapshot_key,
             snapshot_seq=head.snapshot_seq,
+            snapshot_bytes=stored.stat().st_size,
         )
         col.add_before_commit_hook(lambda _col: self._journal_commit(copy))
         col.add_after_reload_hook(lambda _col: self._note_reload(copy))
@@ -297,6 +302,13 @@ def upload_snapshot(
         return info.etag if info is not None else None
     os.replace(prepared.path, parts.cache.pristine_path(user_id, key))
     return etag
+
+
+def truncate_wal(col: Collection) -> None:
+    """Fold the WAL into the file and truncate it, after bulk work: the instance cache counts
+    a ``-wal`` that otherwise keeps its largest size."""
+    with col.lock:
+        col.db.execute("pragma wal_checkpoint(truncate)")
 
 
 def last_replacement(entries: list[JournalEntry]) -> Head | None:

@@ -193,6 +193,10 @@ class _WholeCopyDatabases(StorageEngine):
     def applied_seq(self, user_id: str) -> int | None:
         return None
 
+    def settle(self, user_id: str) -> FlushResult:
+        """Without a journal, ending a session means uploading the whole copy."""
+        return self.flush(user_id)
+
 
 class PerRequestDatabases(_WholeCopyDatabases):
     """Per request: a GET on every request and a PUT on every write."""

@@ -1,0 +1,145 @@
+"""The journal is the delta, snapshots are compactions: what ending a session costs, when a
+snapshot is written, bulk writes through the replace path, and the working copy's WAL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from javumbo.collection import Collection
+from javumbo.userdb import ConflictError, JournalLimits
+
+from .conftest import Instances, Stores, answer, answers
+
+USER = "u1"
+
+
+def test_settle_below_the_bound_uploads_nothing_and_loses_nothing(
+    instances: Instances, stores: Stores
+) -> None:
+    a = instances("a")
+    for n in range(1, 6):
+        a.write(USER, lambda col, n=n: answer(col, n))
+    puts = stores.blobs.counters.snapshot()["blob_put"]
+    result = a.settle(USER)
+    assert (result.status, result.snapshot_seq) == ("durable", 0)
+    assert stores.blobs.counters.snapshot()["blob_put"] == puts
+    with instances("cold").read(USER) as col:  # a cold load replays the journal
+        assert answers(col) == ([1, 2, 3, 4, 5], 5)
+
+
+def test_a_journal_past_its_entry_bound_is_compacted_by_the_write_that_reaches_it(
+    instances: Instances, stores: Stores
+) -> None:
+    a = instances("a", limits=JournalLimits(max_entries=4))
+    for n in range(1, 4):
+        a.write(USER, lambda col, n=n: answer(col, n))
+    assert stores.meta.get_head(USER).snapshot_seq == 0
+    a.write(USER, lambda col: answer(col, 4))
+    head = stores.meta.get_head(USER)
+    assert head.snapshot_seq == 4 == head.seq
+
+
+def test_the_byte_bound_grows_with_the_snapshot() -> None:
+    limits = JournalLimits(min_bytes=1000, max_bytes=50_000, snapshot_fraction=0.25)
+    assert limits.byte_bound(0) == 1000
+    assert limits.byte_bound(100_000) == 25_000
+    assert limits.byte_bound(10_000_000) == 50_000
+
+
+def test_a_journal_past_its_byte_bound_is_compacted(instances: Instances, stores: Stores) -> None:
+    a = instances("a", limits=JournalLimits(min_bytes=2_000, snapshot_fraction=0.0))
+
+    def big(col: Collection) -> None:
+        with col.transaction() as db:
+            db.execute("update col set tags = ?", ('{"' + os.urandom(3_000).hex() + '": 0}',))
+
+    a.write(USER, big)
+    head = stores.meta.get_head(USER)
+    assert head.snapshot_seq == head.seq == 1
+
+
+def test_bulk_write_goes_in_as_one_upload_and_one_marker(
+    instances: Instances, stores: Stores
+) -> None:
+    a, b = instances("a"), instances("b")
+    a.write(USER, lambda col: answer(col, 1))
+    appends = a.counters["journal_appends"]
+
+    def many(col: Collection) -> int:
+        with col.transaction() as db:
+            db.executemany(
+                "insert into revlog values (?, 1, -1, 3, 1, 0, 2500, 1000, 1)",
+                [(n,) for n in range(1000, 3000)],
+            )
+        return 2000
+
+    added, replaced = a.bulk_write(USER, many)
+    assert added == 2000
+    assert a.counters["journal_appends"] == appends + 1  # the marker only
+    head = stores.meta.get_head(USER)
+    assert (head.seq, head.snapshot_key) == (replaced.seq, replaced.snapshot_key)
+    with b.read(USER) as col:
+        ids, reps = answers(col)
+        assert len(ids) == 2001 and ids[0] == 1 and reps == 1
+    b.write(USER, lambda col: answer(col, 5000))  # writes go on on top of it
+    with a.read(USER) as col:
+        assert len(answers(col)[0]) == 2002
+
+
+def test_bulk_write_runs_again_when_a_write_lands_meanwhile(
+    instances: Instances, stores: Stores
+) -> None:
+    a, other = instances("a"), instances("other")
+    a.write(USER, lambda col: answer(col, 1))
+    runs: list[int] = []
+
+    def racing(col: Collection) -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:  # another instance answers while the bulk work runs
+            other.write(USER, lambda c: answer(c, 2))
+        with col.transaction() as db:
+            db.execute("insert into revlog values (9000, 1, -1, 3, 1, 0, 2500, 1000, 1)")
+
+    a.bulk_write(USER, racing)
+    assert runs == [0, 1]
+    with instances("cold").read(USER) as col:
+        assert answers(col)[0] == [1, 2, 9000]  # the racing answer is kept, not replaced
+
+    def always_racing(col: Collection) -> None:
+        other.write(USER, lambda c: answer(c, 3 + len(runs)))
+        runs.append(len(runs))
+
+    with pytest.raises(ConflictError):
+        a.bulk_write(USER, always_racing)
+
+
+def test_the_wal_is_truncated_after_a_compaction_and_a_bulk_replay(
+    instances: Instances, stores: Stores
+) -> None:
+    a, b = instances("a"), instances("b")
+    with b.read(USER):
+        pass
+    for n in range(1, 80):
+        a.write(USER, lambda col, n=n: answer(col, n))
+    with b.read(USER) as col:  # 79 entries replayed at once
+        wal = Path(str(col.path) + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert len(answers(col)[0]) == 79
+    a.flush(USER)
+    wal = Path(str(a.cache.live_path(USER)) + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_the_working_copy_runs_without_fsyncs(instances: Instances) -> None:
+    a = instances("a")
+    with a.read(USER) as col:
+        assert col.db.execute("pragma synchronous").fetchone()[0] == 0
+        assert col.db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    plain = Collection.create(a.cache.user_dir("x") / "plain.anki2")
+    try:
+        assert plain.db.execute("pragma synchronous").fetchone()[0] == 1
+    finally:
+        plain.close()
