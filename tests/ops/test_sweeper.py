@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
 import pytest
 
 from javumbo.cli import main
+from javumbo.collection import SystemClock
 from javumbo.lambda_handler import sweep_sessions
 from javumbo.ops.sweeper import sweep_expired_sessions
 from javumbo.settings import Settings
@@ -16,6 +18,7 @@ from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.factory import dynamodb_client
 from javumbo.stores.ports import MetaStore, SessionRecord, StoreUnavailableError, UserRecord
 from javumbo.stores.sqlite_meta import SqliteMetaStore
+from javumbo.userdb import JournalLimits, StorageEngine
 from tests.ops.conftest import Target
 from tests.ops.test_backup_restore import adder
 from tests.stores.conftest import aws_settings, unique_names
@@ -35,7 +38,7 @@ def expired_session(meta: MetaStore, username: str, *, ago: float = 60.0) -> Ses
     return session
 
 
-def test_expired_sessions_are_flushed_and_closed(target: Target) -> None:
+def test_expired_sessions_are_closed_and_their_journal_kept(target: Target) -> None:
     target.meta.create_user(UserRecord("alice", "uid-alice", "h", 1.0))
     writer = target.databases("writer")
     writer.write("uid-alice", adder("unflushed"))
@@ -50,7 +53,10 @@ def test_expired_sessions_are_flushed_and_closed(target: Target) -> None:
     assert (result.closed, result.still_expired) == (1, 0)
     assert target.meta.get_session(expired.session_id) is None
     head = target.meta.get_head("uid-alice")
-    assert head.snapshot_seq == head.seq > 0
+    assert head.seq > head.snapshot_seq  # below its bound the journal is the delta
+    with target.databases("fresh").read("uid-alice") as col:
+        found = col.db.execute("select count() from notes where flds like 'unflushed%'")
+        assert found.fetchone()[0] == 1
     assert live("bob") == bob
     assert sweep_expired_sessions(target.settings, stores=(target.blobs, target.meta)).closed == 0
     writer.close()
@@ -106,8 +112,18 @@ class FlushFails(SqliteMetaStore):
 
 def test_a_failing_flush_leaves_the_session_for_the_next_sweep(target: Target) -> None:
     target.meta.create_user(UserRecord("erin", "uid-erin", "h", 1.0))
-    writer = target.databases("writer")
-    writer.write("uid-erin", adder("kept in the journal"))
+    never_compacts = JournalLimits(min_bytes=10**9, max_bytes=10**9)
+    writer = StorageEngine(
+        target.settings,
+        target.blobs,
+        target.meta,
+        instance_id="writer",
+        cache_dir=target.tmp / "cache-writer",
+        clock=SystemClock(),
+        limits=never_compacts,
+    )
+    # a journal past the sweeper's bound (256 KB at least): the sweep compacts it
+    writer.write("uid-erin", adder("kept in the journal " + os.urandom(270_000).hex()))
     session = expired_session(target.meta, "erin")
     failing = FlushFails(target.settings.data_dir / "meta.sqlite3")
     result = sweep_expired_sessions(target.settings, stores=(target.blobs, failing))
