@@ -151,7 +151,7 @@ def test_a_learners_day(
     # --- review with the keyboard only, with an undo
     spanish.get_by_role("link", name="Spanish").click()
     wait_for_side(page, "question")
-    expect(page.get_by_test_id("session-indicator")).to_be_visible()
+    expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "idle")
     screenshot(page, "04-review-question")
     first = card_id(page)
     page.keyboard.press("Space")
@@ -162,6 +162,9 @@ def test_a_learners_day(
     page.keyboard.press("1")
     wait_for_side(page, "question")
     assert card_id(page) != first
+    # The answer is kept by the server as soon as it replies: the learner sees it saved.
+    expect(page.get_by_test_id("save-status")).to_have_attribute("data-state", "saved")
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
     page.keyboard.press("z")
     expect(page.locator(f'.card-stage[data-card-id="{first}"]')).to_be_visible()
     answered = 0
@@ -179,13 +182,13 @@ def test_a_learners_day(
     posts = [r for r in requests if r.method == "POST" and r.url.endswith("/api/review")]
     assert len(posts) == 5
     session_ids = {r.headers.get("x-session-id") for r in posts}
-    assert None not in session_ids
+    assert len(session_ids) == 1 and None not in session_ids
     assert any(r.url.endswith("/api/review/undo") for r in requests)
 
-    # leaving review flushes the session
-    page.get_by_role("link", name="Back to decks").click()
-    expect(page.get_by_test_id("session-indicator")).to_be_hidden()
-    assert any(r.url.endswith("/api/session/flush") for r in requests)
+    # leaving review ends the session, with its id
+    with page.expect_request(lambda r: r.url.endswith("/api/session/flush")) as ended:
+        page.get_by_role("link", name="Back to decks").click()
+    assert ended.value.post_data_json == {"session_id": session_ids.pop()}
 
     # --- the statistics show today's reviews
     page.get_by_role("link", name="Stats").click()
@@ -286,10 +289,17 @@ def test_review_on_a_phone_in_dark_theme(
     expect(page.get_by_role("button", name="Switch to dark theme")).to_be_visible()
 
 
+def access_token(page: Page) -> str:
+    """The access token the web app keeps for its login."""
+    token: str = page.evaluate(
+        "() => JSON.parse(localStorage.getItem('javumbo.auth')).access_token"
+    )
+    return token
+
+
 def seed_cards(page: Page, deck_name: str, fronts: list[str]) -> int:
     """Adds Basic cards through the API with the page's own login; returns the deck id."""
-    token = page.evaluate("() => JSON.parse(localStorage.getItem('javumbo.auth')).token")
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {access_token(page)}"}
     deck = page.request.post("/api/decks", data={"name": deck_name}, headers=headers)
     assert deck.status == 201, deck.text()
     deck_id = int(deck.json()["id"])
@@ -379,8 +389,8 @@ def test_deck_options_rename_edit_move_delete_and_deck_export(
 
 
 @pytest.mark.usefixtures("api_ready")
-def test_unflushed_answers_ask_before_leaving_and_logout_writes_them_back(
-    new_page: Callable[..., Page],
+def test_answers_are_kept_as_they_go_and_logout_ends_the_login(
+    new_page: Callable[..., Page], screenshot: Callable[[Page, str], Path]
 ) -> None:
     page = new_page()
     register(page, "leaver", "correct horse battery")
@@ -392,22 +402,30 @@ def test_unflushed_answers_ask_before_leaving_and_logout_writes_them_back(
     page.keyboard.press("Space")
     wait_for_side(page, "answer")
     page.keyboard.press("3")
-    expect(page.get_by_test_id("session-indicator")).to_contain_text("1 unsaved change")
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    screenshot(page, "10-review-saved")
 
-    # Closing the tab with an unflushed answer asks first; the learner stays.
-    with page.expect_event("dialog") as asked:
-        page.close(run_before_unload=True)
-    assert asked.value.type == "beforeunload"
-    asked.value.dismiss()
-    assert not page.is_closed()
+    # The server journaled the answer before replying: nothing is held back, so leaving the
+    # page does not ask (a beforeunload prompt would open a dialog and keep the page open).
+    dialogs: list[Any] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
+    page.reload()
+    wait_for_side(page, "question")
+    assert dialogs == []
 
-    # Logging out writes the session back first, then shows the login page.
-    page.get_by_role("button", name="Log out").click()
+    # Logging out revokes this login's refresh token on the server, then shows the login page.
+    refresh_token = page.evaluate(
+        "() => JSON.parse(localStorage.getItem('javumbo.auth')).refresh_token"
+    )
+    with page.expect_response(lambda r: r.url.endswith("/logout")) as logged_out:
+        page.get_by_role("button", name="Log out").click()
+    assert logged_out.value.status == 204
+    assert logged_out.value.request.post_data_json == {"refresh_token": refresh_token}
     expect(page.get_by_role("button", name="Log in", exact=True).last).to_be_visible()
-    flushes = [r for r in requests if r.url.endswith("/api/session/flush")]
-    assert flushes and (flushes[0].post_data_json or {}).get("session_id")
+    refused = page.request.post("/refresh", headers={"Authorization": f"Bearer {refresh_token}"})
+    assert refused.status == 401
 
-    # And logging in again (not registering) works.
+    # Logging in again (not registering) shows the answer counted.
     page.get_by_label("Username").fill("leaver")
     page.get_by_label("Password").fill("correct horse battery")
     page.locator("form button[type=submit]").click()
@@ -415,17 +433,16 @@ def test_unflushed_answers_ask_before_leaving_and_logout_writes_them_back(
 
 
 @pytest.mark.usefixtures("api_ready")
-def test_keypress_never_waits_for_the_network_and_twenty_answers_flush(
+def test_keypress_never_waits_for_the_network_and_answers_are_never_batched(
     new_page: Callable[..., Page], console_errors: Any
 ) -> None:
     page = new_page()
     register(page, "fast.fingers", "correct horse battery")
     deck_id = seed_cards(page, "Drill", [f"drill {i}" for i in range(24)])
-    token = page.evaluate("() => JSON.parse(localStorage.getItem('javumbo.auth')).token")
     raised = page.request.put(
         f"/api/decks/{deck_id}",
         data={"config": {"new": {"perDay": 50}}},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {access_token(page)}"},
     )
     assert raised.ok, raised.text()
     requests: list[Request] = []
@@ -489,20 +506,16 @@ def test_keypress_never_waits_for_the_network_and_twenty_answers_flush(
     assert len(retried) == 2
     expect(page.get_by_role("alert")).to_have_count(0)
 
-    # 20 answers in all: the session is flushed after the 20th, with its id.
-    for answered in range(4, 20):
+    # 20 answers in all, each sent on its own under the session's id; the session is never
+    # flushed while reviewing (the server keeps every answer as it comes).
+    for _ in range(4, 20):
         wait_for_side(page, "question")
         page.keyboard.press("Space")
         wait_for_side(page, "answer")
-        if answered < 19:
-            page.keyboard.press("4")
-            continue
-        with page.expect_request(lambda r: r.url.endswith("/api/session/flush")) as flush:
-            page.keyboard.press("4")
-
-    # The flush follows the 20th answer's response, so every answer's request was reported by now.
+        page.keyboard.press("4")
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
     posts = [r for r in requests if r.method == "POST" and r.url.endswith("/api/review")]
     assert len(posts) == 21  # 20 answers, one of them sent twice
     session_ids = {r.headers.get("x-session-id") for r in posts}
     assert len(session_ids) == 1 and None not in session_ids
-    assert flush.value.post_data_json == {"session_id": session_ids.pop()}
+    assert not any(r.url.endswith("/api/session/flush") for r in requests)

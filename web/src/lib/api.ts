@@ -43,10 +43,31 @@ function defaultBaseUrl(): string {
   return typeof window !== "undefined" ? window.location.origin : "http://localhost";
 }
 
+/**
+ * Sends a request's JSON body as text rather than as the stream a `Request` object holds, so the
+ * browser's developer tools (and the browser tests) see what was sent.
+ */
+function withPlainBody(send: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    if (!(input instanceof Request) || input.body === null || init?.body !== undefined) return send(input, init);
+    const body = await input.text();
+    return send(input.url, {
+      method: input.method,
+      headers: input.headers,
+      body,
+      signal: input.signal,
+      keepalive: input.keepalive,
+      redirect: input.redirect,
+      credentials: input.credentials,
+      ...init,
+    });
+  };
+}
+
 export function createApi(options: ApiOptions = {}): Api {
   const baseUrl = options.baseUrl ?? defaultBaseUrl();
   // Looked up on each call, so a test's network mock installed later is used.
-  const send: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const send: typeof fetch = options.fetch ?? withPlainBody((input, init) => globalThis.fetch(input, init));
   const storage = options.storage === undefined ? (typeof localStorage !== "undefined" ? localStorage : null) : options.storage;
   const auth = new AuthStore({ baseUrl, fetch: send, storage, now: options.now });
   const session = new SessionStore();

@@ -38,6 +38,8 @@ export interface AuthOptions {
 
 export class AuthStore {
   private tokens: Tokens | null;
+  /** The learner logged out (rather than the login running out): start afresh afterwards. */
+  loggedOutByUser = false;
   private refreshing: Promise<void> | null = null;
   private readonly listeners = new Set<Listener>();
   private readonly now: () => number;
@@ -77,14 +79,21 @@ export class AuthStore {
   }
 
   set(tokens: Tokens | null): void {
+    if (tokens) this.loggedOutByUser = false;
     this.tokens = tokens;
     if (tokens) this.options.storage?.setItem(AUTH_STORAGE_KEY, JSON.stringify(tokens));
     else this.options.storage?.removeItem(AUTH_STORAGE_KEY);
     this.listeners.forEach((listener) => listener());
   }
 
-  /** Forgets the tokens here (the server-side logout is the caller's: POST /api/logout). */
+  /** Forgets the tokens here (the server-side logout is the caller's: POST /logout). */
   clear(): void {
+    this.set(null);
+  }
+
+  /** The learner chose to log out: the login page then leads to the decks, not back here. */
+  logOut(): void {
+    this.loggedOutByUser = true;
     this.set(null);
   }
 

@@ -17,7 +17,7 @@ function useForgetLogin() {
   const queryClient = useQueryClient();
   return () => {
     api.session.set(null);
-    api.auth.clear();
+    api.auth.logOut();
     queryClient.clear();
   };
 }

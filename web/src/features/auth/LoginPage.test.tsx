@@ -77,3 +77,16 @@ describe("logging in", () => {
     expect(screen.queryByRole("tablist")).toBeNull();
   });
 });
+
+describe("logging out", () => {
+  it("starts the next login at the decks, not at the page logged out from", async () => {
+    server.use(on("post", "/logout", () => null));
+    openApp("/browse");
+    await logInAs("correct horse");
+    await waitFor(() => expect(screen.getByTestId("where").textContent).toBe("/browse"));
+    fireEvent.click(await screen.findByRole("button", { name: "Log out" }));
+    await waitFor(() => expect(screen.getByTestId("where").textContent).toBe("/login"));
+    await logInAs("correct horse");
+    await waitFor(() => expect(screen.getByTestId("where").textContent).toBe("/"));
+  });
+});

@@ -1,17 +1,22 @@
 import { Navigate, useLocation } from "react-router-dom";
-import { useUsername } from "../../lib/api";
+import { api, useUsername } from "../../lib/api";
 
 /** Where the learner was going, kept through the login page. */
 export interface LoginRedirect {
   from?: string;
 }
 
-/** Sends a logged-out visitor to the login page, which brings them back here afterwards. */
+/**
+ * Sends a logged-out visitor to the login page, which brings them back here afterwards (unless
+ * they have just logged out themselves: then the next login starts at the decks).
+ */
 export function RequireLogin({ children }: { children: React.ReactNode }) {
   const username = useUsername();
   const location = useLocation();
   if (!username) {
-    const state: LoginRedirect = { from: `${location.pathname}${location.search}${location.hash}` };
+    const state: LoginRedirect = api.auth.loggedOutByUser
+      ? {}
+      : { from: `${location.pathname}${location.search}${location.hash}` };
     return <Navigate to="/login" replace state={state} />;
   }
   return children;

@@ -46,7 +46,7 @@ export function useLogOut() {
       if (refreshToken) await api.client.POST("/logout", { body: { refresh_token: refreshToken } }).catch(() => undefined);
     },
     onSettled: () => {
-      api.auth.clear();
+      api.auth.logOut();
       queryClient.clear();
     },
   });
