@@ -126,7 +126,7 @@ def _percentile(values: list[float], q: float) -> float:
 def _seed(url: str) -> tuple[dict[str, Any], int]:
     _call(f"{url}/register", "POST", {"username": "bencher", "password": "bench password"})
     tokens = _call(f"{url}/login", "POST", {"username": "bencher", "password": "bench password"})
-    token = tokens["token"]
+    token = tokens["access_token"]
     deck_id = int(_call(f"{url}/api/decks", "POST", {"name": "Bench"}, token)["id"])
     preset = {"config": {"new": {"perDay": CARDS}}}
     _call(f"{url}/api/decks/{deck_id}", "PUT", preset, token)
@@ -134,10 +134,11 @@ def _seed(url: str) -> tuple[dict[str, Any], int]:
         front = f"<div class='q'>Question {i}</div>"
         card = {"deck_id": deck_id, "front": front, "back": f"Answer {i}"}
         _call(f"{url}/api/cards", "POST", card, token)
+    # The login as the web app keeps it in localStorage (lib/auth.ts).
     auth = {
-        "token": token,
-        "refresh_token": tokens.get("refresh_token"),
-        "username": tokens.get("username", "bencher"),
+        "access_token": token,
+        "refresh_token": tokens["refresh_token"],
+        "username": tokens["username"],
     }
     return auth, deck_id
 
