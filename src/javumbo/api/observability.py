@@ -3,9 +3,10 @@
 The line: ``request_id``, ``method``, ``route`` (the rule, not the raw path), ``status``,
 ``latency_ms``, ``user_id`` (never the username), ``session_id``, ``cache_hit`` (no snapshot
 downloaded; null when no collection was used), ``blob_ops``, ``meta_ops`` and ``error_code``
-for 4xx/5xx answers. Operation counts are the difference of the process-wide counters across
-the request: exact when requests do not overlap (Lambda runs one at a time per instance),
-approximate under a threaded server.
+for 4xx/5xx answers. The web app's own files (index.html, scripts, styles) answered without
+error get no line: a page load would otherwise log one line per asset. Operation counts are the
+difference of the process-wide counters across the request: exact when requests do not overlap
+(Lambda runs one at a time per instance), approximate under a threaded server.
 
 Metrics (Lambda only, through aws-lambda-powertools ``Metrics``): ``RequestLatency``,
 ``Requests``, ``ClientErrors``, ``ServerErrors``, ``Conflicts``, ``S3Operations``,
@@ -93,6 +94,9 @@ def _error_code(response: Response) -> str | None:
     return None
 
 
+WEBAPP_BLUEPRINT = "webapp"  # javumbo.api.webapp: index.html and the built assets
+
+
 def install_observability(app: Flask, svc: Services) -> None:
     ensure_request_log_handler()
 
@@ -106,6 +110,8 @@ def install_observability(app: Flask, svc: Services) -> None:
     def log_request(response: Response) -> Response:
         started = g.get("javumbo_started")
         if started is None:  # a failure before our before_request ran
+            return response
+        if request.blueprint == WEBAPP_BLUEPRINT and response.status_code < 400:
             return response
         latency_ms = (time.perf_counter() - started) * 1000
         before: dict[str, int] = g.get("javumbo_counters") or {}
