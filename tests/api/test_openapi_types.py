@@ -153,3 +153,16 @@ def test_path_ids_are_documented_as_integers(client: FlaskClient) -> None:
     assert deck_id["schema"] == {"type": "integer", "maximum": 2**63 - 1}
     (job_id,) = paths["/api/import/{job_id}"]["get"]["parameters"]
     assert job_id["schema"]["type"] == "string"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+@pytest.mark.parametrize(
+    "path", ["/api/decks/9223372036854775808", "/api/notes/9223372036854775808"]
+)
+def test_an_id_past_the_largest_is_not_found_for_every_method(
+    alice: ApiUser, method: str, path: str
+) -> None:
+    response = alice.call(method, path, json={})
+    assert response.status_code == 404, response.get_data()
+    assert response.get_json()["error"]["code"] == "not_found"
+

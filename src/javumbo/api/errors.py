@@ -23,7 +23,7 @@ from apiflask import APIFlask, HTTPError, Schema
 from apiflask.fields import Dict, List, Nested, String
 from apiflask.validators import OneOf
 from flask import Response, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from javumbo.collection.errors import CollectionError, NotFoundError
 from javumbo.collection.search import SearchTooExpensiveError
@@ -233,12 +233,15 @@ def _from_werkzeug(error: HTTPException) -> Response:
 
 
 def _only_the_web_app_matched(app: APIFlask) -> bool:
-    """A 405 for ``/api/...`` whose only match is the web app's catch-all (GET) page route:
-    no API route has this path (say ``/api/decks/abc``), so the honest answer is 404."""
+    """A 405 for ``/api/...`` whose only match is the web app's catch-all (GET) page route, or
+    that nothing matches for GET either (an id past the largest one, ``/api/decks/2**63``): no
+    API route has this path, so the honest answer is 404."""
     if not request.path.startswith("/api/"):
         return False
     try:
         endpoint, _ = app.url_map.bind("localhost").match(request.path, method="GET")
+    except NotFound:
+        return True
     except HTTPException:
         return False
     return str(endpoint).startswith("webapp.")
