@@ -44,8 +44,11 @@ def test_default_workload_matches_hand_computed_bill() -> None:
     assert line(bill, "Lambda", "/tmp above 512 MB")[1] == approx(0.000244728)
     assert line(bill, "API Gateway", "HTTP API requests")[1] == approx(0.132)
     assert line(bill, "S3", "GET")[1] == approx(0.0012)  # 3,000 x $0.0004/1000
-    assert line(bill, "S3", "PUT")[1] == approx(0.015)  # 3,000 x $0.005/1000
-    assert line(bill, "S3", "storage")[1] == approx(600 / 1024 * 0.023)  # 100 x 6 MB
+    # 10,000-note collections: a 1.25 MB snapshot, whose byte bound (a quarter: 312,500 B of
+    # 450 B answers) comes before 1,000 entries: an upload every 694.4 answers, 86.4 a month
+    assert line(bill, "S3", "PUT")[1] == approx(60_000 / (312_500 / 450) * 0.005 / 1000)
+    stored_mb = 100 * 3 * 1_250_000 / 1024**2  # 3 snapshots kept
+    assert line(bill, "S3", "storage")[1] == approx(stored_mb / 1024 * 0.023)
     # reads: 132,000 x 3 RRU; writes: 132,000 x 1 WRU + 60,000 x 4 WRU = 372,000 WRU
     assert line(bill, "DynamoDB", "read request units")[1] == approx(0.0495)
     assert line(bill, "DynamoDB", "write request units")[1] == approx(0.2325)
@@ -54,14 +57,16 @@ def test_default_workload_matches_hand_computed_bill() -> None:
     assert line(bill, "CloudWatch", "custom metrics") == approx((9, 2.70, 0.0))
 
     assert bill.total(fixed=True) == approx(6.00)  # 9 metrics, 3 alarms, 1 dashboard
+    puts = 60_000 / (312_500 / 450) * 0.005 / 1000
+    journal_kb = 312_500 / 2 / 1024  # half a bound waits in the journal, on average
     usage = (
-        0.264000528 + 0.0264 + 0.000244728 + 0.132 + 0.0012 + 0.015 + 600 / 1024 * 0.023
-        + 0.0495 + 0.2325 + 100 * 10 / 1024**2 * 0.25 + logs_gb * (0.5 + 0.03)
+        0.264000528 + 0.0264 + 0.000244728 + 0.132 + 0.0012 + puts + stored_mb / 1024 * 0.023
+        + 0.0495 + 0.2325 + 100 * (10 + journal_kb) / 1024**2 * 0.25 + logs_gb * (0.5 + 0.03)
     )  # fmt: skip
     assert bill.total(fixed=False) == approx(usage)
     assert bill.total() == approx(usage + 6.00)
     # Always-free: Lambda, DynamoDB storage, CloudWatch all covered.
-    paid = 0.000244728 + 0.132 + 0.0012 + 0.015 + 600 / 1024 * 0.023 + 0.0495 + 0.2325
+    paid = 0.000244728 + 0.132 + 0.0012 + puts + stored_mb / 1024 * 0.023 + 0.0495 + 0.2325
     assert bill.total(free_tier=True) == approx(paid)
     assert bill.total(free_tier=True) < 2.00  # the seed's goal for 100 users
 
@@ -76,6 +81,21 @@ def test_costs_scale_with_users_and_reviews() -> None:
     assert line(idle, "DynamoDB", "write request units")[1] == pytest.approx(
         100 * 30 * 4 * 1 * 0.625 / 1e6
     )
+
+
+def test_collection_size_sets_uploads_storage_and_bytes_per_session() -> None:
+    prices = load_prices()
+    small, big = Workload(notes_per_user=1_000), Workload(notes_per_user=150_000)
+    # small: the 256 KB floor of the byte bound (569 answers); big: the 1,000-entry bound
+    assert small.reviews_per_compaction == pytest.approx(256_000 / 450)
+    assert big.reviews_per_compaction == 1_000
+    assert big.stored_mb_per_user == pytest.approx(3 * 150_000 * 125 / 1024**2)
+    # a 20-answer session: 9,000 B of journal + 20/1,000 of an 18.75 MB snapshot
+    assert big.bytes_written_per_session == pytest.approx(9_000 + 0.02 * 18_750_000)
+    assert big.bytes_written_per_session < 0.05 * big.snapshot_bytes  # issue 16's goal
+    storage = line(compute_bill(big, prices), "S3", "storage")[1]
+    assert storage > 100 * line(compute_bill(small, prices), "S3", "storage")[1]
+    assert line(compute_bill(big, prices), "S3", "PUT")[0] == pytest.approx(60_000 / 1_000 / 1000)
 
 
 def test_rates_from_a_load_test_report() -> None:
@@ -117,3 +137,6 @@ def test_cli_prints_the_table_and_json(tmp_path: Path, capsys: pytest.CaptureFix
     bad.write_text("{}")
     assert main(["cost", "--from-loadtest", str(bad)]) == 1
     assert main(["cost", "--users", "-1"]) == 1
+    assert main(["cost", "--notes", "-5"]) == 1
+    assert main(["cost", "--notes", "150000"]) == 0
+    assert "collections of 150,000 notes" in capsys.readouterr().out

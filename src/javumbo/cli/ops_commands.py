@@ -97,6 +97,9 @@ def _register_cost(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     parser.add_argument("--reviews-per-day", type=float, default=20.0)
     parser.add_argument("--sessions-per-day", type=float, default=1.0, help="per user")
     parser.add_argument(
+        "--notes", type=int, default=10_000, help="notes per user's collection (10000)"
+    )
+    parser.add_argument(
         "--from-loadtest", type=Path, help="a 'javumbo-testbed loadtest --json' report"
     )
     parser.add_argument("--prices", type=Path, help="prices file (default: the bundled one)")
@@ -211,10 +214,13 @@ def run_sweep(args: argparse.Namespace) -> int:
 def run_cost(args: argparse.Namespace) -> int:
     if args.users < 0 or args.reviews_per_day < 0 or args.sessions_per_day <= 0:
         raise CommandError("--users and --reviews-per-day must be >= 0, --sessions-per-day > 0")
+    if args.notes < 0:
+        raise CommandError("--notes must be >= 0")
     workload = Workload(
         users=args.users,
         reviews_per_day=args.reviews_per_day,
         sessions_per_user_per_day=args.sessions_per_day,
+        notes_per_user=args.notes,
     )
     try:
         prices = load_prices(args.prices)

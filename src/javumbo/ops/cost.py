@@ -1,10 +1,12 @@
 """``javumbo cost``: the monthly AWS bill of a deployment, from counted operations and prices.
 
 Operations per month come from a ``Workload``: by default the storage engine's goals (one S3
-GET and one PUT per review session, a journal append per answer, a few small metastore reads per
-request), or the rates a load test measured (``--from-loadtest report.json``: its ``sessions``,
-``requests``, ``acknowledged`` answers, ``s3 {get, put}`` and ``dynamodb {read, write}``).
-Prices live in ``prices.json`` beside this module, with their date and region.
+GET per review session, a journal append per answer, a few small metastore reads per request,
+and a snapshot upload only when the journal passes its bound, which depends on the collection's
+size: see ``docs/storage-engine.md``), or the rates a load test measured (``--from-loadtest
+report.json``: its ``sessions``, ``requests``, ``acknowledged`` answers, ``s3 {get, put}``
+and ``dynamodb {read, write}``). Prices live in ``prices.json`` beside this module, with their
+date and region.
 
 Two totals are given: at list price, and after AWS's always-free tier (Lambda requests and
 compute, DynamoDB storage, CloudWatch's first metrics, alarms, dashboards and logs), which one
@@ -19,6 +21,8 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from javumbo.userdb import JournalLimits
 
 GIB = 1024**3
 MIB = 1024**2
@@ -41,7 +45,8 @@ class Workload:
     requests_per_review: float = 2.0  # fetch the next card, answer it
     requests_per_session: float = 4.0  # log in, start the session, list decks, flush
     s3_gets_per_session: float = 1.0  # the engine's goal: one download per session
-    s3_puts_per_session: float = 1.0  # and one snapshot upload
+    # Measured uploads per session (a load test); None: one per compaction (see below).
+    s3_puts_per_session: float | None = None
     meta_reads_per_request: float = 3.0  # user/session, head, claim
     meta_writes_per_request: float = 1.0  # the session's expiry extended
     journal_writes_per_review: float = 1.0  # one TransactWriteItems per answer
@@ -51,8 +56,13 @@ class Workload:
     lambda_memory_mb: int = 1024  # infra/variables.tf defaults
     lambda_tmp_mb: int = 1024
     avg_duration_ms: float = 120.0
-    stored_mb_per_user: float = 6.0  # ~2 MB compressed snapshot, 3 kept
-    meta_kb_per_user: float = 10.0  # user, head, a trimmed journal, idempotency keys
+    # Collection size: the stored (zstd) snapshot is ~125 B per note (python -m bench scale:
+    # 1.2 MB at 10k notes), an answer's journal entry ~450 B.
+    notes_per_user: int = 10_000
+    snapshot_bytes_per_note: float = 125.0
+    journal_bytes_per_review: float = 450.0
+    snapshots_kept: int = 3
+    meta_kb_per_user: float = 10.0  # user, head, idempotency keys (the journal is added)
     log_bytes_per_request: float = 1200.0  # request line, EMF metrics, Lambda's REPORT lines
     custom_metrics: int = 9  # javumbo.api.observability
     alarms: int = 3  # infra/monitoring.tf
@@ -70,6 +80,44 @@ class Workload:
     @property
     def requests(self) -> float:
         return self.sessions * self.requests_per_session + self.reviews * self.requests_per_review
+
+    @property
+    def snapshot_bytes(self) -> float:
+        return self.notes_per_user * self.snapshot_bytes_per_note
+
+    @property
+    def journal_bound_bytes(self) -> float:
+        """Journal bytes after which the engine writes a new snapshot, for this size."""
+        return float(JournalLimits().byte_bound(int(self.snapshot_bytes)))
+
+    @property
+    def reviews_per_compaction(self) -> float:
+        """Answers between two snapshot uploads: the entry bound or the byte bound."""
+        by_bytes = self.journal_bound_bytes / max(self.journal_bytes_per_review, 1.0)
+        return max(1.0, min(float(JournalLimits().max_entries), by_bytes))
+
+    @property
+    def s3_puts(self) -> float:
+        if self.s3_puts_per_session is not None:
+            return self.sessions * self.s3_puts_per_session
+        return self.reviews / self.reviews_per_compaction
+
+    @property
+    def stored_mb_per_user(self) -> float:
+        """Snapshots kept in S3 (each a full compaction of the collection)."""
+        return self.snapshots_kept * self.snapshot_bytes / MIB
+
+    @property
+    def journal_kb_per_user(self) -> float:
+        """On average half a bound's worth of journal waits in the metastore."""
+        return self.reviews_per_compaction * self.journal_bytes_per_review / 2 / KIB
+
+    @property
+    def bytes_written_per_session(self) -> float:
+        """A session's journal entries plus its share of the next snapshot upload."""
+        reviews = self.reviews_per_day / max(self.sessions_per_user_per_day, 1e-9)
+        upload_share = reviews / self.reviews_per_compaction * self.snapshot_bytes
+        return reviews * self.journal_bytes_per_review + upload_share
 
 
 def workload_from_loadtest(report: dict[str, Any], base: Workload) -> Workload:
@@ -186,7 +234,7 @@ def compute_bill(workload: Workload, prices: dict[str, Any]) -> Bill:
     add("API Gateway", "HTTP API requests", w.requests / 1e6, "M req", api_rate)
 
     add("S3", "GET", w.sessions * w.s3_gets_per_session / 1000, "1k req", s3["per_1000_get"])
-    add("S3", "PUT", w.sessions * w.s3_puts_per_session / 1000, "1k req", s3["per_1000_put"])
+    add("S3", "PUT", w.s3_puts / 1000, "1k req", s3["per_1000_put"])
     add("S3", "storage", w.users * w.stored_mb_per_user * MIB / GIB, "GB-mo", s3["per_gb_month"])
 
     rru = w.requests * w.meta_reads_per_request * w.rru_per_read
@@ -196,7 +244,7 @@ def compute_bill(workload: Workload, prices: dict[str, Any]) -> Bill:
     )
     add("DynamoDB", "read request units", rru / 1e6, "M RRU", ddb["per_million_rru"])
     add("DynamoDB", "write request units", wru / 1e6, "M WRU", ddb["per_million_wru"])
-    meta_gb = w.users * w.meta_kb_per_user * KIB / GIB
+    meta_gb = w.users * (w.meta_kb_per_user + w.journal_kb_per_user) * KIB / GIB
     free_meta = free.get("dynamodb_storage_gb", 0)
     add("DynamoDB", "storage", meta_gb, "GB-mo", ddb["per_gb_month"], free_meta)
 
@@ -228,6 +276,9 @@ def format_bill(bill: Bill) -> str:
         f"Javumbo on AWS: {w.users} users, {w.reviews_per_day:g} reviews/day, {w.days:g} days"
         f" ({w.source}); prices {p.get('region', '?')} as of {p.get('as_of', '?')}",
         f"{w.sessions:,.0f} sessions, {w.reviews:,.0f} reviews, {w.requests:,.0f} requests",
+        f"collections of {w.notes_per_user:,} notes: snapshot {w.snapshot_bytes / MIB:.1f} MB"
+        f" ({w.snapshots_kept} kept), a snapshot every {w.reviews_per_compaction:,.0f} answers,"
+        f" {w.bytes_written_per_session / KIB:,.0f} KB written per session",
         "",
         f"{'service':<12} {'item':<24} {'quantity':>14} {'unit':<10}"
         f" {'list $':>9} {'free-tier $':>11}",
