@@ -165,4 +165,3 @@ def test_an_id_past_the_largest_is_not_found_for_every_method(
     response = alice.call(method, path, json={})
     assert response.status_code == 404, response.get_data()
     assert response.get_json()["error"]["code"] == "not_found"
-
