@@ -49,6 +49,26 @@ export class AuthStore {
     this.now = options.now ?? (() => Date.now());
     this.marginMs = options.refreshMarginMs ?? 60_000;
     this.tokens = this.load();
+    // Another tab of the app logged in, out, or refreshed: take its tokens (refresh tokens are
+    // used once; refreshing with one another tab already swapped would end the login).
+    if (options.storage && typeof window !== "undefined" && options.storage === globalThis.localStorage) {
+      window.addEventListener("storage", (event) => {
+        if (event.key === AUTH_STORAGE_KEY) this.adoptStored(true);
+      });
+    }
+  }
+
+  /** Takes the tokens another tab stored (or its logout); true when they differ from ours. */
+  private adoptStored(followLogout: boolean): boolean {
+    if (!this.options.storage) return false;
+    const stored = this.load();
+    if (!stored && !followLogout) return false;
+    if (stored?.refresh_token === this.tokens?.refresh_token && stored?.access_token === this.tokens?.access_token) {
+      return false;
+    }
+    this.tokens = stored;
+    this.listeners.forEach((listener) => listener());
+    return true;
   }
 
   get username(): string | null {
@@ -108,6 +128,8 @@ export class AuthStore {
   }
 
   private async doRefresh(): Promise<void> {
+    // Another tab may have refreshed already: its fresh token will do, and ours is used up.
+    if (this.adoptStored(false) && this.tokens && this.msUntilRefresh() !== 0) return;
     const current = this.tokens;
     if (!current) throw new ApiError(401, "unauthorized", "Your login has expired. Please log in again.");
     let response: Response;
