@@ -1,8 +1,9 @@
 """Review sessions (the seed's endpoints): start one, flush it, ask about it.
 
-A session says which instance holds the user's warm copy and when to fold the journal into a
-snapshot; it is never needed for correctness (every write is journaled before it is answered).
-``/api/session/flush`` writes the snapshot now and, given the session's id, ends the session.
+A session says which instance holds the user's warm copy; it is never needed for correctness
+(every write is journaled before it is answered). ``/api/session/flush`` settles the user's
+collection (a new snapshot only if the journal passed its bound: the journal is the delta) and,
+given the session's id, ends the session.
 """
 
 from __future__ import annotations
@@ -33,7 +34,14 @@ class FlushRequestSchema(Schema):
 
 class FlushedSchema(Schema):
     success = Boolean(required=True)
-    status = String(required=True, metadata={"description": "flushed, clean, busy, superseded"})
+    status = String(
+        required=True,
+        metadata={
+            "description": "durable (every answer already in the journal, no snapshot needed),"
+            " flushed (the journal passed its bound: compacted into a snapshot), clean, busy,"
+            " superseded"
+        },
+    )
     snapshot_seq = Integer(required=True)
     session_ended = Boolean(required=True)
 
@@ -63,8 +71,9 @@ def start_session() -> dict[str, Any]:
 @bp.input(FlushRequestSchema, arg_name="body")
 @bp.output(FlushedSchema)
 def flush_session(body: dict[str, Any]) -> dict[str, Any]:
-    """Write the user's collection as a snapshot now; with ``session_id``, also end that
-    session (it must be the caller's: any other id is answered 404)."""
+    """Make sure the user's answers are durable (they already are) and compact the journal
+    into a snapshot if it passed its bound; with ``session_id``, also end that session (it must
+    be the caller's: any other id is answered 404)."""
     user = current_token_user()
     svc = services()
     session_id = body.get("session_id")
@@ -73,7 +82,7 @@ def flush_session(body: dict[str, Any]) -> dict[str, Any]:
         session = svc.engine.sessions.get_session(session_id)
         if session is None or session.username != user.username:
             raise api_error(404, "no such session", code="session_not_found")
-    result = svc.engine.flush(user.user_id)
+    result = svc.engine.settle(user.user_id)
     ended = False
     if session is not None:
         ended = svc.engine.sessions.end_session(session.session_id)

@@ -94,8 +94,9 @@ class Flusher:
 
     def compact_if_due(self, copy: WorkingCopy) -> FlushResult:
         """A snapshot if the journal passed its bound, else nothing to do: every entry is
-        already durable (status ``durable``)."""
-        if copy.snapshot_key is None or copy.broken or self.is_due(copy):
+        already durable (status ``durable``; ``clean`` when the snapshot holds them all)."""
+        clean = copy.snapshot_key is not None and copy.snapshot_seq >= copy.applied_seq
+        if clean or copy.snapshot_key is None or copy.broken or self.is_due(copy):
             return self.flush(copy)
         return FlushResult(copy.user_id, "durable", copy.snapshot_key, copy.snapshot_seq)
 
