@@ -218,7 +218,7 @@ def test_on_s3_and_dynamodb_emulator(moto_url: str, tmp_path: Path) -> None:  # 
         flushed = client.call(
             "POST", "/api/session/flush", json_body={"session_id": client.session_id}
         )
-        assert flushed.status == 200 and flushed.json()["status"] == "flushed"
+        assert flushed.status == 200 and flushed.json()["status"] == "durable"
         package = download_export(client)
         assert package[:2] == b"PK"
         health = client.call("GET", "/health").json()

@@ -93,7 +93,7 @@ def test_study_session_over_http_exports_to_anki(
         answered.add(card["card_id"])
 
     flushed = http.post(f"{server}/api/session/flush", json={"session_id": session_id}, timeout=30)
-    assert flushed.status_code == 200 and flushed.json()["status"] == "flushed"
+    assert flushed.status_code == 200 and flushed.json()["status"] == "durable"
 
     export = http.get(f"{server}/api/export", timeout=60)
     assert export.status_code == 200
