@@ -92,7 +92,11 @@ class ImportReportSchema(Schema):
 
 class ImportJobSchema(Schema):
     job_id = String(required=True)
-    status = String(required=True, metadata={"description": "running, done or failed"})
+    status = String(
+        required=True,
+        validate=[OneOf(["running", "done", "failed"])],
+        metadata={"description": "running, done or failed"},
+    )
     progress = Float(required=True, metadata={"description": "0 to 1"})
     stage = String(required=True)
     report = Nested(ImportReportSchema, allow_none=True, required=True)

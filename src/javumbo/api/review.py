@@ -7,7 +7,7 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
-from apiflask.validators import Range
+from apiflask.validators import OneOf, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.decks import CountsSchema
@@ -52,7 +52,11 @@ class ReviewCardSchema(Schema):
     )
     interval_seconds = List(Integer(), required=True)
     queue = Integer(required=True)
-    kind = String(required=True, metadata={"description": "new, learning or review"})
+    kind = String(
+        required=True,
+        validate=[OneOf(["new", "learning", "review"])],
+        metadata={"description": "new, learning or review"},
+    )
     typed_answer = Nested(
         TypedAnswerSchema,
         required=True,

@@ -3811,8 +3811,11 @@ export interface components {
             progress: number;
             report: components["schemas"]["ImportReportSchema"] | null;
             stage: string;
-            /** @description running, done or failed */
-            status: string;
+            /**
+             * @description running, done or failed
+             * @enum {string}
+             */
+            status: "running" | "done" | "failed";
         };
         ImportReportSchema: {
             cards_added: number;
@@ -3978,8 +3981,11 @@ export interface components {
             interval_seconds: number[];
             /** @description labels for again, hard, good, easy */
             intervals: string[];
-            /** @description new, learning or review */
-            kind: string;
+            /**
+             * @description new, learning or review
+             * @enum {string}
+             */
+            kind: "new" | "learning" | "review";
             note_id: number;
             /** @description rendered question HTML */
             question: string;
