@@ -5,7 +5,7 @@ The source layout (the original single-server app):
 - ``--admin-db PATH``: an SQLite file with a ``users`` table holding at least ``username`` and
   ``password_hash`` (or ``password``) columns; an ``id`` column is used if present. Hashes are
   werkzeug's (``pbkdf2:…``, ``scrypt:…``) or argon2 (``$argon2…``); werkzeug ones keep working
-  and become argon2id at the user's next login (``legacy_passwords``).
+  and become argon2id at the user's next login (``javumbo.accounts``).
 - ``--collections DIR`` (default: ``user_files`` beside the admin database): one Anki
   collection per user, found by the first existing name among ``--collection-name`` templates
   (default ``{username}.anki2``, ``{username}/collection.anki2``, ``user_{id}.anki2``).
@@ -36,9 +36,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from javumbo.accounts.legacy_hashes import is_legacy_hash
 from javumbo.collection.errors import InvalidCollectionError
 from javumbo.ops.collection_checks import CheckedCollection, checked_copy, verify_stored_snapshot
-from javumbo.ops.legacy_passwords import is_legacy_hash
 from javumbo.ops.user_collections import (
     TargetNotEmptyError,
     install_first_snapshot,
