@@ -159,7 +159,8 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
       mounted.current = false;
       // Deck counts and stats changed with every answer.
       void queryClient.invalidateQueries();
-      void chain.current.then(() => endSession(client));
+      // In the chain: a review opened next (another deck) starts its session after this ends.
+      chain.current = chain.current.then(() => endSession(client));
     };
   }, [client, deckId, enqueue, refill, update, queryClient]);
 
