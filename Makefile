@@ -41,7 +41,7 @@ webapp: | $(PY)
 
 # The web client's API types, generated from the server's OpenAPI document
 # (web/src/api/schema.gen.ts; tests/api/test_web_types.py fails when it is stale).
-web-types: web/node_modules/.package-lock.json install-test
+web-types: web/node_modules/.package-lock.json install
 	$(PY) tools/web_types.py
 
 # eslint, tsc --noEmit and the Vitest unit tests of the web app.
