@@ -3,7 +3,9 @@
 A file is accepted when SQLite's ``PRAGMA integrity_check`` says ``ok`` and ``Collection.open``
 accepts it (schema 11, a sane ``col`` row). Checks run on a private copy made with SQLite's
 backup API through a read-only connection, so the operator's file (and a ``-wal`` beside it)
-is never modified.
+is never modified. A collection Anki 2.1.50 or later saved (schema 18, whose tables use Anki's
+``unicase`` collation) is checked with that collation registered, and its private copy is
+downgraded to schema 11 in place, as a full sync's upload is, before it is opened and stored.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 import zstandard
 
 from javumbo.collection import Collection, CollectionError
+from javumbo.collection.apkg.errors import PackageError
+from javumbo.collection.apkg.schema11_downgrade import downgrade_in_place
+from javumbo.collection.apkg.source import SourceCollection, unicase
 from javumbo.collection.errors import InvalidCollectionError
 from javumbo.stores.ports import BlobStore
 from javumbo.userdb import names
@@ -86,6 +91,7 @@ def integrity_problems(path: Path) -> list[str]:
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
+            db.create_collation("unicase", unicase)  # schema 18's indexes use it
             rows = [str(r[0]) for r in db.execute("pragma integrity_check").fetchall()]
         finally:
             db.close()
@@ -101,12 +107,43 @@ def collection_counts(col: Collection) -> dict[str, int]:
     }
 
 
+def schema_version(path: Path) -> int | None:
+    """The ``col`` row's ``ver`` (11 for what Javumbo stores, 18 for Anki 2.1.50+), if any."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = db.execute("select ver from col").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    return int(row[0]) if row and isinstance(row[0], int) else None
+
+
+def downgrade_copy(path: Path) -> None:
+    """Turn a private copy of a newer-schema collection into schema 11, in place."""
+    try:
+        source = SourceCollection(path)
+    except PackageError as exc:
+        raise InvalidCollectionError(str(exc).replace("the package's collection", "it")) from exc
+    try:
+        downgrade_in_place(source)
+    except sqlite3.Error as exc:
+        raise InvalidCollectionError(f"cannot be converted to schema 11: {exc}") from exc
+    finally:
+        source.close()
+
+
 def check_collection(path: Path) -> dict[str, int]:
     """``InvalidCollectionError`` unless ``path`` is sound and opens as a collection; returns
-    its row counts. ``path`` must be a private copy (opening converts it to WAL and back)."""
+    its row counts. ``path`` must be a private copy (opening converts it to WAL and back; a
+    schema-18 file is downgraded to schema 11)."""
     problems = integrity_problems(path)
     if problems:
         raise InvalidCollectionError(f"integrity check failed: {'; '.join(problems[:3])}")
+    version = schema_version(path)
+    if version is not None and version != 11:
+        downgrade_copy(path)
     try:
         col = Collection.open(path)
     except CollectionError:
