@@ -4,6 +4,9 @@ and Anki's own client (the ``anki`` package) to drive it."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import http.client
+import json
 import sys
 import threading
 import time
@@ -12,14 +15,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import zstandard
 from anki.collection import Collection as AnkiCollection
 from anki.sync import SyncAuth, SyncOutput
 from argon2 import PasswordHasher
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from javumbo.api.rate_limit import LoginThrottle, ThrottlePolicy
 from javumbo.collection.clock import Clock, SystemClock
 from javumbo.settings import Settings
 from javumbo.stores.factory import open_stores
@@ -39,6 +45,7 @@ class Deps:
     meta: MetaStore
     engine: StorageEngine
     clock: Clock
+    login_throttle: LoginThrottle
 
 
 @dataclass
@@ -65,6 +72,7 @@ def start_server(
     *,
     settings: Settings | None = None,
     instance_id: str = "sync-test",
+    throttle: ThrottlePolicy | None = None,
 ) -> tuple[RunningServer, Any]:
     """One instance: its own engine (cache under ``data_dir``) over the stores ``settings``
     name (by default the embedded ones in ``data_dir``), its own Flask app and HTTP server."""
@@ -78,7 +86,8 @@ def start_server(
         cache_dir=data_dir / "cache",
         clock=SystemClock(),
     )
-    deps = Deps(blobs, meta, engine, SystemClock())
+    clock = SystemClock()
+    deps = Deps(blobs, meta, engine, clock, LoginThrottle(clock, throttle))
     app = Flask("sync-test")
     server = register_sync(app, deps, limits or SyncLimits(workdir=data_dir / "sync-work"))
     http: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
@@ -174,3 +183,55 @@ def downloaded_client(
     full_sync(col, auth, upload=False, media_usn=out.server_media_usn)
     sync_media(col, auth)
     return col, auth
+
+
+def sync_post(
+    server: RunningServer,
+    path: str,
+    body: bytes,
+    *,
+    key: str = "",
+    version: int | None = 11,
+    session: str = "s1",
+    compress: bool = True,
+    sync_header: str | None = None,
+) -> tuple[int, bytes, dict[str, str]]:
+    """One raw sync call: ``body`` zstd-compressed unless ``compress`` is False, the
+    ``anki-sync`` header built from ``version``/``key``/``session`` unless given whole."""
+    parts = urlsplit(server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    headers = {"Content-Type": "application/octet-stream"}
+    if sync_header is not None:
+        headers["anki-sync"] = sync_header
+    elif version is not None:
+        headers["anki-sync"] = json.dumps({"v": version, "k": key, "c": "test", "s": session})
+    payload = zstandard.ZstdCompressor().compress(body) if compress else body
+    conn.request("POST", path, body=payload, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    out_headers = {k.lower(): v for k, v in resp.getheaders()}
+    conn.close()
+    if resp.status == 200:
+        data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return resp.status, data, out_headers
+
+
+def login_key(server: RunningServer, username: str = "alice") -> str:
+    status, data, headers = sync_post(
+        server, "/sync/hostKey", json.dumps({"u": username, "p": PASSWORD}).encode()
+    )
+    assert status == 200
+    assert headers["anki-original-size"] == str(len(data))
+    key: str = json.loads(data)["key"]
+    return key
+
+
+def fingerprint(server: RunningServer, username: str = "alice") -> str:
+    user = server.deps.meta.get_user(username)
+    assert user is not None
+    with server.deps.engine.read(user.user_id) as col:
+        dump = [
+            list(col.db.execute(f"select * from {table} order by rowid"))
+            for table in ("col", "notes", "cards", "revlog", "graves")
+        ]
+    return hashlib.sha1(repr(dump).encode()).hexdigest()

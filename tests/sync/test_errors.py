@@ -3,76 +3,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import http.client
 import io
 import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-import zstandard
 from anki.collection import Collection as AnkiCollection
 from anki.errors import SyncError
 
+from javumbo.api.rate_limit import ThrottlePolicy
 from javumbo.sync import SyncLimits
 from tests.sync.conftest import (
     PASSWORD,
     Required,
     RunningServer,
+    fingerprint,
+    login_key,
     start_server,
+    sync_post,
     uploaded_client,
 )
-
-
-def _post(
-    server: RunningServer,
-    path: str,
-    body: bytes,
-    *,
-    key: str = "",
-    version: int | None = 11,
-    session: str = "s1",
-    compress: bool = True,
-) -> tuple[int, bytes, dict[str, str]]:
-    parts = urlsplit(server.url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    headers = {"Content-Type": "application/octet-stream"}
-    if version is not None:
-        headers["anki-sync"] = json.dumps({"v": version, "k": key, "c": "test", "s": session})
-    payload = zstandard.ZstdCompressor().compress(body) if compress else body
-    conn.request("POST", path, body=payload, headers=headers)
-    resp = conn.getresponse()
-    data = resp.read()
-    out_headers = {k.lower(): v for k, v in resp.getheaders()}
-    conn.close()
-    if resp.status == 200:
-        data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
-    return resp.status, data, out_headers
-
-
-def _login(server: RunningServer, username: str = "alice") -> str:
-    status, data, headers = _post(
-        server, "/sync/hostKey", json.dumps({"u": username, "p": PASSWORD}).encode()
-    )
-    assert status == 200
-    assert headers["anki-original-size"] == str(len(data))
-    key: str = json.loads(data)["key"]
-    return key
-
-
-def _fingerprint(server: RunningServer, username: str = "alice") -> str:
-    user = server.deps.meta.get_user(username)
-    assert user is not None
-    with server.deps.engine.read(user.user_id) as col:
-        dump = [
-            list(col.db.execute(f"select * from {table} order by rowid"))
-            for table in ("col", "notes", "cards", "revlog", "graves")
-        ]
-    return hashlib.sha1(repr(dump).encode()).hexdigest()
 
 
 def test_wrong_password_is_refused_with_ankis_message(
@@ -84,7 +37,7 @@ def test_wrong_password_is_refused_with_ankis_message(
         col.sync_login("alice", "not the password", server.url)
     with pytest.raises(SyncError, match="Email or password was incorrect"):
         col.sync_login("nobody", PASSWORD, server.url)
-    status, _data, _ = _post(server, "/sync/hostKey", b'{"u":"alice","p":"nope"}')
+    status, _data, _ = sync_post(server, "/sync/hostKey", b'{"u":"alice","p":"nope"}')
     assert status == 403
     # the key is not the password and not stored in the clear
     key = col.sync_login("alice", PASSWORD, server.url).hkey
@@ -97,18 +50,19 @@ def test_wrong_password_is_refused_with_ankis_message(
 def test_failed_logins_are_rate_limited(tmp_path: Path) -> None:
     server, stop = start_server(
         tmp_path / "srv",
-        SyncLimits(login_failures=3, login_window_seconds=60, workdir=tmp_path / "w"),
+        SyncLimits(workdir=tmp_path / "w"),
+        throttle=ThrottlePolicy(pair_limit=3, window=60),
     )
     try:
         server.add_user("alice")
         for _ in range(3):
-            assert _post(server, "/sync/hostKey", b'{"u":"alice","p":"x"}')[0] == 403
+            assert sync_post(server, "/sync/hostKey", b'{"u":"alice","p":"x"}')[0] == 403
         body = json.dumps({"u": "alice", "p": PASSWORD}).encode()
-        assert _post(server, "/sync/hostKey", body)[0] == 429
+        assert sync_post(server, "/sync/hostKey", body)[0] == 429
         # another user is not affected
         server.add_user("bob")
         assert (
-            _post(server, "/sync/hostKey", json.dumps({"u": "bob", "p": PASSWORD}).encode())[0]
+            sync_post(server, "/sync/hostKey", json.dumps({"u": "bob", "p": PASSWORD}).encode())[0]
             == 200
         )
     finally:
@@ -119,13 +73,13 @@ def test_revoked_host_key_is_refused(
     server: RunningServer, anki_col: Callable[[str], AnkiCollection]
 ) -> None:
     col, auth = uploaded_client(server, anki_col)
-    before = _fingerprint(server)
+    before = fingerprint(server)
     assert server.sync.host_keys.revoke("alice", auth.hkey) == 1
     with pytest.raises(SyncError) as caught:
         col.sync_collection(auth, False)
     assert "403" in str(caught.value) or "password" in str(caught.value).lower()
-    assert _post(server, "/sync/meta", b'{"v":11,"cv":"x"}', key=auth.hkey)[0] == 403
-    assert _fingerprint(server) == before
+    assert sync_post(server, "/sync/meta", b'{"v":11,"cv":"x"}', key=auth.hkey)[0] == 403
+    assert fingerprint(server) == before
     # logging in again gives a working key
     fresh = col.sync_login("alice", PASSWORD, server.url)
     assert col.sync_collection(fresh, False).required == Required.NO_CHANGES
@@ -133,13 +87,13 @@ def test_revoked_host_key_is_refused(
 
 def test_other_protocol_versions_get_a_clear_status(server: RunningServer) -> None:
     server.add_user("alice")
-    key = _login(server)
+    key = login_key(server)
     meta = b'{"v":11,"cv":"x"}'
-    assert _post(server, "/sync/meta", meta, key=key, version=None)[0] == 501
-    assert _post(server, "/sync/meta", meta, key=key, version=10)[0] == 501
-    assert _post(server, "/sync/meta", meta, key=key, version=99)[0] == 400
-    assert _post(server, "/sync/meta", b'{"v":99,"cv":"x"}', key=key)[0] == 501
-    status, data, _ = _post(server, "/sync/meta", meta, key=key)
+    assert sync_post(server, "/sync/meta", meta, key=key, version=None)[0] == 501
+    assert sync_post(server, "/sync/meta", meta, key=key, version=10)[0] == 501
+    assert sync_post(server, "/sync/meta", meta, key=key, version=99)[0] == 400
+    assert sync_post(server, "/sync/meta", b'{"v":99,"cv":"x"}', key=key)[0] == 501
+    status, data, _ = sync_post(server, "/sync/meta", meta, key=key)
     assert status == 200
     assert json.loads(data)["empty"] is True
 
@@ -168,17 +122,17 @@ def test_hostile_bodies_get_4xx(
     server: RunningServer, path: str, body: bytes, compress: bool
 ) -> None:
     server.add_user("alice")
-    key = _login(server)
-    before = _fingerprint(server)
-    status, _data, _ = _post(server, path, body, key=key, compress=compress)
+    key = login_key(server)
+    before = fingerprint(server)
+    status, _data, _ = sync_post(server, path, body, key=key, compress=compress)
     assert 400 <= status < 500, status
-    assert _fingerprint(server) == before
+    assert fingerprint(server) == before
 
 
 def _sync_calls(server: RunningServer, key: str, calls: list[tuple[str, Any]]) -> list[int]:
     statuses = []
     for path, body in calls:
-        status, _data, _ = _post(server, path, json.dumps(body).encode(), key=key)
+        status, _data, _ = sync_post(server, path, json.dumps(body).encode(), key=key)
         statuses.append(status)
     return statuses
 
@@ -187,7 +141,7 @@ def test_bad_rows_in_a_sync_are_refused_and_change_nothing(
     server: RunningServer, anki_col: Callable[[str], AnkiCollection]
 ) -> None:
     _col, auth = uploaded_client(server, anki_col)
-    before = _fingerprint(server)
+    before = fingerprint(server)
     start = ("/sync/start", {"minUsn": 0, "lnewer": True, "graves": None})
     statuses = _sync_calls(
         server,
@@ -214,14 +168,14 @@ def test_bad_rows_in_a_sync_are_refused_and_change_nothing(
         ],
     )
     assert statuses == [200, 200, 200, 400]
-    assert _fingerprint(server) == before
+    assert fingerprint(server) == before
 
 
 def test_abort_and_failed_sanity_check_leave_the_collection_as_it_was(
     server: RunningServer, anki_col: Callable[[str], AnkiCollection]
 ) -> None:
     col, auth = uploaded_client(server, anki_col)
-    before = _fingerprint(server)
+    before = fingerprint(server)
     card = col.db.first("select * from cards limit 1")
     card[5] = 1  # usn
     card[4] += 100  # newer mod
@@ -232,8 +186,8 @@ def test_abort_and_failed_sanity_check_leave_the_collection_as_it_was(
     assert (
         _sync_calls(server, auth.hkey, [start, changed, graves, ("/sync/abort", {})]) == [200] * 4
     )
-    assert _fingerprint(server) == before
-    status, data, _ = _post(
+    assert fingerprint(server) == before
+    status, data, _ = sync_post(
         server,
         "/sync/start",
         json.dumps({"minUsn": 1, "lnewer": True}).encode(),
@@ -241,7 +195,7 @@ def test_abort_and_failed_sanity_check_leave_the_collection_as_it_was(
     )
     assert status == 200
     _sync_calls(server, auth.hkey, [changed])
-    status, data, _ = _post(
+    status, data, _ = sync_post(
         server,
         "/sync/sanityCheck2",
         json.dumps({"client": [[0, 0, 0], 1, 1, 1, 0, 1, 1, 1]}).encode(),
@@ -249,9 +203,9 @@ def test_abort_and_failed_sanity_check_leave_the_collection_as_it_was(
     )
     assert status == 200
     assert json.loads(data)["status"] == "bad"
-    assert _fingerprint(server) == before
+    assert fingerprint(server) == before
     # the session is gone: finishing now is refused
-    assert _post(server, "/sync/finish", b"{}", key=auth.hkey)[0] == 409
+    assert sync_post(server, "/sync/finish", b"{}", key=auth.hkey)[0] == 409
 
 
 def test_corrupt_or_oversized_upload_is_refused_with_a_message(tmp_path: Path) -> None:
@@ -260,20 +214,20 @@ def test_corrupt_or_oversized_upload_is_refused_with_a_message(tmp_path: Path) -
     )
     try:
         server.add_user("alice")
-        key = _login(server)
-        before = _fingerprint(server)
-        status, data, _ = _post(
+        key = login_key(server)
+        before = fingerprint(server)
+        status, data, _ = sync_post(
             server, "/sync/upload", b"SQLite format 3\x00" + b"\0" * 5000, key=key
         )
         assert status == 200
         assert data.decode().startswith("Your upload was corrupt")
-        status, data, _ = _post(server, "/sync/upload", b"x" * 150_000, key=key)
+        status, data, _ = sync_post(server, "/sync/upload", b"x" * 150_000, key=key)
         assert data.decode().startswith("Your upload was corrupt")
-        status, data, _ = _post(server, "/sync/upload", b"x" * 200_000, key=key)
+        status, data, _ = sync_post(server, "/sync/upload", b"x" * 200_000, key=key)
         assert b"this server accepts at most" in data
-        status, _data, _ = _post(server, "/sync/upload", b"\0" * 2_000_000, key=key)
+        status, _data, _ = sync_post(server, "/sync/upload", b"\0" * 2_000_000, key=key)
         assert status == 413  # a zstd bomb is cut off while decompressing
-        assert _fingerprint(server) == before
+        assert fingerprint(server) == before
     finally:
         stop()
 
@@ -286,12 +240,12 @@ def test_media_quota_is_shown_to_the_client(
     )
     try:
         server.add_user("alice")
-        key = _login(server)
+        key = login_key(server)
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w") as zf:
             zf.writestr("0", b"x" * 500)
             zf.writestr("_meta", json.dumps([["big.png", "0"]]))
-        status, data, _ = _post(server, "/msync/uploadChanges", archive.getvalue(), key=key)
+        status, data, _ = sync_post(server, "/msync/uploadChanges", archive.getvalue(), key=key)
         assert status == 200
         assert "this server's limit" in json.loads(data)["err"]
         user = server.deps.meta.get_user("alice")

@@ -93,7 +93,9 @@ def test_upload_is_downgraded_in_place_with_its_graves(
 
     user = server.deps.meta.get_user("alice")
     assert user is not None
-    install_upload(server.deps.engine, user.user_id, data, workdir=tmp_path / "work")
+    with server.sync.temporary_file() as upload:
+        upload.write_bytes(data)
+        install_upload(server.deps.engine, user.user_id, upload)
     with server.deps.engine.read(user.user_id) as ours:
         names = {r[0] for r in ours.db.execute("select name from sqlite_master")}
         assert not names & SCHEMA_18_ONLY
@@ -105,7 +107,7 @@ def test_upload_is_downgraded_in_place_with_its_graves(
         assert ours.db.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert sorted(m["name"] for m in ours.models.values()) == model_names
         assert sorted(d["name"] for d in ours.decks.values()) == deck_names
-    assert list((tmp_path / "work").iterdir()) == []  # the upload's temporary file is gone
+    assert list(server.sync.limits.workdir.iterdir()) == []  # the upload's file is gone
     # Anki opens what we now serve without complaint (it upgrades our schema 11 itself)
     col_b, _auth_b = downloaded_client(server, anki_col, "alice-b", "alice")
     assert counts(col_b) == counts_before

@@ -9,17 +9,18 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
+from javumbo.api.rate_limit import LoginThrottle
 from javumbo.collection.clock import FixedClock
 from javumbo.stores.ports import UserRecord
 from javumbo.stores.sqlite_meta import SqliteMetaStore
-from javumbo.sync.host_keys import RESOLVED_KEY_SECONDS, HostKeys, LoginRateLimiter
+from javumbo.sync.host_keys import RESOLVED_KEY_SECONDS, HostKeys
 from javumbo.sync.protocol import SyncHttpError
 
 PASSWORD = "correct horse"
 
 
 def _host_keys(meta: SqliteMetaStore, clock: FixedClock) -> HostKeys:
-    return HostKeys(meta, clock, LoginRateLimiter(5, 300.0, clock))
+    return HostKeys(meta, clock, LoginThrottle(clock))
 
 
 @pytest.fixture

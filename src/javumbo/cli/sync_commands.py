@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 
+from javumbo.api.rate_limit import LoginThrottle
 from javumbo.cli.command_error import CommandError
 from javumbo.collection.clock import SystemClock
 from javumbo.settings import Settings, SettingsError
 from javumbo.stores.factory import open_stores
 from javumbo.stores.ports import StoreError
-from javumbo.sync.host_keys import HostKeys, LoginRateLimiter
+from javumbo.sync.host_keys import HostKeys
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,7 +37,7 @@ def revoke_keys(args: argparse.Namespace) -> int:
         if meta.get_user(username) is None:
             raise CommandError(f"no user named {args.user!r}")
         clock = SystemClock()
-        keys = HostKeys(meta, clock, LoginRateLimiter(1, 1.0, clock))
+        keys = HostKeys(meta, clock, LoginThrottle(clock))
         removed = keys.revoke(username, args.key)
     except (SettingsError, StoreError) as exc:
         raise CommandError(str(exc)) from exc

@@ -2,15 +2,20 @@
 as the API, so a user's custom sync server setting is simply the Javumbo base URL.
 
 ``register_sync(app, deps)`` mounts it; the server object lives in
-``app.extensions["javumbo_sync"]``. Every failure the client can cause is a 4xx with a short
-text body (bad header, body not zstd or not JSON, unknown host key, rows that do not fit);
-store outages are 503, lost races 409.
+``app.extensions["javumbo_sync"]``. A call is checked in the order that costs an attacker
+most and the server least: the method, the ``anki-sync`` header, the host key (except for the
+login itself), and only then the body, read as a stream with the method's own caps
+(``request_body.py``). Every failure the client can cause is a 4xx with a short text body (bad
+header, body too large, not zstd or not JSON, unknown host key, rows that do not fit); store
+outages are 503, lost races 409.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -22,17 +27,24 @@ from javumbo.sync.protocol import (
     SYNC_HEADER,
     SyncHeader,
     SyncHttpError,
-    decode_body,
     dump_json,
     encode_body,
     parse_object,
     parse_sync_header,
 )
+from javumbo.sync.request_body import (
+    FILE_LIST_LIMIT,
+    LOGIN_LIMIT,
+    SMALL_LIMIT,
+    BodyLimit,
+    check_declared_length,
+    read_body,
+    read_body_into,
+)
 from javumbo.sync.server import SyncDependencies, SyncLimits, SyncServer
 from javumbo.userdb import ConflictError, InvalidNameError
 
 EXTENSION_KEY = "javumbo_sync"
-BODY_MARGIN_BYTES = 1024 * 1024
 log = logging.getLogger(__name__)
 
 # Not part of the JSON API's OpenAPI document: Anki's clients speak this protocol.
@@ -54,14 +66,16 @@ def _server() -> SyncServer:
 
 
 @bp.before_request
-def _allow_collection_sized_bodies() -> None:
-    # The app's default body limit is for JSON; a full upload is a whole collection.
-    request.max_content_length = _server().limits.max_collection_bytes + BODY_MARGIN_BYTES
+def _limit_body_to_the_largest_sync_body() -> None:
+    # The app's default body limit is for JSON; each method then reads with its own cap
+    # (``request_body.py``), the largest of which is a full upload.
+    request.max_content_length = _server().limits.largest_body().wire
 
 
 @bp.errorhandler(SyncHttpError)
 def _sync_error(exc: SyncHttpError) -> Response:
-    return Response(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    text = exc.message.encode("utf-8", "replace")  # it may quote the client's own text
+    return Response(text, status=exc.status, content_type="text/plain; charset=utf-8")
 
 
 def _answer(value: Any) -> Response:
@@ -70,14 +84,29 @@ def _answer(value: Any) -> Response:
     return Response(body, status=200, headers=headers)
 
 
-def _read_request() -> tuple[SyncHeader, bytes]:
-    header = parse_sync_header(request.headers.get(SYNC_HEADER))
-    # A little above the collection limit, so an oversized upload still gets its message.
-    limit = _server().limits.max_collection_bytes + BODY_MARGIN_BYTES
-    if request.content_length is not None and request.content_length > limit:
-        raise SyncHttpError(413, "request body too large")
-    raw = request.get_data(cache=False)
-    return header, decode_body(raw, limit)
+def _header() -> SyncHeader:
+    return parse_sync_header(request.headers.get(SYNC_HEADER))
+
+
+def _body(limit: BodyLimit) -> bytes:
+    """The decompressed body, read only now (after the header and the host key were checked)."""
+    check_declared_length(request.content_length, limit)
+    return read_body(request.stream, limit)
+
+
+def _object(limit: BodyLimit) -> dict[str, Any]:
+    data = _body(limit)
+    return parse_object(data) if data else {}
+
+
+@contextlib.contextmanager
+def _body_file(limit: BodyLimit) -> Iterator[Path]:
+    """The decompressed body in a file of the server's private work folder (removed after)."""
+    check_declared_length(request.content_length, limit)
+    with _server().temporary_file() as path:
+        with path.open("wb") as out:
+            read_body_into(request.stream, limit, out)
+        yield path
 
 
 def _guarded(handler: Callable[[], Response]) -> Response:
@@ -94,18 +123,18 @@ def _guarded(handler: Callable[[], Response]) -> Response:
         raise SyncHttpError(400, f"op failed: {exc}") from exc
 
 
+# The JSON calls of a sync in progress that may carry many rows or objects; the other
+# collection calls carry a few numbers at most.
+_BULK_JSON_METHODS = {"start", "applyGraves", "applyChanges", "applyChunk"}
 _COLLECTION_METHODS = {
     "meta",
-    "start",
-    "applyGraves",
-    "applyChanges",
     "chunk",
-    "applyChunk",
     "sanityCheck2",
     "finish",
     "abort",
     "upload",
     "download",
+    *_BULK_JSON_METHODS,
 }
 
 
@@ -117,16 +146,19 @@ def sync_method(method: str) -> Response:
 
 
 def _collection_call(method: str) -> Response:
-    header, data = _read_request()
+    header = _header()
     server = _server()
     if method == "hostKey":
-        return _answer(server.host_key(parse_object(data), request.remote_addr or "unknown"))
+        login = _object(LOGIN_LIMIT)
+        return _answer(server.host_key(login, request.remote_addr or "unknown"))
     user = server.user(header.host_key, header.session, first_call=method == "meta")
-    if method in ("upload", "download"):
-        if method == "upload":
-            return _answer(server.upload(user, data).encode("utf-8"))
+    if method == "upload":
+        with _body_file(server.limits.upload_body()) as path:
+            return _answer(server.upload(user, path).encode("utf-8"))
+    if method == "download":
+        _body(SMALL_LIMIT)  # nothing the server needs
         return _answer(server.download(user))
-    body = parse_object(data) if data else {}
+    body = _object(server.limits.json_body() if method in _BULK_JSON_METHODS else SMALL_LIMIT)
     return _answer(_dispatch(server, user, header.session, method, body))
 
 
@@ -166,12 +198,13 @@ def media_method(method: str) -> Response:
 
 
 def _media_call(method: str) -> Response:
-    header, data = _read_request()
+    header = _header()
     server = _server()
     user = server.user(header.host_key)
     if method == "uploadChanges":
-        return _answer(server.media_upload(user, data))
-    body = parse_object(data) if data else {}
+        with _body_file(server.limits.media_upload_body()) as path:
+            return _answer(server.media_upload(user, path))
+    body = _object(FILE_LIST_LIMIT if method == "downloadFiles" else SMALL_LIMIT)
     if method == "begin":
         return _answer(server.media_begin(user, header.host_key))
     if method == "mediaChanges":

@@ -37,7 +37,15 @@ from typing import Any
 
 from javumbo.collection import Collection
 from javumbo.collection.notes import field_checksum, sort_field_value
-from javumbo.sync.protocol import SyncHttpError, bad_request, get_bool, get_int, get_list, int_list
+from javumbo.sync.protocol import (
+    SyncHttpError,
+    bad_request,
+    check_int64,
+    get_bool,
+    get_int,
+    get_list,
+    int_list,
+)
 
 CHUNK_SIZE = 250
 GRAVE_CARD, GRAVE_NOTE, GRAVE_DECK = 0, 1, 2
@@ -448,7 +456,7 @@ def _check_row(table: str, row: Any, width: int) -> list[Any]:
         elif type(value) is int:
             out.append(value)
         elif isinstance(value, float):
-            out.append(int(value))
+            out.append(check_int64(int(value), f"applyChunk: {table} column {index}"))
         else:
             raise bad_request(f"applyChunk: {table} column {index} must be a number")
     return out

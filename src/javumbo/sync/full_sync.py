@@ -20,12 +20,9 @@ schema 11 too, but upgrades it first: 15 ms for 10,000 cards on the client).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import sqlite3
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,30 +46,31 @@ class UploadRejected(Exception):
 def install_upload(
     engine: StorageEngine,
     user_id: str,
-    data: bytes,
+    path: Path,
     *,
-    workdir: Path,
     max_bytes: int = DEFAULT_MAX_COLLECTION_BYTES,
 ) -> None:
-    """Replace the user's collection with an uploaded one (``UploadRejected`` if unusable)."""
-    if len(data) >= max_bytes:
+    """Replace the user's collection with the uploaded one at ``path``, a file of the sync
+    server's own that this changes in place (``UploadRejected`` if it is unusable)."""
+    size = path.stat().st_size
+    if size >= max_bytes:
         raise UploadRejected(
-            f"Your collection is {len(data) / 1048576:.1f} MB; this server accepts at most"
+            f"Your collection is {size / 1048576:.1f} MB; this server accepts at most"
             f" {max_bytes / 1048576:.0f} MB."
         )
-    if not data.startswith(SQLITE_MAGIC):
-        raise UploadRejected(CORRUPT_MESSAGE)
-    with _temporary_file(workdir, data) as path:
-        try:
-            source = SourceCollection(path)
-        except PackageError as exc:
-            raise UploadRejected(f"{CORRUPT_MESSAGE} ({exc})") from exc
-        try:
-            _check_source(source)
-            _downgrade_in_place(source)
-        finally:
-            source.close()
-        engine.replace_collection(user_id, path)
+    with path.open("rb") as fh:
+        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+            raise UploadRejected(CORRUPT_MESSAGE)
+    try:
+        source = SourceCollection(path)
+    except PackageError as exc:
+        raise UploadRejected(f"{CORRUPT_MESSAGE} ({exc})") from exc
+    try:
+        _check_source(source)
+        _downgrade_in_place(source)
+    finally:
+        source.close()
+    engine.replace_collection(user_id, path)
 
 
 def _downgrade_in_place(source: SourceCollection) -> None:
@@ -132,18 +130,6 @@ _INDEXES_11 = [
     s.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
     for s in _ddl_statements("CREATE INDEX")
 ]
-
-
-@contextlib.contextmanager
-def _temporary_file(workdir: Path, data: bytes) -> Iterator[Path]:
-    workdir.mkdir(parents=True, exist_ok=True)
-    path = workdir / f"upload-{uuid.uuid4().hex}.anki2"
-    try:
-        path.write_bytes(data)
-        yield path
-    finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _check_source(source: SourceCollection) -> None:

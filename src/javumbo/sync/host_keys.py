@@ -5,7 +5,8 @@ A host key is revocable and never the password: ``<base64url(username)>.<32 rand
 Only a SHA-256 digest of the secret part is kept, in the user's record
 (``attributes["sync_host_keys"]``, digest -> creation time), so a leaked user table gives no
 usable key. The username part lets a request find its user with one metastore read. Failed
-logins are limited per username and client address (argon2id makes each guess slow as well).
+logins count in the same counter as the web login's (``LoginAttempts``); argon2id makes each
+guess slow as well.
 """
 
 from __future__ import annotations
@@ -16,57 +17,30 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
+from javumbo.accounts.passwords import authenticate
 from javumbo.collection.clock import Clock
-from javumbo.ops.legacy_passwords import check_password
 from javumbo.stores.ports import MetaStore, UserRecord
 from javumbo.sync.protocol import SyncHttpError
 
 ATTRIBUTE = "sync_host_keys"
 MAX_KEYS_PER_USER = 20
-_hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# The longest username registration accepts (``javumbo.usernames``).
+MAX_USERNAME_CHARS = 32
 
 
-class LoginRateLimiter:
-    """At most ``limit`` failed logins per (username, address) in ``window`` seconds."""
+class LoginAttempts(Protocol):
+    """The failed-login counter the sync login shares with the web login
+    (``javumbo.api.rate_limit.LoginThrottle``): asked before a password is checked, told the
+    outcome after."""
 
-    def __init__(self, limit: int, window: float, clock: Clock) -> None:
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
+    def retry_after(self, username: str, address: str) -> float | None: ...
 
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        hits = self._failures.setdefault(key, deque())
-        cutoff = self.clock.now() - self.window
-        while hits and hits[0] <= cutoff:
-            hits.popleft()
-        return hits
+    def record_failure(self, username: str, address: str) -> None: ...
 
-    def blocked(self, key: tuple[str, str]) -> bool:
-        with self._lock:
-            blocked = len(self._recent(key)) >= self.limit
-            if not self._failures.get(key):
-                self._failures.pop(key, None)
-            return blocked
-
-    def failed(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            if len(self._failures) > 100_000:
-                self._failures.clear()  # memory bound under a spray of usernames
-            self._recent(key).append(self.clock.now())
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def record_success(self, username: str, address: str) -> None: ...
 
 
 RESOLVED_KEY_SECONDS = 60.0
@@ -83,7 +57,7 @@ class HostKeys:
 
     meta: MetaStore
     clock: Clock
-    limiter: LoginRateLimiter
+    attempts: LoginAttempts
     _resolved: dict[str, tuple[float, UserRecord]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -92,21 +66,19 @@ class HostKeys:
     )
 
     def login(self, username: str, password: str, address: str) -> str:
-        """A new host key for the user; 403 on a wrong password, 429 when rate limited."""
+        """A new host key for the user; 403 on a wrong password, 429 when rate limited. A
+        username no account can have (longer than registration allows) is refused before
+        anything is counted or hashed."""
         name = username.strip().lower()
-        key = (name, address)
-        if self.limiter.blocked(key):
-            raise SyncHttpError(429, "too many failed logins; wait a few minutes")
-        user = self.meta.get_user(name) if name else None
-        if user is None:
-            _verify(_DUMMY_HASH, password)  # same cost as a real check
-            ok = False
-        else:
-            ok = check_password(self.meta, user, password, verify=_verify)  # legacy too
-        if user is None or not ok:
-            self.limiter.failed(key)
+        if len(name) > MAX_USERNAME_CHARS:
             raise SyncHttpError(403, "invalid username or password")
-        self.limiter.succeeded(key)
+        if self.attempts.retry_after(name, address) is not None:
+            raise SyncHttpError(429, "too many failed logins; wait a few minutes")
+        user = authenticate(self.meta, name, password)  # legacy hashes too
+        if user is None:
+            self.attempts.record_failure(name, address)
+            raise SyncHttpError(403, "invalid username or password")
+        self.attempts.record_success(name, address)
         secret = secrets.token_hex(32)
         keys = dict(_stored_keys(user))
         keys[_digest(secret)] = self.clock.now()
@@ -159,13 +131,6 @@ class HostKeys:
         with self._resolved_lock:
             self._resolved.clear()
         return len(keys) - len(kept)
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 def _digest(secret: str) -> str:

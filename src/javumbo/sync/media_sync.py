@@ -26,10 +26,12 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import zstandard
 
+from javumbo.collection.apkg.package import DEFAULT_LIMITS as DEFAULT_PACKAGE_LIMITS
 from javumbo.collection.clock import Clock
 from javumbo.stores.ports import BlobNotFoundError, BlobStore, MetaStore
 from javumbo.sync.protocol import SyncHttpError, bad_request
@@ -42,6 +44,7 @@ MAX_FILES_PER_ZIP = 100
 MAX_CHANGES_PER_ANSWER = 1000
 TARGET_ZIP_BYTES = 10 * 1024 * 1024
 MAX_NAME_BYTES = 255
+MAX_META_BYTES = 1024 * 1024
 DEFAULT_MAX_MEDIA_BYTES = 2 * 1024 * 1024 * 1024
 _LEASE_TTL = 60.0
 _LEASE_WAIT = 30.0
@@ -189,29 +192,34 @@ class MediaSync:
         )
         return [[name, usn, sha1] for usn, name, sha1 in found[:MAX_CHANGES_PER_ANSWER]]
 
-    def upload(self, zip_data: bytes) -> list[int]:
-        """Apply a client's zip of additions and deletions; ``[processed, media usn]``."""
-        changes = _read_upload(zip_data)
-        with self._changing() as log:
-            incoming = sum(len(d) for _, d in changes if d is not None)
-            if log.total_bytes + incoming > self.max_total_bytes:
-                raise MediaQuotaExceeded(
-                    f"Your media would take more than {self.max_total_bytes / 1048576:.0f} MB,"
-                    " this server's limit. Remove unused media (Tools > Check Media)."
-                )
-            for name, data in changes:
-                entry = log.entries.get(name)
-                if data is None:
-                    if entry is not None and entry[1]:
-                        self.media.delete(name)
-                        log.record(name, "", 0, "")
-                    continue
-                sha1 = hashlib.sha1(data).hexdigest()
-                if entry is not None and entry[1] == sha1 and self.media.exists(name):
-                    continue
-                etag = self.media.put(name, data)
-                log.record(name, sha1, len(data), etag)
-            return [len(changes), log.last_usn]
+    def upload(self, zip_path: Path) -> list[int]:
+        """Apply a client's zip of additions and deletions; ``[processed, media usn]``. Every
+        name, declared size and compression ratio is checked, and the declared sizes against
+        the quota, before any file is read; then one file at a time is read, capped at its
+        declared size."""
+        with _open_upload(zip_path) as archive:
+            changes = _read_upload(archive)
+            with self._changing() as log:
+                incoming = sum(info.file_size for _, info in changes if info is not None)
+                if log.total_bytes + incoming > self.max_total_bytes:
+                    raise MediaQuotaExceeded(
+                        f"Your media would take more than {self.max_total_bytes / 1048576:.0f}"
+                        " MB, this server's limit. Remove unused media (Tools > Check Media)."
+                    )
+                for name, info in changes:
+                    entry = log.entries.get(name)
+                    if info is None:
+                        if entry is not None and entry[1]:
+                            self.media.delete(name)
+                            log.record(name, "", 0, "")
+                        continue
+                    data = _read_member(archive, info)
+                    sha1 = hashlib.sha1(data).hexdigest()
+                    if entry is not None and entry[1] == sha1 and self.media.exists(name):
+                        continue
+                    etag = self.media.put(name, data)
+                    log.record(name, sha1, len(data), etag)
+                return [len(changes), log.last_usn]
 
     def download(self, files: list[Any]) -> bytes:
         """A zip of the requested files (``0``, ``1``, ... and a ``_meta`` name map)."""
@@ -254,49 +262,69 @@ def _differs(log: MediaLog, listed: dict[str, Any]) -> bool:
     return any(present[name][3] != info.etag for name, info in listed.items())
 
 
-def _read_upload(zip_data: bytes) -> list[tuple[str, bytes | None]]:
-    """The client's changes, every name and size checked before anything is stored."""
+@contextmanager
+def _open_upload(zip_path: Path) -> Iterator[zipfile.ZipFile]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(zip_data))
-    except (zipfile.BadZipFile, ValueError) as exc:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise bad_request("media upload is not a zip file") from exc
     with archive:
-        try:
-            with archive.open("_meta") as fh:
-                entries = json.loads(fh.read(1024 * 1024))
-        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise bad_request("media upload has no readable _meta") from exc
-        if not isinstance(entries, list) or len(entries) > MAX_FILES_PER_ZIP:
-            raise bad_request("media upload _meta must list at most 100 files")
-        out: list[tuple[str, bytes | None]] = []
-        for entry in entries:
-            if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)):
-                raise bad_request("media upload _meta entries are [name, zip name]")
-            name, in_zip = _check_name(entry[0]), entry[1]
-            if in_zip is None or in_zip == "":
-                out.append((name, None))
-                continue
-            if not isinstance(in_zip, str):
-                raise bad_request("media upload _meta entries are [name, zip name]")
-            out.append((name, _read_member(archive, in_zip)))
-        return out
+        yield archive
 
 
-def _read_member(archive: zipfile.ZipFile, member: str) -> bytes:
+def _read_upload(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo | None]]:
+    """The client's changes (a deletion has no entry), every name and size checked."""
+    try:
+        with archive.open("_meta") as fh:
+            entries = json.loads(fh.read(MAX_META_BYTES))
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError, EOFError, RecursionError) as exc:
+        raise bad_request("media upload has no readable _meta") from exc
+    if not isinstance(entries, list) or len(entries) > MAX_FILES_PER_ZIP:
+        raise bad_request("media upload _meta must list at most 100 files")
+    out: list[tuple[str, zipfile.ZipInfo | None]] = []
+    for entry in entries:
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)):
+            raise bad_request("media upload _meta entries are [name, zip name]")
+        name, in_zip = _check_name(entry[0]), entry[1]
+        if in_zip is None or in_zip == "":
+            out.append((name, None))
+            continue
+        if not isinstance(in_zip, str):
+            raise bad_request("media upload _meta entries are [name, zip name]")
+        out.append((name, _checked_member(archive, in_zip)))
+    return out
+
+
+def _checked_member(archive: zipfile.ZipFile, member: str) -> zipfile.ZipInfo:
+    """The entry, if its declared size and compression ratio are acceptable (the package
+    importer's ratio rule: small entries are free, big ones need a sane ratio)."""
     try:
         info = archive.getinfo(member)
-        if info.file_size > MAX_FILE_BYTES:
-            raise bad_request("a media file is larger than 100 MB")
-        with archive.open(info) as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
     except KeyError as exc:
         raise bad_request(f"media upload lacks the zip entry {member!r}") from exc
+    if info.file_size > MAX_FILE_BYTES:
+        raise bad_request("a media file is larger than 100 MB")
+    if info.file_size == 0:
+        raise bad_request("media upload has an empty file")
+    rule = DEFAULT_PACKAGE_LIMITS
+    if info.file_size > rule.ratio_floor and info.file_size > rule.max_ratio * max(
+        info.compress_size, 1
+    ):
+        raise bad_request(
+            f"media upload entry {member!r} is compressed more than {rule.max_ratio} to 1"
+        )
+    return info
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes, never more than it declared."""
+    try:
+        with archive.open(info) as fh:
+            data = fh.read(info.file_size + 1)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise bad_request("media upload zip is damaged") from exc
-    if len(data) > MAX_FILE_BYTES:
-        raise bad_request("a media file is larger than 100 MB")
-    if not data:
-        raise bad_request("media upload has an empty file")
+    if len(data) != info.file_size:
+        raise bad_request("media upload zip is damaged")
     return data
 
 

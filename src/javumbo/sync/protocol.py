@@ -10,7 +10,9 @@ Errors are a bare status with a short text body: the client only looks at the st
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import math
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +25,9 @@ PROTOCOL_MAX = 11
 # Version 11 is the first one with zstd bodies and direct POSTs; older clients post multipart
 # forms that this server does not speak.
 PROTOCOL_ZSTD = 11
-DEFAULT_MAX_BODY_BYTES = 300 * 1024 * 1024
-_READ_CHUNK = 1 << 20
+MAX_HEADER_CHARS = 2048
+MAX_JSON_DEPTH = 64
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class SyncHttpError(Exception):
@@ -49,13 +52,16 @@ class SyncHeader:
 
 
 def parse_sync_header(raw: str | None) -> SyncHeader:
-    """The ``anki-sync`` header; a request without it is an old (multipart) client."""
+    """The ``anki-sync`` header; a request without it is an old (multipart) client. Read before
+    the body, with the body's strict JSON rules and a length cap."""
     if raw is None:
         raise SyncHttpError(501, "this server speaks sync protocol 11 only; update Anki")
+    if len(raw) > MAX_HEADER_CHARS:
+        raise bad_request("bad anki-sync header: too long")
     try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise bad_request("bad anki-sync header") from exc
+        value = parse_json(raw.encode("latin-1", "replace"))
+    except SyncHttpError as exc:
+        raise bad_request(f"bad anki-sync header: {exc.message}") from exc
     if not isinstance(value, dict):
         raise bad_request("bad anki-sync header")
     version = value.get("v")
@@ -71,29 +77,78 @@ def parse_sync_header(raw: str | None) -> SyncHeader:
     return SyncHeader(version, fields[0], fields[1], fields[2])
 
 
-def decode_body(body: bytes, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> bytes:
-    """Decompress a request body, refusing more than ``max_bytes`` of output (zstd bombs)."""
-    if not body:
-        return b""
-    reader = zstandard.ZstdDecompressor().stream_reader(body, read_across_frames=True)
-    parts: list[bytes] = []
-    total = 0
-    try:
-        while chunk := reader.read(_READ_CHUNK):
-            total += len(chunk)
-            if total > max_bytes:
-                raise SyncHttpError(413, f"request body exceeds {max_bytes} bytes")
-            parts.append(chunk)
-    except zstandard.ZstdError as exc:
-        raise bad_request("request body is not zstd-compressed") from exc
-    return b"".join(parts)
-
-
 def parse_json(data: bytes) -> Any:
+    """JSON as the API reads it (``javumbo.api.json_body``), and a little stricter: no
+    ``NaN``/``Infinity`` (nor a number too big for a float, ``1e400``), integers within signed
+    64 bits (SQLite's), no lone UTF-16 surrogate, at most ``MAX_JSON_DEPTH`` levels. Anything
+    else is a 400, never an error deeper down."""
     try:
-        return json.loads(data)
+        value = json.loads(
+            data, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_int64
+        )
+    except RecursionError as exc:
+        raise bad_request("request body is not JSON: it is nested too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise bad_request("request body is not JSON") from exc
+        raise bad_request(f"request body is not JSON: {exc}") from exc
+    _check_structure(value, may_hold_surrogates=_SURROGATE_ESCAPE.search(data) is not None)
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is too large a number")
+    return value
+
+
+def _int64(text: str) -> int:
+    value = int(text) if len(text) <= 20 else INT64_MAX + 1
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValueError(f"{text[:40]} is outside signed 64-bit integers")
+    return value
+
+
+# A ``\uD800``-``\uDFFF`` escape, the only way JSON text can carry a lone surrogate (UTF-8 input
+# cannot): when there is none, no string needs checking.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _check_structure(value: Any, *, may_hold_surrogates: bool) -> None:
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+            if may_hold_surrogates:
+                children = [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            children = item
+        else:
+            if may_hold_surrogates and isinstance(item, str):
+                _check_text(item)
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise bad_request(f"request body is nested deeper than {MAX_JSON_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise bad_request(
+            "request body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff)"
+        ) from exc
+
+
+def check_int64(value: int, what: str) -> int:
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise bad_request(f"{what} is outside signed 64-bit integers")
+    return value
 
 
 def parse_object(data: bytes) -> dict[str, Any]:
@@ -136,7 +191,7 @@ def get_int(obj: dict[str, Any], key: str, default: int | None = None) -> int:
     value = obj.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_request(f"{key!r} must be a number")
-    return int(value)
+    return check_int64(int(value), repr(key))
 
 
 def get_bool(obj: dict[str, Any], key: str, default: bool = False) -> bool:
@@ -161,7 +216,8 @@ def int_list(values: list[Any], what: str) -> list[int]:
         if isinstance(v, bool) or not isinstance(v, int | str):
             raise bad_request(f"{what} must be a list of ids")
         try:
-            out.append(int(v))  # old AnkiMobile sends ids as strings
-        except ValueError as exc:
+            number = int(v) if not isinstance(v, str) or len(v) <= 20 else INT64_MAX + 1
+        except ValueError as exc:  # old AnkiMobile sends ids as strings
             raise bad_request(f"{what} must be a list of ids") from exc
+        out.append(check_int64(number, what))
     return out

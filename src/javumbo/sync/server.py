@@ -11,9 +11,12 @@ anywhere finds it instead of applying the sync twice.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
+import uuid
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,8 +30,14 @@ from javumbo.sync.full_sync import (
     install_upload,
     prepare_download,
 )
-from javumbo.sync.host_keys import HostKeys, LoginRateLimiter
-from javumbo.sync.media_sync import DEFAULT_MAX_MEDIA_BYTES, MediaQuotaExceeded, MediaSync
+from javumbo.sync.host_keys import HostKeys, LoginAttempts
+from javumbo.sync.media_sync import (
+    DEFAULT_MAX_MEDIA_BYTES,
+    MAX_FILE_BYTES,
+    TARGET_ZIP_BYTES,
+    MediaQuotaExceeded,
+    MediaSync,
+)
 from javumbo.sync.pending import DEFAULT_MAX_BYTES, DEFAULT_TTL_SECONDS, PendingSyncs
 from javumbo.sync.protocol import (
     PROTOCOL_MAX,
@@ -38,7 +47,11 @@ from javumbo.sync.protocol import (
     get_int,
     get_list,
 )
+from javumbo.sync.request_body import MIB, BodyLimit
 from javumbo.userdb import AlreadyApplied, StorageEngine
+
+DEFAULT_MAX_JSON_BODY_BYTES = 64 * MIB
+UPLOAD_MARGIN_BYTES = 1 * MIB
 
 
 class SyncDependencies(Protocol):
@@ -56,29 +69,45 @@ class SyncDependencies(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    @property
+    def login_throttle(self) -> LoginAttempts: ...
+
 
 @dataclass(frozen=True)
 class SyncLimits:
     max_collection_bytes: int = DEFAULT_MAX_COLLECTION_BYTES
     max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES
-    login_failures: int = 5
-    login_window_seconds: float = 300.0
+    # One JSON call of a sync in progress (start, applyGraves, applyChanges, applyChunk).
+    max_json_body_bytes: int = DEFAULT_MAX_JSON_BODY_BYTES
+    # One media upload zip: Anki's client closes a zip once it passes its target size, so a zip
+    # is at most that target plus one file of the largest size accepted.
+    max_media_upload_bytes: int = MAX_FILE_BYTES + 2 * TARGET_ZIP_BYTES
     max_pending_sync_bytes: int = DEFAULT_MAX_BYTES
     pending_sync_ttl_seconds: float = DEFAULT_TTL_SECONDS
     workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "javumbo-sync")
+
+    def json_body(self) -> BodyLimit:
+        return BodyLimit(self.max_json_body_bytes)
+
+    def upload_body(self) -> BodyLimit:
+        # A little above the collection limit, so an oversized upload still gets its message.
+        return BodyLimit(self.max_collection_bytes + UPLOAD_MARGIN_BYTES)
+
+    def media_upload_body(self) -> BodyLimit:
+        return BodyLimit(self.max_media_upload_bytes)
+
+    def largest_body(self) -> BodyLimit:
+        return max(
+            (self.json_body(), self.upload_body(), self.media_upload_body()),
+            key=lambda limit: limit.output,
+        )
 
 
 class SyncServer:
     def __init__(self, deps: SyncDependencies, limits: SyncLimits | None = None) -> None:
         self.deps = deps
         self.limits = limits or SyncLimits()
-        self.host_keys = HostKeys(
-            deps.meta,
-            deps.clock,
-            LoginRateLimiter(
-                self.limits.login_failures, self.limits.login_window_seconds, deps.clock
-            ),
-        )
+        self.host_keys = HostKeys(deps.meta, deps.clock, deps.login_throttle)
         self._committed = _RecentCommits()
         self.pending = PendingSyncs(
             deps.blobs,
@@ -224,15 +253,25 @@ class SyncServer:
     def abort(self, user: UserRecord) -> None:
         self.pending.discard(user.user_id)
 
-    def upload(self, user: UserRecord, data: bytes) -> str:
+    @contextlib.contextmanager
+    def temporary_file(self) -> Iterator[Path]:
+        """A new file name in the server's work folder; the file (and SQLite's companions) is
+        removed afterwards."""
+        workdir = self.limits.workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        path = workdir / f"upload-{uuid.uuid4().hex}"
+        try:
+            yield path
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def upload(self, user: UserRecord, path: Path) -> str:
+        """Install the uploaded collection at ``path`` (a file of ``temporary_file``)."""
         self.pending.discard(user.user_id)
         try:
             install_upload(
-                self.engine,
-                user.user_id,
-                data,
-                workdir=self.limits.workdir,
-                max_bytes=self.limits.max_collection_bytes,
+                self.engine, user.user_id, path, max_bytes=self.limits.max_collection_bytes
             )
         except UploadRejected as exc:
             return str(exc)
@@ -250,9 +289,9 @@ class SyncServer:
     def media_changes(self, user: UserRecord, request: dict[str, Any]) -> dict[str, Any]:
         return _ok(self.media(user).changes(get_int(request, "lastUsn")))
 
-    def media_upload(self, user: UserRecord, zip_data: bytes) -> dict[str, Any]:
+    def media_upload(self, user: UserRecord, zip_path: Path) -> dict[str, Any]:
         try:
-            return _ok(self.media(user).upload(zip_data))
+            return _ok(self.media(user).upload(zip_path))
         except MediaQuotaExceeded as exc:
             return {"err": str(exc)}
 
