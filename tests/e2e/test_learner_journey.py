@@ -275,6 +275,10 @@ def test_review_on_a_phone_in_dark_theme(
     screenshot(page, "12-phone-review-dark")
     page.get_by_role("button", name="Easy").click()
     expect(page.get_by_test_id("done-for-today")).to_be_visible()
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    screenshot(page, "12-phone-review-saved-dark")
     page.get_by_role("link", name="See statistics").click()
     expect(page.get_by_test_id("studied-today").locator(".tile-value")).to_have_text("1")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
