@@ -2710,8 +2710,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Write the user's collection as a snapshot now; with ``session_id``, also end that
-         * @description session (it must be the caller's: any other id is answered 404).
+         * Make sure the user's answers are durable (they already are) and compact the journal
+         * @description into a snapshot if it passed its bound; with ``session_id``, also end that session (it must
+         *     be the caller's: any other id is answered 404).
          */
         post: {
             parameters: {
@@ -3765,7 +3766,7 @@ export interface components {
         FlushedSchema: {
             session_ended: boolean;
             snapshot_seq: number;
-            /** @description flushed, clean, busy, superseded */
+            /** @description durable (every answer already in the journal, no snapshot needed), flushed (the journal passed its bound: compacted into a snapshot), clean, busy, superseded */
             status: string;
             success: boolean;
         };
