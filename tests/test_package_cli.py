@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from javumbo.cli.package_commands import ProgressBar
 from javumbo.collection import Collection
+from javumbo.ops.progress import TerminalProgress
 
 
 def javumbo(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -168,12 +168,12 @@ def test_failures_are_one_line_and_change_nothing(tmp_path: Path, anki_fixtures:
 
 def test_progress_bar_draws_on_a_stream() -> None:
     stream = io.StringIO()
-    bar = ProgressBar(stream, force=True)
-    bar(5, 10, "notes")
-    bar(10, 10, "notes")
-    bar.finish()
+    with TerminalProgress("import", stream=stream, enabled=True) as bar:
+        bar(5, 10, "notes")
+        bar(10, 10, "notes")
     text = stream.getvalue()
-    assert "notes" in text and "100%" in text and text.endswith("\n")
+    assert "import notes" in text and "100%" in text and text.endswith("\n")
     silent = io.StringIO()
-    ProgressBar(silent)(1, 2, "notes")  # not a terminal: nothing drawn
+    with TerminalProgress("import", stream=silent) as bar:  # not a terminal: nothing drawn
+        bar(1, 2, "notes")
     assert silent.getvalue() == ""

@@ -24,7 +24,7 @@ from javumbo.ops.migrate import (
     format_report,
     read_admin_users,
 )
-from javumbo.ops.progress import ProgressBar
+from javumbo.ops.progress import TerminalProgress
 from javumbo.ops.sweeper import sweep_expired_sessions
 from javumbo.ops.user_collections import operator_databases
 from javumbo.settings import Settings, SettingsError
@@ -40,6 +40,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     backup = commands.add_parser("backup", help="copy a user's snapshots into a folder")
     backup.add_argument("--user", required=True, help="the username")
     backup.add_argument("out_dir", type=Path, help="folder to write (created if missing)")
+    _add_progress_option(backup)
     backup.set_defaults(handler=run_backup)
     restore = commands.add_parser(
         "restore", help="put a backed-up snapshot back as the user's collection"
@@ -49,6 +50,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     restore.add_argument(
         "--snapshot", help="key or file name of the snapshot (default: the backup's head)"
     )
+    _add_progress_option(restore)
     restore.set_defaults(handler=run_restore)
     sweep = commands.add_parser("sweep", help="flush and close expired review sessions")
     sweep.set_defaults(handler=run_sweep)
@@ -82,13 +84,22 @@ def _register_migrate(commands: argparse._SubParsersAction[argparse.ArgumentPars
         "--force", action="store_true", help="replace the collection of users who already exist"
     )
     parser.add_argument("--report", type=Path, help="also write the report as JSON here")
+    _add_progress_option(parser)
+    parser.set_defaults(handler=run_migrate)
+
+
+def _add_progress_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
         default="auto",
         help="progress bar on stderr (auto: when it is a terminal)",
     )
-    parser.set_defaults(handler=run_migrate)
+
+
+def _progress(args: argparse.Namespace, description: str, unit: str) -> TerminalProgress:
+    enabled = {"always": True, "never": False}.get(args.progress)
+    return TerminalProgress(description, unit=unit, stream=sys.stderr, enabled=enabled)
 
 
 def _register_cost(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -145,20 +156,18 @@ def run_migrate(args: argparse.Namespace) -> int:
     )
     try:
         users, bad = read_admin_users(args.admin_db)
-        show = args.progress == "always" or (args.progress == "auto" and sys.stderr.isatty())
-        bar = None
-        if show:
-            total = migration.source_bytes(users)
-            bar = ProgressBar(total, sys.stderr, label="migrate ", unit=" B")
+        with _progress(args, "migrate", "bytes") as bar:
+            total = migration.source_bytes(users) if bar.enabled else 0
+            bar.update(0, total)
+            if bar.enabled:
 
-            def advance(outcome: UserOutcome, size: int) -> None:
-                assert bar is not None
-                bar.advance(size, f"{outcome.username}: {outcome.status}")
+                def advance(outcome: UserOutcome, size: int) -> None:
+                    bar.advance(size)
+                    bar.note(f"{outcome.username}: {outcome.status}")
 
-            migration.progress = advance
-        report = migration.run(users)
-        if bar is not None:
-            bar.close()
+                migration.progress = advance
+            report = migration.run(users)
+            bar.update(total, total)  # skipped users and private copies do not add up exactly
     except (MigrationError, StoreError, StorageEngineError, CollectionError) as exc:
         raise CommandError(str(exc)) from exc
     report.users[:0] = bad
@@ -171,8 +180,11 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_backup(args: argparse.Namespace) -> int:
     settings, blobs, meta = _stores()
     try:
-        with operator_databases(settings, blobs, meta) as engine:
-            report = backup_user(engine, blobs, meta, args.user, args.out_dir)
+        with (
+            operator_databases(settings, blobs, meta) as engine,
+            _progress(args, "backup", "bytes") as bar,
+        ):
+            report = backup_user(engine, blobs, meta, args.user, args.out_dir, progress=bar)
     except (BackupError, StoreError, StorageEngineError, CollectionError, OSError) as exc:
         raise CommandError(str(exc)) from exc
     for snapshot in report.snapshots:
@@ -187,8 +199,11 @@ def run_backup(args: argparse.Namespace) -> int:
 def run_restore(args: argparse.Namespace) -> int:
     settings, blobs, meta = _stores()
     try:
-        with operator_databases(settings, blobs, meta) as engine:
-            report = restore_user(engine, meta, args.user, args.in_dir, args.snapshot)
+        with (
+            operator_databases(settings, blobs, meta) as engine,
+            _progress(args, "restore", "steps") as bar,
+        ):
+            report = restore_user(engine, meta, args.user, args.in_dir, args.snapshot, progress=bar)
     except (BackupError, StoreError, StorageEngineError, CollectionError, OSError) as exc:
         raise CommandError(str(exc)) from exc
     print(

@@ -7,10 +7,7 @@ The media folder of a collection file is ``<stem>.media/`` beside it, as Anki ke
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from pathlib import Path
-from typing import TextIO
 
 from javumbo.cli.command_error import CommandError
 from javumbo.collection import Collection, CollectionError
@@ -22,6 +19,7 @@ from javumbo.collection.apkg import (
     import_colpkg,
 )
 from javumbo.collection.decks import deck_by_name
+from javumbo.ops.progress import TerminalProgress
 
 PACKAGE_SUFFIXES = (".apkg", ".colpkg")
 
@@ -72,37 +70,6 @@ def media_folder(collection: Path) -> Path:
     return collection.with_name(f"{collection.stem}.media")
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal; silent when output is not a terminal."""
-
-    def __init__(self, stream: TextIO | None = None, *, force: bool = False) -> None:
-        self.stream = stream or sys.stderr
-        self.enabled = force or self.stream.isatty()
-        self._last = 0.0
-        self._drawn = False
-
-    def __call__(self, done: int, total: int, stage: str) -> None:
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if done < total and now - self._last < 0.1:
-            return
-        self._last = now
-        width = 30
-        filled = width * done // total if total > 0 else width
-        percent = 100 * done // total if total > 0 else 100
-        line = f"\r{stage:<18} [{'#' * filled}{'.' * (width - filled)}] {percent:3d}%"
-        self.stream.write(line)
-        self.stream.flush()
-        self._drawn = True
-
-    def finish(self) -> None:
-        if self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._drawn = False
-
-
 def _check_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in PACKAGE_SUFFIXES:
@@ -114,35 +81,36 @@ def run_import(args: argparse.Namespace) -> int:
     suffix = _check_suffix(args.file)
     if not args.file.is_file():
         raise CommandError(f"no package at {args.file}")
-    bar = ProgressBar()
     media = media_folder(args.collection)
     try:
-        if suffix == ".colpkg":
-            report = import_colpkg(
-                args.file, args.collection, media_dir=media, confirm=args.replace, progress=bar
-            )
-            bar.finish()
-            print(
-                f"replaced {args.collection} with {args.file.name}: {report.notes_added} notes,"
-                f" {report.cards_added} cards, {report.revlog_added} reviews,"
-                f" {report.media_added} media files"
-            )
-            return 0
-        col = _open_or_create(args.collection)
-        try:
-            result = import_apkg(
-                col,
-                args.file,
-                media_dir=media,
-                scheduling=not args.no_scheduling,
-                progress=bar,
-            )
-        finally:
-            col.close()
+        with TerminalProgress("import") as bar:
+            return _import(args, suffix, media, bar)
     except CollectionError as exc:
-        bar.finish()
         raise CommandError(str(exc)) from exc
-    bar.finish()
+
+
+def _import(args: argparse.Namespace, suffix: str, media: Path, bar: TerminalProgress) -> int:
+    if suffix == ".colpkg":
+        report = import_colpkg(
+            args.file, args.collection, media_dir=media, confirm=args.replace, progress=bar
+        )
+        print(
+            f"replaced {args.collection} with {args.file.name}: {report.notes_added} notes,"
+            f" {report.cards_added} cards, {report.revlog_added} reviews,"
+            f" {report.media_added} media files"
+        )
+        return 0
+    col = _open_or_create(args.collection)
+    try:
+        result = import_apkg(
+            col,
+            args.file,
+            media_dir=media,
+            scheduling=not args.no_scheduling,
+            progress=bar,
+        )
+    finally:
+        col.close()
     renamed = f", {len(result.media_renamed)} renamed" if result.media_renamed else ""
     print(
         f"imported {args.file.name}: notes {result.notes_added} added,"
@@ -169,38 +137,38 @@ def run_export(args: argparse.Namespace) -> int:
             "a .colpkg holds the whole collection; --deck, --no-scheduling"
             " and --no-media apply to .apkg only"
         )
-    bar = ProgressBar()
     media = media_folder(args.collection)
     try:
-        col = Collection.open(args.collection)
-        try:
-            if suffix == ".colpkg":
-                report = export_colpkg(
-                    col, args.out, media_dir=media, progress=bar, layout=args.layout
-                )
-            else:
-                deck_id = None
-                if args.deck:
-                    deck = deck_by_name(col, args.deck)
-                    if deck is None:
-                        raise CommandError(f"no deck named {args.deck!r} in {args.collection}")
-                    deck_id = int(deck["id"])
-                report = export_apkg(
-                    col,
-                    args.out,
-                    deck_id=deck_id,
-                    scheduling=not args.no_scheduling,
-                    media=not args.no_media,
-                    media_dir=media,
-                    progress=bar,
-                    layout=args.layout,
-                )
-        finally:
-            col.close()
+        with TerminalProgress("export") as bar:
+            return _export(args, suffix, media, bar)
     except CollectionError as exc:
-        bar.finish()
         raise CommandError(str(exc)) from exc
-    bar.finish()
+
+
+def _export(args: argparse.Namespace, suffix: str, media: Path, bar: TerminalProgress) -> int:
+    col = Collection.open(args.collection)
+    try:
+        if suffix == ".colpkg":
+            report = export_colpkg(col, args.out, media_dir=media, progress=bar, layout=args.layout)
+        else:
+            deck_id = None
+            if args.deck:
+                deck = deck_by_name(col, args.deck)
+                if deck is None:
+                    raise CommandError(f"no deck named {args.deck!r} in {args.collection}")
+                deck_id = int(deck["id"])
+            report = export_apkg(
+                col,
+                args.out,
+                deck_id=deck_id,
+                scheduling=not args.no_scheduling,
+                media=not args.no_media,
+                media_dir=media,
+                progress=bar,
+                layout=args.layout,
+            )
+    finally:
+        col.close()
     missing = (
         f" ({len(report.media_missing)} referenced files missing)" if report.media_missing else ""
     )

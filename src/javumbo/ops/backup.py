@@ -15,20 +15,30 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import zstandard
 
 from javumbo.collection.errors import InvalidCollectionError
 from javumbo.ops.collection_checks import check_collection, file_md5, file_sha256
 from javumbo.ops.user_collections import replace_collection
-from javumbo.stores.ports import BlobStore, MetaStore, UserRecord
+from javumbo.stores.ports import BlobStore, JournalStore, UserRecord, UserStore
 from javumbo.userdb import ReplaceResult, StorageEngine, names
 from javumbo.userdb.snapshots import restore_snapshot
 
 MANIFEST = "manifest.json"
+# (done, total, stage): how far a backup or restore is, for a progress bar.
+Progress = Callable[[int, int, str], None]
+RESTORE_STEPS = 3  # check the file, check the collection, put it in place
+
+
+def _no_progress(done: int, total: int, stage: str) -> None:
+    return None
+
+
 FORMAT_VERSION = 1
 
 
@@ -60,28 +70,46 @@ class BackupReport:
         return sum(s.size for s in self.snapshots)
 
 
-def _require_user(meta: MetaStore, username: str) -> UserRecord:
+def _require_user(meta: UserStore, username: str) -> UserRecord:
     user = meta.get_user(username.strip().lower())
     if user is None:
         raise BackupError(f"no user {username!r} in the target")
     return user
 
 
+class BackupMeta(UserStore, JournalStore, Protocol):
+    """What a backup reads from the metastore: the user and their head."""
+
+
 def backup_user(
-    engine: StorageEngine, blobs: BlobStore, meta: MetaStore, username: str, out_dir: Path
+    engine: StorageEngine,
+    blobs: BlobStore,
+    meta: BackupMeta,
+    username: str,
+    out_dir: Path,
+    progress: Progress = _no_progress,
 ) -> BackupReport:
+    """``progress`` hears the bytes of snapshots copied so far, out of their total."""
     user = _require_user(meta, username)
+    progress(0, 0, "flushing")
     flushed = engine.flush(user.user_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     head = meta.get_head(user.user_id)
     wanted: dict[str, int] = {}
+    sizes: dict[str, int] = {}
     for info in list(blobs.list(names.snapshots_prefix(user.user_id))):
         seq = names.snapshot_seq_of(info.key)
         if seq is not None:
             wanted[info.key] = seq
+            sizes[info.key] = info.size
     if head.snapshot_key is not None:  # after a replacement it lives outside snapshots/
         wanted.setdefault(head.snapshot_key, head.snapshot_seq)
-    copied = [_download(blobs, key, seq, out_dir) for key, seq in wanted.items()]
+    total = sum(sizes.values())
+    copied: list[BackedUpSnapshot] = []
+    for key, seq in wanted.items():
+        progress(sum(s.size for s in copied), total, key.rsplit("/", 1)[-1])
+        copied.append(_download(blobs, key, seq, out_dir))
+    progress(sum(s.size for s in copied), max(total, sum(s.size for s in copied)), "done")
     if not copied:
         raise BackupError(f"{user.username} has no snapshots to back up")
     manifest = {
@@ -158,17 +186,25 @@ def choose_snapshot(manifest: dict[str, Any], wanted: str | None) -> dict[str, A
 
 
 def restore_user(
-    engine: StorageEngine, meta: MetaStore, username: str, in_dir: Path, snapshot: str | None
+    engine: StorageEngine,
+    meta: UserStore,
+    username: str,
+    in_dir: Path,
+    snapshot: str | None,
+    progress: Progress = _no_progress,
 ) -> RestoreReport:
+    """``progress`` hears the steps (``RESTORE_STEPS``) as they start."""
     user = _require_user(meta, username)
     entry = choose_snapshot(read_manifest(in_dir), snapshot)
     stored = in_dir / str(entry["file"])
     if stored.name != entry["file"] or not stored.is_file():
         raise BackupError(f"{entry['file']} is missing from {in_dir}")
+    progress(0, RESTORE_STEPS, "checking the file")
     if file_sha256(stored) != entry.get("sha256"):
         raise BackupError(f"{stored.name} does not match the sha256 in the manifest")
     with tempfile.TemporaryDirectory(prefix="javumbo-restore-") as scratch:
         collection = Path(scratch) / "restore.anki2"
+        progress(1, RESTORE_STEPS, "checking the collection")
         try:
             restore_snapshot(stored, collection, compressed=bool(entry.get("compressed")))
             check_collection(collection)
@@ -176,5 +212,7 @@ def restore_user(
             raise BackupError(f"{stored.name} is not a sound collection: {exc}") from exc
         except zstandard.ZstdError as exc:
             raise BackupError(f"{stored.name} cannot be read: {exc}") from exc
+        progress(2, RESTORE_STEPS, "putting it in place")
         replaced = replace_collection(engine, user.user_id, collection)
+    progress(RESTORE_STEPS, RESTORE_STEPS, "done")
     return RestoreReport(user.username, str(entry["key"]), replaced)
