@@ -166,6 +166,19 @@ def test_a_page_and_its_total_are_one_statement(ours: Collection) -> None:
     assert past_end["rows"] == [] and past_end["total"] == page["total"]
 
 
+def test_pages_of_every_card(ours: Collection) -> None:
+    """The whole collection is paged with a plain count beside the page (no window over every
+    card); the totals and pages are the same."""
+    every = find_cards(ours, "")
+    size = 7
+    pages = [search_cards_page(ours, "", page=k, page_size=size) for k in range(1, 12)]
+    assert all(page["total"] == len(every) for page in pages)
+    assert [r["card_id"] for page in pages for r in page["rows"]] == every
+    assert len(every) % size and pages[-1]["rows"] == []
+    in_deck = search_cards_page(ours, "deck:Lang", page=2, page_size=size)
+    assert in_deck["total"] == len(find_cards(ours, "deck:Lang"))
+
+
 def test_a_search_past_its_budget_is_stopped(
     ours: Collection, monkeypatch: pytest.MonkeyPatch
 ) -> None:

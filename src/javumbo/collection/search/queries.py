@@ -9,6 +9,7 @@ from typing import Any
 
 from javumbo.collection.collection import Collection
 from javumbo.collection.decks import child_deck_ids
+from javumbo.collection.search.nodes import MatchAll, Node
 from javumbo.collection.search.parser import SearchError, parse
 from javumbo.collection.search.sql_writer import ids_json, write_sql
 from javumbo.collection.search.time_budget import time_budget
@@ -31,7 +32,7 @@ def find_cards(
     col: Collection, query: str, *, deck_id: int | None = None, order: str = "due"
 ) -> list[int]:
     """Ids of the cards matching ``query`` (within ``deck_id`` and its children if given)."""
-    where, params = _restricted_where(col, query, deck_id)
+    where, params = _restricted_where(col, parse(query), deck_id)
     order_by = _order_clause(order)
     with time_budget(col.db):
         rows = col.db.execute(
@@ -42,7 +43,7 @@ def find_cards(
 
 def find_notes(col: Collection, query: str, *, deck_id: int | None = None) -> list[int]:
     """Ids of the notes with at least one card matching ``query``, oldest first."""
-    where, params = _restricted_where(col, query, deck_id)
+    where, params = _restricted_where(col, parse(query), deck_id)
     with time_budget(col.db):
         rows = col.db.execute(
             f"select distinct n.id {FROM_CARDS} where {where} order by n.id", params
@@ -67,28 +68,32 @@ def search_cards_page(
 
     The page's card ids and the total come from one statement: the matches are read once, the
     total counted over them as they are sorted (a window count), as Anki reads them all to
-    sort them; the page's rows are then read by id. Only a page past the end counts apart.
+    sort them; the page's rows are then read by id. Every card of the collection is the
+    exception: there the window would hold the whole table, while a plain count is cheap and the
+    ordering keeps only the page's cards.
     """
     if page < 1:
         raise SearchError("page must be 1 or more")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise SearchError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
-    where, params = _restricted_where(col, query, deck_id)
+    node = parse(query)
+    where, params = _restricted_where(col, node, deck_id)
     order_by = _order_clause(order)
+    every_card = isinstance(node, MatchAll) and deck_id is None
+    window = "null" if every_card else "count() over ()"
     with time_budget(col.db):
         ids_and_total = col.db.execute(
-            f"select c.id, count() over () {FROM_CARDS} where {where}"
+            f"select c.id, {window} {FROM_CARDS} where {where}"
             f" order by {order_by} limit ? offset ?",
             [*params, page_size, (page - 1) * page_size],
         ).fetchall()
-        if ids_and_total:
+        if ids_and_total and not every_card:
             total = int(ids_and_total[0][1])
-        elif page == 1:
-            total = 0
+        elif len(ids_and_total) < page_size and (ids_and_total or page == 1):
+            total = (page - 1) * page_size + len(ids_and_total)  # the last page
         else:
-            total = col.db.execute(f"select count() {FROM_CARDS} where {where}", params).fetchone()[
-                0
-            ]
+            count_sql = f"select count() {FROM_CARDS} where {where}"
+            total = int(col.db.execute(count_sql, params).fetchone()[0])
         position = {cid: k for k, (cid, _) in enumerate(ids_and_total)}
         rows = sorted(
             col.db.execute(
@@ -144,8 +149,8 @@ def search_cards_page(
     }
 
 
-def _restricted_where(col: Collection, query: str, deck_id: int | None) -> tuple[str, list[Any]]:
-    where, params = compile_search(col, query)
+def _restricted_where(col: Collection, node: Node, deck_id: int | None) -> tuple[str, list[Any]]:
+    where, params = write_sql(col, node)
     if deck_id is not None:
         where = f"({where}) and c.did in (select value from json_each(?))"
         params = [*params, ids_json(child_deck_ids(col, deck_id))]
