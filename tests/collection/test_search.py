@@ -223,6 +223,16 @@ QUERIES = [
     "river or capital or water",
     "and_or",
     "-",
+    # many wildcards (matched in linear time, with Anki's meaning)
+    "deck:G*o::*e",
+    "deck:l_ng*",
+    "deck:*a*a*",
+    "tag:g*::c*s",
+    "tag:*e*",
+    "note:*as*c*",
+    "card:*2",
+    "f*n*:*a*",
+    "*a*a*a*a*",
 ]
 
 BAD_QUERIES = [
