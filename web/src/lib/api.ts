@@ -18,8 +18,6 @@ import {
 } from "./middleware";
 import { SessionStore } from "./session";
 
-export type ApiPaths = paths;
-
 export interface Api {
   client: Client<paths>;
   auth: AuthStore;

@@ -4,7 +4,6 @@ import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
 export type CardRow = components["schemas"]["CardRowSchema"];
-export type CardPage = components["schemas"]["CardPageSchema"];
 
 export interface CardQuery {
   q: string;

@@ -3,8 +3,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
-export type Notetype = components["schemas"]["NotetypeSchema"];
-export type Note = components["schemas"]["NoteSchema"];
 
 export const noteKeys = {
   notetypes: ["notetypes"] as const,

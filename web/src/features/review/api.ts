@@ -6,8 +6,6 @@ export type ReviewCard = components["schemas"]["ReviewCardSchema"];
 export type Counts = components["schemas"]["CountsSchema"];
 export type Rating = 1 | 2 | 3 | 4;
 
-export const reviewKeys = { all: ["review"] as const };
-
 export function nextCards(deckId: number, client: Api = api) {
   return unwrap(client.client.GET("/api/review/{deck_id}", { params: { path: { deck_id: deckId } } }));
 }
