@@ -1,6 +1,5 @@
 /** Note types and notes as server state. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
 
