@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+# The S3/DynamoDB emulators and fake AWS credentials, as fixtures for every folder.
+pytest_plugins = ["tests.plugins.aws"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("JAVUMBO_SHARED_DIR", REPO.parent / "shared"))
 ANKI_FIXTURES = SHARED / "fixtures" / "anki"

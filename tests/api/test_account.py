@@ -20,7 +20,7 @@ from javumbo.api.app import app_services, create_app
 from javumbo.settings import Settings
 from javumbo.stores.aws_setup import ensure_aws_resources
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, register_and_login
-from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
+from tests.support import aws_settings, unique_names
 
 
 def test_server_info_is_public_and_says_whether_registration_is_open(
@@ -176,7 +176,7 @@ def sqlite_rows(path: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_deleting_the_account_empties_s3_and_dynamodb(tmp_path: Path, moto_url: str) -> None:  # noqa: F811
+def test_deleting_the_account_empties_s3_and_dynamodb(tmp_path: Path, moto_url: str) -> None:
     settings = replace(
         aws_settings(moto_url, **unique_names("delete")),
         data_dir=tmp_path / "data",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,17 +22,7 @@ from javumbo.settings import Settings
 from javumbo.stores.aws_setup import ensure_aws_resources
 from tests.api.conftest import PASSWORD
 from tests.api.lambda_events import multipart_body, v1_event, v2_event
-from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
-
-
-@dataclass
-class LambdaContext:
-    aws_request_id: str
-    function_name: str = "javumbo-api"
-    memory_limit_in_mb: int = 1024
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+from tests.support import FakeLambdaContext, aws_settings, unique_names
 
 
 @dataclass
@@ -78,7 +67,7 @@ class LambdaClient:
             event = v1_event(method, path, headers=headers, query=query, body=body)
         else:
             event = v2_event(method, path, headers=headers, query=urlencode(query or {}), body=body)
-        raw = self.handler(event, LambdaContext(aws_request_id=str(uuid.uuid4())))
+        raw = self.handler(event, FakeLambdaContext())
         flat = {k.lower(): v for k, v in (raw.get("headers") or {}).items()}
         for name, values in (raw.get("multiValueHeaders") or {}).items():
             flat[name.lower()] = values[-1]
@@ -181,7 +170,7 @@ def test_study_export_and_import_through_api_gateway_events(
 
 def test_request_id_comes_from_the_lambda_context(embedded_handler: LambdaHandler) -> None:
     event = v2_event("GET", "/health")
-    raw = embedded_handler(event, LambdaContext(aws_request_id="lambda-req-42"))
+    raw = embedded_handler(event, FakeLambdaContext(aws_request_id="lambda-req-42"))
     assert raw["statusCode"] == 200
     headers = {k.lower(): v for k, v in raw["headers"].items()}
     assert headers["x-request-id"] == "lambda-req-42"
@@ -199,7 +188,7 @@ def test_bad_requests_through_lambda_are_json_4xx(embedded_handler: LambdaHandle
     assert client.call("GET", "/api/decks/424242").status == 404
 
 
-def test_on_s3_and_dynamodb_emulator(moto_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_on_s3_and_dynamodb_emulator(moto_url: str, tmp_path: Path) -> None:
     settings = aws_settings(moto_url, **unique_names("api"))
     settings = Settings(
         **{

@@ -31,7 +31,7 @@ from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.stores.s3 import S3BlobStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
 from tests.api.conftest import ApiUser, RequestLog, register_and_login
-from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
+from tests.support import aws_settings, unique_names
 
 BLOB_COUNTERS = ("blob_get", "blob_put", "blob_delete", "blob_list", "blob_head")
 

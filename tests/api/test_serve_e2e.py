@@ -5,10 +5,8 @@ package that real Anki opens with all 20 reviews."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,15 +15,9 @@ import pytest
 import requests
 
 from tests.api.conftest import PASSWORD
+from tests.support import free_port, wait_for_http
 
 START_DEADLINE_SECONDS = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -41,16 +33,12 @@ def server(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_DEADLINE_SECONDS
-    while True:
-        assert proc.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-        try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, "javumbo serve did not answer /health in time"
-        time.sleep(0.05)
+    try:
+        wait_for_http(
+            f"{url}/health", timeout=START_DEADLINE_SECONDS, ok=lambda s: s == 200, process=proc
+        )
+    except (TimeoutError, RuntimeError) as exc:
+        pytest.fail(f"{exc}: {(tmp_path / 'serve.log').read_text()[-3000:]}")
     try:
         yield url
     finally:

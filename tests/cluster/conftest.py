@@ -16,6 +16,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
+from tests.support import free_port
+
 StartResponse = Callable[..., Any]
 
 
@@ -132,7 +134,4 @@ def hang_up_server() -> Iterator[StandIn]:
 @pytest.fixture
 def unused_port() -> int:
     """A port where nothing listens (it was free a moment ago)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_port()

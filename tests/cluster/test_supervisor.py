@@ -9,14 +9,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from javumbo_testbed.supervisor import Cluster, ClusterConfig
+from tests.support import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,15 +28,6 @@ def is_running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_until(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {seconds}s waiting for {what}")
 
 
 def served_by(url: str) -> str:
@@ -69,7 +60,7 @@ def test_killed_instance_restarts_with_an_empty_cache(cluster: Cluster) -> None:
     assert restarted.pid != old_pid
     assert restarted.generation == 2 and restarted.restarts == 1
     assert not marker.exists() and restarted.cache_dir.is_dir()
-    wait_until(lambda: not is_running(old_pid), seconds=10, what="the killed pid to vanish")
+    wait_until(lambda: not is_running(old_pid), timeout=10, what="the killed pid to vanish")
     assert {served_by(cluster.url) for _ in range(4)} == {"i1#2", "i2#1"}
 
 
@@ -98,7 +89,7 @@ def test_stop_ends_every_process(tmp_path: Path) -> None:
         pids = [i.pid for i in running.instances] + [running.emulator.process.pid]
     for pid in pids:
         assert pid is not None
-        wait_until(lambda pid=pid: not is_running(pid), seconds=10, what=f"pid {pid} to end")
+        wait_until(lambda pid=pid: not is_running(pid), timeout=10, what=f"pid {pid} to end")
 
 
 CLUSTER_SCRIPT = """
@@ -129,4 +120,4 @@ def test_children_die_when_the_cluster_process_is_killed(tmp_path: Path) -> None
         parent.send_signal(signal.SIGKILL)
         parent.wait(timeout=10)
     for pid in pids:
-        wait_until(lambda pid=pid: not is_running(pid), seconds=10, what=f"orphan {pid} to end")
+        wait_until(lambda pid=pid: not is_running(pid), timeout=10, what=f"orphan {pid} to end")

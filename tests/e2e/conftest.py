@@ -12,12 +12,9 @@ import io
 import math
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
-import time
-import urllib.request
 import wave
 import zlib
 from collections.abc import Callable, Iterator
@@ -25,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support import free_port, wait_for_http
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -71,26 +70,6 @@ def webapp_dir() -> Path:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"javumbo serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)  # polling a condition with a deadline, not waiting blindly
-    raise RuntimeError(f"javumbo serve did not answer /health within {SERVER_START_TIMEOUT}s")
-
-
 @pytest.fixture(scope="session")
 def app_url(webapp_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``javumbo serve`` on a free port with embedded backends in a fresh data folder."""
@@ -112,7 +91,9 @@ def app_url(webapp_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url, process, time.monotonic() + SERVER_START_TIMEOUT)
+        wait_for_http(
+            f"{url}/health", timeout=SERVER_START_TIMEOUT, ok=lambda s: s == 200, process=process
+        )
         yield url
     finally:
         process.terminate()

@@ -32,7 +32,7 @@ from javumbo.stores.s3 import S3BlobStore
 from javumbo.userdb import StorageEngine
 from tests.infra.conftest import INFRA, PLUGIN_DIR, Terraform
 from tests.stores import test_blob_contract, test_meta_contract
-from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
+from tests.support import aws_settings, unique_names
 
 MODULE = INFRA / "modules" / "data_tier"
 TF_TIMEOUT = 400
@@ -188,7 +188,7 @@ def empty_versioned_bucket(settings: Settings) -> None:
 @pytest.mark.timeout(900)  # apply waits ~1 min for S3 lifecycle rules to settle
 def test_data_tier_applies_serves_the_app_shows_no_drift_and_destroys(
     terraform_available: None,
-    moto_url: str,  # noqa: F811
+    moto_url: str,
     terraform: Terraform,
     tmp_path: Path,
 ) -> None:

@@ -20,7 +20,6 @@ from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
 from javumbo.userdb import StorageEngine
-from tests.stores.conftest import aws_env, moto_url  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 

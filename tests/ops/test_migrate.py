@@ -33,7 +33,7 @@ from javumbo.stores.ports import UserRecord
 from javumbo.stores.s3 import S3BlobStore
 from javumbo.userdb import names
 from tests.ops.conftest import PASSWORD, LegacyInstall, Target, make_collection, note_fronts
-from tests.stores.conftest import aws_settings, unique_names
+from tests.support import aws_settings, unique_names
 
 
 def migration(legacy: LegacyInstall, target: Target, **options: object) -> Migration:

@@ -21,7 +21,7 @@ from javumbo.stores.sqlite_meta import SqliteMetaStore
 from javumbo.userdb import JournalLimits, StorageEngine
 from tests.ops.conftest import Target
 from tests.ops.test_backup_restore import adder
-from tests.stores.conftest import aws_settings, unique_names
+from tests.support import aws_settings, unique_names
 
 
 def expired_session(meta: MetaStore, username: str, *, ago: float = 60.0) -> SessionRecord:

@@ -22,67 +22,15 @@ from javumbo.stores.ports import JournalStore, LeaseStore, SessionStore, SyncSta
 from javumbo.stores.postgres import PostgresMetaStore
 from javumbo.stores.s3 import MIN_PART_SIZE, S3BlobStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
-from tests.emulators import FAKE_AWS_ENV, start_moto_server, start_seaweedfs, weed_binary
 from tests.stores.meta_records import KeyedJournal
 from tests.stores.postgres_server import PostgresUnavailable, create_database, start_postgres
 from tests.stores.s3rver_server import S3RVER_CREDENTIALS, S3rverUnavailable, start_s3rver
+from tests.support import aws_settings, unique_names
 
 # A small multipart threshold (S3's smallest part size): the contract's 6 MiB and 11 MiB
 # objects go up in parts when overwritten; create-only puts stay single conditional PUTs.
 TEST_MULTIPART_THRESHOLD = MIN_PART_SIZE
 TEST_PART_SIZE = MIN_PART_SIZE
-
-
-@pytest.fixture(scope="session")
-def aws_env() -> Iterator[dict[str, str]]:
-    """Fake credentials in the environment, so no test can reach a real account's keys."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in FAKE_AWS_ENV.items():
-            patch.setenv(name, value)
-        # A session token makes SeaweedFS look the key up as temporary (STS) credentials.
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-            patch.delenv(name, raising=False)
-        yield dict(FAKE_AWS_ENV)
-
-
-@pytest.fixture(scope="session")
-def moto_url(aws_env: dict[str, str]) -> Iterator[str]:
-    url, stop = start_moto_server()
-    yield url
-    stop()
-
-
-@pytest.fixture(scope="session")
-def seaweedfs_url(aws_env: dict[str, str]) -> Iterator[str]:
-    try:
-        weed_binary()
-    except FileNotFoundError as exc:
-        pytest.skip(f"SeaweedFS not installed: {exc}")
-    url, stop = start_seaweedfs()
-    yield url
-    stop()
-
-
-def aws_settings(endpoint_url: str, **names: str) -> Settings:
-    """AWS-mode settings on an emulator, with table/bucket names of the caller's choosing."""
-    return Settings(
-        backend="aws",
-        jwt_secret_key="test-secret-" + "x" * 24,
-        aws_endpoint_url=endpoint_url,
-        aws_region="us-east-1",
-        **names,  # type: ignore[arg-type]
-    )
-
-
-def unique_names(prefix: str) -> dict[str, str]:
-    tag = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    return {
-        "s3_bucket": tag,
-        "users_table": f"{tag}-users",
-        "locks_table": f"{tag}-locks",
-        "sessions_table": f"{tag}-sessions",
-        "journal_table": f"{tag}-journal",
-    }
 
 
 def new_bucket_store(

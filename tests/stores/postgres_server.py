@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.emulators import free_port
+from tests.support import free_port
 
 START_DEADLINE_SECONDS = 60.0
 STOP_DEADLINE_SECONDS = 30.0

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.emulators import free_port, wait_for_http
+from tests.support import free_port, wait_for_http
 
 S3RVER_DIR = Path(__file__).resolve().parent / "s3rver"
 START_DEADLINE_SECONDS = 30.0
@@ -76,7 +76,7 @@ def start_s3rver() -> tuple[str, Stop]:
 
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_http(f"{url}/", deadline_seconds=START_DEADLINE_SECONDS, ok=lambda s: s < 500)
+        wait_for_http(f"{url}/", timeout=START_DEADLINE_SECONDS, ok=lambda s: s < 500)
     except BaseException:
         stop()
         raise

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import boto3
 
-from tests.stores.conftest import unique_names
+from tests.support import unique_names
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def test_aws_init_creates_everything_once(moto_url: str, aws_env: dict[str, str]
 
 
 def test_aws_init_reports_an_unreachable_endpoint(aws_env: dict[str, str]) -> None:
-    from tests.emulators import closed_port_url
+    from tests.support import closed_port_url
 
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "AWS_ENDPOINT_URL": closed_port_url()}
     result = run_init(env)

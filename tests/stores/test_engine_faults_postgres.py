@@ -20,8 +20,8 @@ import pytest
 from javumbo.settings import Settings
 from javumbo.stores.aws_setup import ensure_bucket
 from javumbo.stores.postgres import STATEMENT_TIMEOUT_MS
-from tests.emulators import FAKE_AWS_ENV
 from tests.stores.postgres_server import create_database
+from tests.support import FAKE_AWS_ENV
 from tests.userdb.test_faults import (  # the engine's fault tests, run again on this backend
     USER,
     Backend,

@@ -11,7 +11,7 @@ from javumbo.stores.factory import open_stores
 from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.s3 import S3BlobStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
-from tests.stores.conftest import aws_settings, unique_names
+from tests.support import aws_settings, unique_names
 
 
 def test_embedded_stores_live_in_the_data_dir(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ from javumbo.settings import Settings
 from javumbo.stores import StoreUnavailableError
 from javumbo.stores.aws_setup import ensure_aws_resources
 from javumbo.stores.factory import open_stores
-from tests.emulators import closed_port_url, start_moto_server
-from tests.stores.conftest import aws_settings, unique_names
+from tests.plugins.aws import start_moto_server
+from tests.support import aws_settings, closed_port_url, unique_names
 
 FAIL_FAST_SECONDS = 6.0
 

@@ -27,9 +27,9 @@ from javumbo.stores.postgres_schema import (
     upgrade,
 )
 from javumbo.stores.s3 import S3BlobStore
-from tests.emulators import closed_port_url
 from tests.stores.postgres_server import create_database
 from tests.stores.s3rver_server import S3RVER_CREDENTIALS
+from tests.support import closed_port_url
 
 REPO = Path(__file__).resolve().parents[2]
 

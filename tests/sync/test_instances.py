@@ -25,7 +25,7 @@ from javumbo.collection.decks import deck_by_name
 from javumbo.collection.scheduler import Scheduler
 from javumbo.settings import Settings
 from javumbo.stores.aws_setup import ensure_aws_resources
-from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
+from tests.support import aws_settings, unique_names
 from tests.sync.conftest import (
     Required,
     RunningServer,
@@ -117,7 +117,7 @@ def embedded_cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def aws_cluster(tmp_path: Path, moto_url: str) -> Iterator[Cluster]:  # noqa: F811
+def aws_cluster(tmp_path: Path, moto_url: str) -> Iterator[Cluster]:
     settings = aws_settings(moto_url, **unique_names("sync"))
     ensure_aws_resources(settings)
     yield from _cluster(tmp_path, lambda _folder: settings)

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import base64
 import threading
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,20 +21,10 @@ from javumbo.lambda_handler import LambdaHandler, wrap_app
 from javumbo.settings import Settings
 from javumbo.stores.aws_setup import ensure_aws_resources
 from tests.api.lambda_events import v1_event, v2_event
-from tests.stores.conftest import aws_env, aws_settings, moto_url, unique_names  # noqa: F401
+from tests.support import FakeLambdaContext, aws_settings, unique_names
 from tests.sync.conftest import Required, build_sample, counts, full_sync, sync_media
 
 PASSWORD = "lambda sync password"
-
-
-@dataclass
-class _Context:
-    aws_request_id: str
-    function_name: str = "javumbo-api"
-    memory_limit_in_mb: int = 1024
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 def _bridge(handler: LambdaHandler, version: str) -> type[BaseHTTPRequestHandler]:
@@ -53,7 +41,7 @@ def _bridge(handler: LambdaHandler, version: str) -> type[BaseHTTPRequestHandler
                 )
             else:
                 event = v2_event("POST", path, headers=headers, query=query, body=body)
-            raw = handler(event, _Context(aws_request_id=str(uuid.uuid4())))
+            raw = handler(event, FakeLambdaContext())
             data = raw.get("body") or ""
             payload = base64.b64decode(data) if raw.get("isBase64Encoded") else data.encode()
             self.send_response(raw["statusCode"])

@@ -44,7 +44,7 @@ class Backend:
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    from tests.emulators import start_moto_server
+    from tests.plugins.aws import start_moto_server
 
     url, stop = start_moto_server()
     yield url
@@ -56,7 +56,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "local":
         return Backend("local", {})
     from javumbo.stores.aws_setup import ensure_aws_resources
-    from tests.emulators import FAKE_AWS_ENV
+    from tests.support import FAKE_AWS_ENV
 
     url = request.getfixturevalue("moto_url")
     prefix = f"jv-{uuid.uuid4().hex[:10]}"

