@@ -409,6 +409,18 @@ def test_queries_too_big_for_sqlite_are_search_errors(query: str, ours: Collecti
         search_cards_page(ours, query)
 
 
+def test_nesting_too_deep_for_sqlites_parser_is_a_search_error(ours: Collection) -> None:
+    """Within the group limit, alternating and/or groups can still exceed SQLite's parser
+    stack: a SearchError (an answer 400), never an sqlite error (a 500)."""
+    alternating = "".join("(dog or " for _ in range(50)) + "cat" + ")" * 50
+    with pytest.raises(SearchError, match="too big to run"):
+        find_cards(ours, alternating)
+    with pytest.raises(SearchError, match="too big to run"):
+        search_cards_page(ours, alternating)
+    negations = "-(" * 50 + "dog" + ")" * 50
+    assert find_cards(ours, negations) == find_cards(ours, "dog")  # an even number of them
+
+
 def test_long_but_reasonable_queries_still_work(ours: Collection) -> None:
     assert find_cards(ours, "dog " * 100) == find_cards(ours, "dog")
     nested = "(" * 20 + "dog" + ")" * 20

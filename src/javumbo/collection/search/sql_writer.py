@@ -123,9 +123,10 @@ class _Writer:
                     self.write(child)
                 self.sql.add(")")
             case Not(child):
-                self.sql.add("not (")
+                # Every term's SQL is a comparison, a call or parenthesized, so NOT applies to
+                # the whole of it without more parentheses (SQLite's parser has a small stack).
+                self.sql.add("not ")
                 self.write(child)
-                self.sql.add(")")
             case TextSearch(text):
                 pattern = f"%{to_sql_like(nfc(text))}%"
                 self.sql.add(

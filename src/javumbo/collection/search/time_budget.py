@@ -19,6 +19,14 @@ from javumbo.collection.search.parser import SearchError
 SEARCH_TIME_BUDGET_SECONDS = 1.5
 # SQLite steps between two looks at the clock: ~a millisecond of work, a negligible cost.
 PROGRESS_STEPS = 10_000
+# SQLite's answers to a statement beyond its limits (nesting, size): the search is too big.
+TOO_BIG_FOR_SQLITE = (
+    "parser stack overflow",
+    "Expression tree is too large",
+    "too many SQL variables",
+    "string or blob too big",
+    "LIKE or GLOB pattern too complex",
+)
 
 
 class SearchTooExpensiveError(SearchError):
@@ -40,12 +48,14 @@ def time_budget(db: sqlite3.Connection, seconds: float | None = None) -> Iterato
     db.set_progress_handler(past_deadline, PROGRESS_STEPS)
     try:
         yield
-    except sqlite3.OperationalError:
+    except sqlite3.OperationalError as exc:
         if stopped:
             raise SearchTooExpensiveError(
                 f"this search takes more than {budget:g} s; narrow it down"
                 " (fewer wildcards, a deck or a tag)"
             ) from None
+        if str(exc).startswith(TOO_BIG_FOR_SQLITE):
+            raise SearchError(f"this search is too big to run ({exc}); make it shorter") from None
         raise
     finally:
         db.set_progress_handler(None, 0)
