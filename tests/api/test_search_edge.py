@@ -71,3 +71,9 @@ def test_a_search_past_its_budget_answers_400(
     assert "narrow it down" in error["message"]
     monkeypatch.undo()
     assert user.ok(user.get("/api/cards", query_string={"q": "deck:*"}))["total"] == 1
+
+
+def test_a_search_too_deep_for_sqlite_answers_400(alice: ApiUser) -> None:
+    alternating = "".join("(dog or " for _ in range(50)) + "cat" + ")" * 50
+    error = assert_error(alice.get("/api/cards", query_string={"q": alternating}), 400)
+    assert "too big" in error["message"]
