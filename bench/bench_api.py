@@ -13,7 +13,7 @@ Two setups, in one run:
   ~4 ms here (boto3 and moto's Python on both ends), which is most of the review's time.
 
 A review is "warm" once the user's collection is in the instance cache (the first requests of
-the session load it). Goal from the issue: a warm review's p95 is at most 3x that of /health and
+the session load it). The goal: a warm review's p95 is at most 3x that of /health and
 under 10 ms on this machine. The review does more than /health by design: it verifies the token,
 resumes the session (from memory; the session record is rewritten at most every ttl/10), runs
 the scheduler and appends one journal entry (one metastore transaction, conditional on the

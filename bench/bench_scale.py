@@ -13,7 +13,7 @@ deck tree (``Languages::Spanish`` ...), a third of the cards in review with a ye
   + journal entries), and **session end** (the engine settles: the journal is the delta);
 - **a compaction** (``StorageEngine.flush``): time and bytes uploaded, against the snapshot.
 
-Goals (issue 16): a 20-answer session writes <= 5 % of the snapshot at 50k and 150k (aim ~1 %),
+Goals: a 20-answer session writes <= 5 % of the snapshot at 50k and 150k (aim ~1 %),
 session end <= 50 ms at 150k; the deck search within 2x Anki.
 
 Measured on the 2-core development machine (shared), embedded stores (local folder + SQLite),
@@ -55,8 +55,8 @@ its WAL.) Against the goals: a 20-answer session writes 8.6 KB, <= 5 % of the sn
 size, and its end takes under 1 ms (the journal is the delta; compaction is amortised: one
 upload of the snapshot per 1,000 answers, ~2 % of a snapshot per 20-answer session at 150k);
 import through the bulk path is 1.5-2x Anki's time and a quarter of its memory (the journal
-path: 2.7x and 1.4x); the deck search is still 8-9x Anki (its ``deck:`` clause, issue 16's
-search bullet, is outside the storage engine). A compaction still uploads the whole snapshot
+path: 2.7x and 1.4x); the deck search is still 8-9x Anki (its ``deck:`` clause
+is outside the storage engine). A compaction still uploads the whole snapshot
 (0.58 s and 17.6 MB at 150k): page-level deltas would make it what changed.
 """
 

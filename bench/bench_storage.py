@@ -3,7 +3,7 @@
 For collections of 1k, 10k and 100k cards it measures, in one run:
 
 * blob GETs/PUTs of a 20-answer review session (cold cache, warm cache, read-only), against the
-  seed's week-1 baseline (download the collection and upload it again on every request);
+  baseline of downloading the collection and uploading it again on every request ("week-1");
 * time per answer with journaling vs the same transaction without it (the difference is the
   journal append: one metastore write);
 * load time cold (download + decompress) and warm (instance cache), flush time, and the bytes
@@ -53,8 +53,8 @@ def _free_port() -> int:
 
 @contextmanager
 def moto_stores(bucket: str) -> Iterator[tuple[BlobStore, MetaStore, Settings]]:
-    """A moto server on a free port (big in-memory key buffer: see the issue), and the real S3
-    and DynamoDB adapters pointed at it."""
+    """A moto server on a free port (a big in-memory key buffer: with moto's default, objects
+    spill to disk), and the real S3 and DynamoDB adapters pointed at it."""
     os.environ["MOTO_S3_DEFAULT_KEY_BUFFER_SIZE"] = str(128 * 1024 * 1024)
     from javumbo.stores.aws_setup import ensure_aws_resources
     from javumbo.stores.factory import open_stores
@@ -223,7 +223,7 @@ def engine_session(
 
 
 def baseline_session(blobs: BlobStore, user: str, work: Path) -> list[float]:
-    """The seed's week 1: every request downloads the collection, changes it, uploads it."""
+    """The baseline ("week-1"): every request downloads the collection, changes it, uploads it."""
     key = f"baseline/{user}.anki2"
     per_answer = []
     for _ in range(ANSWERS):

@@ -29,7 +29,7 @@ def test_commands_that_issue_no_tokens_may_skip_the_secret() -> None:
     assert settings.s3_bucket == "b"
 
 
-def test_seed_variable_names_are_honoured() -> None:
+def test_the_documented_variable_names_are_honoured() -> None:
     settings = Settings.from_env(
         {
             "JAVUMBO_BACKEND": "aws",

@@ -56,8 +56,8 @@ def test_pinned_shapes(client: FlaskClient) -> None:
     assert export.headers["X-Export-Revlog"] == "1"  # scheduling included by default
 
 
-def test_seed_style_session_flush_without_header(alice: ApiUser) -> None:
-    """The seed's client sends the session id in the body only; that must be enough."""
+def test_session_flush_with_the_id_in_the_body_only(alice: ApiUser) -> None:
+    """A client may send the session id in the flush's body only; that must be enough."""
     session_id = alice.ok(alice.post("/api/session/start"))["session_id"]
     alice.session_id = None
     assert alice.ok(alice.post("/api/session/flush", {"session_id": session_id}))["success"]

@@ -60,7 +60,7 @@ def _shape(path: str) -> str:
 def api_ready(app_url: str) -> None:
     missing = missing_routes(app_url)
     if missing:
-        pytest.skip(f"API routes not built yet (issue 5): {', '.join(missing)}")
+        pytest.skip(f"the API lacks routes this test drives: {', '.join(missing)}")
 
 
 def card_id(page: Page) -> str:

@@ -68,7 +68,7 @@ def test_default_workload_matches_hand_computed_bill() -> None:
     # Always-free: Lambda, DynamoDB storage, CloudWatch all covered.
     paid = 0.000244728 + 0.132 + 0.0012 + puts + stored_mb / 1024 * 0.023 + 0.0495 + 0.2325
     assert bill.total(free_tier=True) == approx(paid)
-    assert bill.total(free_tier=True) < 2.00  # the seed's goal for 100 users
+    assert bill.total(free_tier=True) < 2.00  # the cost goal for 100 users
 
 
 def test_costs_scale_with_users_and_reviews() -> None:
@@ -92,7 +92,7 @@ def test_collection_size_sets_uploads_storage_and_bytes_per_session() -> None:
     assert big.stored_mb_per_user == pytest.approx(3 * 150_000 * 125 / 1024**2)
     # a 20-answer session: 9,000 B of journal + 20/1,000 of an 18.75 MB snapshot
     assert big.bytes_written_per_session == pytest.approx(9_000 + 0.02 * 18_750_000)
-    assert big.bytes_written_per_session < 0.05 * big.snapshot_bytes  # issue 16's goal
+    assert big.bytes_written_per_session < 0.05 * big.snapshot_bytes  # a small part
     storage = line(compute_bill(big, prices), "S3", "storage")[1]
     assert storage > 100 * line(compute_bill(small, prices), "S3", "storage")[1]
     assert line(compute_bill(big, prices), "S3", "PUT")[0] == pytest.approx(60_000 / 1_000 / 1000)
@@ -126,7 +126,7 @@ def test_rates_from_a_load_test_report() -> None:
 def test_cli_prints_the_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cost", "--users", "100", "--reviews-per-day", "20"]) == 0
     out = capsys.readouterr().out
-    assert "as of" in out and "DynamoDB" in out and "seed goal" in out
+    assert "as of" in out and "DynamoDB" in out and "cost goal" in out
     assert format_bill(compute_bill(Workload(), load_prices())) in out
     assert main(["cost", "--json"]) == 0
     parsed = json.loads(capsys.readouterr().out)

@@ -1,4 +1,4 @@
-"""Cards: browse with Anki's search syntax, add a simple front/back card (the seed's route), and
+"""Cards: browse with Anki's search syntax, add a simple front/back card (a Basic note), and
 act on selections (suspend, unsuspend, move, flag, tag)."""
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def list_cards(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any
 @bp.output(CardCreatedSchema, status_code=201)
 @user_collection
 def create_card(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
-    """Add a Basic note (front/back) in ``deck_id``: the seed's way to add a card."""
+    """Add a Basic note (front/back) in ``deck_id``: the quick way to add a card."""
 
     def add(col: Collection) -> dict[str, Any]:
         basic = notetype_ops.notetype_by_name(col, BASIC_NOTETYPE)

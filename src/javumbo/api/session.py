@@ -1,4 +1,4 @@
-"""Review sessions (the seed's endpoints): start one, flush it, ask about it.
+"""Review sessions over HTTP: start one, flush it, ask about it.
 
 A session says which instance holds the user's warm copy; it is never needed for correctness
 (every write is journaled before it is answered). ``/api/session/flush`` settles the user's

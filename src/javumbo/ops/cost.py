@@ -27,7 +27,8 @@ from javumbo.userdb import JournalLimits
 GIB = 1024**3
 MIB = 1024**2
 KIB = 1024
-SEED_GOAL_PER_MONTH = 2.00
+# The design's cost target for 100 users at 20 reviews a day, after the always-free tier.
+GOAL_PER_MONTH = 2.00
 
 
 class CostModelError(ValueError):
@@ -296,10 +297,10 @@ def format_bill(bill: Bill) -> str:
         f"monitoring (fixed)              {fixed:>9.2f} $/month at list price",
         f"total at list price             {bill.total():>9.2f} $/month",
         f"total after the always-free tier {free_total:>8.2f} $/month",
-        f"seed goal (< ${SEED_GOAL_PER_MONTH:.2f}/month): "
-        + ("met" if free_total < SEED_GOAL_PER_MONTH else "NOT met")
+        f"cost goal (< ${GOAL_PER_MONTH:.2f}/month): "
+        + ("met" if free_total < GOAL_PER_MONTH else "NOT met")
         + " with the always-free tier; usage alone at list price "
-        + ("is" if usage < SEED_GOAL_PER_MONTH else "is NOT")
+        + ("is" if usage < GOAL_PER_MONTH else "is NOT")
         + " under it",
     ]
     return "\n".join(lines)

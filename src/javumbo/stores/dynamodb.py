@@ -15,7 +15,7 @@ Where each record lives (the tables' keys are fixed by the infrastructure):
     they outlive trimming (a client retry must be recognised after a flush); their
     ``expires_at`` lets the journal table's TTL remove them after
     ``IDEMPOTENCY_RETENTION_SECONDS`` (entries and heads have none, so the TTL leaves them).
-- sessions table (hash ``session_id``, GSI ``username-index``): the seed's session items, plus
+- sessions table (hash ``session_id``, GSI ``username-index``): one item per session, plus
   one claim item per user with an active session, ``session_id = "claim#<username>"``, holding
   ``claim_session_id`` and ``expires_at``. A GSI cannot be part of a condition, so "one active
   session per user" is enforced on the claim. Claims have no ``username`` attribute, so they stay

@@ -160,7 +160,7 @@ class JournalEntry:
 
 @dataclass(frozen=True)
 class SessionRecord:
-    """The seed's session item."""
+    """One review session: its user, the instance serving it, and until when it lasts."""
 
     session_id: str
     username: str

@@ -1,4 +1,4 @@
-"""Review sessions (the seed's ``SessionManager``): which instance last served a user, and when
+"""Review sessions (``SessionManager``): which instance last served a user, and when
 the user's working state should be flushed to a snapshot.
 
 A session is an optimisation, never a correctness rule: every acknowledged write is already in
@@ -53,7 +53,7 @@ class SessionManager:
 
     def create_session(self, username: str, db_etag: str | None = None) -> SessionRecord:
         """A new session held by this instance; ``ConditionFailedError`` when the user already
-        has an active, unexpired one (the seed's conditional create)."""
+        has an active, unexpired one (a conditional create: one live session per user)."""
         now = self.clock.now()
         record = SessionRecord(
             session_id=new_session_id(),

@@ -444,7 +444,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Add a Basic note (front/back) in ``deck_id``: the seed's way to add a card. */
+        /** Add a Basic note (front/back) in ``deck_id``: the quick way to add a card. */
         post: {
             parameters: {
                 query?: never;
