@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from javumbo.collection import Collection
-from javumbo.userdb import ConflictError, JournalLimits
+from javumbo.userdb import ConflictError, JournalLimits, names
 
 from .conftest import Instances, Stores, answer, answers
 
@@ -143,3 +143,83 @@ def test_the_working_copy_runs_without_fsyncs(instances: Instances) -> None:
         assert plain.db.execute("pragma synchronous").fetchone()[0] == 1
     finally:
         plain.close()
+
+
+def _notes(col: Collection, start: int, count: int) -> None:
+    with col.transaction() as db:
+        db.executemany(
+            "insert into revlog values (?, 1, -1, 3, 1, 0, 2500, 1000, 1)",
+            [(n,) for n in range(start, start + count)],
+        )
+
+
+def test_a_compaction_uploads_the_changed_pages_as_a_delta_on_the_base(
+    instances: Instances, stores: Stores
+) -> None:
+    a = instances("a")
+    a.write(USER, lambda col: _notes(col, 10_000, 20_000))  # a collection of some size
+    base = a.flush(USER)
+    assert base.status == "flushed" and names.snapshot_seq_of(base.snapshot_key or "") == 1
+    for n in range(1, 21):
+        a.write(USER, lambda col, n=n: answer(col, n))
+    delta = a.compact(USER)
+    assert delta.status == "flushed" and names.is_delta(delta.snapshot_key)
+    assert delta.uploaded_bytes < base.uploaded_bytes / 5
+    head = stores.meta.get_head(USER)
+    assert (head.snapshot_key, head.snapshot_seq) == (delta.snapshot_key, 21)
+    assert head.seq == 21 and not stores.meta.read_journal(USER, 0)  # the journal is trimmed
+    with instances("cold").read(USER) as col:  # base + delta, downloaded and checked
+        ids, reps = answers(col)
+        assert len(ids) == 20_020 and reps == 20
+        assert col.db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_the_chain_is_rewritten_as_a_base_past_its_bounds(
+    instances: Instances, stores: Stores
+) -> None:
+    a = instances("a", limits=JournalLimits(max_deltas=2))
+    a.write(USER, lambda col: _notes(col, 10_000, 5_000))
+    a.flush(USER)
+    kinds = []
+    for n in range(1, 5):
+        a.write(USER, lambda col, n=n: answer(col, n))
+        kinds.append(names.is_delta(a.compact(USER).snapshot_key))
+    assert kinds == [True, True, False, True]  # two deltas, then a new base, then a delta
+    deltas = [i.key for i in stores.blobs.list(names.deltas_prefix(USER))]
+    assert len(deltas) == 1  # the old chain's deltas are pruned with it
+    huge = instances("b", limits=JournalLimits(delta_fraction=0.0))
+    huge.write(USER, lambda col: answer(col, 9))
+    assert not names.is_delta(huge.compact(USER).snapshot_key)  # a delta would not pay
+    with instances("cold").read(USER) as col:
+        ids, reps = answers(col)
+        assert len(ids) == 5_005 and reps == 5
+
+
+def test_flush_makes_a_self_contained_snapshot_of_a_delta_head(
+    instances: Instances, stores: Stores
+) -> None:
+    a = instances("a")
+    a.write(USER, lambda col: _notes(col, 10_000, 5_000))
+    a.flush(USER)
+    a.write(USER, lambda col: answer(col, 2))
+    assert names.is_delta(a.compact(USER).snapshot_key)
+    flushed = a.flush(USER)  # what a backup asks for: nothing new, but the head is a delta
+    assert flushed.status == "flushed" and names.snapshot_seq_of(flushed.snapshot_key or "") == 2
+    assert stores.meta.get_head(USER).snapshot_key == flushed.snapshot_key
+    assert a.flush(USER).status == "clean"
+    with instances("cold").read(USER) as col:
+        assert answers(col) == ([2, *range(10_000, 15_000)], 1)
+
+
+def test_settle_past_the_bound_writes_a_delta(instances: Instances, stores: Stores) -> None:
+    a = instances("a", limits=JournalLimits(max_entries=5))
+    a.write(USER, lambda col: _notes(col, 10_000, 2_000))
+    for n in range(1, 5):  # the fifth entry reaches the bound: compacted by that write
+        a.write(USER, lambda col, n=n: answer(col, n))
+    head = stores.meta.get_head(USER)
+    assert head.snapshot_seq == 5 and not names.is_delta(head.snapshot_key)  # the first: a base
+    for n in range(5, 10):
+        a.write(USER, lambda col, n=n: answer(col, n))
+    head = stores.meta.get_head(USER)
+    assert head.snapshot_seq == 10 and names.is_delta(head.snapshot_key)
+    assert a.counters["deltas"] == 1

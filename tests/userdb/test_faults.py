@@ -259,6 +259,52 @@ def test_crash_between_snapshot_upload_and_head_update(workers: Any) -> None:
     assert workers("fresh").state() == ([1, 2, 3, 4, 5, 6], 6)
 
 
+def test_delta_compactions_racing_keep_every_answer(workers: Any) -> None:
+    """Page-level deltas from two processes at once: each compaction installs only on top of
+    the head it read (the conditional head move), so the chain stays linear and complete."""
+    a, b = workers("a"), workers("b")
+    for n in range(1, 6):
+        a.answer(n)
+    assert a.call(op="flush", user=USER)["status"] == "flushed"  # a base both can build on
+    statuses, keys = [], []
+    for round_ in range(4):
+        for n in range(round_ * 10 + 6, round_ * 10 + 16):
+            (a if n % 2 else b).answer(n)
+        a.state()
+        b.state()  # both copies current, both hold the chain
+        a.send(op="compact", user=USER)
+        b.send(op="compact", user=USER)
+        replies = [a.reply(), b.reply()]
+        assert all(r["ok"] for r in replies), replies
+        statuses += [r["status"] for r in replies]
+        keys += [r["key"] for r in replies if r["status"] == "flushed"]
+    assert set(statuses) <= {"flushed", "busy", "superseded", "clean"}
+    assert any("/deltas/" in key for key in keys), keys
+    assert workers("fresh").state() == (list(range(1, 46)), 45)
+
+
+def test_crash_between_delta_upload_and_head_update(workers: Any) -> None:
+    doomed = workers("doomed", crash="after_delta_put", lease_ttl=0.5)
+    for n in range(1, 4):
+        doomed.answer(n)
+    assert doomed.call(op="flush", user=USER)["status"] == "flushed"
+    for n in range(4, 7):
+        doomed.answer(n)
+    doomed.send(op="compact", user=USER)
+    with pytest.raises(EOFError):
+        doomed.reply()
+    assert doomed.proc.returncode == -signal.SIGKILL
+    survivor = workers("survivor")
+    assert survivor.state() == ([1, 2, 3, 4, 5, 6], 6)  # the orphan delta is not on the chain
+    survivor.answer(7)
+    deadline = time.monotonic() + 30
+    while (compacted := survivor.call(op="compact", user=USER))["status"] == "busy":
+        assert time.monotonic() < deadline, "the dead compactor's lease never expired"
+    assert compacted["status"] == "flushed" and "/deltas/" in compacted["key"]
+    survivor.answer(8)
+    assert workers("fresh").state() == ([1, 2, 3, 4, 5, 6, 7, 8], 8)
+
+
 def test_crash_between_journal_append_and_answer_then_retry_with_key(workers: Any) -> None:
     doomed = workers("doomed", crash="after_append:3")
     doomed.answer(1, key="k1")

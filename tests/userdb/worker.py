@@ -5,8 +5,9 @@ stores (``--backend local``: a blob folder + ``meta.sqlite3`` in ``--data``, the
 deployment; ``--backend aws``: S3 + DynamoDB at ``AWS_ENDPOINT_URL``).
 
 ``JAVUMBO_TEST_CRASH=<point>[:<n>]`` makes the process SIGKILL itself the n-th time (default 1st)
-it passes a point: ``after_append`` (journal entry stored, answer not sent) or
-``after_snapshot_put`` (snapshot uploaded, head not moved).
+it passes a point: ``after_append`` (journal entry stored, answer not sent),
+``after_snapshot_put`` (snapshot uploaded, head not moved) or ``after_delta_put`` (a page-level
+delta uploaded, head not moved).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class CrashingBlobs:
         etag = self._inner.put_if_absent(key, data)
         if "/snapshots/" in key and not key.endswith("/000000000000.anki2.zst"):
             self._crash.passed("after_snapshot_put")
+        if "/deltas/" in key:
+            self._crash.passed("after_delta_put")
         return etag
 
     def __getattr__(self, name: str) -> Any:
@@ -116,6 +119,14 @@ def serve(engine: StorageEngine, command: dict[str, Any]) -> dict[str, Any]:
     if op == "flush":
         flushed = engine.flush(user)
         return {"ok": True, "status": flushed.status, "seq": flushed.snapshot_seq}
+    if op == "compact":
+        compacted = engine.compact(user)
+        return {
+            "ok": True,
+            "status": compacted.status,
+            "seq": compacted.snapshot_seq,
+            "key": compacted.snapshot_key,
+        }
     if op == "state":
         with engine.read(user) as col:
             return {"ok": True, **state(col)}

@@ -53,11 +53,12 @@ class InstanceCache:
     def pristine_path(self, user_id: str, snapshot_key: str) -> Path:
         return self.user_dir(user_id) / snapshot_key.rsplit("/", 1)[-1]
 
-    def drop_other_pristine(self, user_id: str, keep: Path) -> None:
-        """Older snapshots of this user will never be loaded again by this instance."""
+    def drop_other_pristine(self, user_id: str, *keep: Path) -> None:
+        """Older snapshots and deltas of this user will never be loaded again by this instance
+        (``keep``: the head's chain, a base and the deltas on it)."""
         for path in self.user_dir(user_id).iterdir():
-            stale = path != keep and path.name != LIVE_NAME
-            if stale and path.name.endswith((".anki2", ".anki2.zst")):
+            stale = path not in keep and path.name != LIVE_NAME
+            if stale and path.name.endswith((".anki2", ".anki2.zst", ".delta")):
                 path.unlink(missing_ok=True)
 
     def touch(self, user_id: str) -> None:

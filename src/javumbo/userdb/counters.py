@@ -16,6 +16,7 @@ ENGINE_COUNTERS = (
     "journal_bytes",
     "replays",  # journal entries applied that another instance wrote
     "flushes",
+    "deltas",  # compactions written as page-level deltas
     "flush_bytes_raw",
     "flush_bytes_uploaded",
     "conflicts",  # lost appends (retried on a copy caught up; at most twice after a head read)

@@ -220,7 +220,7 @@ class StorageEngine:
         if copy.flush_wanted or self._flusher.is_due(copy):
             copy.flush_wanted = False
             try:
-                self._flusher.flush(copy)
+                self._flusher.flush(copy, full=False)
             except Exception:  # the write is journaled: a failed flush loses nothing
                 log.warning("flush of %s after a write failed", copy.user_id, exc_info=True)
         self._after_use(copy)
@@ -237,10 +237,18 @@ class StorageEngine:
     # ------------------------------------------------------------------ flush and replace
 
     def flush(self, user_id: str) -> FlushResult:
-        """Compact the journal into a new snapshot now (no upload if the head snapshot is
-        current): for backups, migrations and tests. Ending a session does not need this."""
+        """Compact the journal into a new self-contained snapshot now (no upload if the head's
+        snapshot is one and current): for backups, migrations and tests. Ending a session
+        does not need this."""
         with self._user_lock(user_id):
             return self._flusher.flush(self._loader.current(user_id))
+
+    def compact(self, user_id: str) -> FlushResult:
+        """Compact the journal now the way ``settle`` does when it is due: the pages changed
+        since the head's snapshot as a delta on its chain, or a new base when the chain is
+        long (the head may then name a delta: use ``flush`` for a self-contained snapshot)."""
+        with self._user_lock(user_id):
+            return self._flusher.flush(self._loader.current(user_id), full=False)
 
     def settle(self, user_id: str) -> FlushResult:
         """What ending a session, a periodic flush and the sweeper need: every acknowledged
@@ -341,7 +349,7 @@ class StorageEngine:
                     continue
                 if not copy.broken and self._flusher.is_due(copy):
                     try:
-                        self._flusher.flush(copy)
+                        self._flusher.flush(copy, full=False)
                     except Exception:
                         log.warning("flush of %s at shutdown failed", user_id, exc_info=True)
                 self._loader.drop(copy)

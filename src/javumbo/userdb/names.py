@@ -79,3 +79,24 @@ def replaced_key(user_id: str, base_seq: int, token: str, *, compressed: bool) -
 
 def replaced_base_seq_of(key: str) -> int | None:
     return spill_seq_of(key)
+
+
+_DELTA_NAME = re.compile(r"^(\d{12})-[0-9a-f]+\.delta$")
+
+
+def deltas_prefix(user_id: str) -> str:
+    return user_prefix(user_id) + "deltas/"
+
+
+def delta_key(user_id: str, seq: int, token: str) -> str:
+    """Immutable key of a page-level delta containing every journal entry up to ``seq``."""
+    return f"{deltas_prefix(user_id)}{seq:012d}-{check_segment(token, 'token')}.delta"
+
+
+def delta_seq_of(key: str) -> int | None:
+    match = _DELTA_NAME.match(key.rsplit("/", 1)[-1])
+    return int(match.group(1)) if match else None
+
+
+def is_delta(key: str | None) -> bool:
+    return key is not None and delta_seq_of(key) is not None and "/deltas/" in key

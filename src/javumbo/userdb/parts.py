@@ -30,6 +30,10 @@ class JournalLimits:
     snapshot_fraction: float = 0.25
     max_entry_bytes: int = 350_000
     flush_lease_ttl: float = 120.0
+    # Page-level deltas on a base: at most this many, and their stored bytes at most this
+    # fraction of the base's; past either the chain is rewritten as a new base.
+    max_deltas: int = 32
+    delta_fraction: float = 0.5
 
     def byte_bound(self, snapshot_bytes: int) -> int:
         """Journal bytes past which a snapshot of ``snapshot_bytes`` stored bytes is due."""

@@ -97,7 +97,7 @@ class Replacer:
         pristine = parts.cache.pristine_path(user_id, key)
         os.replace(prepared.path, pristine)
         parts.cache.drop_other_pristine(user_id, pristine)
-        copy = self.loader.open(user_id, Head(user_id, seq, key, seq, etag), pristine)
+        copy = self.loader.open(user_id, Head(user_id, seq, key, seq, etag), [(key, pristine)])
         moved = self._move_head(user_id, head.snapshot_key, key, seq, etag)
         if moved:
             try:
@@ -110,6 +110,7 @@ class Replacer:
         else:
             current = parts.get_head(user_id)
             copy.snapshot_key, copy.snapshot_seq = current.snapshot_key, current.snapshot_seq
+            copy.snapshot_etag = current.snapshot_etag
         parts.cache.record(user_id)
         return ReplaceResult(user_id, seq, key, moved, prepared.raw_bytes, prepared.stored_bytes)
 

@@ -24,13 +24,13 @@ from javumbo.stores.ports import (
 )
 from javumbo.userdb import names
 from javumbo.userdb.changes import Change, ChangeCapture, decode_entry
+from javumbo.userdb.deltas import materialize, read_header
 from javumbo.userdb.errors import ConflictError, InconsistentStoreError
 from javumbo.userdb.parts import EngineParts
 from javumbo.userdb.snapshots import (
     PreparedSnapshot,
     compress_if_it_pays,
     remove_collection_files,
-    restore_snapshot,
 )
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class WorkingCopy:
     applied_seq: int
     snapshot_key: str | None
     snapshot_seq: int
+    snapshot_etag: str | None = None
     journal_bytes: int = 0
     snapshot_bytes: int = 0  # stored size of the snapshot the copy started from
     broken: bool = False
@@ -140,6 +141,7 @@ class CopyLoader:
             self._apply_entries(copy, entries, head.snapshot_seq)
         if head.snapshot_key is not None and head.snapshot_seq > copy.snapshot_seq:
             copy.snapshot_key, copy.snapshot_seq = head.snapshot_key, head.snapshot_seq
+            copy.snapshot_etag = head.snapshot_etag
         return True
 
     def _apply_entries(
@@ -193,15 +195,16 @@ class CopyLoader:
                 base = marker
                 entries = [e for e in entries if e.seq > marker.snapshot_seq]
             try:
-                stored = self._fetch_snapshot(user_id, base)
+                chain = self._fetch_chain(user_id, base)
             except BlobNotFoundError:
                 races += 1
                 missing = base.snapshot_key
                 head = parts.get_head(user_id)  # pruned by a newer flush?
                 continue
-            copy = self.open(user_id, base, stored)
+            copy = self.open(user_id, base, chain)
             # A flush compares against the snapshot the head names, not the marker's blob.
             copy.snapshot_key, copy.snapshot_seq = head.snapshot_key, head.snapshot_seq
+            copy.snapshot_etag = head.snapshot_etag
             try:
                 self._apply_entries(copy, entries, head.snapshot_seq)
             except BaseException:
@@ -214,30 +217,43 @@ class CopyLoader:
             raise InconsistentStoreError(f"the head's snapshot {missing} is not in the blob store")
         raise ConflictError(f"{user_id}'s collection kept moving while it was being loaded")
 
-    def _fetch_snapshot(self, user_id: str, head: Head) -> Path:
+    def _fetch_chain(self, user_id: str, head: Head) -> list[tuple[str, Path]]:
+        """The stored files of what the head names, base first: a snapshot alone, or a base
+        and the page-level deltas on it (each checked against the ETag its child records)."""
         assert head.snapshot_key is not None
+        tip = self._fetch_blob(user_id, head.snapshot_key, head.snapshot_etag)
+        chain = [(head.snapshot_key, tip)]
+        if names.is_delta(head.snapshot_key):
+            header = read_header(tip)
+            parents = [
+                (link.key, self._fetch_blob(user_id, link.key, link.etag))
+                for link in header.parents
+            ]
+            chain = parents + chain
+        self.parts.cache.drop_other_pristine(user_id, *(path for _key, path in chain))
+        return chain
+
+    def _fetch_blob(self, user_id: str, key: str, etag: str | None) -> Path:
         cache, counters = self.parts.cache, self.parts.counters
-        path = cache.pristine_path(user_id, head.snapshot_key)
+        path = cache.pristine_path(user_id, key)
         if path.exists():
             counters.add("cache_hits")
             return path
         counters.add("cache_misses")
-        info = self.parts.blobs.get_to_file(head.snapshot_key, path)
-        if head.snapshot_etag and _etag(info.etag) != _etag(head.snapshot_etag):
+        info = self.parts.blobs.get_to_file(key, path)
+        if etag and _etag(info.etag) != _etag(etag):
             path.unlink(missing_ok=True)
-            raise InconsistentStoreError(
-                f"snapshot {head.snapshot_key} has ETag {info.etag}, the head says"
-                f" {head.snapshot_etag}"
-            )
-        cache.drop_other_pristine(user_id, path)
+            raise InconsistentStoreError(f"{key} has ETag {info.etag}, its reference says {etag}")
         return path
 
-    def open(self, user_id: str, head: Head, stored: Path) -> WorkingCopy:
-        """A working copy restored from the stored snapshot ``head`` names, with the journal
-        writer's hooks installed; it replaces any copy this instance held."""
+    def open(self, user_id: str, head: Head, chain: list[tuple[str, Path]]) -> WorkingCopy:
+        """A working copy restored from the stored files ``head`` names (a snapshot, or a base
+        and its deltas, base first), with the journal writer's hooks installed; it replaces any
+        copy this instance held."""
         assert head.snapshot_key is not None
         live = self.parts.cache.live_path(user_id)
-        restore_snapshot(stored, live, compressed=names.is_compressed_snapshot(head.snapshot_key))
+        (base_key, base), deltas = chain[0], [path for _key, path in chain[1:]]
+        materialize(base, names.is_compressed_snapshot(base_key), deltas, live)
         col = Collection.open(live, self.parts.clock, disposable=True)
         copy = WorkingCopy(
             user_id=user_id,
@@ -246,7 +262,8 @@ class CopyLoader:
             applied_seq=head.snapshot_seq,
             snapshot_key=head.snapshot_key,
             snapshot_seq=head.snapshot_seq,
-            snapshot_bytes=stored.stat().st_size,
+            snapshot_etag=head.snapshot_etag,
+            snapshot_bytes=base.stat().st_size,
         )
         col.add_before_commit_hook(lambda _col: self._journal_commit(copy))
         col.add_after_reload_hook(lambda _col: self._note_reload(copy))
