@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format bench package install install-test clean webapp web-check web-types chromium postgresql
+.PHONY: run test test-fast lint format bench package install install-test clean webapp web-check web-types chromium postgresql image
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ S3RVER := tests/stores/s3rver/node_modules/.package-lock.json
 $(S3RVER): tests/stores/s3rver/package-lock.json
 	cd tests/stores/s3rver && npm ci --no-audit --no-fund
 
+# The container image (Containerfile; podman, or CONTAINER_ENGINE=docker; IMAGE=name:tag).
+image: web/node_modules/.package-lock.json | $(PY)
+	$(PY) tools/build_image.py
+
 # The browser tests drive Debian's Chromium (never a downloaded browser).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -76,6 +80,7 @@ lint: install-test
 	$(VENV)/bin/ruff check src testbed tests bench tools
 	$(VENV)/bin/ruff format --check src testbed tests bench tools
 	$(VENV)/bin/mypy
+	$(PY) tools/dead_code.py
 
 format: install-test
 	$(VENV)/bin/ruff format src testbed tests bench tools

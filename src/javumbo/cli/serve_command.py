@@ -4,7 +4,10 @@ The process keeps what it writes to its owner (umask 077: the data folder holds 
 and everyone's collections), writes its temporary files (uploads being imported, full syncs)
 under ``<data folder>/tmp`` instead of a shared system folder, and lets waitress take no body
 larger than the largest one a route accepts (waitress's own default is 1 GiB, spooled to disk
-before the app sees it).
+before the app sees it). SIGTERM (``docker stop``, systemd) stops it as Ctrl-C does: the server
+closes and the storage engine settles and closes every open collection on the way out; a process
+that is a container's PID 1 gets no default SIGTERM action from the kernel, so without the
+handler it would be killed only after the stop timeout.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
@@ -68,6 +72,13 @@ def run(args: argparse.Namespace) -> int:
             f"cannot serve on {args.host}:{args.port}: {exc.strerror or exc}"
             " (another server there? choose another with --port, or PORT= with make run)"
         ) from exc
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     print(f"Javumbo serving on http://{args.host}:{args.port}", flush=True)
-    server.run()
+    server.run()  # waitress closes itself and returns on SystemExit and KeyboardInterrupt
+    print("Javumbo stopped", flush=True)
     return 0
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """Leave ``server.run()``; the app's exit hook then closes the storage engine."""
+    raise SystemExit(0)
