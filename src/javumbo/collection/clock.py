@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 
@@ -78,7 +78,3 @@ def day_start(now_secs: int, mins_west: int, rollover_hour: int) -> int:
     if start > local:
         start -= timedelta(days=1)
     return int(start.timestamp())
-
-
-def utc_now_iso(clock: Clock) -> str:
-    return datetime.fromtimestamp(clock.now(), UTC).isoformat()

@@ -64,7 +64,6 @@ class Chaos:
         self._stop = threading.Event()
         self._frozen: set[str] = set()
         self._threads: list[threading.Thread] = []
-        self._kills: dict[str, int] = {}
 
     def start(self) -> None:
         thread = threading.Thread(target=self._run, name="chaos", daemon=True)
