@@ -89,7 +89,7 @@ def start_server(
     clock = SystemClock()
     deps = Deps(blobs, meta, engine, clock, LoginThrottle(clock, throttle))
     app = Flask("sync-test")
-    server = register_sync(app, deps, limits or SyncLimits(workdir=data_dir / "sync-work"))
+    server = register_sync(app, deps, limits)
     http: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

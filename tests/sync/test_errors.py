@@ -16,6 +16,7 @@ from anki.errors import SyncError
 
 from javumbo.api.rate_limit import ThrottlePolicy
 from javumbo.sync import SyncLimits
+from javumbo.userdb.media import MediaLimits
 from tests.sync.conftest import (
     PASSWORD,
     Required,
@@ -50,7 +51,7 @@ def test_wrong_password_is_refused_with_ankis_message(
 def test_failed_logins_are_rate_limited(tmp_path: Path) -> None:
     server, stop = start_server(
         tmp_path / "srv",
-        SyncLimits(workdir=tmp_path / "w"),
+        SyncLimits(),
         throttle=ThrottlePolicy(pair_limit=3, window=60),
     )
     try:
@@ -209,9 +210,7 @@ def test_abort_and_failed_sanity_check_leave_the_collection_as_it_was(
 
 
 def test_corrupt_or_oversized_upload_is_refused_with_a_message(tmp_path: Path) -> None:
-    server, stop = start_server(
-        tmp_path / "srv", SyncLimits(max_collection_bytes=200_000, workdir=tmp_path / "w")
-    )
+    server, stop = start_server(tmp_path / "srv", SyncLimits(max_collection_bytes=200_000))
     try:
         server.add_user("alice")
         key = login_key(server)
@@ -235,9 +234,7 @@ def test_corrupt_or_oversized_upload_is_refused_with_a_message(tmp_path: Path) -
 def test_media_quota_is_shown_to_the_client(
     tmp_path: Path, anki_col: Callable[[str], AnkiCollection]
 ) -> None:
-    server, stop = start_server(
-        tmp_path / "srv", SyncLimits(max_media_bytes=100, workdir=tmp_path / "w")
-    )
+    server, stop = start_server(tmp_path / "srv", SyncLimits(media=MediaLimits(quota_bytes=100)))
     try:
         server.add_user("alice")
         key = login_key(server)
@@ -247,7 +244,7 @@ def test_media_quota_is_shown_to_the_client(
             zf.writestr("_meta", json.dumps([["big.png", "0"]]))
         status, data, _ = sync_post(server, "/msync/uploadChanges", archive.getvalue(), key=key)
         assert status == 200
-        assert "this server's limit" in json.loads(data)["err"]
+        assert "media allowance" in json.loads(data)["err"]
         user = server.deps.meta.get_user("alice")
         assert user is not None
         assert server.deps.engine.media(user.user_id).list() == []

@@ -107,7 +107,7 @@ def test_upload_is_downgraded_in_place_with_its_graves(
         assert ours.db.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert sorted(m["name"] for m in ours.models.values()) == model_names
         assert sorted(d["name"] for d in ours.decks.values()) == deck_names
-    assert list(server.sync.limits.workdir.iterdir()) == []  # the upload's file is gone
+    assert list(server.sync.workdir.iterdir()) == []  # the upload's file is gone
     # Anki opens what we now serve without complaint (it upgrades our schema 11 itself)
     col_b, _auth_b = downloaded_client(server, anki_col, "alice-b", "alice")
     assert counts(col_b) == counts_before

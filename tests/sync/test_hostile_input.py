@@ -81,7 +81,7 @@ def test_a_bomb_from_a_logged_in_user_is_cut_off_by_the_ratio_rule(
         assert status == 413, path
         assert b"compressed more than 200 to 1" in data
     # Nothing was left in the work folder.
-    assert list(server.sync.limits.workdir.glob("*")) == []
+    assert list(server.sync.workdir.glob("*")) == []
 
 
 def test_usernames_longer_than_registration_allows_cost_nothing(tmp_path: Path) -> None:

@@ -151,5 +151,6 @@ def test_decompression_bombs_leave_memory_bounded(served: tuple[str, int]) -> No
 
     growth = peak - before
     assert growth < ALLOWED_GROWTH_BYTES, f"resident memory grew by {growth / MIB:.0f} MB"
-    assert all(400 <= status < 500 for status in answers.values()), answers
+    not_refused = {route: status for route, status in answers.items() if not 400 <= status < 500}
+    assert not_refused == {}
     assert requests.get(f"{url}/health", timeout=10).status_code == 200

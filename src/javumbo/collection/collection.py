@@ -93,6 +93,7 @@ def _connect(path: Path, *, disposable: bool = False) -> sqlite3.Connection:
     db.execute(f"pragma synchronous = {'off' if disposable else 'normal'}")
     db.execute("pragma journal_mode = wal")
     db.execute("pragma foreign_keys = off")
+    db.execute("pragma trusted_schema = off")  # the schema may come from an uploaded file
     return db
 
 

@@ -10,7 +10,9 @@ and one fenced journal marker, instead of journaling every row as a change (whic
 slower than Anki's server). A web write racing the upload is ordered before it (replaced, as a
 full upload means) or after it (kept, on top of the uploaded collection). A file that cannot be
 read or fails the checks leaves the collection untouched and the client is told why (Anki shows
-the server's text).
+the server's text). The file arrives as a stream into the sync server's private work folder
+(never whole in memory) and is stripped of triggers and views before anything else runs on it;
+collections are always opened with ``trusted_schema`` off as well.
 
 Download. Rows changed by the web app (usn -1) get the current usn and the usn moves one up, as
 Anki's server does on download; then a consistent image of the file is taken in memory (SQLite's
@@ -81,6 +83,7 @@ def _downgrade_in_place(source: SourceCollection) -> None:
     db = source.db
     db.execute("begin immediate")
     try:
+        _drop_triggers_and_views(db)  # first: a trigger would fire on the updates below
         for table in schema18.TABLES_18:
             db.execute(f"drop table if exists {table}")  # their indexes go with them
         for index in _INDEXES_18_ON_11_TABLES:  # Anki's upgrade creates them unconditionally
@@ -107,6 +110,17 @@ def _downgrade_in_place(source: SourceCollection) -> None:
     except BaseException:
         db.execute("rollback")
         raise
+
+
+def _drop_triggers_and_views(db: sqlite3.Connection) -> None:
+    """Anki's collections have neither; an uploaded file's would run inside ours later (a
+    trigger on every web write, a view in place of a table the app reads)."""
+    found = db.execute(
+        "select type, name from sqlite_master where type in ('trigger', 'view')"
+    ).fetchall()
+    for kind, name in found:
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        db.execute(f"drop {kind} if exists {quoted}")
 
 
 def _rebuild_graves(db: sqlite3.Connection) -> None:

@@ -36,24 +36,25 @@ from javumbo.collection.clock import Clock
 from javumbo.stores.ports import BlobNotFoundError, BlobStore, MetaStore
 from javumbo.sync.protocol import SyncHttpError, bad_request
 from javumbo.userdb import InvalidNameError, UserMedia
-from javumbo.userdb.media import media_marker_key, write_media_marker
+from javumbo.userdb.media import (
+    MediaLimits,
+    MediaQuotaError,
+    StoredMedia,
+    media_marker_key,
+    write_media_marker,
+)
 from javumbo.userdb.names import media_prefix, user_prefix
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_FILES_PER_ZIP = 100
 MAX_CHANGES_PER_ANSWER = 1000
 TARGET_ZIP_BYTES = 10 * 1024 * 1024
 MAX_NAME_BYTES = 255
 MAX_META_BYTES = 1024 * 1024
-DEFAULT_MAX_MEDIA_BYTES = 2 * 1024 * 1024 * 1024
+_HASH_CHUNK = 1024 * 1024
 _LEASE_TTL = 60.0
 _LEASE_WAIT = 30.0
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
-
-
-class MediaQuotaExceeded(Exception):
-    """The upload would take the user past their media allowance (shown to the user)."""
 
 
 @dataclass
@@ -90,14 +91,18 @@ class MediaSync:
         user_id: str,
         clock: Clock,
         *,
-        max_total_bytes: int = DEFAULT_MAX_MEDIA_BYTES,
+        limits: MediaLimits | None = None,
+        scratch: Path | None = None,
     ) -> None:
+        """``limits``: the user's media allowance, the one imports and uploads are held to;
+        ``scratch``: a private folder for hashing files written by others."""
         self.blobs = blobs
         self.meta = meta
         self.user_id = user_id
         self.clock = clock
-        self.media = UserMedia(blobs, user_id, marks_changes=False)
-        self.max_total_bytes = max_total_bytes
+        self.limits = limits or MediaLimits()
+        self.scratch = scratch
+        self.media = UserMedia(blobs, user_id, marks_changes=False, limits=self.limits)
         self._owner = uuid.uuid4().hex
 
     # ------------------------------------------------------------------ log storage
@@ -166,18 +171,17 @@ class MediaSync:
             entry = log.entries.get(name)
             if entry is not None and entry[1] and entry[3] == info.etag:
                 continue
-            try:
-                data = self.media.get(name)
-            except BlobNotFoundError:
+            if not info.size:
                 continue
-            if not data:
+            digest = self.media.sha1(name, scratch=self.scratch)  # never whole in memory
+            if digest is None:
                 continue
-            sha1 = hashlib.sha1(data).hexdigest()
+            sha1 = digest.hex()
             if entry is not None and entry[1] == sha1:
                 entry[3] = info.etag
                 log.entries[name] = entry
                 continue
-            log.record(name, sha1, len(data), info.etag)
+            log.record(name, sha1, int(info.size), info.etag)
         for name, entry in sorted(log.entries.items()):
             if entry[1] and name not in listed:
                 log.record(name, "", 0, "")
@@ -195,30 +199,30 @@ class MediaSync:
     def upload(self, zip_path: Path) -> list[int]:
         """Apply a client's zip of additions and deletions; ``[processed, media usn]``. Every
         name, declared size and compression ratio is checked, and the declared sizes against
-        the quota, before any file is read; then one file at a time is read, capped at its
-        declared size."""
+        the user's media allowance (``MediaQuotaError``), before any file is read; then each
+        file is streamed into the blob store, capped at its declared size."""
         with _open_upload(zip_path) as archive:
-            changes = _read_upload(archive)
+            changes = _read_upload(archive, self.limits)
             with self._changing() as log:
-                incoming = sum(info.file_size for _, info in changes if info is not None)
-                if log.total_bytes + incoming > self.max_total_bytes:
-                    raise MediaQuotaExceeded(
-                        f"Your media would take more than {self.max_total_bytes / 1048576:.0f}"
-                        " MB, this server's limit. Remove unused media (Tools > Check Media)."
-                    )
+                media = UserMedia(
+                    self.blobs,
+                    self.user_id,
+                    marks_changes=False,
+                    limits=self.limits,
+                    used_bytes=log.total_bytes,
+                )
+                media.ensure_room(_net_growth(log, changes))
                 for name, info in changes:
                     entry = log.entries.get(name)
                     if info is None:
                         if entry is not None and entry[1]:
-                            self.media.delete(name)
+                            media.delete(name)
                             log.record(name, "", 0, "")
                         continue
-                    data = _read_member(archive, info)
-                    sha1 = hashlib.sha1(data).hexdigest()
-                    if entry is not None and entry[1] == sha1 and self.media.exists(name):
+                    if _unchanged(archive, info, entry) and media.exists(name):
                         continue
-                    etag = self.media.put(name, data)
-                    log.record(name, sha1, len(data), etag)
+                    stored = _store_member(media, archive, name, info)
+                    log.record(name, stored.sha1.hex(), stored.size, stored.etag)
                 return [len(changes), log.last_usn]
 
     def download(self, files: list[Any]) -> bytes:
@@ -272,7 +276,9 @@ def _open_upload(zip_path: Path) -> Iterator[zipfile.ZipFile]:
         yield archive
 
 
-def _read_upload(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo | None]]:
+def _read_upload(
+    archive: zipfile.ZipFile, limits: MediaLimits
+) -> list[tuple[str, zipfile.ZipInfo | None]]:
     """The client's changes (a deletion has no entry), every name and size checked."""
     try:
         with archive.open("_meta") as fh:
@@ -291,21 +297,18 @@ def _read_upload(archive: zipfile.ZipFile) -> list[tuple[str, zipfile.ZipInfo | 
             continue
         if not isinstance(in_zip, str):
             raise bad_request("media upload _meta entries are [name, zip name]")
-        out.append((name, _checked_member(archive, in_zip)))
+        out.append((name, _checked_member(archive, in_zip, limits)))
     return out
 
 
-def _checked_member(archive: zipfile.ZipFile, member: str) -> zipfile.ZipInfo:
-    """The entry, if its declared size and compression ratio are acceptable (the package
-    importer's ratio rule: small entries are free, big ones need a sane ratio)."""
+def _checked_member(archive: zipfile.ZipFile, member: str, limits: MediaLimits) -> zipfile.ZipInfo:
+    """The entry, if its compression ratio (the package importer's rule: small entries are
+    free, big ones need a sane ratio; a bomb is bad input, 400) and its declared size (the
+    allowance's largest file, told to the user) are acceptable."""
     try:
         info = archive.getinfo(member)
     except KeyError as exc:
         raise bad_request(f"media upload lacks the zip entry {member!r}") from exc
-    if info.file_size > MAX_FILE_BYTES:
-        raise bad_request("a media file is larger than 100 MB")
-    if info.file_size == 0:
-        raise bad_request("media upload has an empty file")
     rule = DEFAULT_PACKAGE_LIMITS
     if info.file_size > rule.ratio_floor and info.file_size > rule.max_ratio * max(
         info.compress_size, 1
@@ -313,19 +316,54 @@ def _checked_member(archive: zipfile.ZipFile, member: str) -> zipfile.ZipInfo:
         raise bad_request(
             f"media upload entry {member!r} is compressed more than {rule.max_ratio} to 1"
         )
+    if info.file_size == 0:
+        raise bad_request("media upload has an empty file")
+    if info.file_size > limits.max_file_bytes:
+        raise MediaQuotaError(
+            "media_file_too_large",
+            f"a media file is larger than the largest allowed,"
+            f" {limits.max_file_bytes / 1048576:.0f} MB",
+        )
     return info
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The entry's bytes, never more than it declared."""
+def _net_growth(log: MediaLog, changes: list[tuple[str, zipfile.ZipInfo | None]]) -> int:
+    """Bytes the upload adds to the user's media, by the sizes it declares."""
+    growth = 0
+    for name, info in changes:
+        entry = log.entries.get(name)
+        growth -= int(entry[2]) if entry is not None and entry[1] else 0
+        growth += info.file_size if info is not None else 0
+    return growth
+
+
+def _unchanged(archive: zipfile.ZipFile, info: zipfile.ZipInfo, entry: list[Any] | None) -> bool:
+    """The entry holds the file the log has under that name (hashed as a stream, only when
+    the sizes already match)."""
+    if entry is None or not entry[1] or int(entry[2]) != info.file_size:
+        return False
+    digest = hashlib.sha1()
     try:
         with archive.open(info) as fh:
-            data = fh.read(info.file_size + 1)
+            while chunk := fh.read(_HASH_CHUNK):
+                digest.update(chunk)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise bad_request("media upload zip is damaged") from exc
-    if len(data) != info.file_size:
+    return bool(digest.hexdigest() == entry[1])
+
+
+def _store_member(
+    media: UserMedia, archive: zipfile.ZipFile, name: str, info: zipfile.ZipInfo
+) -> StoredMedia:
+    """Stream the entry into the user's media, never more than it declared."""
+    try:
+        with archive.open(info) as fh:
+            stored = media.put_stream(name, fh, max_bytes=info.file_size)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise bad_request("media upload zip is damaged") from exc
+    if stored.size != info.file_size:
         raise bad_request("media upload zip is damaged")
-    return data
+    return stored
 
 
 def _check_name(name: str) -> str:

@@ -12,16 +12,17 @@ anywhere finds it instead of applying the sync twice.
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from javumbo.collection.clock import Clock
+from javumbo.settings import Settings
+from javumbo.stores.local import private_directory
 from javumbo.stores.ports import BlobStore, MetaStore, UserRecord
 from javumbo.sync import collection_sync as cs
 from javumbo.sync.full_sync import (
@@ -31,13 +32,7 @@ from javumbo.sync.full_sync import (
     prepare_download,
 )
 from javumbo.sync.host_keys import HostKeys, LoginAttempts
-from javumbo.sync.media_sync import (
-    DEFAULT_MAX_MEDIA_BYTES,
-    MAX_FILE_BYTES,
-    TARGET_ZIP_BYTES,
-    MediaQuotaExceeded,
-    MediaSync,
-)
+from javumbo.sync.media_sync import TARGET_ZIP_BYTES, MediaSync
 from javumbo.sync.pending import DEFAULT_MAX_BYTES, DEFAULT_TTL_SECONDS, PendingSyncs
 from javumbo.sync.protocol import (
     PROTOCOL_MAX,
@@ -49,9 +44,13 @@ from javumbo.sync.protocol import (
 )
 from javumbo.sync.request_body import MIB, BodyLimit
 from javumbo.userdb import AlreadyApplied, StorageEngine
+from javumbo.userdb.media import MediaLimits, MediaQuotaError
 
 DEFAULT_MAX_JSON_BODY_BYTES = 64 * MIB
 UPLOAD_MARGIN_BYTES = 1 * MIB
+# Under the data folder, beside what ``javumbo serve`` keeps there (never a shared /tmp).
+TEMP_FOLDER = "tmp"
+MEDIA_ROOM_ADVICE = "Remove unused media (Tools > Check Media) and sync again."
 
 
 class SyncDependencies(Protocol):
@@ -75,16 +74,20 @@ class SyncDependencies(Protocol):
 
 @dataclass(frozen=True)
 class SyncLimits:
+    """The sync server's caps; ``None`` fields come from the app's settings (see
+    ``SyncServer``): the user's media allowance, the one imports and uploads share, and a
+    private work folder under the data folder."""
+
     max_collection_bytes: int = DEFAULT_MAX_COLLECTION_BYTES
-    max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES
+    media: MediaLimits | None = None
     # One JSON call of a sync in progress (start, applyGraves, applyChanges, applyChunk).
     max_json_body_bytes: int = DEFAULT_MAX_JSON_BODY_BYTES
-    # One media upload zip: Anki's client closes a zip once it passes its target size, so a zip
-    # is at most that target plus one file of the largest size accepted.
-    max_media_upload_bytes: int = MAX_FILE_BYTES + 2 * TARGET_ZIP_BYTES
+    # One media upload zip (None: the largest media file plus twice Anki's target zip size;
+    # Anki's client closes a zip once it passes that target).
+    max_media_upload_bytes: int | None = None
     max_pending_sync_bytes: int = DEFAULT_MAX_BYTES
     pending_sync_ttl_seconds: float = DEFAULT_TTL_SECONDS
-    workdir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "javumbo-sync")
+    workdir: Path | None = None
 
     def json_body(self) -> BodyLimit:
         return BodyLimit(self.max_json_body_bytes)
@@ -94,7 +97,10 @@ class SyncLimits:
         return BodyLimit(self.max_collection_bytes + UPLOAD_MARGIN_BYTES)
 
     def media_upload_body(self) -> BodyLimit:
-        return BodyLimit(self.max_media_upload_bytes)
+        if self.max_media_upload_bytes is not None:
+            return BodyLimit(self.max_media_upload_bytes)
+        largest_file = (self.media or MediaLimits()).max_file_bytes
+        return BodyLimit(largest_file + 2 * TARGET_ZIP_BYTES)
 
     def largest_body(self) -> BodyLimit:
         return max(
@@ -102,11 +108,19 @@ class SyncLimits:
             key=lambda limit: limit.output,
         )
 
+    def resolved(self, settings: Settings) -> SyncLimits:
+        """These limits with what was left to the settings filled in."""
+        return replace(
+            self,
+            media=self.media or MediaLimits.from_settings(settings),
+            workdir=self.workdir or settings.data_dir / TEMP_FOLDER / "sync",
+        )
+
 
 class SyncServer:
     def __init__(self, deps: SyncDependencies, limits: SyncLimits | None = None) -> None:
         self.deps = deps
-        self.limits = limits or SyncLimits()
+        self.limits = (limits or SyncLimits()).resolved(deps.engine.settings)
         self.host_keys = HostKeys(deps.meta, deps.clock, deps.login_throttle)
         self._committed = _RecentCommits()
         self.pending = PendingSyncs(
@@ -121,14 +135,27 @@ class SyncServer:
     def engine(self) -> StorageEngine:
         return self.deps.engine
 
+    @property
+    def workdir(self) -> Path:
+        """The private folder (0700) for uploads on their way in."""
+        assert self.limits.workdir is not None  # resolved
+        return self.limits.workdir
+
     def media(self, user: UserRecord) -> MediaSync:
         return MediaSync(
             self.deps.blobs,
             self.deps.meta,
             user.user_id,
             self.deps.clock,
-            max_total_bytes=self.limits.max_media_bytes,
+            limits=self.limits.media,
+            scratch=self._private_workdir(),
         )
+
+    def _private_workdir(self) -> Path:
+        workdir = self.workdir
+        if workdir.parent.name == TEMP_FOLDER:
+            private_directory(workdir.parent)
+        return private_directory(workdir)
 
     # ------------------------------------------------------------------ login
 
@@ -257,9 +284,7 @@ class SyncServer:
     def temporary_file(self) -> Iterator[Path]:
         """A new file name in the server's work folder; the file (and SQLite's companions) is
         removed afterwards."""
-        workdir = self.limits.workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-        path = workdir / f"upload-{uuid.uuid4().hex}"
+        path = self._private_workdir() / f"upload-{uuid.uuid4().hex}"
         try:
             yield path
         finally:
@@ -292,8 +317,8 @@ class SyncServer:
     def media_upload(self, user: UserRecord, zip_path: Path) -> dict[str, Any]:
         try:
             return _ok(self.media(user).upload(zip_path))
-        except MediaQuotaExceeded as exc:
-            return {"err": str(exc)}
+        except MediaQuotaError as exc:
+            return {"err": f"{exc.message}. {MEDIA_ROOM_ADVICE}"}
 
     def media_download(self, user: UserRecord, request: dict[str, Any]) -> bytes:
         return self.media(user).download(get_list(request, "files"))
