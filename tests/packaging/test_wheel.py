@@ -1,5 +1,6 @@
-"""The product wheel holds the product: no testbed module, and every module it ships imports
-without any test-only package (moto, pytest, anki, playwright, ...) being even looked for."""
+"""The product wheel holds the product: no testbed module, no unsafe storage strategy that a
+setting could select, and every module it ships imports without any test-only package (moto,
+pytest, anki, playwright, ...) being even looked for."""
 
 from __future__ import annotations
 
@@ -30,6 +31,17 @@ TEST_ONLY = (
     "awslambdaric",
     "mypy",
     "ruff",
+)
+
+# The storage strategies kept for comparison only (javumbo_testbed.strategies): unsafe, so no
+# name of theirs may appear in what the product ships, let alone a setting that picks one.
+UNSAFE_STRATEGY_WORDS = (
+    "per-request",
+    "session-cache",
+    "PerRequestDatabases",
+    "SessionCacheDatabases",
+    "JAVUMBO_STORAGE_STRATEGY",
+    "storage_strategy",
 )
 
 # Imports every module given on stdin (JSON list) with the unpacked wheel first on the path and
@@ -95,6 +107,23 @@ def test_the_wheel_ships_no_testbed(wheel: Path) -> None:
     assert not top & set(TEST_ONLY), top
     assert not [n for n in names if n.startswith(("javumbo/cluster/", "javumbo_testbed"))]
     assert "javumbo/loadtest/runner.py" in names  # what an operator runs stays
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_the_wheel_offers_no_unsafe_storage_strategy(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        sources = {
+            name: archive.read(name).decode("utf-8", errors="replace")
+            for name in archive.namelist()
+            if name.endswith(".py")
+        }
+    assert not [n for n in sources if n.rsplit("/", 1)[-1] in ("strategies.py", "baselines.py")]
+    mentions = {
+        name: [word for word in UNSAFE_STRATEGY_WORDS if word in text]
+        for name, text in sources.items()
+    }
+    assert {name: words for name, words in mentions.items() if words} == {}
 
 
 @pytest.mark.slow
