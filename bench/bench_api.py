@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -60,7 +59,7 @@ from typing import Any
 import requests
 
 from javumbo.settings import Settings
-from javumbo_testbed.emulator import FAKE_AWS_ENV, start_moto
+from javumbo_testbed.emulator import FAKE_AWS_ENV, free_port, start_moto
 
 PASSWORD = "bench-password-1"
 DEFAULT_SAMPLES = 300
@@ -146,15 +145,8 @@ def run_workload(call: Call, samples: int) -> tuple[Timings, Timings]:
 # ------------------------------------------------------------------ embedded over HTTP
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def embedded_http(samples: int, work: Path) -> tuple[Timings, Timings]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "JAVUMBO_DATA_DIR": str(work / "data"), "JAVUMBO_BACKEND": "embedded"}
     log = (work / "serve.log").open("wb")
     proc = subprocess.Popen(

@@ -19,7 +19,6 @@ import logging
 import os
 import random
 import shutil
-import socket
 import statistics
 import tempfile
 import time
@@ -35,6 +34,7 @@ from javumbo.stores.ports import BlobStore, MetaStore
 from javumbo.userdb import StorageEngine
 from javumbo.userdb.names import snapshot_key
 from javumbo.userdb.snapshots import prepare_snapshot
+from javumbo_testbed.emulator import free_port
 
 SIZES = (1_000, 10_000, 100_000)
 ANSWERS = 20
@@ -42,13 +42,6 @@ DAY = 86_400
 
 
 # ------------------------------------------------------------------ backends
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -61,7 +54,7 @@ def moto_stores(bucket: str) -> Iterator[tuple[BlobStore, MetaStore, Settings]]:
     from javumbo_testbed.moto_server import serve_in_thread
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
-    port = _free_port()
+    port = free_port()
     stop = serve_in_thread("127.0.0.1", port)  # one request at a time: moto is not safe
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",

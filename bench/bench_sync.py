@@ -61,19 +61,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from javumbo_testbed.emulator import free_port
+
 USER, PASSWORD = "bench", "bench password"
 REPEATS = 5
 CHANGED_CARDS = 100
 FIXTURES = Path(
     os.environ.get("JAVUMBO_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")
 ) / ("fixtures/anki")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _wait_port(port: int, timeout: float = 20.0) -> None:
@@ -116,7 +111,7 @@ def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
 
     # One JSON line per call, written as `javumbo serve` writes it, but to nowhere.
     request_log = logging.getLogger(REQUEST_LOGGER)
-    request_log.handlers[:] = [logging.StreamHandler(open(os.devnull, "w"))]  # noqa: SIM115
+    request_log.handlers[:] = [logging.StreamHandler(open(os.devnull, "w"))]
     request_log.setLevel(logging.INFO)
     request_log.propagate = False
     settings = Settings(data_dir=work)
@@ -143,7 +138,7 @@ def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
 
 @contextmanager
 def anki_server(work: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = dict(
         os.environ,
         SYNC_USER1=f"{USER}:{PASSWORD}",

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from javumbo_testbed.emulator import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -87,13 +88,6 @@ MEASURE_JS = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _call(url: str, method: str, body: Any = None, token: str | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
@@ -151,7 +145,7 @@ def run() -> dict[str, Any]:
 
     build_webapp.build(REPO, log=False)
     data = Path(tempfile.mkdtemp(prefix="bench-web-"))
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "JAVUMBO_DATA_DIR": str(data), "JAVUMBO_BACKEND": "embedded"}
     process = subprocess.Popen(
