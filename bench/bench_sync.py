@@ -111,7 +111,7 @@ def javumbo_server(work: Path) -> Iterator[tuple[str, StoreOps]]:
 
     # One JSON line per call, written as `javumbo serve` writes it, but to nowhere.
     request_log = logging.getLogger(REQUEST_LOGGER)
-    request_log.handlers[:] = [logging.StreamHandler(open(os.devnull, "w"))]
+    request_log.handlers[:] = [logging.StreamHandler(open(os.devnull, "w"))]  # noqa: SIM115
     request_log.setLevel(logging.INFO)
     request_log.propagate = False
     settings = Settings(data_dir=work)
