@@ -84,8 +84,10 @@ def build_wheel() -> Path:
 
 def build_image(engine: list[str], tag: str) -> int:
     """Build and return the image's size in bytes."""
+    # podman's default OCI format has no HEALTHCHECK; the docker format keeps it.
+    layout = ["--format", "docker"] if engine[0] == "podman" else []
     subprocess.run(
-        [*engine, "build", "--network", "host", "-t", tag, "-f", "Containerfile", "."],
+        [*engine, "build", *layout, "--network", "host", "-t", tag, "-f", "Containerfile", "."],
         cwd=ROOT,
         check=True,
     )
