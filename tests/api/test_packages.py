@@ -21,17 +21,20 @@ from javumbo.api.app import app_services
 from javumbo.imports import jobs
 from javumbo.imports.records import JOB_RETENTION_SECONDS, STALE_AFTER_SECONDS
 from tests.api.conftest import ApiUser, assert_error
+from tests.support import wait_until
 
 POLL_DEADLINE_SECONDS = 60.0
 
 
 def wait_for_job(user: ApiUser, job: dict[str, Any]) -> dict[str, Any]:
-    deadline = time.monotonic() + POLL_DEADLINE_SECONDS
-    while job["status"] == "running":
-        assert time.monotonic() < deadline, f"import job still running: {job}"
-        time.sleep(0.02)
-        job = user.ok(user.get(f"/api/import/{job['job_id']}"))
-    return job
+    if job["status"] != "running":
+        return job
+
+    def finished() -> dict[str, Any] | None:
+        current: dict[str, Any] = user.ok(user.get(f"/api/import/{job['job_id']}"))
+        return current if current["status"] != "running" else None
+
+    return wait_until(finished, timeout=POLL_DEADLINE_SECONDS, what=f"import job {job['job_id']}")
 
 
 def upload(user: ApiUser, data: bytes, name: str = "deck.apkg", **form: Any) -> Any:

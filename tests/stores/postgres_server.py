@@ -16,14 +16,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 
-from tests.support import free_port
+from tests.support import free_port, wait_until
 
 START_DEADLINE_SECONDS = 60.0
 STOP_DEADLINE_SECONDS = 30.0
@@ -148,16 +147,14 @@ def create_database(server_url: str, prefix: str = "t") -> str:
 
 
 def _wait_until_ready(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_DEADLINE_SECONDS
-    last: object = None
-    while time.monotonic() < deadline:
+    def accepts_connections() -> bool:
         if server.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:]
             raise PostgresUnavailable(f"postgres exited with {server.returncode}: {tail}")
         try:
             with contextlib.closing(psycopg.connect(url, connect_timeout=2)):
-                return
-        except psycopg.OperationalError as exc:
-            last = exc
-        time.sleep(0.1)
-    raise TimeoutError(f"postgres not ready after {START_DEADLINE_SECONDS}s: {last}")
+                return True
+        except psycopg.OperationalError:
+            return False
+
+    wait_until(accepts_connections, timeout=START_DEADLINE_SECONDS, what="postgres to accept")
