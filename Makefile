@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format bench package install install-test clean webapp web-check web-types chromium postgresql image
+.PHONY: run test test-fast lint format bench package install install-test clean webapp web-check web-types chromium postgresql image container-tools
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +59,14 @@ S3RVER := tests/stores/s3rver/node_modules/.package-lock.json
 $(S3RVER): tests/stores/s3rver/package-lock.json
 	cd tests/stores/s3rver && npm ci --no-audit --no-fund
 
+# podman (with runc) and mmdebstrap from Debian, for make image and the image's test.
+container-tools:
+	@if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v mmdebstrap >/dev/null; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends podman runc mmdebstrap uidmap containernetworking-plugins iptables slirp4netns fuse-overlayfs; \
+	fi
+
 # The container image (Containerfile; podman, or CONTAINER_ENGINE=docker; IMAGE=name:tag).
-image: web/node_modules/.package-lock.json | $(PY)
+image: container-tools web/node_modules/.package-lock.json | $(PY)
 	$(PY) tools/build_image.py
 
 # The browser tests drive Debian's Chromium (never a downloaded browser).
@@ -87,7 +93,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix src testbed tests bench tools
 
 # pytest exits 5 when no test ran; make treats any non-zero exit as failure.
-test: lint web-check chromium postgresql $(S3RVER) webapp $(CHECKOV_VENV)/bin/checkov
+test: lint web-check chromium postgresql container-tools $(S3RVER) webapp $(CHECKOV_VENV)/bin/checkov
 	$(VENV)/bin/pytest
 
 # The inner loop: the Python tests without those marked slow (no lint, no web checks).
