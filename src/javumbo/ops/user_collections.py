@@ -22,7 +22,7 @@ from pathlib import Path
 from javumbo.collection import Collection
 from javumbo.collection.clock import Clock, SystemClock
 from javumbo.settings import Settings
-from javumbo.stores.ports import BlobStore, MetaStore
+from javumbo.stores.ports import BlobStore, JournalStore, MetaStore
 from javumbo.userdb import ReplaceResult, StorageEngine, names
 from javumbo.userdb.snapshots import prepare_snapshot
 
@@ -40,7 +40,7 @@ class InstalledSnapshot:
 
 
 def install_first_snapshot(
-    blobs: BlobStore, meta: MetaStore, user_id: str, collection: Path, workdir: Path
+    blobs: BlobStore, meta: JournalStore, user_id: str, collection: Path, workdir: Path
 ) -> InstalledSnapshot:
     """Make ``collection`` the user's snapshot 0 and point the head at it.
 
