@@ -1,7 +1,8 @@
 """The storage engine's fault tests (``tests/userdb/test_faults.py``: kill -9 mid-session, two
-processes alternating and racing, racing flushes, crashes between upload and head move and
-between append and answer) on a cluster without AWS: every worker process opens the stores as
-``JAVUMBO_BACKEND=postgres`` does, the journal in PostgreSQL and the snapshots in SeaweedFS.
+processes alternating and racing, racing flushes and delta compactions, crashes between a
+snapshot's or a delta's upload and the head move and between append and answer) on a cluster
+without AWS: every worker process opens the stores as ``JAVUMBO_BACKEND=postgres`` does, the
+journal in PostgreSQL and the snapshots and deltas in SeaweedFS.
 
 The tests are the engine's own, collected here a second time with a ``backend`` fixture of this
 module; only the outage differs (the database holds a lock past the statement timeout).
@@ -27,8 +28,10 @@ from tests.userdb.test_faults import (  # the engine's fault tests, run again on
     Backend,
     Worker,
     test_concurrent_writers_in_two_processes_lose_nothing,
+    test_crash_between_delta_upload_and_head_update,
     test_crash_between_journal_append_and_answer_then_retry_with_key,
     test_crash_between_snapshot_upload_and_head_update,
+    test_delta_compactions_racing_keep_every_answer,
     test_sigkill_mid_session_loses_no_acknowledged_answer,
     test_two_flushes_racing_keep_every_answer,
     test_two_processes_alternating_equal_the_sequential_result,
@@ -36,8 +39,10 @@ from tests.userdb.test_faults import (  # the engine's fault tests, run again on
 
 ENGINE_FAULT_TESTS = (
     test_concurrent_writers_in_two_processes_lose_nothing,
+    test_crash_between_delta_upload_and_head_update,
     test_crash_between_journal_append_and_answer_then_retry_with_key,
     test_crash_between_snapshot_upload_and_head_update,
+    test_delta_compactions_racing_keep_every_answer,
     test_sigkill_mid_session_loses_no_acknowledged_answer,
     test_two_flushes_racing_keep_every_answer,
     test_two_processes_alternating_equal_the_sequential_result,
