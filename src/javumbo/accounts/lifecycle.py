@@ -20,7 +20,7 @@ from javumbo.accounts.legacy_hashes import UPGRADED_HASH_ATTRIBUTE
 from javumbo.accounts.passwords import hash_password
 from javumbo.accounts.policy import check_new_password
 from javumbo.accounts.tokens import revocation_changes
-from javumbo.stores.ports import BlobStore, MetaStore, UserNotFoundError, UserRecord
+from javumbo.stores.ports import BlobStore, MetaStore, UserNotFoundError, UserRecord, UserStore
 from javumbo.userdb.names import user_prefix
 from javumbo.usernames import USERNAME_RULE, canonical_username
 
@@ -37,7 +37,7 @@ def valid_username(raw: str) -> str:
     return name
 
 
-def create_account(meta: MetaStore, username: str, password: str, now: float) -> UserRecord:
+def create_account(meta: UserStore, username: str, password: str, now: float) -> UserRecord:
     """A new user; ``InvalidUsernameError``, ``WeakPasswordError`` or ``UserExistsError``."""
     name = valid_username(username)
     check_new_password(password, name)
@@ -51,7 +51,7 @@ def create_account(meta: MetaStore, username: str, password: str, now: float) ->
     return record
 
 
-def change_password(meta: MetaStore, user: UserRecord, new_password: str) -> UserRecord:
+def change_password(meta: UserStore, user: UserRecord, new_password: str) -> UserRecord:
     """Store a new password (``WeakPasswordError`` if it breaks the policy) and log the user out
     everywhere; returns the record as stored now."""
     check_new_password(new_password, user.username)
@@ -59,7 +59,7 @@ def change_password(meta: MetaStore, user: UserRecord, new_password: str) -> Use
     return _updated(meta, user, changes)
 
 
-def log_out_everywhere(meta: MetaStore, user: UserRecord) -> UserRecord:
+def log_out_everywhere(meta: UserStore, user: UserRecord) -> UserRecord:
     """Every token and sync host key of the user stops working."""
     return _updated(meta, user, revocation_changes(user))
 
@@ -93,7 +93,7 @@ def delete_account(
     return Deletion(user.username, user.user_id, deleted)
 
 
-def _updated(meta: MetaStore, user: UserRecord, changes: dict[str, object]) -> UserRecord:
+def _updated(meta: UserStore, user: UserRecord, changes: dict[str, object]) -> UserRecord:
     meta.update_user_attributes(user.username, changes)
     stored = meta.get_user(user.username)
     if stored is None:

@@ -20,7 +20,7 @@ from javumbo.accounts.legacy_hashes import (
     stored_password_hash,
     verify_legacy_hash,
 )
-from javumbo.stores.ports import MetaStore, StoreError, UserRecord
+from javumbo.stores.ports import StoreError, UserRecord, UserStore
 from javumbo.usernames import canonical_username
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def check_password(
-    meta: MetaStore,
+    meta: UserStore,
     user: UserRecord,
     password: str,
     *,
@@ -65,7 +65,7 @@ def check_password(
     return True
 
 
-def authenticate(meta: MetaStore, username: str, password: str) -> UserRecord | None:
+def authenticate(meta: UserStore, username: str, password: str) -> UserRecord | None:
     """The user if ``password`` is theirs, else None. An unknown or malformed username costs a
     hash check too, so timing does not tell which usernames exist."""
     name = canonical_username(username.strip())

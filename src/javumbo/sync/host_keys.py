@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from javumbo.accounts.passwords import authenticate
 from javumbo.collection.clock import Clock
-from javumbo.stores.ports import MetaStore, UserRecord
+from javumbo.stores.ports import UserRecord, UserStore
 from javumbo.sync.protocol import SyncHttpError
 
 ATTRIBUTE = "sync_host_keys"
@@ -55,7 +55,7 @@ class HostKeys:
     would otherwise read the user record again. A revoked key therefore fails from the next
     sync on; the sync under way may finish."""
 
-    meta: MetaStore
+    meta: UserStore
     clock: Clock
     attempts: LoginAttempts
     _resolved: dict[str, tuple[float, UserRecord]] = field(

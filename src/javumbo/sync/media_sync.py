@@ -33,7 +33,7 @@ import zstandard
 
 from javumbo.collection.apkg.package import DEFAULT_LIMITS as DEFAULT_PACKAGE_LIMITS
 from javumbo.collection.clock import Clock
-from javumbo.stores.ports import BlobNotFoundError, BlobStore, MetaStore
+from javumbo.stores.ports import BlobNotFoundError, BlobStore, LeaseStore
 from javumbo.sync.protocol import SyncHttpError, bad_request
 from javumbo.userdb import InvalidNameError, UserMedia
 from javumbo.userdb.media import (
@@ -87,7 +87,7 @@ class MediaSync:
     def __init__(
         self,
         blobs: BlobStore,
-        meta: MetaStore,
+        meta: LeaseStore,
         user_id: str,
         clock: Clock,
         *,

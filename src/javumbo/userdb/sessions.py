@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Callable
 
 from javumbo.collection.clock import Clock
-from javumbo.stores.ports import ConditionFailedError, MetaStore, SessionRecord
+from javumbo.stores.ports import ConditionFailedError, SessionRecord, SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def new_session_id() -> str:
 class SessionManager:
     def __init__(
         self,
-        meta: MetaStore,
+        meta: SessionStore,
         *,
         instance_id: str,
         ttl: float,
