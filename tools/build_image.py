@@ -57,6 +57,11 @@ def ensure_base_image(engine: list[str]) -> None:
                 "mmdebstrap",
                 "--variant=minbase",
                 "--include=ca-certificates",
+                # as Debian's slim images: no documentation, manual pages or translations
+                "--dpkgopt=path-exclude=/usr/share/doc/*",
+                "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+                "--dpkgopt=path-exclude=/usr/share/man/*",
+                "--dpkgopt=path-exclude=/usr/share/locale/*",
                 "--aptopt=Acquire::Retries=3",
                 "bookworm",
                 str(tarball),
