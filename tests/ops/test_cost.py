@@ -47,7 +47,9 @@ def test_default_workload_matches_hand_computed_bill() -> None:
     # 10,000-note collections: a 1.25 MB snapshot, whose byte bound (a quarter: 312,500 B of
     # 450 B answers) comes before 1,000 entries: an upload every 694.4 answers, 86.4 a month
     assert line(bill, "S3", "PUT")[1] == approx(60_000 / (312_500 / 450) * 0.005 / 1000)
-    stored_mb = 100 * 3 * 1_250_000 / 1024**2  # 3 snapshots kept
+    # 3 bases kept; a compaction's delta (694.4 answers x 2,200 B) would pass the base's size, so
+    # it is capped at it and the chain is one delta long: half of it stored on average
+    stored_mb = 100 * (3 * 1_250_000 + 1_250_000 / 2) / 1024**2
     assert line(bill, "S3", "storage")[1] == approx(stored_mb / 1024 * 0.023)
     # reads: 132,000 x 3 RRU; writes: 132,000 x 1 WRU + 60,000 x 4 WRU = 372,000 WRU
     assert line(bill, "DynamoDB", "read request units")[1] == approx(0.0495)
@@ -89,9 +91,14 @@ def test_collection_size_sets_uploads_storage_and_bytes_per_session() -> None:
     # small: the 256 KB floor of the byte bound (569 answers); big: the 1,000-entry bound
     assert small.reviews_per_compaction == pytest.approx(256_000 / 450)
     assert big.reviews_per_compaction == 1_000
-    assert big.stored_mb_per_user == pytest.approx(3 * 150_000 * 125 / 1024**2)
-    # a 20-answer session: 9,000 B of journal + 20/1,000 of an 18.75 MB snapshot
-    assert big.bytes_written_per_session == pytest.approx(9_000 + 0.02 * 18_750_000)
+    # big: a compaction uploads a 2.2 MB delta (1,000 answers x 2,200 B); 4 fit in half the
+    # 18.75 MB base, then a new base: one base per 5 compactions
+    assert big.delta_bytes == 2_200_000 and big.compactions_per_base == 5
+    chain = 4 * 2_200_000 / 2
+    assert big.stored_mb_per_user == pytest.approx((3 * 18_750_000 + chain) / 1024**2)
+    # a 20-answer session: 9,000 B of journal + 20 x (2,200 B of delta + 1/5,000 of a base)
+    per_answer = 450 + 2_200 + 18_750_000 / 5_000
+    assert big.bytes_written_per_session == pytest.approx(20 * per_answer)
     assert big.bytes_written_per_session < 0.05 * big.snapshot_bytes  # a small part
     storage = line(compute_bill(big, prices), "S3", "storage")[1]
     assert storage > 100 * line(compute_bill(small, prices), "S3", "storage")[1]

@@ -63,6 +63,9 @@ class Workload:
     snapshot_bytes_per_note: float = 125.0
     journal_bytes_per_review: float = 450.0
     snapshots_kept: int = 3
+    # A compaction uploads the pages its answers changed: ~2.2 KB of zstd delta per answer
+    # (python -m bench scale: 44 KB for 20 answers at 50k and 150k notes).
+    delta_bytes_per_review: float = 2_200.0
     meta_kb_per_user: float = 10.0  # user, head, idempotency keys (the journal is added)
     log_bytes_per_request: float = 1200.0  # request line, EMF metrics, Lambda's REPORT lines
     custom_metrics: int = 9  # javumbo.api.observability
@@ -104,9 +107,28 @@ class Workload:
         return self.reviews / self.reviews_per_compaction
 
     @property
+    def delta_bytes(self) -> float:
+        """One compaction's upload: the pages its answers changed (never more than a base)."""
+        return min(self.snapshot_bytes, self.reviews_per_compaction * self.delta_bytes_per_review)
+
+    @property
+    def compactions_per_base(self) -> float:
+        """Deltas on a base before the chain is rewritten (32, or half the base's size)."""
+        limits = JournalLimits()
+        fits = limits.delta_fraction * self.snapshot_bytes / max(self.delta_bytes, 1.0)
+        return max(1.0, min(float(limits.max_deltas), float(int(fits)))) + 1.0
+
+    @property
+    def upload_bytes_per_review(self) -> float:
+        """Compaction uploads spread over the answers: deltas, and now and then a new base."""
+        per_base = self.reviews_per_compaction * self.compactions_per_base
+        return self.delta_bytes / self.reviews_per_compaction + self.snapshot_bytes / per_base
+
+    @property
     def stored_mb_per_user(self) -> float:
-        """Snapshots kept in S3 (each a full compaction of the collection)."""
-        return self.snapshots_kept * self.snapshot_bytes / MIB
+        """Base snapshots kept in S3 and, on average, half a chain of deltas."""
+        chain = (self.compactions_per_base - 1) * self.delta_bytes / 2
+        return (self.snapshots_kept * self.snapshot_bytes + chain) / MIB
 
     @property
     def journal_kb_per_user(self) -> float:
@@ -115,10 +137,9 @@ class Workload:
 
     @property
     def bytes_written_per_session(self) -> float:
-        """A session's journal entries plus its share of the next snapshot upload."""
+        """A session's journal entries plus its share of the compactions' uploads."""
         reviews = self.reviews_per_day / max(self.sessions_per_user_per_day, 1e-9)
-        upload_share = reviews / self.reviews_per_compaction * self.snapshot_bytes
-        return reviews * self.journal_bytes_per_review + upload_share
+        return reviews * (self.journal_bytes_per_review + self.upload_bytes_per_review)
 
 
 def workload_from_loadtest(report: dict[str, Any], base: Workload) -> Workload:
