@@ -11,9 +11,9 @@ import pytest
 from javumbo.collection.clock import FixedClock
 from javumbo.stores.local import LocalBlobStore
 from javumbo.stores.sqlite_meta import SqliteMetaStore
-from javumbo.sync.collection_sync import SyncState
 from javumbo.sync.pending import INLINE_PART_BYTES, PendingSyncs
 from javumbo.sync.protocol import SyncHttpError
+from javumbo.sync.sync_state import SyncState
 
 USER = "0123456789abcdef"
 

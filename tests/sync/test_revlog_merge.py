@@ -9,7 +9,7 @@ from javumbo.collection import Collection, FixedClock
 from javumbo.collection.notes import add_note
 from javumbo.collection.notetypes import notetype_by_name
 from javumbo.collection.scheduler import Scheduler
-from javumbo.sync.collection_sync import _merge_revlog
+from javumbo.sync.commit import _merge_revlog
 
 WEB = [1_800_000_000_123, 11, -1, 3, 1, 0, 2500, 900, 1]
 CLIENT = [1_800_000_000_123, 22, 7, 1, -600, 0, 0, 4000, 0]

@@ -35,8 +35,8 @@ import zstandard
 
 from javumbo.collection.clock import Clock
 from javumbo.stores.ports import MAX_SYNC_STATE_BYTES, BlobNotFoundError, BlobStore, MetaStore
-from javumbo.sync.collection_sync import SyncState
 from javumbo.sync.protocol import SyncHttpError
+from javumbo.sync.sync_state import SyncState
 from javumbo.userdb import InvalidNameError
 from javumbo.userdb.names import check_segment, user_prefix
 
