@@ -1,7 +1,7 @@
 """A normal sync in progress, kept in the stores so that any instance can serve any call.
 
 Anki's clients send the calls of one sync (``start`` ... ``finish``) one after the other, but on
-Lambda or behind ``javumbo cluster`` consecutive calls may reach different instances, so nothing
+Lambda or behind ``javumbo-testbed cluster`` consecutive calls may reach different instances, so nothing
 between them may live in one process's memory. Per user there is at most one pending sync:
 
 * the ``SyncState`` (what the server will send and has sent; small: ids of the server's changed
