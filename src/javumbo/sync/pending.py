@@ -1,8 +1,9 @@
 """A normal sync in progress, kept in the stores so that any instance can serve any call.
 
 Anki's clients send the calls of one sync (``start`` ... ``finish``) one after the other, but on
-Lambda or behind ``javumbo-testbed cluster`` consecutive calls may reach different instances, so nothing
-between them may live in one process's memory. Per user there is at most one pending sync:
+Lambda or behind ``javumbo-testbed cluster`` consecutive calls may reach different instances,
+so nothing between them may live in one process's memory. Per user there is at most one pending
+sync:
 
 * the ``SyncState`` (what the server will send and has sent; small: ids of the server's changed
   rows and digests of web rows sent), rewritten by the calls that change it, as the user's sync
