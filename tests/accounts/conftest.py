@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from tests.stores.conftest import (  # noqa: F401
-    aws_env,
     dynamo_settings,
     meta_store,
-    moto_url,
     postgres_server_url,
     postgres_url,
 )

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from werkzeug.security import generate_password_hash
 
+from javumbo.accounts.legacy_hashes import stored_password_hash
+from javumbo.accounts.passwords import check_password
 from javumbo.cli import main
 from javumbo.collection import Collection
 from javumbo.collection.clock import SystemClock
 from javumbo.collection.notes import add_note
 from javumbo.collection.notetypes import notetype_by_name
-from javumbo.ops.legacy_passwords import check_password, stored_password_hash
 from javumbo.ops.migrate import (
     LEASE_NAME,
     MIGRATION_ATTRIBUTE,
