@@ -14,7 +14,7 @@ import html
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
@@ -200,13 +200,6 @@ def rewrite_references(text: str, rename: Callable[[str], str | None]) -> str:
     if "[sound:" in text:
         text = _SOUND_REF.sub(sound, text)
     return text
-
-
-def referenced_names(texts: Iterable[str]) -> set[str]:
-    names: set[str] = set()
-    for text in texts:
-        names.update(media_references(text))
-    return names
 
 
 @contextmanager

@@ -79,12 +79,6 @@ def get_sint(fields: Fields, number: int, default: int = 0) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def get_zigzag(fields: Fields, number: int, default: int = 0) -> int:
-    """A ``sint32``/``sint64`` (zigzag-encoded) field."""
-    value = get_int(fields, number, default)
-    return (value >> 1) ^ -(value & 1)
-
-
 def get_bool(fields: Fields, number: int) -> bool:
     return get_int(fields, number) != 0
 
