@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token, create_refresh_token
 
 from javumbo.api.app import app_services, create_app
-from javumbo.collection.clock import FixedClock
 from javumbo.api.auth import SECRET_FILE_NAME, verify_password
+from javumbo.collection.clock import FixedClock
 from javumbo.settings import Settings, SettingsError
 from tests.api.conftest import PASSWORD, ApiUser, assert_error, register_and_login
 
