@@ -6,8 +6,8 @@ An import holds its uploaded package on local disk from the upload until the job
 queued job holds a worker's place in line, so without these caps one user could queue imports
 without end and fill the disk. The counts are per process: they guard what the process holds
 (its disk and its workers). What a running import extracts from its package (the package's
-collection) is bounded by the package caps (``PackageLimits``), and only two run at once. A request admitted gets an ``ImportTicket`` that the job releases
-when it ends, however it ends.
+collection) is bounded by the package caps (``PackageLimits``), and only two run at once.
+A request admitted gets an ``ImportTicket`` that the job releases when it ends, however it ends.
 """
 
 from __future__ import annotations
