@@ -28,9 +28,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from javumbo.collection import Collection, schema
-from javumbo.collection.apkg import schema18
+from javumbo.collection import Collection
 from javumbo.collection.apkg.errors import PackageError
+from javumbo.collection.apkg.schema11_downgrade import downgrade_in_place
 from javumbo.collection.apkg.schema18_writer import upgrade_to_schema18
 from javumbo.collection.apkg.source import SourceCollection
 from javumbo.collection.collection import SQLITE_MAGIC
@@ -69,81 +69,10 @@ def install_upload(
         raise UploadRejected(f"{CORRUPT_MESSAGE} ({exc})") from exc
     try:
         _check_source(source)
-        _downgrade_in_place(source)
+        downgrade_in_place(source)  # triggers and views go first
     finally:
         source.close()
     engine.replace_collection(user_id, path)
-
-
-def _downgrade_in_place(source: SourceCollection) -> None:
-    """Turn the uploaded file itself into a schema-11 collection, as Anki's own downgrade does:
-    only the small tables change (note types, decks, options, config and tags go back into the
-    ``col`` row's JSON, graves take schema 11's layout); notes, cards and revlog stay where they
-    are instead of being copied row by row into a new file."""
-    db = source.db
-    db.execute("begin immediate")
-    try:
-        _drop_triggers_and_views(db)  # first: a trigger would fire on the updates below
-        for table in schema18.TABLES_18:
-            db.execute(f"drop table if exists {table}")  # their indexes go with them
-        for index in _INDEXES_18_ON_11_TABLES:  # Anki's upgrade creates them unconditionally
-            db.execute(f"drop index if exists {index}")
-        # Anki's planner statistics describe the file as it was uploaded (every usn alike, say)
-        # and steer our queries wrong later; without them SQLite plans as for any web user.
-        for table in ("sqlite_stat1", "sqlite_stat4"):
-            db.execute(f"drop table if exists {table}")
-        _rebuild_graves(db)
-        for statement in _INDEXES_11:
-            db.execute(statement)
-        db.execute(
-            "update col set ver = ?, dty = 0, conf = ?, models = ?, decks = ?, dconf = ?, tags = ?",
-            (
-                schema.SCHEMA_VERSION,
-                _dump(source.conf),
-                _dump(source.models),
-                _dump(source.decks),
-                _dump(source.dconf or {"1": schema.default_deck_config()}),
-                _dump(source.tags),
-            ),
-        )
-        db.execute("commit")
-    except BaseException:
-        db.execute("rollback")
-        raise
-
-
-def _drop_triggers_and_views(db: sqlite3.Connection) -> None:
-    """Anki's collections have neither; an uploaded file's would run inside ours later (a
-    trigger on every web write, a view in place of a table the app reads)."""
-    found = db.execute(
-        "select type, name from sqlite_master where type in ('trigger', 'view')"
-    ).fetchall()
-    for kind, name in found:
-        quoted = '"' + str(name).replace('"', '""') + '"'
-        db.execute(f"drop {kind} if exists {quoted}")
-
-
-def _rebuild_graves(db: sqlite3.Connection) -> None:
-    """Schema 18 keys graves by (oid, type) without a rowid; schema 11 has a plain table."""
-    had_graves = _has_table(db, "graves")
-    if had_graves:
-        db.execute("alter table graves rename to graves_upload")
-    db.execute(_GRAVES_11)
-    if had_graves:
-        db.execute("insert into graves (usn, oid, type) select usn, oid, type from graves_upload")
-        db.execute("drop table graves_upload")
-
-
-def _ddl_statements(prefix: str) -> list[str]:
-    return [s.strip() for s in schema.DDL.split(";") if s.strip().startswith(prefix)]
-
-
-_INDEXES_18_ON_11_TABLES = ("idx_cards_odid", "idx_notes_mid")
-_GRAVES_11 = _ddl_statements("CREATE TABLE graves")[0]
-_INDEXES_11 = [
-    s.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
-    for s in _ddl_statements("CREATE INDEX")
-]
 
 
 def _check_source(source: SourceCollection) -> None:
@@ -160,11 +89,6 @@ def _check_source(source: SourceCollection) -> None:
             raise UploadRejected(f"{CORRUPT_MESSAGE} (notes of a missing note type {mid})")
     if not source.decks:
         raise UploadRejected(f"{CORRUPT_MESSAGE} (no decks)")
-
-
-def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    found = db.execute("select 1 from sqlite_master where type = 'table' and name = ?", (name,))
-    return found.fetchone() is not None
 
 
 def prepare_download(engine: StorageEngine, user_id: str) -> bytes:
@@ -213,7 +137,3 @@ def _stamp_unsent_and_bump_usn(col: Collection) -> None:
     updates["tags"] = {name: usn if old == -1 else old for name, old in col.tags.items()}
     updates["usn"] = usn + 1
     col.update_col(updates)
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

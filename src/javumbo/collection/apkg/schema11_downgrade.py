@@ -24,6 +24,7 @@ def downgrade_in_place(source: SourceCollection) -> None:
     db = source.db
     db.execute("begin immediate")
     try:
+        _drop_triggers_and_views(db)  # first: a trigger would fire on the updates below
         for table in schema18.TABLES_18:
             db.execute(f"drop table if exists {table}")  # their indexes go with them
         for index in _INDEXES_18_ON_11_TABLES:  # Anki's upgrade creates them unconditionally
@@ -50,6 +51,17 @@ def downgrade_in_place(source: SourceCollection) -> None:
     except BaseException:
         db.execute("rollback")
         raise
+
+
+def _drop_triggers_and_views(db: sqlite3.Connection) -> None:
+    """Anki's collections have neither; a file's own would run inside ours later (a trigger on
+    every web write, a view in place of a table the app reads)."""
+    found = db.execute(
+        "select type, name from sqlite_master where type in ('trigger', 'view')"
+    ).fetchall()
+    for kind, name in found:
+        quoted = '"' + str(name).replace('"', '""') + '"'
+        db.execute(f"drop {kind} if exists {quoted}")
 
 
 def _rebuild_graves(db: sqlite3.Connection) -> None:
