@@ -28,6 +28,7 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import TupleRow
 
+from javumbo.stores.meta_rows import head_from_row, session_from_row, session_row, user_from_row
 from javumbo.stores.metrics import OperationCounters
 from javumbo.stores.ports import (
     IDEMPOTENCY_RETENTION_SECONDS,
@@ -125,7 +126,7 @@ class PostgresMetaStore:
             " WHERE username = %s",
             (username,),
         )
-        return None if row is None else _user_from_row(row)
+        return None if row is None else user_from_row(row)
 
     def list_users(self) -> list[UserRecord]:
         rows = self._read_all(
@@ -133,7 +134,7 @@ class PostgresMetaStore:
             " ORDER BY username",
             (),
         )
-        return [_user_from_row(row) for row in rows]
+        return [user_from_row(row) for row in rows]
 
     def purge_user(self, user_id: str, username: str) -> None:
         with self._write() as conn:
@@ -166,7 +167,7 @@ class PostgresMetaStore:
             "SELECT seq, snapshot_key, snapshot_seq, snapshot_etag FROM heads WHERE user_id = %s",
             (user_id,),
         )
-        return _head_from_row(user_id, row)
+        return head_from_row(user_id, row)
 
     def append_journal(
         self,
@@ -250,7 +251,7 @@ class PostgresMetaStore:
                 " WHERE user_id = %s FOR UPDATE",
                 (user_id,),
             ).fetchone()
-            head = _head_from_row(user_id, row)
+            head = head_from_row(user_id, row)
             if head.snapshot_key != expected_snapshot_key:
                 raise ConditionFailedError(
                     f"head of {user_id!r} points at {head.snapshot_key!r},"
@@ -332,7 +333,7 @@ class PostgresMetaStore:
             inserted = conn.execute(
                 f"INSERT INTO sessions ({_SESSION_COLUMNS})"
                 " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (session_id) DO NOTHING",
-                _session_row(session),
+                session_row(session),
             ).rowcount
             if inserted != 1:
                 raise ConditionFailedError(f"session {session.session_id!r} exists")
@@ -341,7 +342,7 @@ class PostgresMetaStore:
         row = self._read_one(
             f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id = %s", (session_id,)
         )
-        return None if row is None else _session_from_row(row)
+        return None if row is None else session_from_row(row)
 
     def get_user_session(self, username: str) -> SessionRecord | None:
         row = self._read_one(
@@ -355,7 +356,7 @@ class PostgresMetaStore:
                 " WHERE username = %s AND status = 'active' ORDER BY expires_at DESC LIMIT 1",
                 (username,),
             )
-        return None if row is None else _session_from_row(row)
+        return None if row is None else session_from_row(row)
 
     def update_session(self, session_id: str, **changes: Any) -> SessionRecord:
         check_session_changes(changes)
@@ -368,7 +369,7 @@ class PostgresMetaStore:
             ).fetchone()
             if row is None:
                 raise ConditionFailedError(f"session {session_id!r} is gone")
-            updated = _session_from_row(row)
+            updated = session_from_row(row)
             if updated.status != "active":
                 conn.execute("DELETE FROM session_claims WHERE session_id = %s", (session_id,))
             else:
@@ -389,7 +390,7 @@ class PostgresMetaStore:
             " WHERE status = 'active' AND expires_at <= %s ORDER BY expires_at",
             (now,),
         )
-        return [_session_from_row(row) for row in rows]
+        return [session_from_row(row) for row in rows]
 
     # leases
 
@@ -473,49 +474,3 @@ def safe_url(url: str) -> str:
     port = f":{info['port']}" if info.get("port") else ""
     user = f"{info['user']}@" if info.get("user") else ""
     return f"postgresql://{user}{host}{port}/{info.get('dbname', '')}"
-
-
-def _user_from_row(row: Any) -> UserRecord:
-    return UserRecord(
-        username=row[0],
-        user_id=row[1],
-        password_hash=row[2],
-        created_at=row[3],
-        attributes=json.loads(row[4]),
-    )
-
-
-def _head_from_row(user_id: str, row: Any) -> Head:
-    if row is None:
-        return Head(user_id=user_id)
-    return Head(
-        user_id=user_id,
-        seq=row[0],
-        snapshot_key=row[1],
-        snapshot_seq=row[2],
-        snapshot_etag=row[3],
-    )
-
-
-def _session_row(session: SessionRecord) -> tuple[Any, ...]:
-    return (
-        session.session_id,
-        session.username,
-        session.instance_id,
-        session.db_etag,
-        session.last_access,
-        session.expires_at,
-        session.status,
-    )
-
-
-def _session_from_row(row: Any) -> SessionRecord:
-    return SessionRecord(
-        session_id=row[0],
-        username=row[1],
-        instance_id=row[2],
-        db_etag=row[3],
-        last_access=row[4],
-        expires_at=row[5],
-        status=row[6],
-    )

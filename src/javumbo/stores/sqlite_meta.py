@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from javumbo.stores.local import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
+from javumbo.stores.meta_rows import head_from_row, session_from_row, session_row, user_from_row
 from javumbo.stores.metrics import OperationCounters
 from javumbo.stores.ports import (
     IDEMPOTENCY_RETENTION_SECONDS,
@@ -171,7 +172,7 @@ class SqliteMetaStore:
             " WHERE username = ?",
             (username,),
         )
-        return None if row is None else _user_from_row(row)
+        return None if row is None else user_from_row(row)
 
     def update_user_attributes(self, username: str, attributes: dict[str, Any]) -> None:
         encoded = json.dumps(attributes)  # fail on non-JSON values before touching the file
@@ -193,7 +194,7 @@ class SqliteMetaStore:
             " ORDER BY username",
             (),
         )
-        return [_user_from_row(row) for row in rows]
+        return [user_from_row(row) for row in rows]
 
     def purge_user(self, user_id: str, username: str) -> None:
         with self._write() as db:
@@ -210,7 +211,7 @@ class SqliteMetaStore:
             "SELECT seq, snapshot_key, snapshot_seq, snapshot_etag FROM heads WHERE user_id = ?",
             (user_id,),
         )
-        return _head_from_row(user_id, row)
+        return head_from_row(user_id, row)
 
     def append_journal(
         self,
@@ -301,7 +302,7 @@ class SqliteMetaStore:
                 " WHERE user_id = ?",
                 (user_id,),
             ).fetchone()
-            head = _head_from_row(user_id, row)
+            head = head_from_row(user_id, row)
             if head.snapshot_key != expected_snapshot_key:
                 raise ConditionFailedError(
                     f"head of {user_id!r} points at {head.snapshot_key!r},"
@@ -369,7 +370,7 @@ class SqliteMetaStore:
             try:
                 db.execute(
                     f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    _session_row(session),
+                    session_row(session),
                 )
             except sqlite3.IntegrityError as exc:
                 raise ConditionFailedError(f"session {session.session_id!r} exists") from exc
@@ -383,7 +384,7 @@ class SqliteMetaStore:
         row = self._read_one(
             f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id = ?", (session_id,)
         )
-        return None if row is None else _session_from_row(row)
+        return None if row is None else session_from_row(row)
 
     def get_user_session(self, username: str) -> SessionRecord | None:
         row = self._read_one(
@@ -397,7 +398,7 @@ class SqliteMetaStore:
                 " WHERE username = ? AND status = 'active' ORDER BY expires_at DESC LIMIT 1",
                 (username,),
             )
-        return None if row is None else _session_from_row(row)
+        return None if row is None else session_from_row(row)
 
     def update_session(self, session_id: str, **changes: Any) -> SessionRecord:
         check_session_changes(changes)
@@ -413,7 +414,7 @@ class SqliteMetaStore:
                     f"UPDATE sessions SET {assignments} WHERE session_id = ?",
                     (*changes.values(), session_id),
                 )
-            updated = _session_from_row(
+            updated = session_from_row(
                 db.execute(
                     f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE session_id = ?",
                     (session_id,),
@@ -439,7 +440,7 @@ class SqliteMetaStore:
             " WHERE status = 'active' AND expires_at <= ? ORDER BY expires_at",
             (now,),
         )
-        return [_session_from_row(row) for row in rows]
+        return [session_from_row(row) for row in rows]
 
     # leases
 
@@ -499,49 +500,3 @@ class SqliteMetaStore:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.OperationalError as exc:
                 raise StoreUnavailableError(f"metastore {self.path}: {exc}") from exc
-
-
-def _user_from_row(row: Any) -> UserRecord:
-    return UserRecord(
-        username=row[0],
-        user_id=row[1],
-        password_hash=row[2],
-        created_at=row[3],
-        attributes=json.loads(row[4]),
-    )
-
-
-def _head_from_row(user_id: str, row: Any) -> Head:
-    if row is None:
-        return Head(user_id=user_id)
-    return Head(
-        user_id=user_id,
-        seq=row[0],
-        snapshot_key=row[1],
-        snapshot_seq=row[2],
-        snapshot_etag=row[3],
-    )
-
-
-def _session_row(session: SessionRecord) -> tuple[Any, ...]:
-    return (
-        session.session_id,
-        session.username,
-        session.instance_id,
-        session.db_etag,
-        session.last_access,
-        session.expires_at,
-        session.status,
-    )
-
-
-def _session_from_row(row: Any) -> SessionRecord:
-    return SessionRecord(
-        session_id=row[0],
-        username=row[1],
-        instance_id=row[2],
-        db_etag=row[3],
-        last_access=row[4],
-        expires_at=row[5],
-        status=row[6],
-    )
