@@ -54,13 +54,20 @@ def test_killed_instance_restarts_with_an_empty_cache(cluster: Cluster) -> None:
     victim = cluster.instance("i1")
     marker = victim.cache_dir / "warm-copy.anki2"
     marker.write_bytes(b"cached")
-    old_pid = cluster.kill("i1")
-    assert old_pid is not None
+    old_process = victim.process
+    assert old_process is not None
+    assert cluster.kill("i1") == old_process.pid
     restarted = cluster.wait_for_restart("i1", after_generation=1, deadline=30)
-    assert restarted.pid != old_pid
+    # A new process, told apart by its handle: after a long suite the kernel's pids wrap and
+    # the new one may get the killed one's number.
+    assert restarted.process is not old_process
     assert restarted.generation == 2 and restarted.restarts == 1
     assert not marker.exists() and restarted.cache_dir.is_dir()
-    wait_until(lambda: not is_running(old_pid), timeout=10, what="the killed pid to vanish")
+    # Killed and reaped (no zombie left): the monitor collected its exit status.
+    wait_until(
+        lambda: old_process.returncode is not None, timeout=10, what="the killed to be reaped"
+    )
+    assert old_process.returncode == -signal.SIGKILL
     assert {served_by(cluster.url) for _ in range(4)} == {"i1#2", "i2#1"}
 
 
