@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from javumbo.collection import Collection
 from javumbo.collection.clock import Clock
@@ -33,7 +33,7 @@ from javumbo.userdb import names
 from javumbo.userdb.cache import InstanceCache
 from javumbo.userdb.errors import ConflictError
 from javumbo.userdb.flusher import Flusher, FlushResult
-from javumbo.userdb.journal_writer import AlreadyApplied, JournalWriter
+from javumbo.userdb.journal_writer import AlreadyApplied, JournalWriter, small_result_bytes
 from javumbo.userdb.media import MediaLimits, UserMedia
 from javumbo.userdb.parts import EngineParts, JournalLimits
 from javumbo.userdb.replacement import Replacer, ReplaceResult
@@ -275,9 +275,34 @@ class StorageEngine:
             user_id, Path(path), expected_seq, lambda: self._user_lock(user_id)
         )
 
+    @overload
     def bulk_write(
-        self, user_id: str, fn: Callable[[Collection], T], *, attempts: int = 2
-    ) -> tuple[T, ReplaceResult]:
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        attempts: int = 2,
+        idempotency_key: None = None,
+    ) -> tuple[T, ReplaceResult]: ...
+
+    @overload
+    def bulk_write(
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        attempts: int = 2,
+        idempotency_key: str,
+    ) -> tuple[T, ReplaceResult] | AlreadyApplied[T]: ...
+
+    def bulk_write(
+        self,
+        user_id: str,
+        fn: Callable[[Collection], T],
+        *,
+        attempts: int = 2,
+        idempotency_key: str | None = None,
+    ) -> tuple[T, ReplaceResult] | AlreadyApplied[T]:
         """A large write (an import) the bulk way: ``fn`` runs on a copy of the current
         collection made beside the live copy, outside the journal (no row capture), and the
         result goes in through the replace path: one upload and one small marker entry instead
@@ -285,8 +310,14 @@ class StorageEngine:
 
         The replacement is conditional on nothing having been appended since the copy was
         made; if a write landed meanwhile, ``fn`` runs again on the newer state (it must be
-        re-runnable), then ``ConflictError``. ``fn`` manages its own transactions."""
+        re-runnable), then ``ConflictError``. ``fn`` manages its own transactions. With an
+        ``idempotency_key`` the key is looked up first and recorded with the marker (with
+        ``fn``'s result when it is small), so a retried bulk write answers ``AlreadyApplied``."""
         names.check_segment(user_id, "user id")
+        if idempotency_key is not None:
+            done = self.applied_answer(user_id, idempotency_key)
+            if done is not None:
+                return done
         for attempt in range(attempts):
             scratch = self.parts.cache.user_dir(user_id) / f".bulk-{uuid.uuid4().hex}.anki2"
             try:
@@ -300,8 +331,24 @@ class StorageEngine:
                     result = fn(col)
                 finally:
                     col.close()
+                idempotency = None
+                if idempotency_key is not None:
+                    idempotency = (idempotency_key, small_result_bytes(result))
                 try:
-                    replaced = self.replace_collection(user_id, scratch, expected_seq=base_seq)
+                    replaced = self._replacer.replace(
+                        user_id,
+                        scratch,
+                        base_seq,
+                        lambda: self._user_lock(user_id),
+                        idempotency,
+                    )
+                except DuplicateIdempotencyKeyError:
+                    if idempotency_key is None:
+                        raise
+                    done = self.applied_answer(user_id, idempotency_key)
+                    if done is None:
+                        raise
+                    return done
                 except ConflictError:
                     if attempt + 1 == attempts:
                         raise
@@ -310,6 +357,11 @@ class StorageEngine:
             finally:
                 remove_collection_files(scratch)
         raise ConflictError(f"{user_id}'s collection kept moving during a bulk write")
+
+    def applied_answer(self, user_id: str, idempotency_key: str) -> AlreadyApplied[Any] | None:
+        """The answer to a retry of a write made with this key (None: the key was never used)."""
+        with self._user_lock(user_id):
+            return self._writer.already_applied(self._loader.current(user_id), idempotency_key)
 
     def _flush_for_session(self, session: SessionRecord) -> None:
         user = self.meta.get_user(session.username)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from javumbo.collection import Collection
-from javumbo.stores.ports import StoreError
+from javumbo.stores.ports import MAX_IDEMPOTENCY_RESULT_BYTES, StoreError
 from javumbo.userdb import names
 from javumbo.userdb.changes import decode_entry, encode_change, encode_spill_pointer
 from javumbo.userdb.errors import InconsistentStoreError
@@ -76,7 +76,7 @@ class JournalWriter:
             payload,
             key,
             parts.clock.now(),
-            idempotency_result=_result_bytes(result) if key is not None else None,
+            idempotency_result=small_result_bytes(result) if key is not None else None,
         )
         parts.counters.add("journal_appends")
         parts.counters.add("journal_bytes", len(payload))
@@ -143,11 +143,13 @@ class JournalWriter:
         return AlreadyApplied(seq, result)
 
 
-def _result_bytes(result: Any) -> bytes | None:
-    """The (already small) result as stored with its idempotency key."""
+def small_result_bytes(result: Any) -> bytes | None:
+    """The result as stored with its idempotency key; None when there is none or when it is
+    larger than a key may carry (a journaled write's result is also in its entry)."""
     if result is None:
         return None
-    return json.dumps(result, separators=(",", ":")).encode("utf-8")
+    data = json.dumps(result, separators=(",", ":")).encode("utf-8")
+    return data if len(data) <= MAX_IDEMPOTENCY_RESULT_BYTES else None
 
 
 def _small_json(value: Any) -> Any:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from javumbo.collection import Collection
 from javumbo.collection.clock import Clock
-from javumbo.stores.ports import ConditionFailedError, Head
+from javumbo.stores.ports import ConditionFailedError, DuplicateIdempotencyKeyError, Head
 from javumbo.userdb import names
 from javumbo.userdb.changes import encode_replace_marker
 from javumbo.userdb.errors import ConflictError
@@ -55,9 +55,11 @@ class Replacer:
         path: Path,
         expected_seq: int | None,
         user_lock: Callable[[], AbstractContextManager[None]],
+        idempotency: tuple[str, bytes | None] | None = None,
     ) -> ReplaceResult:
         """Make the collection file at ``path`` the user's whole collection (see
-        ``StorageEngine.replace_collection``); ``user_lock`` is taken once the lease is held."""
+        ``StorageEngine.replace_collection``); ``user_lock`` is taken once the lease is held.
+        ``idempotency`` (key, small result) goes with the marker, as a journaled write's."""
         parts = self.parts
         workdir = parts.cache.user_dir(user_id)
         prepared = _prepare_replacement(path, workdir, parts.clock)
@@ -66,12 +68,17 @@ class Replacer:
                 if lease is None:
                     raise ConflictError(f"flush:{user_id} stays taken; try the replacement again")
                 with user_lock():
-                    return self._install(user_id, prepared, expected_seq, lease)
+                    return self._install(user_id, prepared, expected_seq, lease, idempotency)
         finally:
             prepared.path.unlink(missing_ok=True)
 
     def _install(
-        self, user_id: str, prepared: PreparedSnapshot, expected_seq: int | None, lease: FlushLease
+        self,
+        user_id: str,
+        prepared: PreparedSnapshot,
+        expected_seq: int | None,
+        lease: FlushLease,
+        idempotency: tuple[str, bytes | None] | None,
     ) -> ReplaceResult:
         """Upload, append the marker, install the new working copy, move the head, clean up."""
         parts = self.parts
@@ -84,7 +91,9 @@ class Replacer:
         with prepared.path.open("rb") as fh:
             etag = parts.blobs.put_if_absent(key, fh)
         try:
-            seq, head = self._append_marker(user_id, head, key, etag, expected_seq, lease)
+            seq, head = self._append_marker(
+                user_id, head, key, etag, expected_seq, lease, idempotency
+            )
         except BaseException:
             parts.blobs.delete(key)
             raise
@@ -122,10 +131,12 @@ class Replacer:
         etag: str,
         expected_seq: int | None,
         lease: FlushLease,
+        idempotency: tuple[str, bytes | None] | None,
     ) -> tuple[int, Head]:
         """Append the marker after whatever is there (or only at ``expected_seq``)."""
         parts = self.parts
         payload = encode_replace_marker(key, etag)
+        idempotency_key, idempotency_result = idempotency or (None, None)
         for attempt in range(_APPEND_ATTEMPTS):
             if not lease.acquire() or parts.blobs.head(key) is None:
                 raise ConflictError(f"{lease.name} was lost during the replacement; try again")
@@ -133,7 +144,16 @@ class Replacer:
                 head = parts.get_head(user_id)
             try:
                 parts.counters.add("meta_writes")
-                seq = parts.meta.append_journal(user_id, head.seq, payload, None, parts.clock.now())
+                seq = parts.meta.append_journal(
+                    user_id,
+                    head.seq,
+                    payload,
+                    idempotency_key,
+                    parts.clock.now(),
+                    idempotency_result=idempotency_result,
+                )
+            except DuplicateIdempotencyKeyError:
+                raise  # a retry of a replacement that went in: the caller answers it
             except ConditionFailedError:
                 parts.counters.add("conflicts")
                 if expected_seq is not None:
