@@ -29,6 +29,7 @@ from javumbo.api import (
     review,
     session,
     stats,
+    undo,
 )
 from javumbo.api.collection_handle import add_session_header, require_access_token
 from javumbo.api.cors import install_cors
@@ -59,7 +60,18 @@ _SHARED_ERROR_STATUSES = {
     "503": "Storage backend unavailable; retry after Retry-After seconds",
 }
 _PUBLIC_BLUEPRINTS = (health, auth)
-_PROTECTED_BLUEPRINTS = (session, decks, notes, cards, review, stats, media, packages, account)
+_PROTECTED_BLUEPRINTS = (
+    session,
+    decks,
+    notes,
+    cards,
+    review,
+    stats,
+    media,
+    packages,
+    account,
+    undo,
+)
 PUBLIC_API_PATHS = frozenset({"/api/server-info"})
 
 

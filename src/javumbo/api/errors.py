@@ -86,6 +86,10 @@ class ErrorCode(StrEnum):
     # media allowance (413)
     MEDIA_QUOTA_EXCEEDED = "media_quota_exceeded"
     MEDIA_FILE_TOO_LARGE = "media_file_too_large"
+    # undo (409)
+    NOTHING_TO_UNDO = "nothing_to_undo"
+    UNDO_TOO_LARGE = "undo_too_large"
+    UNDO_CONFLICT = "undo_conflict"
 
 
 ERROR_CODES = frozenset(code.value for code in ErrorCode)

@@ -176,5 +176,6 @@ def answer(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 @bp.output(UndoneSchema)
 @user_collection
 def undo(handle: CollectionHandle) -> dict[str, Any]:
-    """Undo the last answer; ``card_id`` is null when there was nothing to undo."""
+    """Undo the latest step (an answer or an action, as POST /api/undo); ``card_id`` is the
+    card to show again, null when there was nothing to undo or the step had no card."""
     return handle.write(lambda col: {"card_id": Scheduler(col).undo_last_answer()})
