@@ -24,11 +24,13 @@ from javumbo.api import (
     docs,
     health,
     media,
+    note_drafts,
     notes,
     packages,
     review,
     session,
     stats,
+    tags,
     undo,
 )
 from javumbo.api.collection_handle import add_session_header, require_access_token
@@ -48,7 +50,7 @@ from javumbo.userdb import StorageEngine
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
-UPLOAD_PATHS = frozenset({"/api/import"})
+UPLOAD_PATHS = frozenset({"/api/import", "/api/media"})
 MAX_BODY_CONFIG_KEY = "JAVUMBO_MAX_BODY_BYTES"
 BEARER_SCHEME = "BearerAuth"
 _SHARED_ERROR_STATUSES = {
@@ -64,6 +66,8 @@ _PROTECTED_BLUEPRINTS = (
     session,
     decks,
     notes,
+    note_drafts,
+    tags,
     cards,
     review,
     stats,

@@ -15,6 +15,7 @@ from javumbo.collection import Collection, ValidationError
 from javumbo.collection import cards as card_ops
 from javumbo.collection import notes as note_ops
 from javumbo.collection import notetypes as notetype_ops
+from javumbo.collection.adding import set_current_deck
 
 MAX_FIELDS = 100
 MAX_FIELD_CHARS = 100_000
@@ -147,7 +148,8 @@ def list_notetypes(handle: CollectionHandle) -> dict[str, Any]:
 @bp.output(NoteCreatedSchema, status_code=201)
 @user_collection
 def create_note(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
-    """Add a note of any note type; its cards are generated in ``deck_id``."""
+    """Add a note of any note type; its cards are generated in ``deck_id``, which becomes the
+    current deck (the Add screen's next default, as in Anki)."""
     fields = fields_from(body)
     if fields is None:
         raise ValidationError("a note needs fields (or fields_by_name)")
@@ -157,6 +159,7 @@ def create_note(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any
             col, body["notetype_id"], fields, body["deck_id"], tags=body["tags"]
         )
         card_ids = [c.id for c in card_ops.cards_of_note(col, note.id)]
+        set_current_deck(col, body["deck_id"], notetype_id=body["notetype_id"])
         return {"id": note.id, "note_id": note.id, "card_ids": card_ids}
 
     return handle.write(add)

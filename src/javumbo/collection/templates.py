@@ -427,13 +427,20 @@ def render_card(col: Collection, card: Card) -> RenderedCard:
     if row is None:
         raise NotFoundError(f"card {card.id} belongs to note {card.nid}, which does not exist")
     mid, flds, tags = row
-    nt = notetypes.get_notetype(col, int(mid))
+    return render_note_card(col, notetypes.get_notetype(col, int(mid)), str(flds), str(tags), card)
+
+
+def render_note_card(
+    col: Collection, nt: notetypes.NotetypeDict, flds: str, tags: str, card: Card
+) -> RenderedCard:
+    """A card of a note given by its fields (``\x1f``-joined) and tags, saved or not: what
+    review shows, so that a preview of an unsaved note is exactly the card it will make."""
     cloze = notetypes.is_cloze(nt)
     tmpls = notetypes.templates_of(nt)
     template = tmpls[0] if cloze else next((t for t in tmpls if t["ord"] == card.ord), None)
     if template is None:
         raise NotFoundError(f"note type {nt['name']!r} has no template {card.ord + 1}")
-    fields = _field_map(col, nt, str(flds), str(tags), card, template)
+    fields = _field_map(col, nt, flds, tags, card, template)
     note_fields = frozenset(notetypes.field_names(nt))
     asked = _TypeSlot()
     question = _render_side(
