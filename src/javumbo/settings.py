@@ -14,6 +14,7 @@ from pathlib import Path
 BACKENDS = ("embedded", "aws", "postgres")
 S3_CONDITIONAL_WRITES = ("auto", "on", "off")
 REGISTRATION_POLICIES = ("open", "closed")
+DIRECT_TRANSFERS = ("auto", "on", "off")
 
 
 class SettingsError(ValueError):
@@ -60,6 +61,13 @@ def _registration(env: Mapping[str, str]) -> str:
     value = env.get("JAVUMBO_REGISTRATION", "").strip().lower() or "open"
     if value not in REGISTRATION_POLICIES:
         raise SettingsError(f"JAVUMBO_REGISTRATION must be 'open' or 'closed', got {value!r}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
 
 
@@ -120,6 +128,9 @@ class Settings:
     registration: str = "open"
     trusted_proxies: int = 0
     cors_origins: tuple[str, ...] = ()
+    # Packages moved by the browser straight to and from S3 with presigned requests ("auto":
+    # on Lambda, whose API Gateway refuses bodies over 6 MB; "on" needs S3 the browser reaches).
+    direct_transfers: str = "auto"
 
     @property
     def is_embedded(self) -> bool:
@@ -181,4 +192,5 @@ class Settings:
             registration=_registration(env),
             trusted_proxies=_trusted_proxies(env),
             cors_origins=_cors_origins(env),
+            direct_transfers=_choice(env, "JAVUMBO_DIRECT_TRANSFERS", DIRECT_TRANSFERS),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import String
+from apiflask.fields import Boolean, String
 from apiflask.validators import Length, OneOf
 from flask import Response, request
 
@@ -53,6 +53,13 @@ class ServerInfoSchema(Schema):
         required=True,
         validate=[OneOf(REGISTRATION_POLICIES)],
         metadata={"description": "closed: only the operator adds users (javumbo user add)"},
+    )
+    direct_transfers = Boolean(
+        required=True,
+        metadata={
+            "description": "packages go straight to and from storage (POST /api/import/uploads,"
+            " POST /api/export/link) instead of in the request"
+        },
     )
 
 
@@ -130,4 +137,8 @@ def delete(body: dict[str, Any]) -> tuple[str, int] | Response:
 @public_bp.output(ServerInfoSchema)
 def server_info() -> dict[str, Any]:
     """What the web app needs to know before anyone logs in."""
-    return {"registration": services().settings.registration}
+    svc = services()
+    return {
+        "registration": svc.settings.registration,
+        "direct_transfers": svc.direct_transfers is not None,
+    }

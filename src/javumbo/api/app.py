@@ -26,6 +26,7 @@ from javumbo.api import (
     media,
     note_drafts,
     notes,
+    package_transfers,
     packages,
     review,
     session,
@@ -73,6 +74,7 @@ _PROTECTED_BLUEPRINTS = (
     stats,
     media,
     packages,
+    package_transfers,
     account,
     undo,
 )

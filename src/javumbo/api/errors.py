@@ -83,6 +83,7 @@ class ErrorCode(StrEnum):
     IMPORT_INTERRUPTED = "import_interrupted"
     TOO_MANY_IMPORTS = "too_many_imports"
     IMPORTS_BUSY = "imports_busy"
+    DIRECT_TRANSFERS_UNAVAILABLE = "direct_transfers_unavailable"
     # media allowance (413)
     MEDIA_QUOTA_EXCEEDED = "media_quota_exceeded"
     MEDIA_FILE_TOO_LARGE = "media_file_too_large"

@@ -16,8 +16,8 @@ from javumbo.accounts.tokens import TokenStates
 from javumbo.api.rate_limit import LoginThrottle
 from javumbo.collection.clock import Clock, SystemClock
 from javumbo.settings import Settings, running_on_lambda
-from javumbo.stores.factory import open_stores
-from javumbo.stores.ports import BlobStore, MetaStore
+from javumbo.stores.factory import direct_transfers, open_stores
+from javumbo.stores.ports import BlobStore, DirectTransfers, MetaStore
 from javumbo.userdb import StorageEngine
 from javumbo.userdb.sessions import REFRESH_FRACTION
 
@@ -36,6 +36,7 @@ class Services:
     token_states: TokenStates
     in_lambda: bool
     recent_sessions: RecentSessions
+    direct_transfers: DirectTransfers | None = None
 
     def resume_session(self, username: str, session_id: str | None) -> str:
         """The session id a request should use (see ``RecentSessions``)."""
@@ -126,6 +127,7 @@ def build_services(
         token_states=TokenStates(meta, clock),
         in_lambda=in_lambda,
         recent_sessions=RecentSessions(settings.session_ttl, clock),
+        direct_transfers=direct_transfers(settings, blobs, in_lambda=in_lambda),
     )
 
 

@@ -11,8 +11,9 @@ from botocore.config import Config
 from javumbo.settings import Settings, SettingsError
 from javumbo.stores.dynamodb import DynamoMetaStore
 from javumbo.stores.local import LocalBlobStore
-from javumbo.stores.ports import BlobStore, MetaStore, StoreError
+from javumbo.stores.ports import BlobStore, DirectTransfers, MetaStore, StoreError
 from javumbo.stores.s3 import S3BlobStore
+from javumbo.stores.s3_presigned import S3DirectTransfers
 from javumbo.stores.sqlite_meta import SqliteMetaStore
 
 if TYPE_CHECKING:
@@ -79,6 +80,19 @@ def open_stores(settings: Settings) -> tuple[BlobStore, MetaStore]:
     if settings.backend == "postgres":
         return blobs, open_postgres_meta(settings)
     return blobs, DynamoMetaStore(settings, dynamodb_client(settings))
+
+
+def direct_transfers(
+    settings: Settings, blobs: BlobStore, *, in_lambda: bool
+) -> DirectTransfers | None:
+    """Presigned browser transfers when the blobs are in S3 and the settings want them
+    ("auto": on Lambda only, where the API cannot take a package's body)."""
+    wanted = settings.direct_transfers == "on" or (
+        settings.direct_transfers == "auto" and in_lambda
+    )
+    if not wanted or not isinstance(blobs, S3BlobStore):
+        return None
+    return S3DirectTransfers(blobs.bucket, blobs.client)
 
 
 def conditional_writes(settings: Settings) -> bool | None:

@@ -130,6 +130,31 @@ class BlobStore(Protocol):
 
 
 @dataclass(frozen=True)
+class UploadForm:
+    """Where a browser posts one file straight into the blob store: ``url`` with ``fields``
+    (then the file as the form's ``file`` field), good for one object ``key`` until
+    ``expires_in`` seconds have passed and no larger than the size it was made for."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    expires_in: int
+
+
+class DirectTransfers(Protocol):
+    """Big files moved by the browser straight to and from the blob store with presigned
+    requests, past the API's own body limit (API Gateway's 6 MB on Lambda)."""
+
+    def upload_form(self, key: str, *, max_bytes: int, expires_in: int) -> UploadForm:
+        """A form that stores one file of 1 to ``max_bytes`` bytes under ``key``."""
+        ...
+
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        """A URL that downloads ``key`` as an attachment named ``filename``."""
+        ...
+
+
+@dataclass(frozen=True)
 class UserRecord:
     username: str
     user_id: str
