@@ -1,6 +1,8 @@
 """Answering a card: the new state written to the card, one revlog row as Anki writes it, leech
-handling, sibling burying; each answer is one step of the collection's undo
-(``javumbo.collection.undo``), kept inside the collection file.
+handling, sibling burying, and a one-level undo kept inside the collection file.
+
+The undo record lives in ``col.conf["javumboUndo"]`` (Anki keeps conf keys it does not know),
+so undo works from any process: the server is stateless between requests.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from javumbo.collection.cards import (
     get_card,
 )
 from javumbo.collection.collection import Collection
-from javumbo.collection.errors import ValidationError
+from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.scheduler import fsrs_memory, fsrs_presets
 from javumbo.collection.scheduler.card_state import (
     Moment,
@@ -41,9 +43,8 @@ from javumbo.collection.scheduler.states import (
     StateContext,
     next_states,
 )
-from javumbo.collection.undo import NothingToUndoError, UndoStep, undo, undoable
 
-ANSWER_LABEL = "Answer Card"
+UNDO_KEY = "javumboUndo"
 QUEUE_SCHED_BURIED = -2
 QUEUE_USER_BURIED = -3
 LEECH_TAG = "leech"
@@ -101,7 +102,12 @@ def _last_review_secs(col: Collection, card: Card, data: dict[str, Any]) -> int 
     lrt = data.get("lrt")
     if isinstance(lrt, int) and lrt > 0:
         return lrt
-    row = col.db.execute("select max(id) from revlog where cid = ?", (card.id,)).fetchone()
+    # Anki's time_of_last_review: answers only, cramming without rescheduling excluded
+    row = col.db.execute(
+        "select max(id) from revlog where cid = ? and ease between 1 and 4 "
+        "and (type != 3 or factor != 0)",
+        (card.id,),
+    ).fetchone()
     return int(row[0]) // 1000 if row and row[0] else None
 
 
@@ -173,7 +179,7 @@ def unbury_if_new_day(col: Collection, today: int) -> dict[str, Any] | None:
 
 
 def _bury_siblings(
-    col: Collection, card: Card, options: SchedulingOptions, moment: Moment, step: UndoStep
+    col: Collection, card: Card, options: SchedulingOptions, moment: Moment
 ) -> list[list[Any]]:
     if not options.any_burying:
         return []
@@ -191,7 +197,6 @@ def _bury_siblings(
         ),
     ).fetchall()
     if rows:
-        step.cards_changing(int(r[0]) for r in rows)
         col.db.executemany(
             f"update cards set queue = {QUEUE_SCHED_BURIED}, mod = ?, usn = -1 where id = ?",
             [(moment.now, r[0]) for r in rows],
@@ -199,10 +204,14 @@ def _bury_siblings(
     return [list(r) for r in rows]
 
 
-def _tag_leech(col: Collection, nid: int) -> None:
+def _tag_leech(col: Collection, nid: int) -> list[Any] | None:
     from javumbo.collection.notes import add_tags
 
+    before = col.db.execute("select id, tags, mod, usn from notes where id = ?", (nid,)).fetchone()
+    if before is None:
+        return None
     add_tags(col, [nid], [LEECH_TAG])
+    return list(before)
 
 
 def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerResult:
@@ -210,15 +219,14 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
     check_time_taken(time_ms)
     if isinstance(card_id, bool) or not isinstance(card_id, int):
         raise ValidationError(f"card id must be an integer, not {card_id!r}")
-    with undoable(col, ANSWER_LABEL, card_ids=[card_id], card_id=card_id) as step:
+    with col.transaction():
         moment = moment_now(col)
         conf = unbury_if_new_day(col, moment.today)
-        if conf is not None:
-            col.save_json("conf", conf)
         card = get_card(col, card_id)
         if card.queue < 0:
             what = "suspended" if card.queue == -1 else "buried"
             raise ValidationError(f"card {card_id} is {what} and cannot be answered")
+        before = list(_card_row(card))
         options = home_options(col, card)
         data = parse_card_data(card.data)
         ctx = state_context(col, card, data, options, moment)
@@ -256,10 +264,18 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
                 current.revlog_kind,
             ),
         )
-        siblings = _bury_siblings(col, card, options, moment, step)
-        if chosen.leeched:
-            step.notes_changing([card.nid])
-            _tag_leech(col, card.nid)
+        siblings = _bury_siblings(col, card, options, moment)
+        note_before = _tag_leech(col, card.nid) if chosen.leeched else None
+
+        conf = dict(conf if conf is not None else col.conf)
+        conf[UNDO_KEY] = {
+            "cid": card.id,
+            "card": before,
+            "revlog": revlog_id,
+            "siblings": siblings,
+            "note": note_before,
+        }
+        col.save_json("conf", conf)
     return AnswerResult(
         card=card,
         revlog_id=revlog_id,
@@ -271,12 +287,34 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
 
 
 def undo_last_answer(col: Collection) -> int | None:
-    """Undo the latest undoable step (an answer or an action, see ``collection.undo``); the
-    card to show again, or None when there was nothing to undo."""
-    try:
-        return undo(col).card_id
-    except NothingToUndoError:
+    """Put back the card (and buried siblings, leech tag) as they were before the last answer
+    and delete its revlog row. One level: a second call finds nothing to undo."""
+    record = col.conf.get(UNDO_KEY)
+    if not isinstance(record, dict):
         return None
+    with col.transaction():
+        conf = dict(col.conf)
+        conf.pop(UNDO_KEY, None)
+        card_row = record.get("card")
+        restored: int | None = None
+        if isinstance(card_row, list) and len(card_row) == len(CARD_COLUMNS):
+            try:
+                get_card(col, int(card_row[0]))
+            except NotFoundError:
+                card_row = None
+            if card_row is not None:
+                for row in [card_row, *record.get("siblings", [])]:
+                    col.db.execute(_UPDATE_CARD, (*row[1:], row[0]))
+                col.db.execute("delete from revlog where id = ?", (int(record["revlog"]),))
+                note = record.get("note")
+                if isinstance(note, list) and len(note) == 4:
+                    col.db.execute(
+                        "update notes set tags = ?, mod = ?, usn = ? where id = ?",
+                        (note[1], note[2], note[3], note[0]),
+                    )
+                restored = int(card_row[0])
+        col.save_json("conf", conf)
+    return restored
 
 
 def counted_as(revlog_type: int, last_ivl: int) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from javumbo.collection.cards import (
     QUEUE_SUSPENDED,
     Card,
 )
-from javumbo.collection.scheduler.fsrs_memory import MemoryState
+from javumbo.collection.scheduler.fsrs_memory import MemoryState, stored_float
 from javumbo.collection.scheduler.fuzz import learning_fuzz_secs, round_half_away
 from javumbo.collection.scheduler.options import LEECH_SUSPEND, SchedulingOptions
 from javumbo.collection.scheduler.states import (
@@ -156,10 +156,10 @@ def updated_card_data(
     for key in _FSRS_KEYS:
         merged.pop(key, None)
     if fsrs is not None and memory is not None:
-        merged["s"] = round(memory.stability, 4)
-        merged["d"] = round(memory.difficulty, 3)
-        merged["dr"] = round(fsrs[0], 2)
-        merged["decay"] = round(fsrs[1], 3)
+        merged["s"] = stored_float(memory.stability, 4)
+        merged["d"] = stored_float(memory.difficulty, 3)
+        merged["dr"] = stored_float(fsrs[0], 2)
+        merged["decay"] = stored_float(fsrs[1], 3)
     merged["lrt"] = answered_at
     ordered = {k: merged[k] for k in _DATA_KEY_ORDER if k in merged}
     ordered.update((k, v) for k, v in merged.items() if k not in ordered)
