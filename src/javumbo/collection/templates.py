@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from javumbo.collection import notetypes
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.html_text import encode_attribute, field_is_empty, strip_html
+from javumbo.collection.latex import latex_to_images
 from javumbo.collection.typed_answers import (
     TYPE_ANSWER_MARKER,
     TypedAnswer,
@@ -451,9 +452,10 @@ def render_note_card(
     answer = _render_side(
         template["afmt"], _Context(fields, card.ord, cloze, front_side, note_fields, compared)
     )
+    svg = bool(nt.get("latexsvg"))
     return RenderedCard(
-        question=question,
-        answer=keep_last_marker(answer),
+        question=latex_to_images(question, svg=svg),
+        answer=latex_to_images(keep_last_marker(answer), svg=svg),
         css=str(nt.get("css", "")),
         typed_answer=asked.answer,
     )
