@@ -141,10 +141,10 @@ def test_field_problems_have_one_shape(
 
 
 def test_a_nested_rejection_answers_flat_details(alice: ApiUser) -> None:
-    response = alice.call("PUT", "/api/decks/1", json={"config": {"new": {"perDay": "many"}}})
+    response = alice.call("PUT", "/api/decks/1", json={"limits": {"new": "many"}})
     assert response.status_code == 422
     details = response.get_json()["error"]["details"]
-    assert details == {"json": {"config.new.perDay": ["Not a valid integer."]}}
+    assert details == {"json": {"limits.new": ["Not a valid integer."]}}
 
 
 def test_path_ids_are_documented_as_integers(client: FlaskClient) -> None:

@@ -192,16 +192,16 @@ def test_deck_crud_and_tree(alice: ApiUser) -> None:
 
     deck = alice.ok(alice.get(f"/api/decks/{parent}"))
     assert deck["counts"] == {"new": 1, "learning": 0, "review": 0}
-    assert deck["config"]["new"]["perDay"] == 20
+    assert deck["preset_id"] == 1
 
     renamed = alice.ok(
         alice.put(
             f"/api/decks/{parent}",
-            {"name": "Languages::Español", "config": {"new": {"perDay": 5}}, "fsrs": True},
+            {"name": "Languages::Español", "limits": {"new": 5}, "fsrs": True},
         )
     )
     assert renamed["name"] == "Languages::Español"
-    assert renamed["config"]["new"]["perDay"] == 5 and renamed["fsrs"] is True
+    assert renamed["limits"]["new"] == 5 and renamed["fsrs"] is True
 
     deleted = alice.ok(alice.delete(f"/api/decks/{parent}", query_string={"move_cards_to": 1}))
     assert deleted == {"deleted": parent}
@@ -217,10 +217,10 @@ def test_deck_crud_and_tree(alice: ApiUser) -> None:
         ("POST", "/api/decks", {"name": 7}, 422),
         ("POST", "/api/decks", {"name": "   "}, 400),
         ("POST", "/api/decks", {"name": "Default"}, 400),
-        ("PUT", "/api/decks/1", {"config": {"new": {"perDay": "many"}}}, 422),
-        ("PUT", "/api/decks/1", {"config": {"nonsense": 1}}, 422),
-        ("PUT", "/api/decks/1", {"config": {"rev": {"maxIvl": 10**12}}}, 400),
-        ("PUT", "/api/decks/1", {"config_id": 424242}, 404),
+        ("PUT", "/api/decks/1", {"limits": {"new": "many"}}, 422),
+        ("PUT", "/api/decks/1", {"limits": {"nonsense": 1}}, 422),
+        ("PUT", "/api/presets/1", {"maximum_review_interval": 10**12}, 422),
+        ("PUT", "/api/decks/1", {"preset_id": 424242}, 404),
         ("DELETE", "/api/decks/1", None, 400),
         ("GET", "/api/decks/0", None, 404),
         ("GET", "/api/decks/99999999999999999999999", None, 404),
@@ -445,21 +445,20 @@ def test_media_named_in_nfd_finds_the_nfc_file(app: APIFlask, alice: ApiUser) ->
 
 def test_deck_options_as_the_web_app_saves_them(alice: ApiUser) -> None:
     deck_id = alice.new_deck("Options")
-    saved = alice.ok(
+    preset_id = alice.ok(alice.get(f"/api/decks/{deck_id}"))["preset_id"]
+    config = alice.ok(
         alice.put(
-            f"/api/decks/{deck_id}",
+            f"/api/presets/{preset_id}",
             {
-                "config": {
-                    "new": {"perDay": 15, "delays": [1, 10, 60]},
-                    "rev": {"perDay": 150},
-                    "lapse": {"delays": [5]},
-                    "desiredRetention": 0.85,
-                },
-                "fsrs": False,
+                "new_per_day": 15,
+                "learn_steps": [1, 10, 60],
+                "reviews_per_day": 150,
+                "relearn_steps": [5],
+                "desired_retention": 0.85,
             },
         )
     )
-    config = saved["config"]
-    assert config["new"]["perDay"] == 15 and config["new"]["delays"] == [1, 10, 60]
-    assert config["rev"]["perDay"] == 150 and config["lapse"]["delays"] == [5]
-    assert config["desiredRetention"] == 0.85 and saved["fsrs"] is False
+    saved = alice.ok(alice.put(f"/api/decks/{deck_id}", {"fsrs": False}))
+    assert config["new_per_day"] == 15 and config["learn_steps"] == [1, 10, 60]
+    assert config["reviews_per_day"] == 150 and config["relearn_steps"] == [5]
+    assert config["desired_retention"] == 0.85 and saved["fsrs"] is False

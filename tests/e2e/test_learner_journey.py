@@ -445,7 +445,7 @@ def test_keypress_never_waits_for_the_network_and_answers_are_never_batched(
     deck_id = seed_cards(page, "Drill", [f"drill {i}" for i in range(24)])
     raised = page.request.put(
         f"/api/decks/{deck_id}",
-        data={"config": {"new": {"perDay": 50}}},
+        data={"limits": {"new": 50}},
         headers={"Authorization": f"Bearer {access_token(page)}"},
     )
     assert raised.ok, raised.text()

@@ -28,6 +28,7 @@ from javumbo.api import (
     notes,
     package_transfers,
     packages,
+    presets,
     review,
     session,
     stats,
@@ -66,6 +67,7 @@ _PUBLIC_BLUEPRINTS = (health, auth)
 _PROTECTED_BLUEPRINTS = (
     session,
     decks,
+    presets,
     notes,
     note_drafts,
     tags,

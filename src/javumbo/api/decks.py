@@ -1,4 +1,4 @@
-"""Decks: the deck list as a tree with due counts, and one deck with its options preset."""
+"""Decks: the deck list as a tree with due counts, and one deck with its preset and limits."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
-from apiflask.validators import Length
+from apiflask.validators import Length, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
-from javumbo.api.deck_options import DeckOptionsChangesSchema, DeckOptionsSchema
+from javumbo.api.errors import ErrorCode, api_error
 from javumbo.api.ids import ID_PATH, id_field, query_id_field
 from javumbo.collection import Collection, ValidationError
 from javumbo.collection import decks as deck_ops
+from javumbo.collection import presets as preset_ops
 from javumbo.collection.scheduler import Scheduler
 
 bp = APIBlueprint("decks", __name__, tag="Decks", url_prefix="/api/decks")
@@ -36,6 +37,13 @@ class DeckNodeSchema(Schema):
 
 class DeckListSchema(Schema):
     decks = List(Nested(DeckNodeSchema), required=True)
+    hide_default = Boolean(
+        required=True,
+        metadata={
+            "description": "the Default deck (id 1) has no cards nor subdecks and other decks "
+            "exist: Anki's deck list leaves it out (deck pickers still offer it)"
+        },
+    )
 
 
 class DeckNameSchema(Schema):
@@ -53,6 +61,32 @@ class CountsSchema(Schema):
     review = Integer(required=True)
 
 
+def _limit_field(description: str) -> Integer:
+    return Integer(
+        strict=True,
+        allow_none=True,
+        validate=[Range(min=0, max=preset_ops.MAX_LIMIT)],
+        metadata={"description": description},
+    )
+
+
+class DeckLimitsSchema(Schema):
+    """A deck's own daily limits (Anki's "this deck" and "today only" tabs); null: the
+    preset's limit applies."""
+
+    new = _limit_field("new cards a day for this deck, whatever its preset says")
+    review = _limit_field("reviews a day for this deck, whatever its preset says")
+    new_today = _limit_field("new cards for today only")
+    review_today = _limit_field("reviews for today only")
+
+
+class DeckLimitsViewSchema(DeckLimitsSchema):
+    new_today_active = Boolean(required=True, metadata={"description": "new_today is today's"})
+    review_today_active = Boolean(
+        required=True, metadata={"description": "review_today is today's"}
+    )
+
+
 class DeckSchema(Schema):
     id = Integer(required=True)
     name = String(required=True)
@@ -60,23 +94,30 @@ class DeckSchema(Schema):
     dyn = Boolean(required=True)
     collapsed = Boolean(required=True)
     counts = Nested(CountsSchema, required=True)
-    config_id = Integer(allow_none=True, required=True)
-    config = Nested(
-        DeckOptionsSchema,
+    preset_id = Integer(
         allow_none=True,
         required=True,
         metadata={"description": "the deck's options preset (null for a filtered deck)"},
+    )
+    limits = Nested(
+        DeckLimitsViewSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "the deck's own limits (null for a filtered deck)"},
     )
     fsrs = Boolean(required=True, metadata={"description": "FSRS on (collection-wide)"})
 
 
 class DeckUpdateSchema(Schema):
     name = String(validate=[Length(min=1, max=500)])
-    config = Nested(
-        DeckOptionsChangesSchema,
-        metadata={"description": "changes merged into the deck's options preset"},
+    preset_id = id_field(metadata={"description": "switch the deck to this preset"})
+    apply_to_children = Boolean(
+        metadata={"description": "with preset_id: give every deck below this one the preset too"}
     )
-    config_id = id_field(metadata={"description": "switch the deck to this preset"})
+    limits = Nested(
+        DeckLimitsSchema,
+        metadata={"description": "the deck's own limits; only the keys given change"},
+    )
     fsrs = Boolean(metadata={"description": "turn FSRS on or off for the collection"})
     collapsed = Boolean()
 
@@ -105,12 +146,22 @@ def _tree_with_collapsed(col: Collection, nodes: list[dict[str, Any]]) -> list[d
     return out
 
 
+def _hides_default(col: Collection, roots: list[dict[str, Any]]) -> bool:
+    """Anki's deck list hides the Default deck while it holds no cards and has no subdecks,
+    unless it is the only deck."""
+    default = next((r for r in roots if r["id"] == deck_ops.DEFAULT_DECK_ID), None)
+    if default is None or default["children"] or len(roots) == 1:
+        return False
+    found = col.db.execute("select 1 from cards where did = ? limit 1", (default["id"],))
+    return found.fetchone() is None
+
+
 def deck_view(col: Collection, did: int) -> dict[str, Any]:
     deck = deck_ops.get_deck(col, did)
     name = str(deck["name"])
     dyn = bool(deck.get("dyn"))
     counts = Scheduler(col).due_counts(did)
-    config = None if dyn else deck_ops.config_for_deck(col, did)
+    preset = None if dyn else deck_ops.config_for_deck(col, did)
     return {
         "id": did,
         "name": name,
@@ -118,8 +169,8 @@ def deck_view(col: Collection, did: int) -> dict[str, Any]:
         "dyn": dyn,
         "collapsed": bool(deck.get("collapsed")),
         "counts": {"new": counts.new, "learning": counts.learning, "review": counts.review},
-        "config_id": int(config["id"]) if config is not None else None,
-        "config": config,
+        "preset_id": int(preset["id"]) if preset is not None else None,
+        "limits": None if dyn else preset_ops.deck_limits(col, did),
         "fsrs": bool(col.conf.get("fsrs", False)),
     }
 
@@ -128,9 +179,14 @@ def deck_view(col: Collection, did: int) -> dict[str, Any]:
 @bp.output(DeckListSchema)
 @user_collection
 def list_decks(handle: CollectionHandle) -> dict[str, Any]:
-    """Every deck, nested, with new/learning/review counts due now (limits applied)."""
+    """Every deck, nested, with new/learning/review counts due now (limits applied), and
+    whether the deck list hides the Default deck, as Anki does while it is empty."""
     with handle.read() as col:
-        return {"decks": _tree_with_collapsed(col, Scheduler(col).deck_due_tree())}
+        roots = Scheduler(col).deck_due_tree()
+        return {
+            "decks": _tree_with_collapsed(col, roots),
+            "hide_default": _hides_default(col, roots),
+        }
 
 
 @bp.post("")
@@ -161,17 +217,21 @@ def get_deck(handle: CollectionHandle, deck_id: int) -> dict[str, Any]:
 @bp.output(DeckSchema)
 @user_collection
 def update_deck(handle: CollectionHandle, deck_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    """Rename a deck, change or switch its options preset, toggle FSRS."""
+    """Rename a deck, give it (and its subdecks) a preset, set its own limits, toggle FSRS."""
 
     def update(col: Collection) -> dict[str, Any]:
         deck_ops.get_deck(col, deck_id)
         if "name" in body:
             deck_ops.rename_deck(col, deck_id, body["name"])
-        if "config_id" in body:
-            deck_ops.set_deck_config(col, deck_id, body["config_id"])
-        if "config" in body:
-            preset = deck_ops.config_for_deck(col, deck_id)
-            deck_ops.update_deck_config(col, int(preset["id"]), body["config"])
+        if "preset_id" in body:
+            preset_ops.set_deck_preset(
+                col, deck_id, body["preset_id"], with_subdecks=body.get("apply_to_children", False)
+            )
+        if "limits" in body:
+            try:
+                preset_ops.set_deck_limits(col, deck_id, body["limits"])
+            except preset_ops.OptionValueError as error:
+                raise api_error(400, str(error), code=ErrorCode.INVALID_OPTION) from error
         if "fsrs" in body:
             col.save_json("conf", {**col.conf, "fsrs": bool(body["fsrs"])})
         if "collapsed" in body:

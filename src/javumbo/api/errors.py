@@ -87,6 +87,9 @@ class ErrorCode(StrEnum):
     # media allowance (413)
     MEDIA_QUOTA_EXCEEDED = "media_quota_exceeded"
     MEDIA_FILE_TOO_LARGE = "media_file_too_large"
+    # deck options presets
+    INVALID_OPTION = "invalid_option"
+    DEFAULT_PRESET = "default_preset"
     # undo (409)
     NOTHING_TO_UNDO = "nothing_to_undo"
     UNDO_TOO_LARGE = "undo_too_large"

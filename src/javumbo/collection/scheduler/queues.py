@@ -43,6 +43,20 @@ class DeckNode:
     dyn: bool
     options: SchedulingOptions | None
     children: list[int] = field(default_factory=list)
+    new_limit: int = _UNLIMITED
+    review_limit: int = _UNLIMITED
+
+
+def current_limit(deck: dict[str, Any], key: str, preset_limit: int, today: int) -> int:
+    """Anki's ``current_new_limit``/``current_review_limit``: a "today only" limit set for
+    today wins, then the deck's own ("this deck") limit, then the preset's."""
+    day_limit = deck.get(f"{key}Today")
+    if isinstance(day_limit, dict) and day_limit.get("today") == today:
+        return int(day_limit.get("limit", preset_limit))
+    own = deck.get(key)
+    if isinstance(own, int) and not isinstance(own, bool):
+        return own
+    return preset_limit
 
 
 _parsed_presets: dict[int, tuple[dict[str, Any], SchedulingOptions]] = {}
@@ -67,6 +81,7 @@ def deck_nodes(col: Collection) -> dict[int, DeckNode]:
     by_name: dict[str, int] = {}
     nodes: dict[int, DeckNode] = {}
     presets: dict[Any, SchedulingOptions] = {}
+    today = col.sched_timing().days_elapsed
     for deck in sorted(col.decks.values(), key=lambda d: str(d["name"]).lower()):
         did = int(deck["id"])
         name = str(deck["name"])
@@ -80,6 +95,11 @@ def deck_nodes(col: Collection) -> dict[int, DeckNode]:
         parent_name = name.rsplit(_SEPARATOR, 1)[0].lower() if _SEPARATOR in name else None
         parent = by_name.get(parent_name) if parent_name else None
         nodes[did] = DeckNode(did, name, parent, dyn, options)
+        if options is not None:
+            nodes[did].new_limit = current_limit(deck, "newLimit", options.new_per_day, today)
+            nodes[did].review_limit = current_limit(
+                deck, "reviewLimit", options.reviews_per_day, today
+            )
         if parent is not None:
             nodes[parent].children.append(did)
         by_name[name.lower()] = did
@@ -110,7 +130,22 @@ def studied_today(col: Collection, day_start_secs: int) -> dict[int, list[int]]:
         "group by c.did",
         (day_start_secs * 1000,),
     )
-    return {int(did): [int(new or 0), int(rev or 0)] for did, new, rev in rows}
+    done = {int(did): [int(new or 0), int(rev or 0)] for did, new, rev in rows}
+    _subtract_extended_limits(col, done)
+    return done
+
+
+def _subtract_extended_limits(col: Collection, done: dict[int, list[int]]) -> None:
+    """Custom study's "increase today's limit" lowers the deck's studied counts of today
+    (Anki's ``newToday``/``revToday`` ``[day, amount]``, made negative by the extension). Our
+    answers are counted from the revlog, so only a negative amount is an extension."""
+    today = col.sched_timing().days_elapsed
+    for deck in col.decks.values():
+        for index, key in ((0, "newToday"), (1, "revToday")):
+            value = deck.get(key)
+            if isinstance(value, list) and len(value) == 2 and value[0] == today and value[1] < 0:
+                counts = done.setdefault(int(deck["id"]), [0, 0])
+                counts[index] += int(value[1])
 
 
 class Limits:
@@ -131,12 +166,9 @@ class Limits:
         self.new: dict[int, int] = {}
         self.review: dict[int, int] = {}
         for did in self.dids:
-            options = nodes[did].options
-            if options is None:
-                self.new[did] = self.review[did] = _UNLIMITED
-                continue
-            self.new[did] = max(options.new_per_day - done_below[did][0], 0)
-            self.review[did] = max(options.reviews_per_day - done_below[did][1], 0)
+            node = nodes[did]
+            self.new[did] = max(node.new_limit - done_below[did][0], 0)
+            self.review[did] = max(node.review_limit - done_below[did][1], 0)
         self.chains = {did: self._chain(did) for did in self.dids}
 
     def _chain(self, did: int) -> list[int]:
@@ -219,7 +251,9 @@ def gather(ctx: QueueContext, limit: int) -> list[Card]:
     def full() -> bool:
         return len(picked) >= limit
 
-    for card in _rows(db, f"{decks_sql} and {queue} = 1 and due <= ?", [*dids, ctx.now], "due, id"):
+    for card in _rows(
+        db, f"{decks_sql} and {queue} in (1, 4) and due <= ?", [*dids, ctx.now], "due, id"
+    ):
         if full():
             return picked
         picked.append(card)
@@ -258,7 +292,7 @@ def gather(ctx: QueueContext, limit: int) -> list[Card]:
         taken = {c.id for c in picked}
         for card in _rows(
             db,
-            f"{decks_sql} and {queue} = 1 and due <= ?",
+            f"{decks_sql} and {queue} in (1, 4) and due <= ?",
             [*dids, ctx.now + ctx.learn_ahead_secs],
             "due",
         ):
@@ -291,14 +325,14 @@ def _raw_counts(
 ) -> dict[int, tuple[int, int, int, int]]:
     """Per deck: new, intraday learning due soon, interday learning due, reviews due."""
     queue = effective_queue(stale)
-    where = f"{queue} between 0 and 3"
+    where = f"{queue} between 0 and 4"
     params: list[Any] = [learn_cutoff, today, today]
     if dids is not None:
         decks_sql, ids = _in_decks(dids)
         where += f" and {decks_sql}"
         params += ids
     rows = col.db.execute(
-        f"select did, sum({queue} = 0), sum({queue} = 1 and due < ?), "
+        f"select did, sum({queue} = 0), sum({queue} in (1, 4) and due < ?), "
         f"sum({queue} = 3 and due <= ?), sum({queue} = 2 and due <= ?) "
         f"from cards where {where} group by did",
         params,
@@ -357,7 +391,7 @@ def _indexed_counts(
         review_cap = min(limits.review[did], _UNLIMITED)
         raw[did] = (
             _capped_count(col, "did = ? and queue = 0", [did], min(limits.new[did], review_cap)),
-            _capped_count(col, "did = ? and queue = 1 and due < ?", [did, learn_cutoff], -1),
+            _capped_count(col, "did = ? and queue in (1, 4) and due < ?", [did, learn_cutoff], -1),
             _capped_count(col, "did = ? and queue = 3 and due <= ?", [did, today], review_cap),
             _capped_count(col, "did = ? and queue = 2 and due <= ?", [did, today], review_cap),
         )
