@@ -15,6 +15,8 @@ module "data_tier" {
   locks_table    = local.tables.locks
   sessions_table = local.tables.sessions
   journal_table  = local.tables.journal
+  # the web app's origins, as API Gateway's CORS rule names them (infra/api.tf)
+  transfer_origins = compact(["https://${aws_cloudfront_distribution.web.domain_name}", var.web_origin])
 }
 
 data "aws_caller_identity" "current" {}

@@ -161,3 +161,18 @@ resource "aws_dynamodb_table" "journal" {
     enabled = true
   }
 }
+
+# Packages move between the browser and the bucket with presigned requests (API Gateway takes
+# at most 6 MB per request): the app's origin may POST an upload form and GET an export.
+resource "aws_s3_bucket_cors_configuration" "collections" {
+  count  = length(var.transfer_origins) > 0 ? 1 : 0
+  bucket = aws_s3_bucket.collections.id
+
+  cors_rule {
+    allowed_origins = var.transfer_origins
+    allowed_methods = ["GET", "POST"]
+    allowed_headers = ["*"]
+    expose_headers  = ["etag"]
+    max_age_seconds = 600
+  }
+}

@@ -34,3 +34,9 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "transfer_origins" {
+  description = "Web origins whose browsers upload packages to and download exports from the bucket directly (presigned requests under users/<id>/transfers/)."
+  type        = list(string)
+  default     = []
+}
