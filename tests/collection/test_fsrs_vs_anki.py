@@ -163,14 +163,15 @@ def test_answer_without_stored_memory_matches_anki(
     anki, ours, kinds = pair
     scheduler = Scheduler(ours)
     today = anki.sched.today
-    for cid in list(kinds)[:16]:
+    for n, cid in enumerate(list(kinds)[:32]):
+        ease = (3, 2, 4, 1)[n % 4]
         for col_exec in (anki.db.execute, lambda sql, *a: ours.db.execute(sql, a)):
             col_exec("update cards set due = ? where id = ?", today, cid)
         card = anki.get_card(cid)
         card.timer_started = time.time() - 5
-        anki.sched.answerCard(card, 3)
+        anki.sched.answerCard(card, ease)
         ours.clock.set(time.time())  # type: ignore[attr-defined]
-        scheduler.answer_card(cid, 3, 5000)
+        scheduler.answer_card(cid, ease, 5000)
         their_ivl, their_data = anki.db.first("select ivl, data from cards where id = ?", cid)
         our_ivl, our_data = ours.db.execute(
             "select ivl, data from cards where id = ?", (cid,)

@@ -11,7 +11,12 @@ import math
 from dataclasses import dataclass, replace
 
 from javumbo.collection.scheduler.fsrs_memory import FsrsNextStates, MemoryState
-from javumbo.collection.scheduler.fuzz import f32, round_half_away, with_review_fuzz
+from javumbo.collection.scheduler.fuzz import (
+    constrained_fuzz_bounds,
+    f32,
+    round_half_away,
+    with_review_fuzz,
+)
 from javumbo.collection.scheduler.options import SchedulingOptions
 
 DAY_SECS = 86_400
@@ -340,12 +345,35 @@ def _constrain(ctx: StateContext, interval: float, minimum: int, fuzz: bool) -> 
     return min(max(round_half_away(interval), low), high)
 
 
+def minimum_review_fuzz_interval(interval: float, previous: int, maximum: int) -> int:
+    """Anki's floor for a fuzzed FSRS interval: past the previous interval when it grew, not
+    below it when it barely moved, free when it shrank (new parameters or retention)."""
+    _, upper = constrained_fuzz_bounds(interval, 1, maximum)
+    if round_half_away(interval) > previous:
+        return previous + 1
+    if previous <= upper:
+        return previous
+    return 0
+
+
 def _passing_intervals(state: ReviewState, ctx: StateContext) -> tuple[int, int, int]:
     opts = ctx.options
     if ctx.fsrs is not None:
-        hard = _constrain(ctx, ctx.fsrs.hard.interval, 1, True)
-        good = _constrain(ctx, ctx.fsrs.good.interval, hard + 1, True)
-        easy = _constrain(ctx, ctx.fsrs.easy.interval, good + 1, True)
+        last, maximum = state.scheduled_days, opts.maximum_interval
+        hard_iv, good_iv, easy_iv = (
+            ctx.fsrs.hard.interval,
+            ctx.fsrs.good.interval,
+            ctx.fsrs.easy.interval,
+        )
+        hard = _constrain(
+            ctx, hard_iv, max(minimum_review_fuzz_interval(hard_iv, last, maximum), 1), True
+        )
+        good = _constrain(
+            ctx, good_iv, max(minimum_review_fuzz_interval(good_iv, last, maximum), hard + 1), True
+        )
+        easy = _constrain(
+            ctx, easy_iv, max(minimum_review_fuzz_interval(easy_iv, last, maximum), good + 1), True
+        )
         return hard, good, easy
     current = float(state.scheduled_days)
     if state.days_late < 0:
