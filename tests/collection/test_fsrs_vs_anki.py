@@ -177,8 +177,7 @@ def test_answer_without_stored_memory_matches_anki(
             "select ivl, data from cards where id = ?", (cid,)
         ).fetchone()
         theirs, mine = json.loads(their_data), json.loads(our_data)
-        assert mine["s"] == pytest.approx(theirs["s"], abs=1e-4), kinds[cid]
-        assert mine["d"] == pytest.approx(theirs["d"], abs=1e-3), kinds[cid]
+        assert mine == {**theirs, "lrt": mine["lrt"]}, kinds[cid]
         assert our_ivl == their_ivl, kinds[cid]
 
 
@@ -220,3 +219,51 @@ def test_relearning_steps_counted_within_a_day() -> None:
     assert fsrs_optimizer.relearning_steps_in_a_day([10.0]) == 1
     assert fsrs_optimizer.relearning_steps_in_a_day([10.0, 1430.0, 5.0]) == 1
     assert fsrs_optimizer.relearning_steps_in_a_day([]) == 0
+
+
+def _anki_save_preset(anki: Any, *, desired_retention: float, reschedule: bool) -> None:
+    """Anki's deck options 'Save' with a new desired retention (FSRS stays on)."""
+    from anki.deck_config_pb2 import UpdateDeckConfigsMode
+
+    current = anki.decks.get_deck_configs_for_update(1)
+    config = current.all_config[0].config
+    config.config.desired_retention = desired_retention
+    anki._backend.update_deck_configs(
+        target_deck_id=1,
+        configs=[config],
+        removed_config_ids=[],
+        mode=UpdateDeckConfigsMode.UPDATE_DECK_CONFIGS_MODE_NORMAL,
+        card_state_customizer="",
+        limits=current.current_deck.limits,
+        new_cards_ignore_review_limit=False,
+        fsrs=True,
+        apply_all_parent_limits=False,
+        fsrs_reschedule=reschedule,
+        fsrs_health_check=False,
+    )
+
+
+@pytest.mark.parametrize("reschedule", [False, True])
+def test_changed_retention_updates_cards_as_anki(
+    pair: tuple[Any, Collection, dict[int, str]], reschedule: bool
+) -> None:
+    from javumbo.collection.scheduler.fsrs_reschedule import update_memory_states
+
+    anki, ours, kinds = pair
+    ours.clock.set(time.time())  # type: ignore[attr-defined]
+    _anki_save_preset(anki, desired_retention=0.8, reschedule=reschedule)
+    ours.save_json("dconf", {**ours.dconf, "1": {**ours.dconf["1"], "desiredRetention": 0.8}})
+    result = update_memory_states(ours, 1, reschedule=reschedule)
+    assert result.cards == sum(1 for k in kinds.values() if k != "none")
+    columns = "id, type, queue, ivl, due, odue, data"
+    their_cards = anki.db.all(f"select {columns} from cards order by id")
+    our_cards = ours.db.execute(f"select {columns} from cards order by id").fetchall()
+    for theirs, mine in zip(their_cards, our_cards, strict=True):
+        kind = kinds[theirs[0]]
+        assert list(mine[:6]) == list(theirs[:6]), kind
+        assert json.loads(mine[6] or "{}") == json.loads(theirs[6] or "{}"), kind
+    log = "select cid, ease, ivl, lastIvl, factor, time from revlog where type = 5 order by cid"
+    their_log = [list(r) for r in anki.db.all(log)]
+    assert [list(r) for r in ours.db.execute(log).fetchall()] == their_log
+    assert bool(their_log) == reschedule
+    assert result.rescheduled == len(their_log)

@@ -112,10 +112,13 @@ def memory_for_card(
     next_day_at: int,
     historical_retention: float,
     ignore_before_ms: int,
+    *,
+    sm2_fallback: bool = True,
 ) -> MemoryState | None:
     """Anki's ``fsrs_item_for_memory_state`` + ``Card::set_memory_state``: replay the review
     history (from an SM-2 starting state when it lacks its learning answers); with no usable
-    history, the SM-2 interval and ease give the state."""
+    history, the SM-2 interval and ease give the state (when answering; a preset change leaves
+    such cards without one)."""
     fsrs = model(params)
     reviews = reviews_for_fsrs(card.revlog, next_day_at, False, ignore_before_ms)
     if reviews is not None:
@@ -133,7 +136,7 @@ def memory_for_card(
             if not rest:
                 return _memory(start)
             return _memory(fsrs.memory_state(fsrs_rs.FSRSItem(rest), start))
-    if card.is_new or card.interval == 0:
+    if not sm2_fallback or card.is_new or card.interval == 0:
         return None
     ease = card.ease_factor / 1000.0
     return _memory(fsrs.memory_state_from_sm2(ease, float(card.interval), historical_retention))
@@ -149,7 +152,7 @@ def stored_float(value: float, places: int) -> float:
     shortest decimal that reads back as the same single-precision number."""
     factor = f32(10.0**places)
     rounded = f32(round_half_away(f32(f32(value) * factor)) / factor)
-    for digits in range(places + 1, 10):
+    for digits in range(10):
         short = round(rounded, digits)
         if f32(short) == rounded:
             return short

@@ -1,0 +1,177 @@
+"""What Anki does to a preset's cards when its FSRS settings change (rslib
+``fsrs/memory_state.rs``: ``update_memory_state``): every card that is not new gets its memory
+state recomputed from its history with the new parameters, plus the preset's desired retention
+and decay; with "reschedule cards on change", review cards also get a new due date from their
+new stability (fuzzed as Anki fuzzes a reschedule) and a "Rescheduled" revlog entry. With FSRS
+off, the FSRS keys are removed from the cards' data instead.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from javumbo.collection.collection import Collection
+from javumbo.collection.scheduler.fsrs_items import DAY_SECS, RevlogEntry, by_card
+from javumbo.collection.scheduler.fsrs_memory import (
+    CardHistory,
+    MemoryState,
+    decay_of,
+    memory_for_card,
+    next_interval,
+    stored_float,
+)
+from javumbo.collection.scheduler.fsrs_presets import (
+    fsrs_enabled,
+    fsrs_preset,
+    preset_card_ids,
+    preset_deck_ids,
+    revlog_rows,
+)
+from javumbo.collection.scheduler.fuzz import f32, fuzz_factor, fuzz_seed, with_review_fuzz
+from javumbo.collection.scheduler.states import minimum_review_fuzz_interval
+
+CARD_TYPE_REVIEW = 2
+QUEUE_SUSPENDED = -1
+REVLOG_RESCHEDULED = 5
+_FSRS_KEYS = ("s", "d", "dr", "decay")
+_DATA_KEY_ORDER = ("pos", "s", "d", "dr", "decay", "lrt")
+
+
+@dataclass(frozen=True)
+class MemoryUpdate:
+    cards: int  # cards whose FSRS data was rewritten
+    rescheduled: int  # review cards given a new due date
+
+
+def _last_review(entries: list[RevlogEntry]) -> tuple[int | None, int | None]:
+    """Anki's ``get_last_revlog_info``: (seconds of the last answer, interval before it)."""
+    last_at: int | None = None
+    previous: int | None = None
+    for entry in entries:
+        if entry.affects_scheduling:
+            last_at = entry.id // 1000
+            previous = (
+                entry.last_interval
+                if entry.last_interval >= 0 and entry.button_chosen > 1
+                else None
+            )
+        elif entry.is_reset:
+            last_at, previous = None, None
+    return last_at, previous
+
+
+def _data_with(
+    data: dict[str, Any], memory: MemoryState | None, dr: float | None, decay: float | None
+) -> str:
+    merged = {k: v for k, v in data.items() if k not in _FSRS_KEYS}
+    if memory is not None:
+        merged["s"] = stored_float(memory.stability, 4)
+        merged["d"] = stored_float(memory.difficulty, 3)
+    if dr is not None and decay is not None:
+        merged["dr"] = stored_float(dr, 2)
+        merged["decay"] = stored_float(decay, 3)
+    ordered = {k: merged[k] for k in _DATA_KEY_ORDER if k in merged}
+    ordered.update((k, v) for k, v in merged.items() if k not in ordered)
+    return json.dumps(ordered, separators=(",", ":")) if ordered else ""
+
+
+def _parse(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def update_memory_states(col: Collection, preset_id: int, *, reschedule: bool) -> MemoryUpdate:
+    """Recompute (or, with FSRS off, clear) the FSRS data of the preset's cards; one
+    transaction."""
+    preset = fsrs_preset(col, preset_id)
+    card_ids = preset_card_ids(col, preset_id, include_new=False)
+    enabled = fsrs_enabled(col)
+    timing = col.sched_timing()
+    revlog = dict(by_card(revlog_rows(col, card_ids)))
+    deck_retention = {
+        did: float(col.decks[str(did)]["desiredRetention"])
+        for did in preset_deck_ids(col, preset_id)
+        if isinstance(col.decks[str(did)].get("desiredRetention"), int | float)
+    }
+    decay = decay_of(preset.params)
+    rescheduled = 0
+    touched = 0
+    now_secs = col.now_secs()
+    with col.transaction():
+        for cid in card_ids:
+            row = col.db.execute(
+                "select did, odid, type, queue, ivl, factor, reps, due, odue, data "
+                "from cards where id = ?",
+                (cid,),
+            ).fetchone()
+            did, odid, ctype, queue, ivl, factor, reps, due, odue, data_text = row
+            data = _parse(data_text)
+            entries = revlog.get(cid, [])
+            if not entries:  # Anki's search goes through the review log: such cards are left
+                continue
+            touched += 1
+            if not enabled:
+                text = _data_with(data, None, None, None)
+                col.db.execute(
+                    "update cards set data = ?, mod = ?, usn = -1 where id = ?",
+                    (text, now_secs, cid),
+                )
+                continue
+            history = CardHistory(entries, False, int(ivl), int(factor))
+            memory = memory_for_card(
+                preset.params,
+                history,
+                timing.next_day_at,
+                preset.historical_retention,
+                preset.ignore_before_ms,
+                sm2_fallback=False,
+            )
+            dr = deck_retention.get(int(odid or did), preset.desired_retention)
+            new_ivl, new_due, new_odue = ivl, due, odue
+            last_at, previous = _last_review(entries)
+            if (
+                reschedule
+                and memory is not None
+                and last_at is not None
+                and ctype == CARD_TYPE_REVIEW
+                and queue != QUEUE_SUSPENDED
+            ):
+                days_elapsed = max((timing.next_day_at - last_at) // DAY_SECS, 0)
+                interval = next_interval(preset.params, memory.stability, dr)
+                minimum = max(
+                    minimum_review_fuzz_interval(interval, previous or 0, preset.maximum_interval),
+                    1,
+                )
+                factor_draw = fuzz_factor(fuzz_seed(cid, max(int(reps) - 1, 0)))
+                new_ivl = with_review_fuzz(factor_draw, interval, minimum, preset.maximum_interval)
+                target = timing.days_elapsed - days_elapsed + new_ivl
+                if odue:
+                    new_odue = target
+                else:
+                    new_due = target
+                shifted = f32(f32(f32(memory.difficulty) - 1.0) / 9.0) + 0.1
+                revlog_factor = int(f32(f32(shifted) * 1000.0))
+                col.db.execute(
+                    "insert into revlog values (?, ?, -1, 0, ?, ?, ?, 0, ?)",
+                    (
+                        col.new_id("revlog"),
+                        cid,
+                        new_ivl,
+                        int(ivl),
+                        revlog_factor,
+                        REVLOG_RESCHEDULED,
+                    ),
+                )
+                rescheduled += 1
+            text = _data_with(data, memory, dr, decay)
+            col.db.execute(
+                "update cards set data = ?, ivl = ?, due = ?, odue = ?, mod = ?, usn = -1 "
+                "where id = ?",
+                (text, new_ivl, new_due, new_odue, now_secs, cid),
+            )
+    return MemoryUpdate(cards=touched, rescheduled=rescheduled)
