@@ -7,6 +7,7 @@ import { useTokenRefresh, useUsername } from "./lib/api";
 // Route-level code splitting: each page (and the charting library) loads when first visited.
 const LoginPage = lazy(() => import("./features/auth/LoginPage"));
 const DecksPage = lazy(() => import("./features/decks/DecksPage"));
+const DeckOptionsPage = lazy(() => import("./features/decks/DeckOptionsPage"));
 const AddPage = lazy(() => import("./features/notes/AddPage"));
 const BrowsePage = lazy(() => import("./features/browse/BrowsePage"));
 const ReviewPage = lazy(() => import("./features/review/ReviewPage"));
@@ -43,6 +44,7 @@ export function App() {
           }
         >
           <Route index element={<DecksPage />} />
+          <Route path="decks/:deckId/options" element={<DeckOptionsPage />} />
           <Route path="add" element={<AddPage />} />
           <Route path="browse" element={<BrowsePage />} />
           <Route path="review/:deckId" element={<ReviewPage />} />

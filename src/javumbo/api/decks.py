@@ -38,10 +38,9 @@ class DeckNodeSchema(Schema):
 class DeckListSchema(Schema):
     decks = List(Nested(DeckNodeSchema), required=True)
     hide_default = Boolean(
-        required=True,
         metadata={
             "description": "the Default deck (id 1) has no cards nor subdecks and other decks "
-            "exist: Anki's deck list leaves it out (deck pickers still offer it)"
+            "exist: Anki's deck list leaves it out (deck pickers still offer it); always sent"
         },
     )
 

@@ -34,7 +34,8 @@ _CHOICES = {
     "interday_learning_mix": "0 mix with reviews, 1 after reviews, 2 before reviews",
     "review_order": "0 due date then random, 1 due date then deck, 2 deck then due date, "
     "3 ascending intervals, 4 descending intervals, 5 ascending ease, 6 descending ease, "
-    "7 relative overdueness, 8 random, 9 order added, 10 reverse order added",
+    "7 ascending retrievability, 8 random, 9 order added, 10 reverse order added, "
+    "11 descending retrievability, 12 relative overdueness",
     "question_action": "0 show answer, 1 show reminder",
     "answer_action": "0 bury card, 1 answer again, 2 answer good, 3 answer hard, 4 show reminder",
     "learn_steps": "learning steps, minutes",

@@ -82,7 +82,7 @@ OPTIONS: dict[str, Option] = {
     "new_card_sort_order": Option("newSortOrder", "int", choices=(0, 1, 2, 3, 4)),
     "new_mix": Option("newMix", "int", choices=(0, 1, 2)),
     "interday_learning_mix": Option("interdayLearningMix", "int", choices=(0, 1, 2)),
-    "review_order": Option("reviewOrder", "int", choices=tuple(range(11))),
+    "review_order": Option("reviewOrder", "int", choices=tuple(range(13))),
     # burying
     "bury_new": Option("bury", "bool", section="new"),
     "bury_reviews": Option("bury", "bool", section="rev"),

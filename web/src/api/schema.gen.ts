@@ -1060,7 +1060,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every deck, nested, with new/learning/review counts due now (limits applied). */
+        /**
+         * Every deck, nested, with new/learning/review counts due now (limits applied), and
+         * @description whether the deck list hides the Default deck, as Anki does while it is empty.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1314,7 +1317,7 @@ export interface paths {
                 };
             };
         };
-        /** Rename a deck, change or switch its options preset, toggle FSRS. */
+        /** Rename a deck, give it (and its subdecks) a preset, set its own limits, toggle FSRS. */
         put: {
             parameters: {
                 query?: never;
@@ -1608,6 +1611,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/export/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The package ``GET /api/export`` gives, written to storage and answered as a download
+         * @description URL good for a few minutes (when the server offers it: ``direct_transfers``).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description this deck and its subdecks; else everything */
+                    deck_id?: number;
+                    scheduling?: boolean;
+                    media?: boolean;
+                    /** @description legacy: collection.anki2, opens in every Anki version; current: what Anki 2.1.50 and newer write (zstd-compressed collection.anki21b, smaller for big collections, not readable by older versions) */
+                    layout?: "legacy" | "current";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ExportLinkSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/import": {
         parameters: {
             query?: never;
@@ -1725,6 +1837,227 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/import/from-upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a package uploaded with a form from ``POST /api/import/uploads``; the job is
+         * @description polled at ``GET /api/import/<job_id>`` as for ``POST /api/import``.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["FromUploadSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ImportJobSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request Entity Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Too Many Requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Service Unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/import/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A form to upload a package straight to storage (when the server offers it: see
+         * @description ``direct_transfers`` in ``GET /api/server-info``); then ``POST /api/import/from-upload``.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["UploadRequestSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadFormSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not Found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/import/{job_id}": {
         parameters: {
             query?: never;
@@ -1811,6 +2144,123 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store a picture or sound. Its kind is read from its bytes (anything else: 415
+         * @description ``unsupported_media_type``); the name is Anki's: the same name and content is reused, another
+         *     content under a taken name becomes ``name-<sha1>.ext``. Counts against the media
+         *     allowance (413 ``media_quota_exceeded`` / ``media_file_too_large``).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "multipart/form-data": components["schemas"]["MediaUploadSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MediaStoredSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request Entity Too Large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1918,7 +2368,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a note of any note type; its cards are generated in ``deck_id``. */
+        /**
+         * Add a note of any note type; its cards are generated in ``deck_id``, which becomes the
+         * @description current deck (the Add screen's next default, as in Anki).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1939,6 +2392,308 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["NoteCreatedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notes/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The deck and note type the Add screen starts on (Anki's current deck and type). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AddingDefaultsSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notes/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Notes of the same type whose first field, HTML stripped, is this note's (Anki's
+         * @description duplicate warning).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["DuplicateQuerySchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DuplicatesSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notes/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The cards these fields would make, rendered exactly as review renders them (question
+         * @description and answer HTML with the note type's CSS); nothing is saved.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["PreviewQuerySchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PreviewSchema"];
                     };
                 };
                 /** @description Bad input */
@@ -2359,6 +3114,443 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every preset with its options and how many decks use it; Default first. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PresetListSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** A new preset: Anki's defaults (or a copy of ``clone_of``) with the options given. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["NewPresetSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PresetCreatedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One preset. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PresetSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        /**
+         * Rename a preset or change its options (only the ones named); every deck using it sees
+         * @description the change.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["PresetChangesSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PresetSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a preset; its decks fall back to Default (which itself cannot be deleted). */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PresetDeletedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/review": {
         parameters: {
             query?: never;
@@ -2471,7 +3663,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undo the last answer; ``card_id`` is null when there was nothing to undo. */
+        /**
+         * Undo the latest step (an answer or an action, as POST /api/undo); ``card_id`` is the
+         * @description card to show again, null when there was nothing to undo or the step had no card.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3093,6 +4288,263 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tags of the collection's tag list (the one Anki's browser sidebar shows). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TagListSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The step the next undo would take back (for an "Undo <label>" menu entry). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UndoAvailableSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Undo the latest step (an answer, a bury, a flag...): 409 ``nothing_to_undo`` on an empty
+         * @description stack; 409 ``undo_too_large``/``undo_conflict`` when it cannot (the stack is then cleared).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UndoResultSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description nothing to undo, or the latest step cannot be undone */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -3486,6 +4938,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AddingDefaultsSchema: {
+            /** @description the current deck (else Default) */
+            deck_id: number;
+            /** @description the last type added with */
+            notetype_id: number | null;
+        };
         AnswerSchema: {
             card_id: number;
             /** @description 1 again, 2 hard, 3 good, 4 easy */
@@ -3606,8 +5064,34 @@ export interface components {
             new: number;
             review: number;
         };
+        DeckLimitsSchema: {
+            /** @description new cards a day for this deck, whatever its preset says */
+            new?: number | null;
+            /** @description new cards for today only */
+            new_today?: number | null;
+            /** @description reviews a day for this deck, whatever its preset says */
+            review?: number | null;
+            /** @description reviews for today only */
+            review_today?: number | null;
+        };
+        DeckLimitsViewSchema: {
+            /** @description new cards a day for this deck, whatever its preset says */
+            new?: number | null;
+            /** @description new cards for today only */
+            new_today?: number | null;
+            /** @description new_today is today's */
+            new_today_active: boolean;
+            /** @description reviews a day for this deck, whatever its preset says */
+            review?: number | null;
+            /** @description reviews for today only */
+            review_today?: number | null;
+            /** @description review_today is today's */
+            review_today_active: boolean;
+        };
         DeckListSchema: {
             decks: components["schemas"]["DeckNodeSchema"][];
+            /** @description the Default deck (id 1) has no cards nor subdecks and other decks exist: Anki's deck list leaves it out (deck pickers still offer it); always sent */
+            hide_default?: boolean;
         };
         DeckNameSchema: {
             name: string;
@@ -3624,95 +5108,31 @@ export interface components {
             new: number;
             review: number;
         };
-        DeckOptionsChangesSchema: {
-            answerAction?: number;
-            autoplay?: boolean;
-            buryInterdayLearning?: boolean;
-            desiredRetention?: number;
-            dyn?: boolean;
-            easyDaysPercentages?: number[];
-            fsrsParams5?: number[];
-            fsrsParams6?: number[];
-            fsrsWeights?: number[];
-            ignoreRevlogsBeforeDate?: string;
-            interdayLearningMix?: number;
-            lapse?: components["schemas"]["LapseOptionsSchema"];
-            maxTaken?: number;
-            name?: string;
-            new?: components["schemas"]["NewCardOptionsSchema"];
-            newGatherPriority?: number;
-            newMix?: number;
-            newPerDayMinimum?: number;
-            newSortOrder?: number;
-            questionAction?: number;
-            replayq?: boolean;
-            rev?: components["schemas"]["ReviewOptionsSchema"];
-            reviewOrder?: number;
-            secondsToShowAnswer?: number;
-            secondsToShowQuestion?: number;
-            sm2Retention?: number;
-            stopTimerOnAnswer?: boolean;
-            timer?: number;
-            waitForAudio?: boolean;
-            weightSearch?: string;
-        };
-        DeckOptionsSchema: {
-            answerAction?: number;
-            autoplay?: boolean;
-            buryInterdayLearning?: boolean;
-            desiredRetention?: number;
-            dyn?: boolean;
-            easyDaysPercentages?: number[];
-            fsrsParams5?: number[];
-            fsrsParams6?: number[];
-            fsrsWeights?: number[];
-            id: number;
-            ignoreRevlogsBeforeDate?: string;
-            interdayLearningMix?: number;
-            lapse?: components["schemas"]["LapseOptionsSchema"];
-            maxTaken?: number;
-            mod?: number;
-            name?: string;
-            new?: components["schemas"]["NewCardOptionsSchema"];
-            newGatherPriority?: number;
-            newMix?: number;
-            newPerDayMinimum?: number;
-            newSortOrder?: number;
-            questionAction?: number;
-            replayq?: boolean;
-            rev?: components["schemas"]["ReviewOptionsSchema"];
-            reviewOrder?: number;
-            secondsToShowAnswer?: number;
-            secondsToShowQuestion?: number;
-            sm2Retention?: number;
-            stopTimerOnAnswer?: boolean;
-            timer?: number;
-            usn?: number;
-            waitForAudio?: boolean;
-            weightSearch?: string;
-        };
         DeckSchema: {
             basename: string;
             collapsed: boolean;
-            /** @description the deck's options preset (null for a filtered deck) */
-            config: components["schemas"]["DeckOptionsSchema"] | null;
-            config_id: number | null;
             counts: components["schemas"]["CountsSchema"];
             dyn: boolean;
             /** @description FSRS on (collection-wide) */
             fsrs: boolean;
             id: number;
+            /** @description the deck's own limits (null for a filtered deck) */
+            limits: components["schemas"]["DeckLimitsViewSchema"] | null;
             name: string;
+            /** @description the deck's options preset (null for a filtered deck) */
+            preset_id: number | null;
         };
         DeckUpdateSchema: {
+            /** @description with preset_id: give every deck below this one the preset too */
+            apply_to_children?: boolean;
             collapsed?: boolean;
-            /** @description changes merged into the deck's options preset */
-            config?: components["schemas"]["DeckOptionsChangesSchema"];
-            /** @description switch the deck to this preset */
-            config_id?: number;
             /** @description turn FSRS on or off for the collection */
             fsrs?: boolean;
+            /** @description the deck's own limits; only the keys given change */
+            limits?: components["schemas"]["DeckLimitsSchema"];
             name?: string;
+            /** @description switch the deck to this preset */
+            preset_id?: number;
         };
         DeletedSchema: {
             deleted: number;
@@ -3726,6 +5146,15 @@ export interface components {
             buckets: components["schemas"]["DifficultyBucketSchema"][];
             mean: number | null;
             total: number;
+        };
+        DuplicateQuerySchema: {
+            fields: string[];
+            /** @description the note being edited (not its own duplicate) */
+            note_id?: number;
+            notetype_id: number;
+        };
+        DuplicatesSchema: {
+            note_ids: number[];
         };
         EaseBucketSchema: {
             count: number;
@@ -3742,7 +5171,7 @@ export interface components {
              * @description stable, machine-readable error code
              * @enum {string}
              */
-            code: "bad_request" | "conflict" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
+            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             /** @description problems of a rejected request: by location (json, query, files, headers), then by field path (dotted for nested fields), a list of messages */
             details?: {
                 [key: string]: {
@@ -3754,6 +5183,15 @@ export interface components {
         };
         ErrorSchema: {
             error: components["schemas"]["ErrorBodySchema"];
+        };
+        ExportLinkSchema: {
+            cards: number;
+            /** @description seconds the URL is good for */
+            expires_in: number;
+            filename: string;
+            revlog: number;
+            /** @description downloads the package */
+            url: string;
         };
         FlagSchema: {
             card_ids: number[];
@@ -3775,6 +5213,14 @@ export interface components {
             day: number;
             learning: number;
             review: number;
+        };
+        FromUploadSchema: {
+            key: string;
+            /**
+             * @description keep review history
+             * @default true
+             */
+            scheduling: boolean;
         };
         HealthSchema: {
             backend: string;
@@ -3849,41 +5295,119 @@ export interface components {
         };
         JobErrorSchema: {
             /** @enum {string} */
-            code: "bad_request" | "conflict" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
+            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             message: string;
-        };
-        LapseOptionsSchema: {
-            /** @description relearning steps, in minutes */
-            delays?: number[];
-            /** @description 0 suspend, 1 tag only */
-            leechAction?: number;
-            /** @description leech threshold */
-            leechFails?: number;
-            /** @description minimum interval, days */
-            minInt?: number;
-            /** @description new interval */
-            mult?: number;
         };
         LoginSchema: {
             password: string;
             username: string;
         };
+        MediaStoredSchema: {
+            /**
+             * @description image (``<img src>``) or audio/video (``[sound:]``)
+             * @enum {string}
+             */
+            kind: "image" | "audio" | "video";
+            /** @description the name the field refers to */
+            name: string;
+        };
+        MediaUploadSchema: {
+            /**
+             * Format: binary
+             * @description a picture, sound or video
+             */
+            file: string;
+        };
         MoveSchema: {
             card_ids: number[];
             deck_id: number;
         };
-        NewCardOptionsSchema: {
-            bury?: boolean;
-            /** @description learning steps, in minutes */
-            delays?: number[];
-            /** @description starting ease, permille */
-            initialFactor?: number;
-            /** @description graduating, easy and unused interval */
-            ints?: number[];
-            /** @description 0 random, 1 in order added */
-            order?: number;
-            /** @description new cards per day */
-            perDay?: number;
+        NewPresetSchema: {
+            /**
+             * @description 0 bury card, 1 answer again, 2 answer good, 3 answer hard, 4 show reminder
+             * @enum {integer}
+             */
+            answer_action?: 0 | 1 | 2 | 3 | 4;
+            bury_interday_learning?: boolean;
+            bury_new?: boolean;
+            bury_reviews?: boolean;
+            cap_answer_time_to_secs?: number;
+            /** @description copy this preset's options */
+            clone_of?: number;
+            desired_retention?: number;
+            disable_autoplay?: boolean;
+            /** @description Monday to Sunday, share of the usual reviews (0 to 1) */
+            easy_days_percentages?: number[];
+            easy_multiplier?: number;
+            fsrs_params_4?: number[];
+            fsrs_params_5?: number[];
+            fsrs_params_6?: number[];
+            graduating_interval_easy?: number;
+            graduating_interval_good?: number;
+            hard_multiplier?: number;
+            historical_retention?: number;
+            ignore_revlogs_before_date?: string;
+            /** @description starting ease (2.5 = 250%) */
+            initial_ease?: number;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            interday_learning_mix?: 0 | 1 | 2;
+            interval_multiplier?: number;
+            lapse_multiplier?: number;
+            /** @description learning steps, minutes */
+            learn_steps?: number[];
+            /**
+             * @description 0 suspend the card, 1 tag only
+             * @enum {integer}
+             */
+            leech_action?: 0 | 1;
+            leech_threshold?: number;
+            maximum_review_interval?: number;
+            minimum_lapse_interval?: number;
+            name: string;
+            /**
+             * @description 0 deck, 1 ascending position, 2 descending position, 3 random notes, 4 random cards, 5 deck then random notes
+             * @enum {integer}
+             */
+            new_card_gather_priority?: 0 | 1 | 2 | 3 | 4 | 5;
+            /**
+             * @description 0 in order added, 1 random
+             * @enum {integer}
+             */
+            new_card_insert_order?: 0 | 1;
+            /**
+             * @description 0 card type then gathered, 1 order gathered, 2 card type then random, 3 random note then card type, 4 random
+             * @enum {integer}
+             */
+            new_card_sort_order?: 0 | 1 | 2 | 3 | 4;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            new_mix?: 0 | 1 | 2;
+            new_per_day?: number;
+            param_search?: string;
+            /**
+             * @description 0 show answer, 1 show reminder
+             * @enum {integer}
+             */
+            question_action?: 0 | 1;
+            /** @description relearning steps, minutes */
+            relearn_steps?: number[];
+            /**
+             * @description 0 due date then random, 1 due date then deck, 2 deck then due date, 3 ascending intervals, 4 descending intervals, 5 ascending ease, 6 descending ease, 7 ascending retrievability, 8 random, 9 order added, 10 reverse order added, 11 descending retrievability, 12 relative overdueness
+             * @enum {integer}
+             */
+            review_order?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
+            reviews_per_day?: number;
+            seconds_to_show_answer?: number;
+            seconds_to_show_question?: number;
+            show_timer?: boolean;
+            skip_question_when_replaying_answer?: boolean;
+            stop_timer_on_answer?: boolean;
+            wait_for_audio?: boolean;
         };
         NoteCreateSchema: {
             deck_id: number;
@@ -3948,6 +5472,294 @@ export interface components {
             total: components["schemas"]["PassRateSchema"];
             young: components["schemas"]["PassRateSchema"];
         };
+        PresetChangesSchema: {
+            /**
+             * @description 0 bury card, 1 answer again, 2 answer good, 3 answer hard, 4 show reminder
+             * @enum {integer}
+             */
+            answer_action?: 0 | 1 | 2 | 3 | 4;
+            bury_interday_learning?: boolean;
+            bury_new?: boolean;
+            bury_reviews?: boolean;
+            cap_answer_time_to_secs?: number;
+            desired_retention?: number;
+            disable_autoplay?: boolean;
+            /** @description Monday to Sunday, share of the usual reviews (0 to 1) */
+            easy_days_percentages?: number[];
+            easy_multiplier?: number;
+            fsrs_params_4?: number[];
+            fsrs_params_5?: number[];
+            fsrs_params_6?: number[];
+            graduating_interval_easy?: number;
+            graduating_interval_good?: number;
+            hard_multiplier?: number;
+            historical_retention?: number;
+            ignore_revlogs_before_date?: string;
+            /** @description starting ease (2.5 = 250%) */
+            initial_ease?: number;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            interday_learning_mix?: 0 | 1 | 2;
+            interval_multiplier?: number;
+            lapse_multiplier?: number;
+            /** @description learning steps, minutes */
+            learn_steps?: number[];
+            /**
+             * @description 0 suspend the card, 1 tag only
+             * @enum {integer}
+             */
+            leech_action?: 0 | 1;
+            leech_threshold?: number;
+            maximum_review_interval?: number;
+            minimum_lapse_interval?: number;
+            name?: string;
+            /**
+             * @description 0 deck, 1 ascending position, 2 descending position, 3 random notes, 4 random cards, 5 deck then random notes
+             * @enum {integer}
+             */
+            new_card_gather_priority?: 0 | 1 | 2 | 3 | 4 | 5;
+            /**
+             * @description 0 in order added, 1 random
+             * @enum {integer}
+             */
+            new_card_insert_order?: 0 | 1;
+            /**
+             * @description 0 card type then gathered, 1 order gathered, 2 card type then random, 3 random note then card type, 4 random
+             * @enum {integer}
+             */
+            new_card_sort_order?: 0 | 1 | 2 | 3 | 4;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            new_mix?: 0 | 1 | 2;
+            new_per_day?: number;
+            param_search?: string;
+            /**
+             * @description 0 show answer, 1 show reminder
+             * @enum {integer}
+             */
+            question_action?: 0 | 1;
+            /** @description relearning steps, minutes */
+            relearn_steps?: number[];
+            /**
+             * @description 0 due date then random, 1 due date then deck, 2 deck then due date, 3 ascending intervals, 4 descending intervals, 5 ascending ease, 6 descending ease, 7 ascending retrievability, 8 random, 9 order added, 10 reverse order added, 11 descending retrievability, 12 relative overdueness
+             * @enum {integer}
+             */
+            review_order?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
+            reviews_per_day?: number;
+            seconds_to_show_answer?: number;
+            seconds_to_show_question?: number;
+            show_timer?: boolean;
+            skip_question_when_replaying_answer?: boolean;
+            stop_timer_on_answer?: boolean;
+            wait_for_audio?: boolean;
+        };
+        PresetCreatedSchema: {
+            id: number;
+        };
+        PresetDeletedSchema: {
+            deleted: number;
+        };
+        PresetEntrySchema: {
+            /**
+             * @description 0 bury card, 1 answer again, 2 answer good, 3 answer hard, 4 show reminder
+             * @enum {integer}
+             */
+            answer_action: 0 | 1 | 2 | 3 | 4;
+            bury_interday_learning: boolean;
+            bury_new: boolean;
+            bury_reviews: boolean;
+            cap_answer_time_to_secs: number;
+            desired_retention: number;
+            disable_autoplay: boolean;
+            /** @description Monday to Sunday, share of the usual reviews (0 to 1) */
+            easy_days_percentages: number[];
+            easy_multiplier: number;
+            fsrs_params_4: number[];
+            fsrs_params_5: number[];
+            fsrs_params_6: number[];
+            graduating_interval_easy: number;
+            graduating_interval_good: number;
+            hard_multiplier: number;
+            historical_retention: number;
+            id: number;
+            ignore_revlogs_before_date: string;
+            /** @description starting ease (2.5 = 250%) */
+            initial_ease: number;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            interday_learning_mix: 0 | 1 | 2;
+            interval_multiplier: number;
+            lapse_multiplier: number;
+            /** @description learning steps, minutes */
+            learn_steps: number[];
+            /**
+             * @description 0 suspend the card, 1 tag only
+             * @enum {integer}
+             */
+            leech_action: 0 | 1;
+            leech_threshold: number;
+            maximum_review_interval: number;
+            minimum_lapse_interval: number;
+            name: string;
+            /**
+             * @description 0 deck, 1 ascending position, 2 descending position, 3 random notes, 4 random cards, 5 deck then random notes
+             * @enum {integer}
+             */
+            new_card_gather_priority: 0 | 1 | 2 | 3 | 4 | 5;
+            /**
+             * @description 0 in order added, 1 random
+             * @enum {integer}
+             */
+            new_card_insert_order: 0 | 1;
+            /**
+             * @description 0 card type then gathered, 1 order gathered, 2 card type then random, 3 random note then card type, 4 random
+             * @enum {integer}
+             */
+            new_card_sort_order: 0 | 1 | 2 | 3 | 4;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            new_mix: 0 | 1 | 2;
+            new_per_day: number;
+            param_search: string;
+            /**
+             * @description 0 show answer, 1 show reminder
+             * @enum {integer}
+             */
+            question_action: 0 | 1;
+            /** @description relearning steps, minutes */
+            relearn_steps: number[];
+            /**
+             * @description 0 due date then random, 1 due date then deck, 2 deck then due date, 3 ascending intervals, 4 descending intervals, 5 ascending ease, 6 descending ease, 7 ascending retrievability, 8 random, 9 order added, 10 reverse order added, 11 descending retrievability, 12 relative overdueness
+             * @enum {integer}
+             */
+            review_order: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
+            reviews_per_day: number;
+            seconds_to_show_answer: number;
+            seconds_to_show_question: number;
+            show_timer: boolean;
+            skip_question_when_replaying_answer: boolean;
+            stop_timer_on_answer: boolean;
+            /** @description decks using the preset */
+            use_count: number;
+            wait_for_audio: boolean;
+        };
+        PresetListSchema: {
+            presets: components["schemas"]["PresetEntrySchema"][];
+        };
+        PresetSchema: {
+            /**
+             * @description 0 bury card, 1 answer again, 2 answer good, 3 answer hard, 4 show reminder
+             * @enum {integer}
+             */
+            answer_action: 0 | 1 | 2 | 3 | 4;
+            bury_interday_learning: boolean;
+            bury_new: boolean;
+            bury_reviews: boolean;
+            cap_answer_time_to_secs: number;
+            desired_retention: number;
+            disable_autoplay: boolean;
+            /** @description Monday to Sunday, share of the usual reviews (0 to 1) */
+            easy_days_percentages: number[];
+            easy_multiplier: number;
+            fsrs_params_4: number[];
+            fsrs_params_5: number[];
+            fsrs_params_6: number[];
+            graduating_interval_easy: number;
+            graduating_interval_good: number;
+            hard_multiplier: number;
+            historical_retention: number;
+            id: number;
+            ignore_revlogs_before_date: string;
+            /** @description starting ease (2.5 = 250%) */
+            initial_ease: number;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            interday_learning_mix: 0 | 1 | 2;
+            interval_multiplier: number;
+            lapse_multiplier: number;
+            /** @description learning steps, minutes */
+            learn_steps: number[];
+            /**
+             * @description 0 suspend the card, 1 tag only
+             * @enum {integer}
+             */
+            leech_action: 0 | 1;
+            leech_threshold: number;
+            maximum_review_interval: number;
+            minimum_lapse_interval: number;
+            name: string;
+            /**
+             * @description 0 deck, 1 ascending position, 2 descending position, 3 random notes, 4 random cards, 5 deck then random notes
+             * @enum {integer}
+             */
+            new_card_gather_priority: 0 | 1 | 2 | 3 | 4 | 5;
+            /**
+             * @description 0 in order added, 1 random
+             * @enum {integer}
+             */
+            new_card_insert_order: 0 | 1;
+            /**
+             * @description 0 card type then gathered, 1 order gathered, 2 card type then random, 3 random note then card type, 4 random
+             * @enum {integer}
+             */
+            new_card_sort_order: 0 | 1 | 2 | 3 | 4;
+            /**
+             * @description 0 mix with reviews, 1 after reviews, 2 before reviews
+             * @enum {integer}
+             */
+            new_mix: 0 | 1 | 2;
+            new_per_day: number;
+            param_search: string;
+            /**
+             * @description 0 show answer, 1 show reminder
+             * @enum {integer}
+             */
+            question_action: 0 | 1;
+            /** @description relearning steps, minutes */
+            relearn_steps: number[];
+            /**
+             * @description 0 due date then random, 1 due date then deck, 2 deck then due date, 3 ascending intervals, 4 descending intervals, 5 ascending ease, 6 descending ease, 7 ascending retrievability, 8 random, 9 order added, 10 reverse order added, 11 descending retrievability, 12 relative overdueness
+             * @enum {integer}
+             */
+            review_order: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
+            reviews_per_day: number;
+            seconds_to_show_answer: number;
+            seconds_to_show_question: number;
+            show_timer: boolean;
+            skip_question_when_replaying_answer: boolean;
+            stop_timer_on_answer: boolean;
+            /** @description decks using the preset */
+            use_count: number;
+            wait_for_audio: boolean;
+        };
+        PreviewCardSchema: {
+            answer: string;
+            css: string;
+            /** @description template name (cloze: Cloze N) */
+            name: string;
+            ord: number;
+            question: string;
+        };
+        PreviewQuerySchema: {
+            /** @default 1 */
+            deck_id: number;
+            fields: string[];
+            notetype_id: number;
+            tags?: string[];
+        };
+        PreviewSchema: {
+            cards: components["schemas"]["PreviewCardSchema"][];
+        };
         QueueSchema: {
             cards: components["schemas"]["ReviewCardSchema"][];
             counts: components["schemas"]["CountsSchema"];
@@ -3994,20 +5806,9 @@ export interface components {
             /** @description set when the card asks for the answer to be typed ({{type:…}}): the question and answer then hold <span class="javumbo-typeans"></span> where the answer box and the comparison go */
             typed_answer: components["schemas"]["TypedAnswerSchema"] | null;
         };
-        ReviewOptionsSchema: {
-            bury?: boolean;
-            /** @description easy bonus */
-            ease4?: number;
-            /** @description hard interval */
-            hardFactor?: number;
-            /** @description interval modifier */
-            ivlFct?: number;
-            /** @description maximum interval, days */
-            maxIvl?: number;
-            /** @description reviews per day */
-            perDay?: number;
-        };
         ServerInfoSchema: {
+            /** @description packages go straight to and from storage (POST /api/import/uploads, POST /api/export/link) instead of in the request */
+            direct_transfers: boolean;
             /**
              * @description closed: only the operator adds users (javumbo user add)
              * @enum {string}
@@ -4052,6 +5853,10 @@ export interface components {
             longest: number;
             studied_today: boolean;
         };
+        TagListSchema: {
+            /** @description every tag, sorted without regard to case (``a::b`` nested) */
+            tags: string[];
+        };
         TagSchema: {
             add?: string[];
             card_ids: number[];
@@ -4086,12 +5891,50 @@ export interface components {
             /** @description the field the learner types */
             field: string;
         };
+        UndoAvailableSchema: {
+            /** @description what POST /api/undo would undo; null when nothing */
+            next: components["schemas"]["UndoStatusSchema"] | null;
+        };
+        UndoResultSchema: {
+            /** @description the card to show again (the answered or acted-on card) */
+            card_id: number | null;
+            /** @description card rows restored */
+            cards: number;
+            /** @description what was undone, e.g. Answer Card */
+            label: string;
+            /** @description note rows restored */
+            notes: number;
+        };
+        UndoStatusSchema: {
+            /** @description Anki's name of the step, e.g. Bury */
+            label: string;
+            /** @description false when the step was too large to keep */
+            undoable: boolean;
+        };
         UndoneSchema: {
             card_id: number | null;
         };
         UpdatedSchema: {
             card_ids: number[];
             updated: number;
+        };
+        UploadFormSchema: {
+            /** @description seconds the form is good for */
+            expires_in: number;
+            /** @description form fields to send first, as given; the file goes last as the field ``file`` */
+            fields: {
+                [key: string]: string;
+            };
+            /** @description name it for from-upload */
+            key: string;
+            /** @description the largest file it takes */
+            max_bytes: number;
+            /** @description where to POST the form */
+            url: string;
+        };
+        UploadRequestSchema: {
+            /** @description the package's name on the learner's device */
+            filename: string;
         };
     };
     responses: never;

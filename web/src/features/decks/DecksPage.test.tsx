@@ -40,7 +40,7 @@ describe("DecksPage", () => {
       on("put", "/api/decks/{deck_id}", ({ body, params }) => {
         saved.push({ id: params.deck_id, ...body });
         collapsed = body!.collapsed ?? collapsed;
-        return { id: 1, name: "Spanish", basename: "Spanish", dyn: false, collapsed: true, counts: { new: 0, learning: 0, review: 0 }, config_id: 1, config: { id: 1 }, fsrs: false };
+        return { id: 1, name: "Spanish", basename: "Spanish", dyn: false, collapsed: true, counts: { new: 0, learning: 0, review: 0 }, preset_id: 1, limits: null, fsrs: false };
       }),
     );
     logIn();
@@ -49,6 +49,28 @@ describe("DecksPage", () => {
     await waitFor(() => expect(screen.queryByText("Verbs")).toBeNull());
     await waitFor(() => expect(saved).toEqual([{ id: "1", collapsed: true }]));
     expect(await screen.findByRole("button", { name: "Expand Spanish" })).toBeTruthy();
+  });
+
+  it("leaves out the empty Default deck when the server says Anki would hide it", async () => {
+    let hide = true;
+    server.use(on("get", "/api/decks", () => ({ decks: [deckNode(1, "Default"), deckNode(2, "Spanish")], hide_default: hide })));
+    logIn();
+    const first = renderPage(<DecksPage />);
+    await screen.findByText("Spanish");
+    expect(screen.queryByText("Default")).toBeNull();
+    first.unmount();
+    hide = false;
+    renderPage(<DecksPage />);
+    expect(await screen.findByText("Default")).toBeTruthy();
+  });
+
+  it("links each normal deck to its options page", async () => {
+    server.use(on("get", "/api/decks", () => ({ decks: [deckNode(4, "Spanish"), { ...deckNode(5, "Cram"), dyn: true }] })));
+    logIn();
+    renderPage(<DecksPage />);
+    await screen.findByText("Cram");
+    const links = screen.getAllByRole("link", { name: "Options" }).map((a) => a.getAttribute("href"));
+    expect(links).toEqual(["/decks/4/options"]);
   });
 });
 

@@ -3,8 +3,7 @@ import { Link } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { errorMessage } from "../../lib/errors";
-import { deckKeys, useCreateDeck, useDeckTree, useDeleteDeck, useUpdateDeck, type DeckNode } from "./api";
-import { DeckOptionsDialog } from "./DeckOptionsDialog";
+import { deckKeys, useCreateDeck, useDeckList, useDeleteDeck, useUpdateDeck, type DeckList, type DeckNode } from "./api";
 
 /** The tree with one deck's `collapsed` flag changed (shown at once, saved in the background). */
 function withCollapsed(tree: DeckNode[], id: number, collapsed: boolean): DeckNode[] {
@@ -16,19 +15,18 @@ function withCollapsed(tree: DeckNode[], id: number, collapsed: boolean): DeckNo
 }
 
 export default function DecksPage() {
-  const tree = useDeckTree();
+  const tree = useDeckList();
   const create = useCreateDeck();
   const update = useUpdateDeck();
   const remove = useDeleteDeck();
   const queryClient = useQueryClient();
   const [name, setName] = useState("");
-  const [optionsFor, setOptionsFor] = useState<DeckNode | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fail = (caught: unknown) => setError(errorMessage(caught));
 
   const toggle = (deck: DeckNode) => {
     const collapsed = !deck.collapsed;
-    queryClient.setQueryData<DeckNode[]>(deckKeys.tree(), (old) => old && withCollapsed(old, deck.id, collapsed));
+    queryClient.setQueryData<DeckList>(deckKeys.tree(), (old) => old && { ...old, decks: withCollapsed(old.decks, deck.id, collapsed) });
     update.mutate({ id: deck.id, collapsed }, { onError: fail });
   };
 
@@ -51,7 +49,8 @@ export default function DecksPage() {
     }
   };
 
-  const decks = tree.data;
+  // Anki leaves the Default deck out of the list while it is empty and other decks exist.
+  const decks = tree.data && (tree.data.hide_default ? tree.data.decks.filter((d) => d.id !== 1) : tree.data.decks);
   return (
     <section className="page">
       <div className="page-head">
@@ -83,11 +82,10 @@ export default function DecksPage() {
             <span role="columnheader" className="deck-actions-head" aria-label="Actions" />
           </div>
           {decks.map((deck) => (
-            <DeckRows key={deck.id} deck={deck} depth={0} onToggle={toggle} onRename={rename} onDelete={del} onOptions={setOptionsFor} />
+            <DeckRows key={deck.id} deck={deck} depth={0} onToggle={toggle} onRename={rename} onDelete={del} />
           ))}
         </div>
       )}
-      {optionsFor && <DeckOptionsDialog deck={optionsFor} onClose={() => setOptionsFor(null)} />}
     </section>
   );
 }
@@ -98,10 +96,9 @@ interface DeckRowsProps {
   onToggle: (deck: DeckNode) => void;
   onRename: (deck: DeckNode) => void;
   onDelete: (deck: DeckNode) => void;
-  onOptions: (deck: DeckNode) => void;
 }
 
-function DeckRows({ deck, depth, onToggle, onRename, onDelete, onOptions }: DeckRowsProps) {
+function DeckRows({ deck, depth, onToggle, onRename, onDelete }: DeckRowsProps) {
   const hasChildren = deck.children.length > 0;
   return (
     <>
@@ -133,7 +130,7 @@ function DeckRows({ deck, depth, onToggle, onRename, onDelete, onOptions }: Deck
             {/* Choosing an item closes the menu. */}
             <div className="menu-items" onClick={(e) => e.currentTarget.closest("details")?.removeAttribute("open")}>
               <button type="button" onClick={() => onRename(deck)}>Rename</button>
-              <button type="button" onClick={() => onOptions(deck)}>Options</button>
+              {!deck.dyn && <Link to={`/decks/${deck.id}/options`}>Options</Link>}
               <Link to={`/transfer?deck=${deck.id}`}>Export</Link>
               <button type="button" className="danger" onClick={() => onDelete(deck)}>Delete</button>
             </div>
@@ -142,7 +139,7 @@ function DeckRows({ deck, depth, onToggle, onRename, onDelete, onOptions }: Deck
       </div>
       {!deck.collapsed &&
         deck.children.map((child) => (
-          <DeckRows key={child.id} deck={child} depth={depth + 1} onToggle={onToggle} onRename={onRename} onDelete={onDelete} onOptions={onOptions} />
+          <DeckRows key={child.id} deck={child} depth={depth + 1} onToggle={onToggle} onRename={onRename} onDelete={onDelete} />
         ))}
     </>
   );

@@ -1,22 +1,44 @@
-/** Decks as server state: the tree with due counts, one deck's options, and the changes. */
+/** Decks as server state: the tree with due counts, one deck, its options presets, and the changes. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
 export type DeckNode = components["schemas"]["DeckNodeSchema"];
 export type Deck = components["schemas"]["DeckSchema"];
-export type DeckOptionsChanges = components["schemas"]["DeckOptionsChangesSchema"];
+export type DeckList = components["schemas"]["DeckListSchema"];
+export type DeckLimits = components["schemas"]["DeckLimitsSchema"];
+export type Preset = components["schemas"]["PresetSchema"];
+export type PresetChanges = components["schemas"]["PresetChangesSchema"];
+export type NewPreset = components["schemas"]["NewPresetSchema"];
 
 export const deckKeys = {
   all: ["decks"] as const,
   tree: () => [...deckKeys.all, "tree"] as const,
   one: (id: number) => [...deckKeys.all, "one", id] as const,
+  presets: () => [...deckKeys.all, "presets"] as const,
 };
 
+/** The deck list answer: the tree, and whether the list leaves out the empty Default deck. */
+export function useDeckList() {
+  return useQuery({
+    queryKey: deckKeys.tree(),
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/decks", { signal })),
+  });
+}
+
+/** Every deck as a tree (deck pickers: the Default deck included). */
 export function useDeckTree() {
   return useQuery({
     queryKey: deckKeys.tree(),
-    queryFn: async ({ signal }) => (await unwrap(api.client.GET("/api/decks", { signal }))).decks,
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/decks", { signal })),
+    select: (list: DeckList) => list.decks,
+  });
+}
+
+export function usePresets() {
+  return useQuery({
+    queryKey: deckKeys.presets(),
+    queryFn: async ({ signal }) => (await unwrap(api.client.GET("/api/presets", { signal }))).presets,
   });
 }
 
@@ -45,7 +67,9 @@ export interface DeckChange {
   id: number;
   name?: string;
   collapsed?: boolean;
-  config?: DeckOptionsChanges;
+  preset_id?: number;
+  apply_to_children?: boolean;
+  limits?: DeckLimits;
   fsrs?: boolean;
 }
 
@@ -64,5 +88,31 @@ export function useDeleteDeck() {
     mutationFn: (id: number) => unwrap(api.client.DELETE("/api/decks/{deck_id}", { params: { path: { deck_id: id } } })),
     // Its cards are gone too: everything that lists or counts cards is stale.
     onSuccess: () => queryClient.invalidateQueries(),
+  });
+}
+
+/** Preset changes reach every deck using the preset: decks and counts refetch too. */
+export function useCreatePreset() {
+  const invalidate = useInvalidateDecks();
+  return useMutation({
+    mutationFn: (body: NewPreset) => unwrap(api.client.POST("/api/presets", { body })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useUpdatePreset() {
+  const invalidate = useInvalidateDecks();
+  return useMutation({
+    mutationFn: ({ id, ...body }: PresetChanges & { id: number }) =>
+      unwrap(api.client.PUT("/api/presets/{preset_id}", { params: { path: { preset_id: id } }, body })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeletePreset() {
+  const invalidate = useInvalidateDecks();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.client.DELETE("/api/presets/{preset_id}", { params: { path: { preset_id: id } } })),
+    onSuccess: invalidate,
   });
 }
