@@ -34,6 +34,11 @@ class SchedulingOptions:
     bury_interday_learning: bool
     fsrs_params: tuple[float, ...]
     desired_retention: float
+    new_gather_priority: int = 0
+    new_sort_order: int = 0
+    review_order: int = 0
+    new_mix: int = 0
+    interday_learning_mix: int = 0
 
     @classmethod
     def from_preset(cls, preset: dict[str, Any]) -> SchedulingOptions:
@@ -63,6 +68,11 @@ class SchedulingOptions:
             bury_interday_learning=bool(preset.get("buryInterdayLearning", False)),
             fsrs_params=_fsrs_params(preset),
             desired_retention=float(preset.get("desiredRetention", 0.9)),
+            new_gather_priority=int(preset.get("newGatherPriority", 0) or 0),
+            new_sort_order=int(preset.get("newSortOrder", 0) or 0),
+            review_order=int(preset.get("reviewOrder", 0) or 0),
+            new_mix=int(preset.get("newMix", 0) or 0),
+            interday_learning_mix=int(preset.get("interdayLearningMix", 0) or 0),
         )
 
     @property

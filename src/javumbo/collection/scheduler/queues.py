@@ -1,25 +1,34 @@
 """What to study next and how much is due: Anki v3's queue order and daily limits.
 
-Order: intraday learning cards that are due, then interday learning and reviews due today (by
-due day), then new cards (deck by deck in tree order, by position), then learning cards due
-within the learn-ahead window when nothing else is left. Limits: each deck's preset allows
-``new.perDay`` new cards and ``rev.perDay`` reviews a day; a deck's limit also caps its
-subdecks when it is the deck being studied (or one of its parents below it), and new cards
-also count against the review limit, as in v3. What was studied today is counted from the
-revlog, so answering never rewrites the decks JSON.
-"""
+Order: intraday learning cards that are due, then the main queue, then learning cards due
+within the learn-ahead window. The main queue holds interday learning cards, reviews and new
+cards gathered, sorted and mixed as the studied deck's preset says (``queue_order``), siblings
+buried as each card's home deck's preset says. Limits: a deck's "today only" limit, else its
+own "this deck" limit, else its preset's ``new.perDay``/``rev.perDay``; a deck's limit also
+caps its subdecks when it is the deck being studied (or one of its parents below it), and new
+cards also count against the review limit, as in v3. What was studied today is counted from
+the revlog, so answering never rewrites the decks JSON."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from javumbo.collection.cards import CARD_COLUMNS, Card
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.scheduler.options import DEFAULT_LEARN_AHEAD_SECS, SchedulingOptions
+from javumbo.collection.scheduler.queue_order import (
+    GATHER_DECK,
+    GATHER_DECK_THEN_RANDOM_NOTES,
+    ensure_fnvhash,
+    mix,
+    new_gather_sql,
+    review_order_sql,
+    sort_new,
+)
 
 _SEPARATOR = "::"
 _UNLIMITED = 1 << 30
@@ -180,22 +189,26 @@ class Limits:
             chain.append(parent)
         return chain
 
-    def take_review(self, did: int) -> bool:
+    def reached(self, did: int, *, review: bool) -> bool:
+        """No more reviews (or new cards) from this deck: its limit or a parent's (up to the
+        studied deck) is used up; new cards also stop when the review limit is."""
         chain = self.chains.get(did)
-        if chain is None or any(self.review[d] <= 0 for d in chain):
-            return False
-        for d in chain:
-            self.review[d] -= 1
-        return True
+        if chain is None:
+            return True
+        if review:
+            return any(self.review[d] <= 0 for d in chain)
+        return any(self.new[d] <= 0 or self.review[d] <= 0 for d in chain)
 
-    def take_new(self, did: int) -> bool:
-        chain = self.chains.get(did)
-        if chain is None or any(self.new[d] <= 0 or self.review[d] <= 0 for d in chain):
-            return False
-        for d in chain:
-            self.new[d] -= 1
+    def root_reached(self, *, review: bool) -> bool:
+        return self.reached(self.top, review=review)
+
+    def spend(self, did: int, *, review: bool) -> None:
+        """One card taken: the deck's and its parents' limits go down (a new card counts
+        against the review limit too, as in v3)."""
+        for d in self.chains[did]:
             self.review[d] -= 1
-        return True
+            if not review:
+                self.new[d] -= 1
 
 
 def effective_queue(stale_burials: bool) -> str:
@@ -239,82 +252,138 @@ class QueueContext:
 
 
 def gather(ctx: QueueContext, limit: int) -> list[Card]:
-    """The next ``limit`` cards of the deck tree rooted at ``ctx.limits.top``, in study order."""
+    """The next ``limit`` cards of the deck tree rooted at ``ctx.limits.top``, in study order:
+    intraday learning cards due now, then the main queue (reviews, interday learning and new
+    cards, ordered and mixed as the studied deck's preset says), then learning cards due
+    within the learn-ahead window. Built as Anki's v3 ``QueueBuilder`` builds it."""
     if limit <= 0:
         return []
-    queue = effective_queue(ctx.stale)
-    decks_sql, dids = _in_decks(ctx.limits.dids)
-    picked: list[Card] = []
-    seen_notes: set[int] = set()
-    db = ctx.col.db
+    builder = _QueueBuilder(ctx)
+    builder.gather_all()
+    return builder.ordered()[:limit]
 
-    def full() -> bool:
-        return len(picked) >= limit
 
-    for card in _rows(
-        db, f"{decks_sql} and {queue} in (1, 4) and due <= ?", [*dids, ctx.now], "due, id"
-    ):
-        if full():
-            return picked
-        picked.append(card)
-        seen_notes.add(card.nid)
-    for wanted_queue in (3, 2):
-        if full():
-            return picked
-        for card in _rows(
-            db,
-            f"{decks_sql} and {queue} = {wanted_queue} and due <= ?",
-            [*dids, ctx.today],
-            "due",
+_DEFAULT_ORDER = SchedulingOptions.from_preset({})
+
+
+class _QueueBuilder:
+    """Anki's ``QueueBuilder``: gathers learning, due and new cards under the limits, burying
+    siblings as the preset of each card's (home) deck says."""
+
+    def __init__(self, ctx: QueueContext) -> None:
+        self.ctx = ctx
+        self.queue = effective_queue(ctx.stale)
+        self.decks_sql, self.dids = _in_decks(ctx.limits.dids)
+        root = ctx.nodes[ctx.limits.top].options
+        # a filtered deck keeps cards in the order it gathered them
+        self.order = root if root is not None else replace(_DEFAULT_ORDER, new_sort_order=1)
+        self.bury_modes: dict[int, tuple[bool, bool, bool]] = {}
+        self.learning: list[Card] = []
+        self.day_learning: list[Card] = []
+        self.review: list[Card] = []
+        self.new: list[Card] = []
+        ensure_fnvhash(ctx.col.db)
+
+    def _rows(self, where: str, params: list[Any], order: str) -> Iterator[Card]:
+        return _rows(self.ctx.col.db, where, params, order)
+
+    def gather_all(self) -> None:
+        ctx = self.ctx
+        next_day_at = ctx.col.sched_timing().next_day_at
+        for card in self._rows(
+            f"{self.decks_sql} and {self.queue} in (1, 4) and due < ?",
+            [*self.dids, max(next_day_at, ctx.now + ctx.learn_ahead_secs + 1)],
+            "due, id",
         ):
-            if full():
-                return picked
-            if _buried_by_sibling(ctx, card, seen_notes, wanted_queue):
-                continue
-            if ctx.limits.take_review(card.did):
-                picked.append(card)
-                seen_notes.add(card.nid)
-    for did in ctx.limits.dids:
-        if full():
-            return picked
-        if ctx.limits.new.get(did, 0) <= 0 or ctx.limits.review.get(did, 0) <= 0:
-            continue
-        for card in _rows(db, f"did = ? and {queue} = 0", [did], "due"):
-            if full():
-                break
-            if _buried_by_sibling(ctx, card, seen_notes, 0):
-                continue
-            if not ctx.limits.take_new(did):
-                break
-            picked.append(card)
-            seen_notes.add(card.nid)
-    if not full():
-        taken = {c.id for c in picked}
-        for card in _rows(
-            db,
-            f"{decks_sql} and {queue} in (1, 4) and due <= ?",
-            [*dids, ctx.now + ctx.learn_ahead_secs],
-            "due",
+            self._previous_bury_mode(card)
+            self.learning.append(card)
+        self._gather_due(3, self.day_learning)
+        self._gather_due(2, self.review)
+        self._gather_new()
+        self.new = sort_new(self.new, self.order.new_sort_order, ctx.today)
+
+    def ordered(self) -> list[Card]:
+        now = self.ctx.now
+        due_now = [c for c in self.learning if c.due <= now]
+        ahead = [c for c in self.learning if now < c.due <= now + self.ctx.learn_ahead_secs]
+        main = mix(
+            mix(self.review, self.day_learning, self.order.interday_learning_mix),
+            self.new,
+            self.order.new_mix,
+        )
+        return [*due_now, *main, *ahead]
+
+    def _previous_bury_mode(self, card: Card) -> tuple[bool, bool, bool] | None:
+        """Anki's ``get_and_update_bury_mode_for_note``: the note's burying as it was before
+        this card (its home deck's preset widens it for the siblings that follow)."""
+        node = self.ctx.nodes.get(card.odid or card.did)
+        options = node.options if node is not None else None
+        mode = (
+            (options.bury_new, options.bury_reviews, options.bury_interday_learning)
+            if options is not None
+            else (False, False, False)
+        )
+        previous = self.bury_modes.get(card.nid)
+        if previous is None:
+            self.bury_modes[card.nid] = mode
+        else:
+            self.bury_modes[card.nid] = (
+                previous[0] or mode[0],
+                previous[1] or mode[1],
+                previous[2] or mode[2],
+            )
+        return previous
+
+    def _gather_due(self, wanted_queue: int, into: list[Card]) -> None:
+        limits = self.ctx.limits
+        if limits.root_reached(review=True):
+            return
+        order = review_order_sql(self.order.review_order, self.ctx.today, self._deck_rank())
+        for card in self._rows(
+            f"{self.decks_sql} and {self.queue} = {wanted_queue} and due <= ?",
+            [*self.dids, self.ctx.today],
+            order,
         ):
-            if full():
-                break
-            if card.id not in taken:
-                picked.append(card)
-    return picked
+            if limits.root_reached(review=True):
+                return
+            if limits.reached(card.did, review=True):
+                continue
+            previous = self._previous_bury_mode(card)
+            buried = previous is not None and (previous[1] if wanted_queue == 2 else previous[2])
+            if not buried:
+                into.append(card)
+                limits.spend(card.did, review=True)
 
+    def _deck_rank(self) -> str:
+        ranks = " ".join(f"when {did} then {rank}" for rank, did in enumerate(self.dids))
+        return f"(case did {ranks} else {len(self.dids)} end)"
 
-def _buried_by_sibling(ctx: QueueContext, card: Card, seen: set[int], queue: int) -> bool:
-    if card.nid not in seen:
-        return False
-    node = ctx.nodes.get(card.did)
-    options = node.options if node is not None else None
-    if options is None:
-        return False
-    if queue == 0:
-        return options.bury_new
-    if queue == 2:
-        return options.bury_reviews
-    return options.bury_interday_learning
+    def _gather_new(self) -> None:
+        limits = self.ctx.limits
+        priority = self.order.new_gather_priority
+        order = new_gather_sql(priority, self.ctx.today)
+        if priority in (GATHER_DECK, GATHER_DECK_THEN_RANDOM_NOTES):
+            for did in self.dids:
+                if limits.root_reached(review=False):
+                    return
+                if limits.reached(did, review=False):
+                    continue
+                for card in self._rows(f"did = ? and {self.queue} = 0", [did], order):
+                    if limits.reached(did, review=False):
+                        break
+                    self._add_new(card)
+            return
+        for card in self._rows(f"{self.decks_sql} and {self.queue} = 0", self.dids, order):
+            if limits.root_reached(review=False):
+                return
+            if not limits.reached(card.did, review=False):
+                self._add_new(card)
+
+    def _add_new(self, card: Card) -> None:
+        previous = self._previous_bury_mode(card)
+        if previous is None or not previous[0]:
+            self.new.append(card)
+            self.ctx.limits.spend(card.did, review=False)
 
 
 # ----------------------------------------------------------------- counts
