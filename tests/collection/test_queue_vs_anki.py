@@ -150,6 +150,7 @@ def test_our_queue_is_anki_queue(
 ) -> None:
     pair = queue_pair(options)
     assert pair.our_queue(200) == pair.anki_queue(200)
+    assert pair.our_counts() == pair.anki_counts()
 
 
 def test_child_deck_limits_and_this_deck_override(queue_pair: Callable[..., QueuePair]) -> None:

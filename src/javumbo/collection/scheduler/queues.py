@@ -472,6 +472,14 @@ def due_counts(
 ) -> DueCounts:
     stale = burials_are_stale(col, today)
     cutoff = now + int(col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+    if any((nodes[d].options or _DEFAULT_ORDER).any_burying for d in limits.dids):
+        # Buried siblings are left out of the counts as out of the queue: count the queue.
+        builder = _QueueBuilder(QueueContext(col, nodes, limits, today, now, stale))
+        builder.gather_all()
+        learning = sum(1 for c in builder.learning if c.due <= cutoff)
+        return DueCounts(
+            len(builder.new), learning + len(builder.day_learning), len(builder.review)
+        )
     if stale:
         raw = _raw_counts(col, limits.dids, today, cutoff, stale)
     else:
