@@ -118,3 +118,27 @@ def test_default_preset_stays_and_bad_values_are_refused(col: Collection) -> Non
         with pytest.raises(OptionValueError):
             preset_ops.update_preset(col, 1, {name: value})
     assert preset_ops.one_preset(col, 1)["new_per_day"] == 20
+
+
+def test_random_insertion_order_gives_new_cards_random_positions(col: Collection) -> None:
+    from javumbo.collection.cards import cards_of_note
+    from javumbo.collection.notes import add_note
+    from javumbo.collection.notetypes import notetype_by_name
+
+    basic = notetype_by_name(col, "Basic")
+    assert basic is not None
+    deck = add_deck(col, "Shuffled")
+    preset_ops.set_deck_preset(
+        col,
+        deck,
+        preset_ops.add_preset(col, "Random", {"new_card_insert_order": 1}),
+        with_subdecks=False,
+    )
+    mid = int(basic["id"])
+    in_order = [add_note(col, mid, [f"a{i}", "b"], deck_id=1) for i in range(3)]
+    shuffled = [add_note(col, mid, [f"c{i}", "d"], deck_id=deck) for i in range(5)]
+    dues = [cards_of_note(col, n.id)[0].due for n in in_order]
+    assert dues == [1, 2, 3]
+    random_dues = [cards_of_note(col, n.id)[0].due for n in shuffled]
+    assert random_dues != [4, 5, 6, 7, 8] and all(1 <= d < 1000 for d in random_dues)
+    assert col.conf["nextPos"] == 9

@@ -7,6 +7,7 @@ cards, so editing a note never throws away review history.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import astuple, dataclass, fields
@@ -29,6 +30,7 @@ MAX_FLAG = 7
 # Learning cards due "today" store epoch seconds, interday ones a day number.
 _EPOCH_SECONDS_FLOOR = 1_000_000_000
 _CHUNK = 500
+NEW_CARDS_RANDOM = 0  # schema-11 new.order: 0 random, 1 in order added
 
 
 @dataclass
@@ -139,7 +141,7 @@ def generate_cards(col: Collection, note: Note, deck_id: int) -> list[Card]:
     if not missing:
         return []
     with col.transaction() as db:
-        due = _new_position(col, existing)
+        due = _new_position(col, existing, deck_id)
         overrides = _template_decks(col, nt)
         now = col.now_secs()
         created: list[Card] = []
@@ -169,9 +171,10 @@ def generate_cards(col: Collection, note: Note, deck_id: int) -> list[Card]:
     return created
 
 
-def _new_position(col: Collection, existing: list[Card]) -> int:
+def _new_position(col: Collection, existing: list[Card], deck_id: int) -> int:
     """Siblings share one new-queue position (as in Anki); a note's first cards take
-    ``conf.nextPos`` and advance it."""
+    ``conf.nextPos`` and advance it, or a random position below it when the deck's preset
+    inserts new cards in random order."""
     for card in existing:
         if card.type == CARD_TYPE_NEW and card.odid == 0:
             return card.due
@@ -181,6 +184,11 @@ def _new_position(col: Collection, existing: list[Card]) -> int:
     position = int(conf.get("nextPos", 1))
     conf["nextPos"] = position + 1
     col.save_json("conf", conf)
+    deck = col.decks.get(str(deck_id)) or {}
+    preset = col.dconf.get(str(deck.get("conf", 1))) or {}
+    if not deck.get("dyn") and (preset.get("new") or {}).get("order") == NEW_CARDS_RANDOM:
+        # Anki's random_position: seeded by the position, from 1 up to at least 1000
+        return random.Random(position).randrange(1, max(position, 1000))
     return position
 
 
