@@ -293,8 +293,10 @@ def _leech_threshold_met(lapses: int, threshold: int) -> bool:
 def _failing_interval(review: ReviewState, ctx: StateContext) -> int:
     if ctx.fsrs is not None:
         return max(round_half_away(ctx.fsrs.again.interval), 1)
-    scaled = int(f32(review.scheduled_days * ctx.options.lapse_multiplier))
-    return max(scaled, ctx.options.minimum_lapse_interval, 1)
+    # Anki fuzzes the lapse interval like a review's, within minimum interval..maximum interval
+    minimum, maximum = ctx.bounds(ctx.options.minimum_lapse_interval)
+    scaled = f32(max(float(review.scheduled_days), 1.0) * ctx.options.lapse_multiplier)
+    return max(ctx.fuzzed(scaled, minimum, maximum), 1)
 
 
 def _review_next(state: ReviewState, ctx: StateContext) -> NextStates:
