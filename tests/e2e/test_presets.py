@@ -1,0 +1,51 @@
+"""A learner gives a deck its own preset, changes the preset's new-card limit, and sees the deck
+list's counts follow; a "today only" limit then wins for today (on a phone-sized screen)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_learner_journey import register, seed_cards
+
+
+def test_a_preset_new_card_limit_changes_the_deck_counts(
+    new_page: Callable[..., Page], screenshot: Callable[[Page, str], Path]
+) -> None:
+    page = new_page(width=390, height=844)
+    register(page, "preset.learner", "correct horse battery")
+    seed_cards(page, "Italian", [f"parola {i}" for i in range(30)])
+    seed_cards(page, "German", [f"Wort {i}" for i in range(30)])
+    page.reload()
+    italian = page.locator('[data-deck="Italian"]')
+    german = page.locator('[data-deck="German"]')
+    expect(italian.locator(".count--new")).to_have_text("20")
+    # the empty Default deck is not listed while other decks exist, as in Anki
+    expect(page.locator('[data-deck="Default"]')).to_have_count(0)
+
+    italian.get_by_label("Actions for Italian").click()
+    italian.get_by_role("link", name="Options").click()
+    preset = page.get_by_label("Preset")
+    expect(preset.locator("option:checked")).to_have_text("Default (used by 3 decks)")
+    page.once("dialog", lambda prompt: prompt.accept("Gentle"))
+    page.get_by_role("button", name="Add preset").click()
+    expect(preset.locator("option:checked")).to_have_text("Gentle (used by 0 decks)")
+    limits = page.get_by_role("group", name="Daily Limits")
+    limits.get_by_label("New cards/day").fill("7")
+    screenshot(page, "presets-phone")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(italian.locator(".count--new")).to_have_text("7")
+    expect(german.locator(".count--new")).to_have_text("20")
+
+    # the preset now names its deck; a today-only limit wins over it for today
+    italian.get_by_label("Actions for Italian").click()
+    italian.get_by_role("link", name="Options").click()
+    expect(preset.locator("option:checked")).to_have_text("Gentle (used by 1 deck)")
+    limits.get_by_role("tab", name="Today only").click()
+    limits.get_by_label("New cards/day").fill("12")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(italian.locator(".count--new")).to_have_text("12")
+    expect(german.locator(".count--new")).to_have_text("20")
