@@ -175,3 +175,42 @@ def test_today_only_limit_wins_for_today(queue_pair: Callable[..., QueuePair]) -
     assert pair.our_queue(200) == pair.anki_queue(200)
     assert pair.our_counts() == pair.anki_counts()
     assert pair.our_counts()[0] == 3
+
+
+def _anki_tree_counts(node: Any, out: dict[int, tuple[int, int, int]]) -> None:
+    for child in node.children:
+        out[int(child.deck_id)] = (child.new_count, child.learn_count, child.review_count)
+        _anki_tree_counts(child, out)
+
+
+def _our_tree_counts(nodes: list[dict[str, Any]], out: dict[int, tuple[int, int, int]]) -> None:
+    for node in nodes:
+        out[node["id"]] = (node["new"], node["learning"], node["review"])
+        _our_tree_counts(node["children"], out)
+
+
+@pytest.mark.parametrize(
+    "deck_limits",
+    [
+        pytest.param({"newLimit": 7, "reviewLimit": 5}, id="this-deck"),
+        pytest.param(
+            lambda today: {"newLimitToday": {"limit": 2, "today": today}, "reviewLimit": 30},
+            id="today-only",
+        ),
+    ],
+)
+def test_deck_list_counts_are_anki_counts(
+    queue_pair: Callable[..., QueuePair], deck_limits: Any
+) -> None:
+    pair = queue_pair(
+        {"new": {"perDay": 12}},
+        child_options={"new": {"perDay": 2}, "rev": {"perDay": 3}},
+        deck_limits=deck_limits,
+    )
+    theirs: dict[int, tuple[int, int, int]] = {}
+    _anki_tree_counts(pair.anki.sched.deck_due_tree(), theirs)
+    ours: dict[int, tuple[int, int, int]] = {}
+    _our_tree_counts(Scheduler(pair.ours).deck_due_tree(), ours)
+    assert 1 not in theirs  # Anki leaves the empty Default deck out (the API says hide_default)
+    ours.pop(1)
+    assert ours == theirs
