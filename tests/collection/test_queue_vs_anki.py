@@ -8,6 +8,7 @@ copied, and the cards Anki would show, in order, must be the cards we show.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -57,7 +58,8 @@ def queue_pair(tmp_path: Path) -> Iterator[Callable[..., QueuePair]]:
         options: dict[str, Any],
         *,
         child_options: dict[str, Any] | None = None,
-        deck_limits: dict[str, Any] | None = None,
+        deck_limits: Any = None,
+        fsrs: bool = False,
     ) -> QueuePair:
         source = tmp_path / "anki.anki2"
         anki = AnkiCollection(str(source))
@@ -78,6 +80,12 @@ def queue_pair(tmp_path: Path) -> Iterator[Callable[..., QueuePair]]:
                 1300 + (n * 130) % 1700,
                 cid,
             )
+        if fsrs:
+            anki.set_config("fsrs", True)
+            now = int(time.time())
+            for n, cid in enumerate(cids[:REVIEWS]):
+                memory = {"s": 1.5 + (n * 13) % 29, "d": 1 + (n * 7) % 9, "lrt": now - n * 97_000}
+                anki.db.execute("update cards set data = ? where id = ?", json.dumps(memory), cid)
         for n, cid in enumerate(cids[REVIEWS : REVIEWS + DAY_LEARNING]):
             anki.db.execute(
                 "update cards set type = 1, queue = 3, due = ?, ivl = 0, left = 1 where id = ?",
@@ -124,6 +132,8 @@ ORDERS = [
     pytest.param({"reviewOrder": 4}, id="intervals-descending"),
     pytest.param({"reviewOrder": 5}, id="ease-ascending"),
     pytest.param({"reviewOrder": 6}, id="ease-descending"),
+    pytest.param({"reviewOrder": 7}, id="retrievability-ascending"),
+    pytest.param({"reviewOrder": 11}, id="retrievability-descending"),
     pytest.param({"reviewOrder": 8}, id="random"),
     pytest.param({"reviewOrder": 9}, id="added"),
     pytest.param({"reviewOrder": 10}, id="reverse-added"),
@@ -214,3 +224,12 @@ def test_deck_list_counts_are_anki_counts(
     assert 1 not in theirs  # Anki leaves the empty Default deck out (the API says hide_default)
     ours.pop(1)
     assert ours == theirs
+
+
+@pytest.mark.parametrize("order", [5, 6, 7, 11], ids=["ease-asc", "ease-desc", "r-asc", "r-desc"])
+def test_fsrs_review_orders_are_anki_orders(
+    queue_pair: Callable[..., QueuePair], order: int
+) -> None:
+    """With FSRS on, ease orders sort by difficulty and retrievability by the memory state."""
+    pair = queue_pair({"reviewOrder": order}, fsrs=True)
+    assert pair.our_queue(200) == pair.anki_queue(200)

@@ -10,6 +10,7 @@ FNV-1a over the little-endian bytes of 64-bit integers, Anki's own SQL function,
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import TypeVar
@@ -55,30 +56,81 @@ def _fnvhash_sql(*values: int) -> int:
     return hashed - (1 << 64) if hashed >= 1 << 63 else hashed
 
 
-def ensure_fnvhash(db: sqlite3.Connection) -> None:
-    """Make ``fnvhash(...)`` callable in this connection's SQL (idempotent)."""
+_FSRS5_DEFAULT_DECAY = 0.5
+
+
+def _memory(data: object) -> dict[str, float] | None:
+    """A card's FSRS memory state from its ``data`` JSON, as Anki's ``CardData`` reads it."""
+    if not isinstance(data, str) or not data:
+        return None
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    return {k: float(v) for k, v in parsed.items() if isinstance(v, int | float)}
+
+
+def _fsrs_variable(data: object, key: str) -> float | None:
+    memory = _memory(data)
+    return None if memory is None else memory.get(key)
+
+
+def _fsrs_retrievability(
+    data: object, due: int, ivl: int, today: int, next_day_at: int, now: int
+) -> float | None:
+    """Anki's ``extract_fsrs_retrievability``: null for a card without a memory state."""
+    memory = _memory(data)
+    if memory is None or "s" not in memory or "d" not in memory or memory["s"] <= 0:
+        return None
+    if "lrt" in memory:
+        seconds = max(int(now) - int(memory["lrt"]), 0)
+    elif due > 365_000:  # (re)learning card, due in seconds
+        seconds = max(int(now) - max(int(due) - int(ivl), 0), 0)
+    else:
+        seconds = max(int(today) - max(int(due) - int(ivl), 0), 0) * 86_400
+    decay = memory.get("decay") or _FSRS5_DEFAULT_DECAY
+    factor = 0.9 ** (1 / -decay) - 1
+    return f32((seconds / 86_400 / memory["s"] * factor + 1) ** -decay)
+
+
+def ensure_sql_functions(db: sqlite3.Connection) -> None:
+    """Make Anki's ``fnvhash(...)``, ``extract_fsrs_variable(data, key)`` and
+    ``extract_fsrs_retrievability(...)`` callable in this connection's SQL (idempotent)."""
     db.create_function("fnvhash", -1, _fnvhash_sql, deterministic=True)
+    db.create_function("extract_fsrs_variable", 2, _fsrs_variable, deterministic=True)
+    db.create_function("extract_fsrs_retrievability", 6, _fsrs_retrievability, deterministic=True)
 
 
 def knuth_salt(today: int) -> int:
     return (today * _KNUTH) & 0xFFFFFFFF
 
 
-def review_order_sql(order: int, today: int, deck_rank_sql: str) -> str:
-    """Anki's ``review_order_sql`` for an SM-2 collection; ``deck_rank_sql`` ranks a card's deck
-    in tree order. The retrievability orders need FSRS memory states; without them they fall
-    back to relative overdueness, the closest SM-2 measure."""
-    overdueness = f"-(1 + cast({int(today)} - due + 0.001 as real) / ivl) asc"
+def review_order_sql(
+    order: int, timing: tuple[int, int, int], deck_rank_sql: str, *, fsrs: bool
+) -> str:
+    """Anki's ``review_order_sql``; ``timing`` is (today, next day at, now) and
+    ``deck_rank_sql`` ranks a card's deck in tree order. Cards without an FSRS memory state
+    have no retrievability (null, sorted first ascending), as in Anki. Relative overdueness
+    uses the SM-2 measure even with FSRS on."""
+    today, next_day_at, now = (int(t) for t in timing)
+    overdueness = f"-(1 + cast({today} - due + 0.001 as real) / ivl) asc"
+    retrievability = (
+        "extract_fsrs_retrievability(data, case when odue != 0 then odue else due end, ivl, "
+        f"{today}, {next_day_at}, {now})"
+    )
+    difficulty = "extract_fsrs_variable(data, 'd')"
     clauses = {
         DAY: ["due"],
         DAY_THEN_DECK: ["due", deck_rank_sql],
         DECK_THEN_DAY: [deck_rank_sql, "due"],
         INTERVALS_ASCENDING: ["ivl asc"],
         INTERVALS_DESCENDING: ["ivl desc"],
-        EASE_ASCENDING: ["factor asc"],
-        EASE_DESCENDING: ["factor desc"],
-        RETRIEVABILITY_ASCENDING: [overdueness],
-        RETRIEVABILITY_DESCENDING: [overdueness.replace(" asc", " desc")],
+        EASE_ASCENDING: [f"{difficulty} desc" if fsrs else "factor asc"],
+        EASE_DESCENDING: [f"{difficulty} asc" if fsrs else "factor desc"],
+        RETRIEVABILITY_ASCENDING: [f"{retrievability} asc"],
+        RETRIEVABILITY_DESCENDING: [f"{retrievability} desc"],
         RELATIVE_OVERDUENESS: [overdueness],
         RANDOM: [],
         ADDED: ["nid asc, ord asc"],

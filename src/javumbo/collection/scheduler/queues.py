@@ -23,7 +23,7 @@ from javumbo.collection.scheduler.options import DEFAULT_LEARN_AHEAD_SECS, Sched
 from javumbo.collection.scheduler.queue_order import (
     GATHER_DECK,
     GATHER_DECK_THEN_RANDOM_NOTES,
-    ensure_fnvhash,
+    ensure_sql_functions,
     mix,
     new_gather_sql,
     review_order_sql,
@@ -282,7 +282,7 @@ class _QueueBuilder:
         self.day_learning: list[Card] = []
         self.review: list[Card] = []
         self.new: list[Card] = []
-        ensure_fnvhash(ctx.col.db)
+        ensure_sql_functions(ctx.col.db)
 
     def _rows(self, where: str, params: list[Any], order: str) -> Iterator[Card]:
         return _rows(self.ctx.col.db, where, params, order)
@@ -338,7 +338,13 @@ class _QueueBuilder:
         limits = self.ctx.limits
         if limits.root_reached(review=True):
             return
-        order = review_order_sql(self.order.review_order, self.ctx.today, self._deck_rank())
+        timing = (self.ctx.today, self.ctx.col.sched_timing().next_day_at, self.ctx.now)
+        order = review_order_sql(
+            self.order.review_order,
+            timing,
+            self._deck_rank(),
+            fsrs=bool(self.ctx.col.conf.get("fsrs", False)),
+        )
         for card in self._rows(
             f"{self.decks_sql} and {self.queue} = {wanted_queue} and due <= ?",
             [*self.dids, self.ctx.today],
