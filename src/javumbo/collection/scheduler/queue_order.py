@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TypeVar
 
 from javumbo.collection.cards import Card
@@ -50,8 +51,10 @@ def fnv_hash(*values: int) -> int:
     return state
 
 
+@lru_cache(maxsize=1 << 16)
 def _fnvhash_sql(*values: int) -> int:
-    """The SQL function answers the hash as a signed 64-bit integer, as Anki's does."""
+    """The SQL function answers the hash as a signed 64-bit integer, as Anki's does. Cached:
+    a random order hashes every new card of a deck each time its queue is built."""
     hashed = fnv_hash(*(int(v) for v in values))
     return hashed - (1 << 64) if hashed >= 1 << 63 else hashed
 
