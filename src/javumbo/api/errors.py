@@ -94,6 +94,9 @@ class ErrorCode(StrEnum):
     NOTHING_TO_UNDO = "nothing_to_undo"
     UNDO_TOO_LARGE = "undo_too_large"
     UNDO_CONFLICT = "undo_conflict"
+    # FSRS optimizer
+    TOO_MANY_REVIEWS = "too_many_reviews"
+    FSRS_BUSY = "fsrs_busy"
 
 
 ERROR_CODES = frozenset(code.value for code in ErrorCode)

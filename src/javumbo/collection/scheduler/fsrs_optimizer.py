@@ -20,6 +20,7 @@ from javumbo.collection.scheduler.fsrs_items import TrainingSet, items_for_train
 from javumbo.collection.scheduler.fsrs_memory import valid_parameters
 from javumbo.collection.scheduler.fsrs_presets import (
     FsrsPreset,
+    TooManyReviewsError,
     fsrs_preset,
     preset_card_ids,
     preset_conf,
@@ -27,14 +28,12 @@ from javumbo.collection.scheduler.fsrs_presets import (
 )
 from javumbo.collection.search import find_cards
 
+__all__ = ["TooManyReviewsError", "evaluate", "optimize", "train", "training_input"]
+
 # Training time grows with the reviews; beyond this many the web request would run for minutes.
 MAX_TRAINING_REVIEWS = 400_000
 TRAINING_EPOCHS = 8
 MINUTES_PER_DAY = 1440
-
-
-class TooManyReviewsError(ValidationError):
-    """More reviews than one optimization may read."""
 
 
 @dataclass(frozen=True)
@@ -69,22 +68,37 @@ def _search_card_ids(col: Collection, preset: FsrsPreset) -> list[int]:
     return preset_card_ids(col, preset.id, include_new=True, include_suspended=False)
 
 
-def training_set(col: Collection, preset: FsrsPreset, *, limit: int) -> TrainingSet:
+def training_set(col: Collection, preset: FsrsPreset, *, limit: int | None = None) -> TrainingSet:
     card_ids = _search_card_ids(col, preset)
-    rows = revlog_rows(col, card_ids)
-    if len(rows) > limit:
-        raise TooManyReviewsError(f"{len(rows)} reviews; an optimization reads at most {limit}")
+    rows = revlog_rows(col, card_ids, limit=MAX_TRAINING_REVIEWS if limit is None else limit)
     timing = col.sched_timing()
     return items_for_training(rows, timing.next_day_at, preset.ignore_before_ms)
 
 
-def optimize(col: Collection, preset_id: int, *, limit: int = MAX_TRAINING_REVIEWS) -> Optimized:
-    """New parameters for the preset (not saved): Anki's ``compute_params``."""
+@dataclass(frozen=True)
+class TrainingInput:
+    """What an optimization reads from the collection; training then needs no collection (a
+    web request reads under the collection's lock and trains outside it)."""
+
+    current: list[float]
+    relearning_steps: int
+    data: TrainingSet
+
+
+def training_input(col: Collection, preset_id: int, *, limit: int | None = None) -> TrainingInput:
     preset = fsrs_preset(col, preset_id)
     relearn = (preset_conf(col, preset_id).get("lapse") or {}).get("delays", [10.0])
-    steps = relearning_steps_in_a_day(relearn)
-    data = training_set(col, preset, limit=limit)
-    current = list(preset.params)
+    return TrainingInput(
+        current=list(preset.params),
+        relearning_steps=relearning_steps_in_a_day(relearn),
+        data=training_set(col, preset, limit=limit),
+    )
+
+
+def train(given: TrainingInput) -> Optimized:
+    """New parameters (not saved): Anki's ``compute_params``. An empty list means FSRS's
+    defaults fit best."""
+    current, data, steps = given.current, given.data, given.relearning_steps
     if not data.items:
         return Optimized(current, data.review_count, 0)
     fsrs = fsrs_rs.FSRS(current if valid_parameters(current) else [])
@@ -100,6 +114,10 @@ def optimize(col: Collection, preset_id: int, *, limit: int = MAX_TRAINING_REVIE
     if valid_parameters(current):  # empty = FSRS's defaults, kept as an empty list
         params = _keep_current_when_better(current, params, data, steps)
     return Optimized([float(p) for p in params], data.review_count, len(data.items))
+
+
+def optimize(col: Collection, preset_id: int, *, limit: int | None = None) -> Optimized:
+    return train(training_input(col, preset_id, limit=limit))
 
 
 def _keep_current_when_better(
@@ -119,15 +137,21 @@ def _keep_current_when_better(
     return current if short_term.stability < start.stability else optimized
 
 
-def evaluate(
-    col: Collection, preset_id: int, params: Sequence[float], *, limit: int = MAX_TRAINING_REVIEWS
-) -> Evaluation:
-    """How well ``params`` predict the preset's reviews: Anki's ``evaluate_params_legacy``."""
+def evaluation_input(col: Collection, preset_id: int, *, limit: int | None = None) -> TrainingSet:
+    return training_set(col, fsrs_preset(col, preset_id), limit=limit)
+
+
+def evaluate_items(data: TrainingSet, params: Sequence[float]) -> Evaluation:
+    """How well ``params`` predict the reviews: Anki's ``evaluate_params_legacy``."""
     if not valid_parameters(params):
         raise ValidationError("FSRS parameters must be empty or 17, 19 or 21 numbers in range")
-    preset = fsrs_preset(col, preset_id)
-    data = training_set(col, preset, limit=limit)
     if not data.items:
         return Evaluation(0.0, 0.0, 0)
     result = fsrs_rs.FSRS(list(params)).evaluate(data.items)
     return Evaluation(float(result.log_loss), float(result.rmse_bins), len(data.items))
+
+
+def evaluate(
+    col: Collection, preset_id: int, params: Sequence[float], *, limit: int | None = None
+) -> Evaluation:
+    return evaluate_items(evaluation_input(col, preset_id, limit=limit), params)

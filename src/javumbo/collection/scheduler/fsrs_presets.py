@@ -122,13 +122,31 @@ def preset_card_ids(
     return [int(r[0]) for r in rows]
 
 
-def revlog_rows(col: Collection, card_ids: list[int]) -> list[tuple[int, ...]]:
-    """The cards' review log in card order, as Anki's ``revlog_for_srs`` reads it."""
+class TooManyReviewsError(ValidationError):
+    """More reviews than one optimization may read."""
+
+
+def revlog_rows(
+    col: Collection, card_ids: list[int], *, limit: int | None = None
+) -> list[tuple[int, ...]]:
+    """The cards' review log in card order, as Anki's ``revlog_for_srs`` reads it; more than
+    ``limit`` entries are refused before they are read."""
     rows: list[tuple[int, ...]] = []
     chunk = 500
+    seen = 0
     for start in range(0, len(card_ids), chunk):
         part = card_ids[start : start + chunk]
         marks = ",".join("?" * len(part))
+        if limit is not None:
+            seen += int(
+                col.db.execute(
+                    f"select count() from revlog where cid in ({marks})", part
+                ).fetchone()[0]
+            )
+            if seen > limit:
+                raise TooManyReviewsError(
+                    f"more than {limit} reviews; an optimization reads at most {limit}"
+                )
         rows.extend(
             col.db.execute(
                 f"select {REVLOG_COLUMNS} from revlog where cid in ({marks}) order by cid, id",

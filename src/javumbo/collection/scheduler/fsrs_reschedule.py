@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from javumbo.collection.collection import Collection
+from javumbo.collection.errors import ValidationError
 from javumbo.collection.scheduler.fsrs_items import DAY_SECS, RevlogEntry, by_card
 from javumbo.collection.scheduler.fsrs_memory import (
     CardHistory,
@@ -21,16 +22,21 @@ from javumbo.collection.scheduler.fsrs_memory import (
     memory_for_card,
     next_interval,
     stored_float,
+    valid_parameters,
 )
 from javumbo.collection.scheduler.fsrs_presets import (
     fsrs_enabled,
     fsrs_preset,
+    ignore_before_ms,
     preset_card_ids,
+    preset_conf,
     preset_deck_ids,
     revlog_rows,
+    stored_params,
 )
 from javumbo.collection.scheduler.fuzz import f32, fuzz_factor, fuzz_seed, with_review_fuzz
 from javumbo.collection.scheduler.states import minimum_review_fuzz_interval
+from javumbo.collection.search.parser import parse
 
 CARD_TYPE_REVIEW = 2
 QUEUE_SUSPENDED = -1
@@ -175,3 +181,61 @@ def update_memory_states(col: Collection, preset_id: int, *, reschedule: bool) -
                 (text, new_ivl, new_due, new_odue, now_secs, cid),
             )
     return MemoryUpdate(cards=touched, rescheduled=rescheduled)
+
+
+def _params_keys(params: list[float]) -> dict[str, list[float]]:
+    """Anki keeps one list per FSRS generation and uses the newest non-empty one."""
+    lists: dict[str, list[float]] = {"fsrsParams6": [], "fsrsParams5": [], "fsrsWeights": []}
+    key = {21: "fsrsParams6", 19: "fsrsParams5", 17: "fsrsWeights"}.get(len(params))
+    if key is not None:
+        lists[key] = list(params)
+    return lists
+
+
+def save_fsrs_settings(
+    col: Collection, preset_id: int, changes: dict[str, Any], *, reschedule: bool
+) -> MemoryUpdate:
+    """Save a preset's FSRS settings (and the collection's FSRS switch) as Anki's deck options
+    do, then update the cards' memory states where Anki would: every preset's cards when FSRS
+    was switched, this preset's when its parameters or desired retention changed."""
+    conf = dict(preset_conf(col, preset_id))
+    before = (stored_params(conf), float(conf.get("desiredRetention", 0.9)))
+    if "params" in changes:
+        params = [float(p) for p in changes["params"]]
+        if not valid_parameters(params):
+            raise ValidationError(
+                "FSRS parameters must be empty or 17, 19 or 21 numbers fsrs-rs accepts"
+            )
+        conf.update(_params_keys(params))
+    if "desired_retention" in changes:
+        conf["desiredRetention"] = float(changes["desired_retention"])
+    if "historical_retention" in changes:
+        conf["sm2Retention"] = float(changes["historical_retention"])
+    if "ignore_revlogs_before_date" in changes:
+        date = str(changes["ignore_revlogs_before_date"])
+        ignore_before_ms(date)  # refuses a malformed date
+        conf["ignoreRevlogsBeforeDate"] = date
+    if "param_search" in changes:
+        search = str(changes["param_search"])
+        if search:
+            parse(search)  # refuses a search Anki would not run
+        conf["weightSearch"] = search
+    with col.transaction():
+        toggled = "enabled" in changes and bool(changes["enabled"]) != fsrs_enabled(col)
+        if toggled:
+            col.save_json("conf", {**col.conf, "fsrs": bool(changes["enabled"])})
+        conf["mod"] = col.now_secs()
+        conf["usn"] = -1
+        col.save_json("dconf", {**col.dconf, str(preset_id): conf})
+        after = (stored_params(conf), float(conf.get("desiredRetention", 0.9)))
+        if toggled:
+            targets = sorted({int(pid) for pid in col.dconf})
+        elif after != before or reschedule:
+            targets = [preset_id]
+        else:
+            targets = []
+        total = MemoryUpdate(0, 0)
+        for target in targets:
+            done = update_memory_states(col, target, reschedule=reschedule)
+            total = MemoryUpdate(total.cards + done.cards, total.rescheduled + done.rescheduled)
+    return total
