@@ -257,20 +257,15 @@ def _cards_in_decks(db: sqlite3.Connection, dids: list[int]) -> list[int]:
 
 
 def _empty_filtered_deck(col: Collection, did: int) -> None:
-    col.db.execute(
-        "update cards set did = odid, due = odue, odid = 0, odue = 0, mod = ?, usn = -1 "
-        "where did = ? and odid != 0",
-        (col.now_secs(), did),
-    )
+    from javumbo.collection.filtered_decks import empty
+
+    empty(col, did)
 
 
 def _return_borrowed_cards(col: Collection, cids: list[int]) -> None:
-    for batch in chunks(cids):
-        col.db.execute(
-            "update cards set did = odid, due = odue, odid = 0, odue = 0 "
-            f"where odid != 0 and id in ({placeholders(batch)})",
-            batch,
-        )
+    from javumbo.collection.filtered_decks import return_cards_home
+
+    return_cards_home(col, cids)
 
 
 def _repoint_current_deck(col: Collection, removed: list[int]) -> None:

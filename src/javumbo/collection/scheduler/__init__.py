@@ -93,6 +93,11 @@ class Scheduler:
     def next_intervals(self, card: Card | int) -> list[int]:
         """Seconds until the card is due again after again/hard/good/easy (days as whole days
         counted from the next rollover, as Anki shows them)."""
+        if isinstance(card, int):
+            card = get_card(self.col, card)
+        preview = answering.preview_delays(self.col, card)
+        if preview is not None:
+            return list(preview)
         states = self.next_states(card)
         until_rollover = answering.moment_now(self.col).secs_until_rollover
         return [

@@ -1,8 +1,6 @@
 """Answering a card: the new state written to the card, one revlog row as Anki writes it, leech
-handling, sibling burying, and a one-level undo kept inside the collection file.
-
-The undo record lives in ``col.conf["javumboUndo"]`` (Anki keeps conf keys it does not know),
-so undo works from any process: the server is stateless between requests.
+handling, sibling burying; each answer is one step of the collection's undo
+(``javumbo.collection.undo``), kept inside the collection file.
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from javumbo.collection.cards import (
     get_card,
 )
 from javumbo.collection.collection import Collection
-from javumbo.collection.errors import NotFoundError, ValidationError
+from javumbo.collection.errors import ValidationError
 from javumbo.collection.scheduler import fsrs_memory, fsrs_presets
 from javumbo.collection.scheduler.card_state import (
     Moment,
@@ -32,21 +30,30 @@ from javumbo.collection.scheduler.card_state import (
     parse_card_data,
     updated_card_data,
 )
-from javumbo.collection.scheduler.fuzz import fuzz_factor, fuzz_seed, round_half_away
+from javumbo.collection.scheduler.fuzz import (
+    fuzz_factor,
+    fuzz_seed,
+    learning_fuzz_secs,
+    round_half_away,
+)
 from javumbo.collection.scheduler.options import SchedulingOptions
 from javumbo.collection.scheduler.queues import LAST_UNBURIED_KEY, options_for_preset
 from javumbo.collection.scheduler.states import (
     CardState,
+    Interval,
     NextStates,
     RelearnState,
     ReviewState,
     StateContext,
     next_states,
 )
+from javumbo.collection.undo import NothingToUndoError, UndoStep, undo, undoable
 
-UNDO_KEY = "javumboUndo"
+ANSWER_LABEL = "Answer Card"
 QUEUE_SCHED_BURIED = -2
 QUEUE_USER_BURIED = -3
+QUEUE_PREVIEW = 4
+REVLOG_FILTERED = 3
 LEECH_TAG = "leech"
 _DAY = 86_400
 _card_row = attrgetter(*CARD_COLUMNS)
@@ -179,7 +186,7 @@ def unbury_if_new_day(col: Collection, today: int) -> dict[str, Any] | None:
 
 
 def _bury_siblings(
-    col: Collection, card: Card, options: SchedulingOptions, moment: Moment
+    col: Collection, card: Card, options: SchedulingOptions, moment: Moment, step: UndoStep
 ) -> list[list[Any]]:
     if not options.any_burying:
         return []
@@ -197,6 +204,7 @@ def _bury_siblings(
         ),
     ).fetchall()
     if rows:
+        step.cards_changing(int(r[0]) for r in rows)
         col.db.executemany(
             f"update cards set queue = {QUEUE_SCHED_BURIED}, mod = ?, usn = -1 where id = ?",
             [(moment.now, r[0]) for r in rows],
@@ -204,14 +212,10 @@ def _bury_siblings(
     return [list(r) for r in rows]
 
 
-def _tag_leech(col: Collection, nid: int) -> list[Any] | None:
+def _tag_leech(col: Collection, nid: int) -> None:
     from javumbo.collection.notes import add_tags
 
-    before = col.db.execute("select id, tags, mod, usn from notes where id = ?", (nid,)).fetchone()
-    if before is None:
-        return None
     add_tags(col, [nid], [LEECH_TAG])
-    return list(before)
 
 
 def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerResult:
@@ -219,21 +223,28 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
     check_time_taken(time_ms)
     if isinstance(card_id, bool) or not isinstance(card_id, int):
         raise ValidationError(f"card id must be an integer, not {card_id!r}")
-    with col.transaction():
+    with undoable(col, ANSWER_LABEL, card_ids=[card_id], card_id=card_id) as step:
         moment = moment_now(col)
         conf = unbury_if_new_day(col, moment.today)
+        if conf is not None:
+            col.save_json("conf", conf)
         card = get_card(col, card_id)
         if card.queue < 0:
             what = "suspended" if card.queue == -1 else "buried"
             raise ValidationError(f"card {card_id} is {what} and cannot be answered")
-        before = list(_card_row(card))
         options = home_options(col, card)
+        preview = preview_delays(col, card)
+        if preview is not None:
+            return _answer_preview(col, card, rating, time_ms, preview, options, moment, step)
         data = parse_card_data(card.data)
         ctx = state_context(col, card, data, options, moment)
         current = current_state(card, data, options, moment.today)
         chosen = next_states(current, ctx).for_rating(rating)
         seed = fuzz_seed(card.id, card.reps)
         apply_state(card, current, chosen, options, moment, seed)
+        if card.odid:
+            # still in a rescheduling filtered deck: Anki keeps the new due as ``odue``
+            card.odue = card.due
         use_fsrs = ctx.fsrs is not None
         fsrs_data = (
             (options.desired_retention, fsrs_memory.decay_of(options.fsrs_params))
@@ -264,18 +275,10 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
                 current.revlog_kind,
             ),
         )
-        siblings = _bury_siblings(col, card, options, moment)
-        note_before = _tag_leech(col, card.nid) if chosen.leeched else None
-
-        conf = dict(conf if conf is not None else col.conf)
-        conf[UNDO_KEY] = {
-            "cid": card.id,
-            "card": before,
-            "revlog": revlog_id,
-            "siblings": siblings,
-            "note": note_before,
-        }
-        col.save_json("conf", conf)
+        siblings = _bury_siblings(col, card, options, moment, step)
+        if chosen.leeched:
+            step.notes_changing([card.nid])
+            _tag_leech(col, card.nid)
     return AnswerResult(
         card=card,
         revlog_id=revlog_id,
@@ -286,35 +289,78 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
     )
 
 
-def undo_last_answer(col: Collection) -> int | None:
-    """Put back the card (and buried siblings, leech tag) as they were before the last answer
-    and delete its revlog row. One level: a second call finds nothing to undo."""
-    record = col.conf.get(UNDO_KEY)
-    if not isinstance(record, dict):
+def preview_delays(col: Collection, card: Card) -> tuple[int, int, int, int] | None:
+    """Seconds until the card comes back after again/hard/good/easy when it sits in a
+    filtered deck that does not reschedule (0 = back to its home deck); None otherwise."""
+    if not card.odid:
         return None
-    with col.transaction():
-        conf = dict(col.conf)
-        conf.pop(UNDO_KEY, None)
-        card_row = record.get("card")
-        restored: int | None = None
-        if isinstance(card_row, list) and len(card_row) == len(CARD_COLUMNS):
-            try:
-                get_card(col, int(card_row[0]))
-            except NotFoundError:
-                card_row = None
-            if card_row is not None:
-                for row in [card_row, *record.get("siblings", [])]:
-                    col.db.execute(_UPDATE_CARD, (*row[1:], row[0]))
-                col.db.execute("delete from revlog where id = ?", (int(record["revlog"]),))
-                note = record.get("note")
-                if isinstance(note, list) and len(note) == 4:
-                    col.db.execute(
-                        "update notes set tags = ?, mod = ?, usn = ? where id = ?",
-                        (note[1], note[2], note[3], note[0]),
-                    )
-                restored = int(card_row[0])
-        col.save_json("conf", conf)
-    return restored
+    deck = col.decks.get(str(card.did)) or {}
+    if not deck.get("dyn") or deck.get("resched", True):
+        return None
+    return (
+        int(deck.get("previewAgainSecs", 60) or 0),
+        int(deck.get("previewHardSecs", 600) or 0),
+        int(deck.get("previewGoodSecs", 0) or 0),
+        0,
+    )
+
+
+def _answer_preview(
+    col: Collection,
+    card: Card,
+    rating: int,
+    time_ms: int,
+    delays: tuple[int, int, int, int],
+    options: SchedulingOptions,
+    moment: Moment,
+    step: UndoStep,
+) -> AnswerResult:
+    """Anki's ``apply_preview_state``: the card's scheduling is left alone (no reps, no last
+    review time); it comes back after the button's delay, or goes home on a 0 delay."""
+    delay = delays[rating - 1]
+    current = Interval(delays[0], False).as_days_if_past_rollover(moment.secs_until_rollover)
+    chosen = Interval(delay, False).as_days_if_past_rollover(moment.secs_until_rollover)
+    if delay == 0:
+        from javumbo.collection.filtered_decks import return_cards_home
+
+        return_cards_home(col, [card.id])
+    else:
+        seed = fuzz_seed(card.id, card.reps)
+        col.db.execute(
+            f"update cards set queue = {QUEUE_PREVIEW}, due = ?, mod = ?, usn = -1 where id = ?",
+            (moment.now + learning_fuzz_secs(seed, delay), moment.now, card.id),
+        )
+    revlog_id = col.new_id("revlog")
+    col.db.execute(
+        "insert into revlog values (?, ?, -1, ?, ?, ?, 0, ?, ?)",
+        (
+            revlog_id,
+            card.id,
+            rating,
+            chosen.revlog_value(),
+            current.revlog_value(),
+            min(time_ms, options.cap_answer_secs * 1000),
+            REVLOG_FILTERED,
+        ),
+    )
+    siblings = _bury_siblings(col, card, options, moment, step)
+    return AnswerResult(
+        card=get_card(col, card.id),
+        revlog_id=revlog_id,
+        rating=rating,
+        revlog_interval=chosen.revlog_value(),
+        leeched=False,
+        buried_sibling_ids=tuple(int(r[0]) for r in siblings),
+    )
+
+
+def undo_last_answer(col: Collection) -> int | None:
+    """Undo the latest undoable step (an answer or an action, see ``collection.undo``); the
+    card to show again, or None when there was nothing to undo."""
+    try:
+        return undo(col).card_id
+    except NothingToUndoError:
+        return None
 
 
 def counted_as(revlog_type: int, last_ivl: int) -> tuple[int, int]:

@@ -61,7 +61,7 @@ def current_state(
     memory = memory_of(data)
     remaining = card.left % 1000
     if card.type == CARD_TYPE_NEW:
-        return NewState(max(card.odue if card.odid else card.due, 0))
+        return NewState(max(card.odue if card.odid and card.odue else card.due, 0))
     if card.type == CARD_TYPE_LEARN:
         steps = Steps(options.learn_steps)
         return LearnState(remaining, steps.current_delay(remaining), memory)

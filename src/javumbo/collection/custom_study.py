@@ -1,0 +1,196 @@
+"""Custom study, Anki's six modes (``rslib/src/scheduler/filtered/custom_study.rs``).
+
+Two modes raise today's limits of a deck (``newToday``/``revToday`` lowered by the extension,
+``extendNew``/``extendRev`` remembered for the dialog); the four others (re)build the filtered
+deck "Custom Study Session" with the search strings Anki writes for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from javumbo.collection import decks
+from javumbo.collection.collection import Collection
+from javumbo.collection.errors import ValidationError
+from javumbo.collection.filtered_decks import (
+    ORDER_ADDED,
+    ORDER_DUE,
+    ORDER_RANDOM,
+    FilteredDeckConfig,
+    SearchTerm,
+    save_filtered_deck,
+)
+
+CUSTOM_STUDY_DECK = "Custom Study Session"
+MODES = ("new_limit", "review_limit", "forgotten", "review_ahead", "preview_new", "cram")
+CRAM_KINDS = ("due", "new", "review", "all")  # Anki's CramKind 0-3
+DEFAULT_CARD_LIMIT = 99_999
+MAX_DAYS = 36_500
+MAX_DELTA = 9_999
+_TODAY_KEYS = ("lrnToday", "revToday", "newToday", "timeToday")
+_WILDCARDS = re.compile(r"[\\*_]")
+_NEEDS_QUOTES = re.compile(r"(?i)^and$|^or$|^-.| |\u3000|\(|\)")
+
+
+@dataclass(frozen=True)
+class CramOptions:
+    kind: str = "due"
+    card_limit: int = 100
+    tags_to_include: tuple[str, ...] = ()
+    tags_to_exclude: tuple[str, ...] = ()
+
+
+def custom_study(
+    col: Collection,
+    deck_id: int,
+    mode: str,
+    *,
+    amount: int = 0,
+    cram: CramOptions | None = None,
+) -> int | None:
+    """Apply one custom study mode to ``deck_id``. ``amount`` is the limit increase (the two
+    limit modes) or the number of days (forgotten, review ahead, preview). Returns the id of
+    the Custom Study Session deck when one was built."""
+    deck = decks.get_deck(col, deck_id)
+    if mode not in MODES:
+        raise ValidationError(f"mode must be one of {', '.join(MODES)}")
+    if mode in ("new_limit", "review_limit"):
+        if deck.get("dyn"):
+            raise ValidationError("a filtered deck has no daily limits to increase")
+        _check_number(amount, "delta", -MAX_DELTA, MAX_DELTA)
+        extend_limits(
+            col,
+            deck_id,
+            new_delta=amount if mode == "new_limit" else 0,
+            review_delta=amount if mode == "review_limit" else 0,
+        )
+        return None
+    name = _deck_search(str(deck["name"]))
+    if mode == "cram":
+        options = cram or CramOptions()
+        config = cram_config(name, options)
+    else:
+        days = _check_number(amount, "days", 1, MAX_DAYS)
+        config = {
+            "forgotten": lambda: _config(False, f"rated:{days}:1 {name}", ORDER_RANDOM),
+            "review_ahead": lambda: _config(True, f"prop:due<={days} {name}", ORDER_DUE),
+            "preview_new": lambda: _config(False, f"is:new added:{days} {name}", ORDER_ADDED),
+        }[mode]()
+    with col.transaction():
+        did = _build_session(col, config)
+        if mode == "cram":
+            options = cram or CramOptions()
+            conf = dict(col.conf)
+            conf[f"_deck_{deck_id}_customStudyIncludeTags"] = list(options.tags_to_include)
+            conf[f"_deck_{deck_id}_customStudyExcludeTags"] = list(options.tags_to_exclude)
+            col.save_json("conf", conf)
+    return did
+
+
+def extend_limits(col: Collection, deck_id: int, *, new_delta: int, review_delta: int) -> None:
+    """Anki's ``extend_limits`` plus the remembered ``extendNew``/``extendRev``."""
+    today = col.sched_timing().days_elapsed
+    with col.transaction():
+        all_decks = dict(col.decks)
+        deck = dict(decks.get_deck(col, deck_id))
+        if _studied_day(deck) != today:
+            for key in _TODAY_KEYS:
+                deck[key] = [today, 0]
+        deck["newToday"] = [today, int(deck["newToday"][1]) - new_delta]
+        deck["revToday"] = [today, int(deck["revToday"][1]) - review_delta]
+        if new_delta > 0:
+            deck["extendNew"] = new_delta
+        if review_delta > 0:
+            deck["extendRev"] = review_delta
+        deck["mod"] = col.now_secs()
+        deck["usn"] = -1
+        all_decks[str(deck_id)] = deck
+        col.save_json("decks", all_decks)
+
+
+def _studied_day(deck: dict[str, Any]) -> int | None:
+    value = deck.get("newToday")
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], int):
+        return value[0]
+    return None
+
+
+def cram_config(deck_search: str, options: CramOptions) -> FilteredDeckConfig:
+    """Study by card state or tag: Anki's ``cram_config`` search and order."""
+    if options.kind not in CRAM_KINDS:
+        raise ValidationError(f"cram kind must be one of {', '.join(CRAM_KINDS)}")
+    limit = _check_number(options.card_limit, "card_limit", 0, DEFAULT_CARD_LIMIT)
+    reschedule, state, order = {
+        "new": (True, "is:new", ORDER_ADDED),
+        "due": (True, "is:due", ORDER_DUE),
+        "review": (True, "-is:new", ORDER_RANDOM),
+        "all": (False, "", ORDER_RANDOM),
+    }[options.kind]
+    parts = [state, deck_search] if state else [deck_search]
+    include = [_tag_search(t) for t in options.tags_to_include]
+    exclude = ["-" + _tag_search(t) for t in options.tags_to_exclude]
+    if include:
+        parts.append(f"({' OR '.join(include)})" if len(include) > 1 else include[0])
+    if exclude:
+        parts.append(f"({' '.join(exclude)})" if len(exclude) > 1 else exclude[0])
+    return _config(reschedule, " ".join(parts), order, limit)
+
+
+def _config(
+    reschedule: bool, search: str, order: int, limit: int = DEFAULT_CARD_LIMIT
+) -> FilteredDeckConfig:
+    return FilteredDeckConfig(
+        terms=(SearchTerm(search, limit, order),),
+        reschedule=reschedule,
+        preview_again_secs=60,
+        preview_hard_secs=600,
+        preview_good_secs=0,
+    )
+
+
+def _build_session(col: Collection, config: FilteredDeckConfig) -> int:
+    existing = decks.deck_by_name(col, CUSTOM_STUDY_DECK)
+    if existing is not None and not existing.get("dyn"):
+        raise ValidationError(
+            f"a normal deck named {CUSTOM_STUDY_DECK!r} exists; rename it to use custom study"
+        )
+    deck_id = int(existing["id"]) if existing is not None else None
+    try:
+        did, _ = save_filtered_deck(col, CUSTOM_STUDY_DECK, config, deck_id=deck_id)
+    except ValidationError as error:
+        if "matched no cards" in str(error):
+            raise ValidationError("no cards matched the criteria you provided") from None
+        raise
+    with col.transaction():
+        all_decks = dict(col.decks)
+        deck = dict(all_decks[str(did)])
+        deck["previewDelay"] = 10
+        all_decks[str(did)] = deck
+        col.save_json("decks", all_decks)
+    return did
+
+
+def _deck_search(name: str) -> str:
+    """``deck:<name>`` as Anki's search writer spells it (wildcards escaped, quoted if needed)."""
+    return _maybe_quote("deck:" + (name if name == "_*" else _WILDCARDS.sub(r"\\\g<0>", name)))
+
+
+def _tag_search(tag: str) -> str:
+    escaped = tag if tag == "_*" else _WILDCARDS.sub(r"\\\g<0>", tag)
+    if escaped.startswith(("re:", "nc:")):
+        escaped = escaped.replace(":", "\\:", 1)
+    return _maybe_quote("tag:" + escaped)
+
+
+def _maybe_quote(text: str) -> str:
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '\\"') + '"'
+    return text.replace('"', '\\"')
+
+
+def _check_number(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{what} must be a whole number {low}-{high}")
+    return value
