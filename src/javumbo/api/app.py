@@ -19,6 +19,7 @@ from javumbo import __version__
 from javumbo.api import (
     account,
     auth,
+    card_actions,
     cards,
     decks,
     docs,
@@ -74,6 +75,7 @@ _PROTECTED_BLUEPRINTS = (
     note_drafts,
     tags,
     cards,
+    card_actions,
     review,
     stats,
     media,

@@ -7,16 +7,17 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.ids import id_field, id_list_field, query_id_field
 from javumbo.api.notes import MAX_FIELD_CHARS, tags_field
-from javumbo.collection import Collection, NotFoundError
+from javumbo.collection import Collection, NotFoundError, card_actions
 from javumbo.collection import cards as card_ops
 from javumbo.collection import notes as note_ops
 from javumbo.collection import notetypes as notetype_ops
 from javumbo.collection.search import search_cards_page
+from javumbo.collection.undo import undoable
 
 BASIC_NOTETYPE = "Basic"
 MAX_QUERY_CHARS = 2000
@@ -77,6 +78,15 @@ class CardCreatedSchema(Schema):
 
 class CardIdsSchema(Schema):
     card_ids = id_list_field(required=True)
+
+
+class SuspendSchema(Schema):
+    card_ids = id_list_field(required=True)
+    scope = String(
+        load_default="cards",
+        validate=[OneOf(["cards", "notes"])],
+        metadata={"description": "cards: these cards; notes: every card of their notes"},
+    )
 
 
 class MoveSchema(Schema):
@@ -172,15 +182,21 @@ def _updated(card_ids: list[int]) -> dict[str, Any]:
 
 
 @bp.post("/suspend")
-@bp.input(CardIdsSchema, arg_name="body")
+@bp.input(SuspendSchema, arg_name="body")
 @bp.output(UpdatedSchema)
 @user_collection
 def suspend(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
-    """Suspend cards (all must exist, else nothing changes and 404)."""
+    """Suspend cards, or every card of their notes (all must exist, else nothing changes and
+    404); one undoable step."""
 
     def run(col: Collection) -> dict[str, Any]:
-        card_ops.suspend_cards(col, body["card_ids"])
-        return _updated(body["card_ids"])
+        ids = list(dict.fromkeys(body["card_ids"]))
+        if body["scope"] == "notes":
+            nids = card_actions.note_ids_of(card_actions.cards_by_id(col, ids))
+            ids = card_actions.cards_of_notes(col, nids)
+        label = "Suspend Note" if body["scope"] == "notes" else "Suspend Card"
+        card_actions.suspend_cards(col, ids, label=label)
+        return _updated(ids)
 
     return handle.write(run)
 
@@ -221,7 +237,8 @@ def flag(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Set a flag (0 = none, 1–7 = Anki's colours) on cards."""
 
     def run(col: Collection) -> dict[str, Any]:
-        card_ops.set_flag(col, body["card_ids"], body["flag"])
+        with undoable(col, "Flag Card", card_ids=body["card_ids"]):
+            card_ops.set_flag(col, body["card_ids"], body["flag"])
         return _updated(body["card_ids"])
 
     return handle.write(run)
