@@ -64,6 +64,7 @@ class ErrorCode(StrEnum):
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     SEARCH_TOO_EXPENSIVE = "search_too_expensive"
+    TEMPLATE_ERROR = "template_error"
     # storage engine (retry after Retry-After)
     STORE_UNAVAILABLE = "store_unavailable"
     STORE_INCONSISTENT = "store_inconsistent"
@@ -275,7 +276,8 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(CollectionError)
     def invalid(error: CollectionError) -> Response:
-        return error_response(400, "invalid_request", str(error) or "invalid request")
+        code = str(getattr(error, "api_code", "invalid_request"))  # e.g. template_error
+        return error_response(400, code, str(error) or "invalid request")
 
     @app.errorhandler(SearchTooExpensiveError)
     def too_expensive(error: SearchTooExpensiveError) -> Response:

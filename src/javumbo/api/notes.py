@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.fields import Dict, Integer, List, String
 from apiflask.validators import Length
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
@@ -39,18 +39,6 @@ def tags_field(**kwargs: Any) -> List[Any]:
         validate=[Length(max=MAX_TAGS)],
         **kwargs,
     )
-
-
-class NotetypeSchema(Schema):
-    id = Integer(required=True)
-    name = String(required=True)
-    field_list = List(String(), required=True, data_key="fields")
-    templates = List(String(), required=True)
-    is_cloze = Boolean(required=True)
-
-
-class NotetypeListSchema(Schema):
-    notetypes = List(Nested(NotetypeSchema), required=True)
 
 
 class NoteCreateSchema(Schema):
@@ -95,16 +83,6 @@ class NoteCreatedSchema(Schema):
     card_ids = List(Integer(), required=True)
 
 
-def notetype_view(nt: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": int(nt["id"]),
-        "name": str(nt["name"]),
-        "field_list": notetype_ops.field_names(nt),
-        "templates": [str(t["name"]) for t in notetype_ops.templates_of(nt)],
-        "is_cloze": notetype_ops.is_cloze(nt),
-    }
-
-
 def note_view(col: Collection, nid: int) -> dict[str, Any]:
     note = note_ops.get_note(col, nid)
     nt = notetype_ops.get_notetype(col, note.mid)
@@ -132,15 +110,6 @@ def fields_from(body: dict[str, Any]) -> list[str] | dict[str, str] | None:
         return by_name
     values: list[str] | None = body.get("field_list")
     return values
-
-
-@bp.get("/notetypes")
-@bp.output(NotetypeListSchema)
-@user_collection
-def list_notetypes(handle: CollectionHandle) -> dict[str, Any]:
-    """Note types with their field and template names."""
-    with handle.read() as col:
-        return {"notetypes": [notetype_view(nt) for nt in notetype_ops.all_notetypes(col)]}
 
 
 @bp.post("/notes")

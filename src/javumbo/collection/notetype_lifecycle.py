@@ -1,4 +1,4 @@
-"""Note types as a whole: add one of a stock kind or a copy of another, rename, delete (with
+"""Note types as a whole: add one of a stock kind or a copy of another, delete (with
 its notes and cards), and how many notes each one has.
 
 Adding and deleting a note type change the collection's schema (``scm``), as in Anki: its own
@@ -67,18 +67,6 @@ def clone_notetype(col: Collection, mid: int, name: str | None = None) -> int:
     nt["name"] = clean_notetype_name(col, name if name is not None else f"{source['name']} copy")
     nt["originalId"] = None
     return _insert(col, nt)
-
-
-def rename_notetype(col: Collection, mid: int, name: str) -> None:
-    """A new name; not a schema change (Anki syncs a rename normally)."""
-    nt = copy.deepcopy(get_notetype(col, mid))
-    nt["name"] = clean_notetype_name(col, name, keep_id=mid)
-    nt["mod"] = col.now_secs()
-    nt["usn"] = -1
-    with col.transaction():
-        models = dict(col.models)
-        models[str(mid)] = nt
-        col.save_json("models", models)
 
 
 def delete_notetype(col: Collection, mid: int) -> int:

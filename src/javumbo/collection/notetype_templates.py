@@ -30,7 +30,6 @@ class TemplateProblem(ValidationError):
     api_code = "template_error"
 
     def __init__(self, notetype_name: str, index: int, detail: str) -> None:
-        self.template_index = index
         self.detail = detail
         super().__init__(
             f"Card template {index + 1} in note type '{notetype_name}' has a problem. {detail}"
@@ -95,20 +94,6 @@ def _serialize(tokens: Iterable[_Token]) -> str:
         else:
             parts.append("{{" + ":".join((*token.filters, token.key)) + "}}")
     return "".join(parts)
-
-
-def referenced_fields(template: str) -> set[str]:
-    """Every field name a template refers to (replacements and sections)."""
-    return {t.key for t in _tokens(template) if isinstance(t, _Tag) and t.kind != "/"}
-
-
-def cloze_fields(template: str) -> set[str]:
-    """Fields the template passes through the ``cloze`` filter."""
-    try:
-        tokens = _tokens(template)
-    except _Unparsable:
-        return set()
-    return {t.key for t in tokens if isinstance(t, _Tag) and not t.kind and "cloze" in t.filters}
 
 
 def rename_fields_in_template(template: str, renames: Mapping[str, str | None]) -> str:

@@ -538,6 +538,212 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cards/bury": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bury cards (or their whole notes) until tomorrow; suspended cards stay suspended. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ScopedCardIdsSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cards/delete-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete the cards' notes with all their cards (Anki's "Delete Note"), undoably. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["CardIdsOnlySchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeletedNotesSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cards/flag": {
         parameters: {
             query?: never;
@@ -568,6 +774,212 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["UpdatedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cards/forget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Anki's "Reset": the cards become new again. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ForgetSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cards/mark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set, clear or toggle Anki's "marked" tag on the cards' notes. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["MarkSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarkedSchema"];
                     };
                 };
                 /** @description Bad input */
@@ -744,7 +1156,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/cards/suspend": {
+    "/api/cards/reposition": {
         parameters: {
             query?: never;
             header?: never;
@@ -753,7 +1165,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Suspend cards (all must exist, else nothing changes and 404). */
+        /** Anki's "Reposition" of new cards (others are left alone). */
         post: {
             parameters: {
                 query?: never;
@@ -763,7 +1175,216 @@ export interface paths {
             };
             requestBody?: {
                 content: {
-                    "application/json": components["schemas"]["CardIdsSchema"];
+                    "application/json": components["schemas"]["RepositionSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cards/set-due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Anki's "Set Due Date" (``days``: "0", "3", "1-7", "5!"). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["SetDueSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cards/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend cards, or every card of their notes (all must exist, else nothing changes and
+         * @description 404); one undoable step.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["SuspendSchema"];
                 };
             };
             responses: {
@@ -950,6 +1571,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cards/unbury": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put buried (or suspended) cards back in their queue. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["CardIdsOnlySchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChangedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cards/unsuspend": {
         parameters: {
             query?: never;
@@ -1047,6 +1771,98 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cards/{card_id}/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Anki's Card Info: dates, interval, ease or FSRS memory, counts, times, history. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    card_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CardInfoSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1497,6 +2313,111 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decks/{deck_id}/unbury": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Anki's "Unbury" on a deck and its subdecks. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deck_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["UnburyDeckSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UnburiedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2465,6 +3386,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notes/change-notetype": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Anki's Change Note Type: notes of one type to another, fields and templates mapped
+         * @description (Anki's name-based maps when left out).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ChangeNotetypeSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotetypeChangedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notes/defaults": {
         parameters: {
             query?: never;
@@ -3031,7 +4058,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Note types with their field and template names. */
+        /** Note types with their field and template names and how many notes each has. */
         get: {
             parameters: {
                 query?: never;
@@ -3107,8 +4134,352 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /** Add a note type: a stock ``kind`` or a copy of ``clone_of``. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["NotetypeCreateSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotetypeCreatedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notetypes/{notetype_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One note type: fields, card templates, styling, sort field, note count. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notetype_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotetypeDetailSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        /** Save the whole type; notes and cards follow (see the module docstring). */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notetype_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["NotetypeUpdateSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotetypeSavedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a note type with all its notes and cards. */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notetype_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotetypeDeletedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -3546,6 +4917,391 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/fsrs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The preset's FSRS settings and the collection's FSRS switch. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FsrsSettingsSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        /**
+         * Change the named settings; the cards' memory states follow as in Anki (switching FSRS
+         * @description updates every preset's cards; new parameters or retention this preset's), and with
+         *     ``reschedule`` review cards get due dates from their new states.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["FsrsChangesSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FsrsSavedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/fsrs/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log loss and RMSE of parameters over the preset's reviews (Anki's "Evaluate"). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["EvaluateSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EvaluationSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/fsrs/optimize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Parameters trained on the reviews of the preset's cards (or its optimizer search), as
+         * @description Anki's "Optimize"; nothing is saved. An empty list: FSRS's defaults fit best.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OptimizedSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4993,8 +6749,45 @@ export interface components {
             id: number;
             note_id: number;
         };
+        CardIdsOnlySchema: {
+            card_ids: number[];
+        };
         CardIdsSchema: {
             card_ids: number[];
+        };
+        CardInfoSchema: {
+            /** @description epoch seconds */
+            added: number;
+            average_secs: number;
+            card_id: number;
+            /** @description the template's name */
+            card_type: string;
+            deck: string;
+            desired_retention: number | null;
+            /** @description FSRS, 1-10 */
+            difficulty: number | null;
+            /** @description epoch seconds */
+            due_date: number | null;
+            due_position: number | null;
+            /** @description permille; 0 for new cards */
+            ease: number;
+            first_review: number | null;
+            /** @description days */
+            interval: number;
+            lapses: number;
+            latest_review: number | null;
+            note_id: number;
+            notetype: string;
+            original_deck: string | null;
+            preset: string;
+            /** @description FSRS, 0-1 */
+            retrievability: number | null;
+            reviews: number;
+            /** @description newest first */
+            revlog: components["schemas"]["ReviewEntrySchema"][];
+            /** @description FSRS, days */
+            stability: number | null;
+            total_secs: number;
         };
         CardPageSchema: {
             cards: components["schemas"]["CardRowSchema"][];
@@ -5023,6 +6816,20 @@ export interface components {
             suspended: boolean;
             tags: string[];
             type: number;
+        };
+        ChangeNotetypeSchema: {
+            /** @description per new field: the old field index it takes, or null */
+            fields?: (number | null)[];
+            note_ids: number[];
+            notetype_id: number;
+            /** @description per new template: the old template ord, or null */
+            templates?: (number | null)[];
+        };
+        ChangedSchema: {
+            /** @description the cards acted on */
+            card_ids: number[];
+            /** @description how many cards changed */
+            changed: number;
         };
         CheckSchema: {
             error?: string;
@@ -5134,6 +6941,11 @@ export interface components {
             /** @description switch the deck to this preset */
             preset_id?: number;
         };
+        DeletedNotesSchema: {
+            /** @description cards deleted with the notes */
+            cards: number;
+            note_ids: number[];
+        };
         DeletedSchema: {
             deleted: number;
         };
@@ -5171,7 +6983,7 @@ export interface components {
              * @description stable, machine-readable error code
              * @enum {string}
              */
-            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
+            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "fsrs_busy" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "template_error" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "too_many_reviews" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             /** @description problems of a rejected request: by location (json, query, files, headers), then by field path (dotted for nested fields), a list of messages */
             details?: {
                 [key: string]: {
@@ -5184,6 +6996,16 @@ export interface components {
         ErrorSchema: {
             error: components["schemas"]["ErrorBodySchema"];
         };
+        EvaluateSchema: {
+            /** @description parameters to judge (default: the saved ones) */
+            params?: number[];
+        };
+        EvaluationSchema: {
+            item_count: number;
+            log_loss: number;
+            /** @description RMSE (bins), 0..1 */
+            rmse_bins: number;
+        };
         ExportLinkSchema: {
             cards: number;
             /** @description seconds the URL is good for */
@@ -5192,6 +7014,36 @@ export interface components {
             revlog: number;
             /** @description downloads the package */
             url: string;
+        };
+        FieldOutSchema: {
+            collapsed: boolean;
+            description: string;
+            exclude_from_search: boolean;
+            font: string;
+            html_editor: boolean;
+            name: string;
+            ord: number;
+            rtl: boolean;
+            size: number;
+            sticky: boolean;
+        };
+        FieldSchema: {
+            /** @description Anki's 'collapse by default' */
+            collapsed?: boolean;
+            description?: string;
+            exclude_from_search?: boolean;
+            font?: string;
+            /** @description Anki's 'use HTML editor by default' */
+            html_editor?: boolean;
+            name: string;
+            /**
+             * @description its index when read; null for a new one
+             * @default null
+             */
+            ord: number | null;
+            rtl?: boolean;
+            size?: number;
+            sticky?: boolean;
         };
         FlagSchema: {
             card_ids: number[];
@@ -5214,6 +7066,19 @@ export interface components {
             learning: number;
             review: number;
         };
+        ForgetSchema: {
+            card_ids: number[];
+            /**
+             * @description zero the review and lapse counts
+             * @default false
+             */
+            reset_counts: boolean;
+            /**
+             * @description back to the new-queue position held before first study
+             * @default true
+             */
+            restore_position: boolean;
+        };
         FromUploadSchema: {
             key: string;
             /**
@@ -5221,6 +7086,50 @@ export interface components {
              * @default true
              */
             scheduling: boolean;
+        };
+        FsrsChangesSchema: {
+            desired_retention?: number;
+            enabled?: boolean;
+            historical_retention?: number;
+            ignore_revlogs_before_date?: string;
+            param_search?: string;
+            /** @description FSRS parameters: empty (defaults) or 17, 19 or 21 numbers */
+            params?: number[];
+            /**
+             * @description reschedule review cards from their new memory states
+             * @default false
+             */
+            reschedule: boolean;
+        };
+        FsrsSavedSchema: {
+            /** @description cards whose memory state changed */
+            cards: number;
+            desired_retention: number;
+            /** @description FSRS on (collection-wide) */
+            enabled: boolean;
+            /** @description retention assumed for reviews before the history starts */
+            historical_retention: number;
+            /** @description YYYY-MM-DD, or empty */
+            ignore_revlogs_before_date: string;
+            /** @description the optimizer's search; empty = this preset */
+            param_search: string;
+            /** @description FSRS parameters: empty (defaults) or 17, 19 or 21 numbers */
+            params: number[];
+            /** @description review cards rescheduled */
+            rescheduled: number;
+        };
+        FsrsSettingsSchema: {
+            desired_retention: number;
+            /** @description FSRS on (collection-wide) */
+            enabled: boolean;
+            /** @description retention assumed for reviews before the history starts */
+            historical_retention: number;
+            /** @description YYYY-MM-DD, or empty */
+            ignore_revlogs_before_date: string;
+            /** @description the optimizer's search; empty = this preset */
+            param_search: string;
+            /** @description FSRS parameters: empty (defaults) or 17, 19 or 21 numbers */
+            params: number[];
         };
         HealthSchema: {
             backend: string;
@@ -5295,12 +7204,24 @@ export interface components {
         };
         JobErrorSchema: {
             /** @enum {string} */
-            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
+            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "fsrs_busy" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "template_error" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "too_many_reviews" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             message: string;
         };
         LoginSchema: {
             password: string;
             username: string;
+        };
+        MarkSchema: {
+            card_ids: number[];
+            /**
+             * @description true/false sets it; null toggles as Anki does
+             * @default null
+             */
+            marked: boolean | null;
+        };
+        MarkedSchema: {
+            marked: boolean;
+            note_ids: number[];
         };
         MediaStoredSchema: {
             /**
@@ -5444,15 +7365,87 @@ export interface components {
             };
             tags?: string[];
         };
+        NotetypeChangedSchema: {
+            cards_added: number;
+            cards_removed: number;
+            full_sync_required: boolean;
+            notes: number;
+        };
+        NotetypeCreateSchema: {
+            /** @description copy this note type */
+            clone_of?: number;
+            /**
+             * @description a stock note type
+             * @enum {string}
+             */
+            kind?: "basic" | "basic_and_reversed" | "basic_optional_reversed" | "basic_typing" | "cloze";
+            name?: string;
+        };
+        NotetypeCreatedSchema: {
+            full_sync_required: boolean;
+            id: number;
+        };
+        NotetypeDeletedSchema: {
+            deleted: number;
+            full_sync_required: boolean;
+            notes_deleted: number;
+        };
+        NotetypeDetailSchema: {
+            css: string;
+            fields: components["schemas"]["FieldOutSchema"][];
+            id: number;
+            is_cloze: boolean;
+            name: string;
+            note_count: number;
+            sort_field: number;
+            templates: components["schemas"]["TemplateOutSchema"][];
+        };
         NotetypeListSchema: {
             notetypes: components["schemas"]["NotetypeSchema"][];
+        };
+        NotetypeSavedSchema: {
+            css: string;
+            fields: components["schemas"]["FieldOutSchema"][];
+            full_sync_required: boolean;
+            id: number;
+            is_cloze: boolean;
+            name: string;
+            note_count: number;
+            sort_field: number;
+            templates: components["schemas"]["TemplateOutSchema"][];
         };
         NotetypeSchema: {
             fields: string[];
             id: number;
             is_cloze: boolean;
             name: string;
+            note_count: number;
             templates: string[];
+        };
+        NotetypeUpdateSchema: {
+            /** @default  */
+            css: string;
+            fields: components["schemas"]["FieldSchema"][];
+            /** @description read only */
+            full_sync_required?: boolean;
+            /** @description read only */
+            id?: number;
+            /** @description read only */
+            is_cloze?: boolean;
+            name: string;
+            /** @description read only */
+            note_count?: number;
+            /** @default 0 */
+            sort_field: number;
+            templates: components["schemas"]["TemplateSchema"][];
+        };
+        OptimizedSchema: {
+            /** @description FSRS items trained on */
+            item_count: number;
+            /** @description FSRS parameters: empty (defaults) or 17, 19 or 21 numbers */
+            params: number[];
+            /** @description reviews read */
+            review_count: number;
         };
         PassRateSchema: {
             failed: number;
@@ -5777,6 +7770,20 @@ export interface components {
             user_id: string;
             username: string;
         };
+        RepositionSchema: {
+            card_ids: number[];
+            /** @default false */
+            randomize: boolean;
+            /**
+             * @description move later new cards back to make room
+             * @default false
+             */
+            shift: boolean;
+            /** @default 0 */
+            start: number;
+            /** @default 1 */
+            step: number;
+        };
         RetentionSchema: {
             all: components["schemas"]["PeriodRetentionSchema"];
             month: components["schemas"]["PeriodRetentionSchema"];
@@ -5806,6 +7813,30 @@ export interface components {
             /** @description set when the card asks for the answer to be typed ({{type:…}}): the question and answer then hold <span class="javumbo-typeans"></span> where the answer box and the comparison go */
             typed_answer: components["schemas"]["TypedAnswerSchema"] | null;
         };
+        ReviewEntrySchema: {
+            /** @description 0 manual, 1-4 buttons */
+            button_chosen: number;
+            /** @description permille */
+            ease: number;
+            /** @description seconds */
+            interval: number;
+            /** @description seconds */
+            last_interval: number;
+            /** @description 0 learn, 1 review, 2 relearn, 3 filtered, 4 manual, 5 resched */
+            review_kind: number;
+            taken_secs: number;
+            /** @description epoch seconds */
+            time: number;
+        };
+        ScopedCardIdsSchema: {
+            card_ids: number[];
+            /**
+             * @description cards: these cards; notes: every card of their notes
+             * @default cards
+             * @enum {string}
+             */
+            scope: "cards" | "notes";
+        };
         ServerInfoSchema: {
             /** @description packages go straight to and from storage (POST /api/import/uploads, POST /api/export/link) instead of in the request */
             direct_transfers: boolean;
@@ -5825,6 +7856,11 @@ export interface components {
             session_id: string | null;
             /** @description journal entries not yet in a snapshot */
             unflushed: number;
+        };
+        SetDueSchema: {
+            card_ids: number[];
+            /** @description Anki's day spec: 0 today, 3, a range 1-7; ! sets the interval */
+            days: string;
         };
         SimpleCardSchema: {
             /** @default  */
@@ -5853,6 +7889,15 @@ export interface components {
             longest: number;
             studied_today: boolean;
         };
+        SuspendSchema: {
+            card_ids: number[];
+            /**
+             * @description cards: these cards; notes: every card of their notes
+             * @default cards
+             * @enum {string}
+             */
+            scope: "cards" | "notes";
+        };
         TagListSchema: {
             /** @description every tag, sorted without regard to case (``a::b`` nested) */
             tags: string[];
@@ -5861,6 +7906,29 @@ export interface components {
             add?: string[];
             card_ids: number[];
             remove?: string[];
+        };
+        TemplateOutSchema: {
+            back: string;
+            browser_back: string;
+            browser_front: string;
+            card_count: number;
+            front: string;
+            name: string;
+            ord: number;
+        };
+        TemplateSchema: {
+            back: string;
+            browser_back?: string;
+            browser_front?: string;
+            /** @description read only */
+            card_count?: number;
+            front: string;
+            name: string;
+            /**
+             * @description its index when read; null for a new one
+             * @default null
+             */
+            ord: number | null;
         };
         TodaySchema: {
             again: number;
@@ -5890,6 +7958,17 @@ export interface components {
             expected: string;
             /** @description the field the learner types */
             field: string;
+        };
+        UnburiedSchema: {
+            changed: number;
+        };
+        UnburyDeckSchema: {
+            /**
+             * @description all, user (buried by hand) or sched (buried siblings)
+             * @default all
+             * @enum {string}
+             */
+            mode: "all" | "user" | "sched";
         };
         UndoAvailableSchema: {
             /** @description what POST /api/undo would undo; null when nothing */
