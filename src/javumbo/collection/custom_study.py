@@ -24,6 +24,9 @@ from javumbo.collection.filtered_decks import (
 )
 
 CUSTOM_STUDY_DECK = "Custom Study Session"
+# Today's extensions alone ([day, new, review]): Anki's newToday/revToday mix them with the
+# day's answers, which the scheduler here counts from the revlog.
+EXTENDED_KEY = "javumboExtendedToday"
 MODES = ("new_limit", "review_limit", "forgotten", "review_ahead", "preview_new", "cram")
 CRAM_KINDS = ("due", "new", "review", "all")  # Anki's CramKind 0-3
 DEFAULT_CARD_LIMIT = 99_999
@@ -100,6 +103,10 @@ def extend_limits(col: Collection, deck_id: int, *, new_delta: int, review_delta
                 deck[key] = [today, 0]
         deck["newToday"] = [today, int(deck["newToday"][1]) - new_delta]
         deck["revToday"] = [today, int(deck["revToday"][1]) - review_delta]
+        extended = deck.get(EXTENDED_KEY)
+        if not (isinstance(extended, list) and len(extended) == 3 and extended[0] == today):
+            extended = [today, 0, 0]
+        deck[EXTENDED_KEY] = [today, extended[1] + new_delta, extended[2] + review_delta]
         if new_delta > 0:
             deck["extendNew"] = new_delta
         if review_delta > 0:

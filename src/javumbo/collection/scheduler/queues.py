@@ -145,16 +145,16 @@ def studied_today(col: Collection, day_start_secs: int) -> dict[int, list[int]]:
 
 
 def _subtract_extended_limits(col: Collection, done: dict[int, list[int]]) -> None:
-    """Custom study's "increase today's limit" lowers the deck's studied counts of today
-    (Anki's ``newToday``/``revToday`` ``[day, amount]``, made negative by the extension). Our
-    answers are counted from the revlog, so only a negative amount is an extension."""
+    """Custom study's "increase today's limit" lowers the deck's studied counts of today. Ours
+    are kept apart (``javumboExtendedToday`` ``[day, new, review]``, see custom_study) since
+    Anki's ``newToday``/``revToday`` mix them with answers, which we count from the revlog."""
     today = col.sched_timing().days_elapsed
     for deck in col.decks.values():
-        for index, key in ((0, "newToday"), (1, "revToday")):
-            value = deck.get(key)
-            if isinstance(value, list) and len(value) == 2 and value[0] == today and value[1] < 0:
-                counts = done.setdefault(int(deck["id"]), [0, 0])
-                counts[index] += int(value[1])
+        value = deck.get("javumboExtendedToday")
+        if isinstance(value, list) and len(value) == 3 and value[0] == today:
+            counts = done.setdefault(int(deck["id"]), [0, 0])
+            counts[0] -= int(value[1])
+            counts[1] -= int(value[2])
 
 
 class Limits:
