@@ -19,10 +19,12 @@ from javumbo import __version__
 from javumbo.api import (
     account,
     auth,
+    browse,
     card_actions,
     cards,
     decks,
     docs,
+    filtered_decks,
     fsrs,
     health,
     media,
@@ -70,6 +72,7 @@ _PUBLIC_BLUEPRINTS = (health, auth)
 _PROTECTED_BLUEPRINTS = (
     session,
     decks,
+    filtered_decks,
     presets,
     fsrs,
     notes,
@@ -78,6 +81,7 @@ _PROTECTED_BLUEPRINTS = (
     tags,
     cards,
     card_actions,
+    browse,
     review,
     stats,
     media,

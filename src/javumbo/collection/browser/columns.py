@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from javumbo.collection.collection import Collection
+from javumbo.collection.errors import ValidationError
 from javumbo.collection.search.text_matching import NATIVE_DECK_SEPARATOR
 
 CARD_TYPE_NEW = 0
@@ -61,7 +62,7 @@ DEFAULT_COLUMNS = ("sort_field", "card_type", "due", "deck")
 DEFAULT_SORT = "sort_field"
 
 
-class ColumnError(ValueError):
+class ColumnError(ValidationError):
     """An unknown column, or a column this mode cannot sort by."""
 
 
