@@ -1,64 +1,108 @@
-/** Editing one note's fields and tags in a dialog. */
+/**
+ * Editing one note's fields and tags in a dialog (mounted by review's "E" and the browser).
+ * Only the fields the learner edited are sent: an untouched field keeps its stored HTML exactly.
+ */
 import { useState } from "react";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { errorMessage } from "../../lib/errors";
+import { DuplicateWarning } from "./DuplicateWarning";
+import { RichField } from "./RichField";
+import { TagEditor } from "./TagEditor";
 import { splitTags, useNote, useNotetypes, useUpdateNote } from "./api";
+import { nextClozeNumber, sameClozeNumber } from "./cloze";
 
-interface Draft {
-  fields: string[];
-  tags: string;
+interface NoteEditorProps {
+  noteId: number;
+  onClose: () => void;
+  /** Called after a successful save, before `onClose`. */
+  onSaved?: () => void;
 }
 
-export function NoteEditor({ noteId, onClose }: { noteId: number; onClose: () => void }) {
+export function NoteEditor({ noteId, onClose, onSaved }: NoteEditorProps) {
   const note = useNote(noteId);
   const types = useNotetypes();
   const save = useUpdateNote();
-  const [draft, setDraft] = useState<Draft | null>(null);
+  const [edited, setEdited] = useState<Record<number, string>>({});
+  const [tagText, setTagText] = useState<string | null>(null);
+  const [mediaError, setMediaError] = useState<string | null>(null);
   const loaded = note.data;
-  const shown: Draft | null = draft ?? (loaded ? { fields: loaded.fields, tags: loaded.tags.join(" ") } : null);
   const type = types.data?.find((t) => t.id === loaded?.notetype_id) ?? null;
   const loadError = note.error ?? types.error;
+  const values = loaded ? loaded.fields.map((v, i) => edited[i] ?? v) : [];
+  const tags = tagText ?? loaded?.tags.join(" ") ?? "";
 
-  const submit = (event: React.FormEvent) => {
-    event.preventDefault();
-    if (!shown) return;
-    save.mutate({ id: noteId, fields: shown.fields, tags: splitTags(shown.tags) }, { onSuccess: onClose });
+  const submit = (event?: React.FormEvent) => {
+    event?.preventDefault();
+    if (!loaded || save.isPending) return;
+    const fieldsByName: Record<string, string> = {};
+    for (const [index, value] of Object.entries(edited)) {
+      const i = Number(index);
+      if (value !== loaded.fields[i]) fieldsByName[loaded.field_names[i]!] = value;
+    }
+    save.mutate(
+      { id: noteId, fieldsByName, tags: splitTags(tags) },
+      {
+        onSuccess: () => {
+          onSaved?.();
+          onClose();
+        },
+      },
+    );
   };
+
+  const message = loadError ? errorMessage(loadError) : save.error ? errorMessage(save.error) : mediaError;
 
   return (
     <div className="dialog-backdrop" role="presentation" onClick={onClose}>
       <form
-        className="dialog"
+        className="dialog dialog--wide"
         role="dialog"
         aria-modal="true"
         aria-label="Edit note"
         onClick={(e) => e.stopPropagation()}
         onSubmit={submit}
-        onKeyDown={(e) => e.key === "Escape" && onClose()}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") onClose();
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            submit();
+          }
+        }}
       >
         <h2>Edit note{type ? ` · ${type.name}` : ""}</h2>
-        <ErrorNotice message={loadError ? errorMessage(loadError) : save.error ? errorMessage(save.error) : null} />
-        {shown?.fields.map((value, index) => (
-          <label className="field" key={index}>
-            <span>{loaded?.field_names[index] ?? `Field ${index + 1}`}</span>
-            <textarea
-              rows={2}
-              value={value}
-              onChange={(e) => setDraft({ ...shown, fields: shown.fields.map((v, i) => (i === index ? e.target.value : v)) })}
-            />
-          </label>
-        ))}
-        {shown && (
-          <label className="field">
+        <ErrorNotice message={message} onDismiss={() => setMediaError(null)} />
+        {loaded?.fields.map((_, index) => {
+          const name = loaded.field_names[index] ?? `Field ${index + 1}`;
+          return (
+            <div className="field" key={`${noteId}-${index}`}>
+              <span>{name}</span>
+              <RichField
+                label={name}
+                value={values[index] ?? ""}
+                onChange={(html) => setEdited((old) => ({ ...old, [index]: html }))}
+                clozeNumbers={
+                  type?.is_cloze
+                    ? () => ({ next: nextClozeNumber(values), same: sameClozeNumber(values) })
+                    : undefined
+                }
+                onError={setMediaError}
+                autoFocus={index === 0}
+              />
+              {index === 0 && <DuplicateWarning notetypeId={loaded.notetype_id} firstField={values[0] ?? ""} noteId={noteId} />}
+            </div>
+          );
+        })}
+        {loaded && (
+          <div className="field">
             <span>Tags</span>
-            <input value={shown.tags} onChange={(e) => setDraft({ ...shown, tags: e.target.value })} />
-          </label>
+            <TagEditor value={tags} onChange={setTagText} />
+          </div>
         )}
         <div className="dialog-actions">
           <button type="button" className="button button--quiet" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="button button--primary" disabled={!shown || save.isPending}>
+          <button type="submit" className="button button--primary" disabled={!loaded || save.isPending}>
             Save
           </button>
         </div>

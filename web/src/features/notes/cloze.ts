@@ -1,10 +1,20 @@
-/** The number the next cloze deletion should get: one past the highest already in the note. */
-export function nextClozeNumber(fields: string[]): number {
+function highestClozeNumber(fields: string[]): number {
   let highest = 0;
   for (const field of fields) {
     for (const match of field.matchAll(/\{\{c(\d+)::/g)) highest = Math.max(highest, Number(match[1]));
   }
-  return highest + 1;
+  return highest;
+}
+
+/** The number the next cloze deletion should get: one past the highest already in the note
+ * (Anki's Ctrl+Shift+C). */
+export function nextClozeNumber(fields: string[]): number {
+  return highestClozeNumber(fields) + 1;
+}
+
+/** The number Ctrl+Alt+Shift+C reuses: the highest already in the note, 1 when there is none. */
+export function sameClozeNumber(fields: string[]): number {
+  return Math.max(1, highestClozeNumber(fields));
 }
 
 /** Wraps the selection [start, end) of `text` in a cloze deletion; returns text and new caret. */

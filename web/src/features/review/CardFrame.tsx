@@ -2,6 +2,8 @@ import { useEffect, useMemo, useState } from "react";
 import { useTheme } from "../../components/theme";
 import { cardDocument, inlineMedia, mediaNames, soundTagsToPlayers, type MediaLoader } from "./cardDocument";
 import { withTypedAnswer } from "./typedAnswerMarkup";
+import { hasMath } from "../math/mathText";
+import { renderMath } from "../math/renderMath";
 
 const inlined = new Map<string, string>();
 const inFlight = new Map<string, Promise<string>>();
@@ -10,19 +12,21 @@ const inFlight = new Map<string, Promise<string>>();
 export function prepareCardHtml(html: string, load: MediaLoader): Promise<string> {
   const done = inlined.get(html);
   if (done !== undefined) return Promise.resolve(done);
-  if (mediaNames(html).length === 0) {
+  if (!hasMath(html) && mediaNames(html).length === 0) {
     const plain = soundTagsToPlayers(html);
     inlined.set(html, plain);
     return Promise.resolve(plain);
   }
   let promise = inFlight.get(html);
   if (!promise) {
-    promise = inlineMedia(html, load).then((result) => {
-      inlined.set(html, result);
-      inFlight.delete(html);
-      if (inlined.size > 200) inlined.delete(inlined.keys().next().value as string);
-      return result;
-    });
+    promise = renderMath(html)
+      .then((typeset) => inlineMedia(typeset, load))
+      .then((result) => {
+        inlined.set(html, result);
+        inFlight.delete(html);
+        if (inlined.size > 200) inlined.delete(inlined.keys().next().value as string);
+        return result;
+      });
     inFlight.set(html, promise);
   }
   return promise;

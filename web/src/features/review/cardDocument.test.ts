@@ -20,6 +20,9 @@ describe("card documents", () => {
     expect(loaded.sort()).toEqual(["cat.jpg", "gone.png"]);
     expect(html).toContain('src="data:image/jpeg;base64,/9j/"');
     expect(html).toContain('data-missing-media="gone.png"');
+    // No src left for the frame's policy to block (a console error per missing file).
+    expect(html).not.toContain('src="gone.png"');
+    expect(html).toContain('alt="Missing: gone.png"');
   });
 
   it("wraps the card with a policy that forbids scripts and outside loads", () => {

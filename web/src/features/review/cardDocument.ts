@@ -6,6 +6,7 @@
  * the card references (`<img src>`, `<audio src>`, `[sound:…]`) are fetched by the app and
  * inlined as `data:` URLs, and a Content-Security-Policy forbids every other load.
  */
+import { MATH_CSS } from "../math/renderMath";
 
 export type MediaLoader = (name: string) => Promise<string | null>;
 
@@ -63,7 +64,12 @@ export async function inlineMedia(html: string, load: MediaLoader): Promise<stri
       if (!src || !isLocalName(src)) return;
       const url = await load(safeDecode(src));
       if (url) element.setAttribute("src", url);
-      else element.setAttribute("data-missing-media", src);
+      else {
+        // Anki's quiet placeholder: no request the frame's policy would block (and log).
+        element.removeAttribute("src");
+        element.setAttribute("data-missing-media", src);
+        if (element.tagName === "IMG") element.setAttribute("alt", `Missing: ${safeDecode(src)}`);
+      }
     }),
   );
   return body.innerHTML;
@@ -79,6 +85,8 @@ export function cardDocument(html: string, css: string, dark: boolean): string {
       color: ${dark ? "#e8eaf0" : "#1b1f2a"}; background: transparent; }
     img { max-width: 100%; height: auto; }
     audio { max-width: 100%; margin: 6px 0; }
+    [data-missing-media] { display: inline-block; padding: 2px 6px; font-size: 0.7em; opacity: 0.7;
+      border: 1px dashed currentColor; border-radius: 4px; }${MATH_CSS}
     hr#answer { border: 0; border-top: 1px solid ${dark ? "#3a4152" : "#d9dde6"}; margin: 18px 0; }
     .cloze { font-weight: bold; color: ${dark ? "#7fb4ff" : "#1f5fd1"}; }
     /* The typed-answer comparison, coloured as in Anki; strike-through and underline say the
