@@ -2599,6 +2599,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/decks/filtered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a filtered deck and build it; a search matching nothing is a 400. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["FilteredDeckInSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FilteredDeckBuiltSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/decks/{deck_id}": {
         parameters: {
             query?: never;
@@ -2863,6 +2966,476 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decks/{deck_id}/custom-study": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One of Anki's custom study modes on this deck. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deck_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["CustomStudyInSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CustomStudyDoneSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decks/{deck_id}/empty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Every card back to its home deck; the (empty) filtered deck stays. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deck_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FilteredDeckBuiltSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decks/{deck_id}/filtered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A filtered deck's searches and options, for the edit dialog. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deck_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FilteredDeckSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        /** Change a filtered deck's searches and options, then rebuild it. */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deck_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["FilteredDeckInSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FilteredDeckBuiltSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decks/{deck_id}/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return the cards home and search again. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deck_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FilteredDeckBuiltSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -7437,6 +8010,28 @@ export interface components {
             /** @description 3–32 characters: letters, digits, '_', '.', '-' */
             username: string;
         };
+        CustomStudyDoneSchema: {
+            /** @description the Custom Study Session deck, null when limits were raised */
+            deck_id: number | null;
+        };
+        CustomStudyInSchema: {
+            /**
+             * @description new_limit/review_limit: the increase; forgotten/review_ahead/preview_new: days
+             * @default 0
+             */
+            amount: number;
+            /** @default 100 */
+            card_limit: number;
+            /**
+             * @default due
+             * @enum {string}
+             */
+            cram_kind: "due" | "new" | "review" | "all";
+            /** @enum {string} */
+            mode: "new_limit" | "review_limit" | "forgotten" | "review_ahead" | "preview_new" | "cram";
+            tags_to_exclude?: string[];
+            tags_to_include?: string[];
+        };
         DayReviewsSchema: {
             again: number;
             count: number;
@@ -7634,6 +8229,49 @@ export interface components {
             rtl?: boolean;
             size?: number;
             sticky?: boolean;
+        };
+        FilteredDeckBuiltSchema: {
+            /** @description cards pulled into the deck */
+            cards: number;
+            id: number;
+        };
+        FilteredDeckInSchema: {
+            /** @default 100 */
+            limit: number;
+            name: string;
+            /**
+             * @description Anki's filtered deck order: oldest_seen_first, random, increasing_intervals, decreasing_intervals, most_lapses, order_added, order_due, latest_added_first, retrievability_ascending, retrievability_descending, relative_overdueness
+             * @default random
+             * @enum {string}
+             */
+            order: "oldest_seen_first" | "random" | "increasing_intervals" | "decreasing_intervals" | "most_lapses" | "order_added" | "order_due" | "latest_added_first" | "retrievability_ascending" | "retrievability_descending" | "relative_overdueness";
+            /** @description without rescheduling: Again brings the card back after */
+            preview_again_secs?: number;
+            /** @description without rescheduling: Good (0 = return the card home) */
+            preview_good_secs?: number;
+            /** @description without rescheduling: Hard brings the card back after */
+            preview_hard_secs?: number;
+            /** @default true */
+            reschedule: boolean;
+            search: string;
+            /** @default null */
+            second_filter: components["schemas"]["SecondFilterSchema"] | null;
+        };
+        FilteredDeckSchema: {
+            cards: number;
+            id: number;
+            name: string;
+            preview_again_secs: number;
+            preview_good_secs: number;
+            preview_hard_secs: number;
+            reschedule: boolean;
+            terms: components["schemas"]["FilteredTermSchema"][];
+        };
+        FilteredTermSchema: {
+            limit: number;
+            /** @description Anki's order number 0-10 */
+            order: number;
+            search: string;
         };
         FlagSchema: {
             card_ids: number[];
@@ -8437,6 +9075,15 @@ export interface components {
              * @enum {string}
              */
             scope: "cards" | "notes";
+        };
+        SecondFilterSchema: {
+            limit: number;
+            /**
+             * @description Anki's filtered deck order: oldest_seen_first, random, increasing_intervals, decreasing_intervals, most_lapses, order_added, order_due, latest_added_first, retrievability_ascending, retrievability_descending, relative_overdueness
+             * @enum {string}
+             */
+            order: "oldest_seen_first" | "random" | "increasing_intervals" | "decreasing_intervals" | "most_lapses" | "order_added" | "order_due" | "latest_added_first" | "retrievability_ascending" | "retrievability_descending" | "relative_overdueness";
+            search: string;
         };
         ServerInfoSchema: {
             /** @description packages go straight to and from storage (POST /api/import/uploads, POST /api/export/link) instead of in the request */

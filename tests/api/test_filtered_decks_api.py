@@ -1,0 +1,59 @@
+"""The filtered deck and custom study routes over HTTP."""
+
+from __future__ import annotations
+
+from tests.api.conftest import ApiUser, assert_error
+
+
+def test_create_rebuild_empty_and_delete_a_filtered_deck(alice: ApiUser) -> None:
+    home = alice.new_deck("Spanish")
+    cards = [alice.new_card(home, front=f"hola {i}") for i in range(3)]
+    body = {"name": "Cram", "search": "deck:Spanish", "limit": 2, "order": "order_added"}
+    built = alice.ok(alice.post("/api/decks/filtered", body), 201)
+    assert built["cards"] == 2
+    did = built["id"]
+    view = alice.ok(alice.get(f"/api/decks/{did}/filtered"))
+    assert view["terms"] == [{"search": "deck:Spanish", "limit": 2, "order": 5}]
+    assert view["cards"] == 2 and view["reschedule"] is True
+    names = {d["name"]: d for d in alice.ok(alice.get("/api/decks"))["decks"]}
+    assert names["Cram"]["dyn"] is True and names["Cram"]["new"] == 2
+
+    assert alice.ok(alice.post(f"/api/decks/{did}/empty"))["cards"] == 0
+    assert alice.ok(alice.get(f"/api/decks/{did}/filtered"))["cards"] == 0
+    assert alice.ok(alice.post(f"/api/decks/{did}/rebuild"))["cards"] == 2
+    alice.ok(alice.delete(f"/api/decks/{did}"))
+    spanish = alice.ok(alice.get(f"/api/decks/{home}"))
+    assert spanish["counts"]["new"] == len(cards)
+
+
+def test_bad_filtered_deck_input_is_a_clear_400(alice: ApiUser) -> None:
+    alice.new_card(alice.new_deck("Spanish"))
+    nothing = {"name": "Empty", "search": "tag:absent"}
+    assert_error(alice.post("/api/decks/filtered", nothing), 400)
+    assert_error(alice.post("/api/decks/filtered", {"name": "Bad", "search": "("}), 400)
+    assert_error(alice.post("/api/decks/filtered", {"name": "X", "search": "", "order": "up"}), 422)
+    assert_error(alice.post("/api/decks/1/rebuild"), 400)
+    names = [d["name"] for d in alice.ok(alice.get("/api/decks"))["decks"]]
+    assert "Empty" not in names and "Bad" not in names
+
+
+def test_custom_study_modes(alice: ApiUser) -> None:
+    home = alice.new_deck("Spanish")
+    for i in range(25):
+        alice.new_card(home, front=f"palabra {i}")
+    before = alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"]
+    raised = alice.ok(
+        alice.post(f"/api/decks/{home}/custom-study", {"mode": "new_limit", "amount": 5})
+    )
+    assert raised["deck_id"] is None
+    assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == before + 5
+    preview = alice.post(f"/api/decks/{home}/custom-study", {"mode": "preview_new", "amount": 1})
+    session = alice.ok(preview)["deck_id"]
+    view = alice.ok(alice.get(f"/api/decks/{session}/filtered"))
+    assert view["name"] == "Custom Study Session" and view["cards"] == 25
+    assert view["terms"][0]["search"] == "is:new added:1 deck:Spanish"
+    assert view["reschedule"] is False
+    assert_error(
+        alice.post(f"/api/decks/{home}/custom-study", {"mode": "forgotten", "amount": 1}), 400
+    )
+    assert_error(alice.post(f"/api/decks/{home}/custom-study", {"mode": "dance"}), 422)
