@@ -101,12 +101,6 @@ def checked_term(search: Any, limit: Any, order: Any) -> SearchTerm:
     return SearchTerm(search.strip(), limit, parse_order(order))
 
 
-def checked_preview_secs(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PREVIEW_SECS:
-        raise ValidationError(f"preview delay {what!r} must be whole seconds 0-{MAX_PREVIEW_SECS}")
-    return value
-
-
 # ----------------------------------------------------------------- reading
 
 
