@@ -76,3 +76,23 @@ def test_columns_are_listed(alice: ApiUser) -> None:
     keys = {c["key"] for c in listed["columns"]}
     assert {"sort_field", "question", "answer", "due", "ease", "card_type", "tags"} <= keys
     assert next(c for c in listed["columns"] if c["key"] == "question")["sortable_cards"] is False
+
+
+def test_find_replace_and_duplicates(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Words")
+    for front in ("<b>dog</b>", "dog", "cat"):
+        alice.new_card(deck_id, front=front, back="a dog")
+    replaced = alice.ok(
+        alice.post(
+            "/api/notes/find-replace",
+            {"note_ids": [], "search": "DOG", "replacement": "hound", "field": "Back"},
+        )
+    )
+    assert replaced == {"changed": 3}
+    backs = alice.ok(alice.get("/api/browse/rows?search=back:*hound*&columns=answer"))
+    assert backs["total"] == 3
+    dupes = alice.ok(alice.get("/api/notes/duplicates", query_string={"field": "Front"}))
+    assert [d["text"] for d in dupes["duplicates"]] == ["dog"]
+    assert len(dupes["duplicates"][0]["note_ids"]) == 2
+    bad = {"search": "(", "replacement": "", "regex": True}
+    assert_error(alice.post("/api/notes/find-replace", bad), 400)

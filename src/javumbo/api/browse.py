@@ -10,9 +10,12 @@ from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
+from javumbo.api.ids import MAX_IDS_PER_REQUEST, id_field, query_id_field
 from javumbo.collection import Collection
 from javumbo.collection.browser import COLUMNS, Mode, browse_page
 from javumbo.collection.browser.columns import DEFAULT_COLUMNS, DEFAULT_SORT
+from javumbo.collection.browser.duplicates import find_duplicates
+from javumbo.collection.browser.find_replace import find_and_replace
 from javumbo.collection.browser.saved_searches import (
     delete_saved_search,
     save_search,
@@ -24,7 +27,8 @@ MAX_SEARCH_CHARS = 2000
 MAX_PAGE = 1_000_000
 MAX_NAME_CHARS = 200
 
-bp = APIBlueprint("browse", __name__, tag="Browse", url_prefix="/api/browse")
+bp = APIBlueprint("browse", __name__, tag="Browse", url_prefix="/api")
+MAX_FIELD_NAME_CHARS = 200
 
 
 class RowsQuerySchema(Schema):
@@ -134,7 +138,7 @@ class SidebarSchema(Schema):
     card_states = List(Nested(SidebarItemSchema), required=True)
 
 
-@bp.get("/rows")
+@bp.get("/browse/rows")
 @bp.input(RowsQuerySchema, location="query", arg_name="query")
 @bp.output(BrowserPageSchema)
 @user_collection
@@ -164,7 +168,7 @@ def rows(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@bp.get("/columns")
+@bp.get("/browse/columns")
 @bp.output(ColumnsSchema)
 def columns() -> dict[str, Any]:
     """Every column the browser can show, and which mode can sort by it."""
@@ -175,7 +179,7 @@ def columns() -> dict[str, Any]:
     }
 
 
-@bp.get("/sidebar")
+@bp.get("/browse/sidebar")
 @bp.output(SidebarSchema)
 @user_collection
 def sidebar_items(handle: CollectionHandle) -> dict[str, Any]:
@@ -192,7 +196,7 @@ def _listed(col: Collection) -> dict[str, Any]:
     }
 
 
-@bp.get("/saved-searches")
+@bp.get("/browse/saved-searches")
 @bp.output(SavedSearchesSchema)
 @user_collection
 def list_saved_searches(handle: CollectionHandle) -> dict[str, Any]:
@@ -201,7 +205,7 @@ def list_saved_searches(handle: CollectionHandle) -> dict[str, Any]:
         return _listed(col)
 
 
-@bp.post("/saved-searches")
+@bp.post("/browse/saved-searches")
 @bp.input(SavedSearchSchema, arg_name="body")
 @bp.output(SavedSearchesSchema, status_code=201)
 @user_collection
@@ -215,7 +219,7 @@ def add_saved_search(handle: CollectionHandle, body: dict[str, Any]) -> dict[str
     return handle.write(run)
 
 
-@bp.delete("/saved-searches")
+@bp.delete("/browse/saved-searches")
 @bp.input(SavedSearchNameSchema, location="query", arg_name="query")
 @bp.output(SavedSearchesSchema)
 @user_collection
@@ -227,3 +231,76 @@ def remove_saved_search(handle: CollectionHandle, query: dict[str, Any]) -> dict
         return _listed(col)
 
     return handle.write(run)
+
+
+class FindReplaceSchema(Schema):
+    note_ids = List(
+        id_field(),
+        load_default=list,
+        validate=[Length(max=MAX_IDS_PER_REQUEST)],
+        metadata={"description": "the notes to change; empty = every note"},
+    )
+    search = String(required=True, validate=[Length(min=1, max=MAX_SEARCH_CHARS)])
+    replacement = String(load_default="", validate=[Length(max=MAX_SEARCH_CHARS)])
+    regex = Boolean(load_default=False)
+    match_case = Boolean(load_default=False)
+    field = String(
+        load_default=None,
+        allow_none=True,
+        validate=[Length(min=1, max=MAX_FIELD_NAME_CHARS)],
+        metadata={"description": "a field name; null = every field"},
+    )
+
+
+class ReplacedSchema(Schema):
+    changed = Integer(required=True, metadata={"description": "notes changed"})
+
+
+class DuplicatesQuerySchema(Schema):
+    field = String(required=True, validate=[Length(min=1, max=MAX_FIELD_NAME_CHARS)])
+    notetype_id = query_id_field()
+    search = String(load_default="", validate=[Length(max=MAX_SEARCH_CHARS)])
+
+
+class DuplicateSchema(Schema):
+    text = String(required=True)
+    note_ids = List(Integer(), required=True)
+
+
+class DuplicatesSchema(Schema):
+    duplicates = List(Nested(DuplicateSchema), required=True)
+
+
+@bp.post("/notes/find-replace")
+@bp.input(FindReplaceSchema, arg_name="body")
+@bp.output(ReplacedSchema)
+@user_collection
+def find_replace(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
+    """Find and replace in notes as Anki does (literal or regular expression)."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        changed = find_and_replace(
+            col,
+            body["note_ids"],
+            body["search"],
+            body["replacement"],
+            regex_search=body["regex"],
+            match_case=body["match_case"],
+            field=body["field"],
+        )
+        return {"changed": changed}
+
+    return handle.write(run)
+
+
+@bp.get("/notes/duplicates")
+@bp.input(DuplicatesQuerySchema, location="query", arg_name="query")
+@bp.output(DuplicatesSchema)
+@user_collection
+def duplicates(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
+    """Notes whose field (HTML stripped) holds the same text, as Anki's Find Duplicates."""
+    with handle.read() as col:
+        found = find_duplicates(
+            col, query["field"], query["search"], notetype_id=query.get("notetype_id")
+        )
+    return {"duplicates": [{"text": text, "note_ids": nids} for text, nids in found]}

@@ -4712,7 +4712,94 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Notes whose field (HTML stripped) holds the same text, as Anki's Find Duplicates. */
+        get: {
+            parameters: {
+                query: {
+                    field: string;
+                    notetype_id?: number;
+                    search?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DuplicatesSchema1"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Notes of the same type whose first field, HTML stripped, is this note's (Anki's
@@ -4738,6 +4825,109 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["DuplicatesSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notes/find-replace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Find and replace in notes as Anki does (literal or regular expression). */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["FindReplaceSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReplacedSchema"];
                     };
                 };
                 /** @description Bad input */
@@ -8150,8 +8340,15 @@ export interface components {
             note_id?: number;
             notetype_id: number;
         };
+        DuplicateSchema: {
+            note_ids: number[];
+            text: string;
+        };
         DuplicatesSchema: {
             note_ids: number[];
+        };
+        DuplicatesSchema1: {
+            duplicates: components["schemas"]["DuplicateSchema"][];
         };
         EaseBucketSchema: {
             count: number;
@@ -8271,6 +8468,22 @@ export interface components {
             limit: number;
             /** @description Anki's order number 0-10 */
             order: number;
+            search: string;
+        };
+        FindReplaceSchema: {
+            /**
+             * @description a field name; null = every field
+             * @default null
+             */
+            field: string | null;
+            /** @default false */
+            match_case: boolean;
+            /** @description the notes to change; empty = every note */
+            note_ids?: number[];
+            /** @default false */
+            regex: boolean;
+            /** @default  */
+            replacement: string;
             search: string;
         };
         FlagSchema: {
@@ -8997,6 +9210,10 @@ export interface components {
         RegisteredSchema: {
             user_id: string;
             username: string;
+        };
+        ReplacedSchema: {
+            /** @description notes changed */
+            changed: number;
         };
         RepositionSchema: {
             card_ids: number[];
