@@ -14,6 +14,7 @@ const ReviewPage = lazy(() => import("./features/review/ReviewPage"));
 const StatsPage = lazy(() => import("./features/stats/StatsPage"));
 const TransferPage = lazy(() => import("./features/transfer/TransferPage"));
 const AccountPage = lazy(() => import("./features/account/AccountPage"));
+const NotetypesPage = lazy(() => import("./features/notetypes/NotetypesPage"));
 
 function Loading() {
   return (
@@ -47,6 +48,7 @@ export function App() {
           <Route path="decks/:deckId/options" element={<DeckOptionsPage />} />
           <Route path="add" element={<AddPage />} />
           <Route path="browse" element={<BrowsePage />} />
+          <Route path="notetypes" element={<NotetypesPage />} />
           <Route path="review/:deckId" element={<ReviewPage />} />
           <Route path="stats" element={<StatsPage />} />
           <Route path="transfer" element={<TransferPage />} />

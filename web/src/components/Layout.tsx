@@ -8,6 +8,7 @@ const LINKS = [
   { to: "/", label: "Decks", end: true },
   { to: "/add", label: "Add" },
   { to: "/browse", label: "Browse" },
+  { to: "/notetypes", label: "Note types" },
   { to: "/stats", label: "Stats" },
   { to: "/transfer", label: "Import / Export" },
 ];

@@ -1,0 +1,168 @@
+/** Fields and card templates of one note type, edited as a whole and saved with one PUT:
+ * fields keep their `ord` so a rename is a rename (templates follow) and a new field at the end
+ * keeps every note's values. Front, back and styling sit side by side. */
+import { useState } from "react";
+import type { NotetypeDetail } from "./api";
+
+type Field = NotetypeDetail["fields"][number];
+type Template = NotetypeDetail["templates"][number];
+
+function moved<T>(items: T[], from: number, to: number): T[] {
+  if (to < 0 || to >= items.length) return items;
+  const copy = [...items];
+  const [item] = copy.splice(from, 1);
+  copy.splice(to, 0, item);
+  return copy;
+}
+
+export function NotetypeEditor({
+  notetype,
+  saving,
+  onSave,
+}: {
+  notetype: NotetypeDetail;
+  saving: boolean;
+  onSave: (nt: NotetypeDetail) => Promise<void>;
+}) {
+  const [draft, setDraft] = useState<NotetypeDetail>(notetype);
+  const [current, setCurrent] = useState(0);
+  const template = draft.templates[Math.min(current, draft.templates.length - 1)];
+
+  const setField = (i: number, change: Partial<Field>) =>
+    setDraft({ ...draft, fields: draft.fields.map((f, j) => (j === i ? { ...f, ...change } : f)) });
+  const setTemplate = (change: Partial<Template>) =>
+    setDraft({
+      ...draft,
+      templates: draft.templates.map((t) => (t === template ? { ...t, ...change } : t)),
+    });
+  const newField: Field = {
+    ord: null as unknown as number,
+    name: `Field ${draft.fields.length + 1}`,
+    font: "Arial",
+    size: 20,
+    rtl: false,
+    sticky: false,
+    html_editor: false,
+    collapsed: false,
+    description: "",
+    exclude_from_search: false,
+  };
+
+  return (
+    <div className="notetypes-editor">
+      <h2>{notetype.name}</h2>
+      <h3>Fields</h3>
+      <ol className="notetypes-fields">
+        {draft.fields.map((field, i) => (
+          <li key={`${field.ord}-${i}`}>
+            <input aria-label={`Field ${i + 1} name`} value={field.name} onChange={(e) => setField(i, { name: e.target.value })} />
+            <label>
+              <input type="radio" name="sort-field" checked={draft.sort_field === i} onChange={() => setDraft({ ...draft, sort_field: i })} />
+              Sort by this field
+            </label>
+            <label>
+              <input type="checkbox" checked={field.html_editor} onChange={(e) => setField(i, { html_editor: e.target.checked })} />
+              Use HTML editor by default
+            </label>
+            <input aria-label={`Field ${i + 1} font`} value={field.font} onChange={(e) => setField(i, { font: e.target.value })} />
+            <input
+              aria-label={`Field ${i + 1} size`}
+              type="number"
+              min={1}
+              value={field.size}
+              onChange={(e) => setField(i, { size: Number(e.target.value) || 20 })}
+            />
+            <button type="button" onClick={() => setDraft({ ...draft, fields: moved(draft.fields, i, i - 1) })}>
+              Up
+            </button>
+            <button type="button" onClick={() => setDraft({ ...draft, fields: moved(draft.fields, i, i + 1) })}>
+              Down
+            </button>
+            <button
+              type="button"
+              disabled={draft.fields.length < 2}
+              onClick={() =>
+                setDraft({ ...draft, sort_field: 0, fields: draft.fields.filter((_, j) => j !== i) })
+              }
+            >
+              Delete field
+            </button>
+          </li>
+        ))}
+      </ol>
+      <button type="button" onClick={() => setDraft({ ...draft, fields: [...draft.fields, newField] })}>
+        Add field
+      </button>
+      <h3>Card templates</h3>
+      <div className="notetypes-template-tabs">
+        {draft.templates.map((t, i) => (
+          <button key={`${t.ord}-${i}`} type="button" aria-pressed={t === template} onClick={() => setCurrent(i)}>
+            {t.name}
+          </button>
+        ))}
+        {!draft.is_cloze && (
+          <button
+            type="button"
+            onClick={() => {
+              setDraft({
+                ...draft,
+                templates: [
+                  ...draft.templates,
+                  {
+                    ord: null as unknown as number,
+                    name: `Card ${draft.templates.length + 1}`,
+                    front: `{{${draft.fields[0].name}}}`,
+                    back: "{{FrontSide}}",
+                    browser_front: "",
+                    browser_back: "",
+                    card_count: 0,
+                  },
+                ],
+              });
+              setCurrent(draft.templates.length);
+            }}
+          >
+            Add card type
+          </button>
+        )}
+      </div>
+      {template && (
+        <div className="notetypes-template">
+          <label>
+            Name
+            <input value={template.name} onChange={(e) => setTemplate({ name: e.target.value })} />
+          </label>
+          <div className="notetypes-sides">
+            <label>
+              Front template
+              <textarea value={template.front} onChange={(e) => setTemplate({ front: e.target.value })} />
+            </label>
+            <label>
+              Back template
+              <textarea value={template.back} onChange={(e) => setTemplate({ back: e.target.value })} />
+            </label>
+            <label>
+              Styling
+              <textarea value={draft.css} onChange={(e) => setDraft({ ...draft, css: e.target.value })} />
+            </label>
+          </div>
+          <button
+            type="button"
+            disabled={draft.templates.length < 2}
+            onClick={() => {
+              const cards = template.card_count;
+              if (cards && !window.confirm(`Delete this card type and its ${cards} cards?`)) return;
+              setDraft({ ...draft, templates: draft.templates.filter((t) => t !== template) });
+              setCurrent(0);
+            }}
+          >
+            Delete card type
+          </button>
+        </div>
+      )}
+      <button type="button" className="primary" disabled={saving} onClick={() => void onSave(draft)}>
+        Save
+      </button>
+    </div>
+  );
+}

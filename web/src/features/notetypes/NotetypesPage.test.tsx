@@ -1,0 +1,93 @@
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { on } from "../../test/handlers";
+import { logIn, renderPage } from "../../test/render";
+import { server } from "../../test/server";
+import { ChangeNotetypeDialog } from "./ChangeNotetypeDialog";
+import NotetypesPage from "./NotetypesPage";
+
+const LIST = [
+  { id: 1, name: "Basic", fields: ["Front", "Back"], templates: ["Card 1"], is_cloze: false, note_count: 3 },
+  { id: 2, name: "Basic (and reversed card)", fields: ["Front", "Back"], templates: ["Card 1", "Card 2"], is_cloze: false, note_count: 0 },
+];
+
+const DETAIL = {
+  id: 9,
+  name: "My cloze",
+  is_cloze: true,
+  sort_field: 0,
+  css: ".card {}",
+  note_count: 0,
+  fields: [
+    { ord: 0, name: "Text", font: "Arial", size: 20, rtl: false, sticky: false, html_editor: false, collapsed: false, description: "", exclude_from_search: false },
+  ],
+  templates: [{ ord: 0, name: "Cloze", front: "{{cloze:Text}}", back: "{{cloze:Text}}", browser_front: "", browser_back: "", card_count: 0 }],
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("NotetypesPage", () => {
+  it("lists note types with note counts and deletes one after naming how many notes go", async () => {
+    let list = [...LIST];
+    const deleted: number[] = [];
+    server.use(
+      on("get", "/api/notetypes", () => ({ notetypes: list })),
+      on("delete", "/api/notetypes/{notetype_id}", ({ params }) => {
+        deleted.push(Number(params.notetype_id));
+        list = list.filter((nt) => nt.id !== Number(params.notetype_id));
+        return { deleted: 1, notes_deleted: 3, full_sync_required: true };
+      }),
+    );
+    const confirm = vi.spyOn(window, "confirm").mockReturnValue(true);
+    logIn();
+    renderPage(<NotetypesPage />);
+    const row = (await screen.findByRole("button", { name: "Basic" })).closest("li") as HTMLElement;
+    expect(within(row).getByText("3 notes")).toBeTruthy();
+    fireEvent.click(within(row).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(deleted).toEqual([1]));
+    expect(confirm.mock.calls[0][0]).toContain("its 3 notes");
+    expect(await screen.findByRole("status")).toHaveProperty("textContent", expect.stringContaining("full sync"));
+  });
+
+  it("adds a stock note type", async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      on("get", "/api/notetypes", () => ({ notetypes: LIST })),
+      on("post", "/api/notetypes", ({ body }) => {
+        bodies.push(body);
+        return { id: 9, full_sync_required: true };
+      }),
+      on("get", "/api/notetypes/{notetype_id}", () => DETAIL),
+    );
+    logIn();
+    renderPage(<NotetypesPage />);
+    await screen.findByRole("button", { name: "Basic" });
+    fireEvent.change(screen.getByLabelText("Add"), { target: { value: "kind:cloze" } });
+    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "My cloze" } });
+    fireEvent.click(screen.getByRole("button", { name: "Add note type" }));
+    await waitFor(() => expect(bodies).toEqual([{ kind: "cloze", name: "My cloze" }]));
+    expect(await screen.findByLabelText("Front template")).toHaveProperty("value", "{{cloze:Text}}");
+  });
+});
+
+describe("ChangeNotetypeDialog", () => {
+  it("sends Anki's default maps for the chosen type", async () => {
+    const sent: unknown[] = [];
+    server.use(
+      on("get", "/api/notetypes", () => ({ notetypes: LIST })),
+      on("post", "/api/notes/change-notetype", ({ body }) => {
+        sent.push(body);
+        return { notes: 2, cards_removed: 0, cards_added: 2, full_sync_required: true };
+      }),
+    );
+    const onClose = vi.fn();
+    logIn();
+    renderPage(<ChangeNotetypeDialog noteIds={[5, 6]} currentNotetypeId={1} onClose={onClose} />);
+    const select = await screen.findByLabelText("New note type");
+    await screen.findByRole("option", { name: "Basic (and reversed card)" });
+    fireEvent.change(select, { target: { value: "2" } });
+    fireEvent.click(screen.getByRole("button", { name: "Change" }));
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(sent).toEqual([{ note_ids: [5, 6], notetype_id: 2, fields: [0, 1], templates: [0, null] }]);
+  });
+});
