@@ -1,7 +1,12 @@
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { ErrorNotice } from "../../components/ErrorNotice";
-import type { ReviewCard } from "./api";
+import { CardInfo } from "../card-info/CardInfo";
+import { NoteEditor } from "../notes/NoteEditor";
+import type { CardAction, ReviewCard } from "./api";
+import { playSounds, soundNames } from "./replayAudio";
+import { ReviewMenu, type MenuChoice } from "./ReviewMenu";
+import { reviewCommand } from "./reviewKeys";
 import { CardFrame, prepareCardHtml } from "./CardFrame";
 import { createMediaLoader } from "./media";
 import { SaveStatusNotice } from "./SaveStatusNotice";
@@ -25,7 +30,42 @@ export default function ReviewPage() {
   const deckId = Number(useParams().deckId);
   const queue = useReviewQueue(deckId);
   const load = useMemo(() => createMediaLoader(), []);
-  const { current, upcoming, showingAnswer, showAnswer, answer, undo } = queue;
+  const { current, upcoming, showingAnswer, showAnswer, answer, undo, act, refresh } = queue;
+  const [panel, setPanel] = useState<null | "more" | "info" | "edit">(null);
+  // The card a panel was opened for (the editor returns to it after saving).
+  const [panelCard, setPanelCard] = useState<ReviewCard | null>(null);
+
+  const choose = useCallback(
+    (choice: MenuChoice) => {
+      const card = current;
+      if (!card) return;
+      switch (choice.kind) {
+        case "edit":
+        case "info":
+          setPanelCard(card);
+          setPanel(choice.kind);
+          return;
+        case "replay":
+          void playSounds(soundNames(showingAnswer ? card.answer : card.question), load);
+          return;
+        case "ask-due": {
+          const days = window.prompt('Set due date: days from today ("0" today, "1-7" a range, add "!" to also set the interval)', "0");
+          if (days !== null && days.trim()) act({ kind: "set-due", days: days.trim() });
+          return;
+        }
+        case "ask-forget":
+          if (window.confirm("Reset this card to new? Its position in the new queue is restored; review counts are kept."))
+            act({ kind: "forget", restorePosition: true, resetCounts: false });
+          return;
+        case "ask-delete":
+          if (window.confirm("Delete this note and all its cards?")) act({ kind: "delete-note" });
+          return;
+        default:
+          act(choice as CardAction);
+      }
+    },
+    [act, current, load, showingAnswer],
+  );
 
   // What the learner types for a card that asks for it ({{type:Field}}), kept per showing of a
   // question: a new card, or the same card again after an undo, starts with an empty box.
@@ -54,14 +94,25 @@ export default function ReviewPage() {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       // The answer box handles its own keys: typing "1" there must not rate the card.
-      if (event.defaultPrevented || isTyping(event.target) || event.altKey) return;
+      if (event.defaultPrevented || isTyping(event.target) || panel === "edit") return;
+      if (panel && event.key === "Escape") {
+        setPanel(null);
+        return;
+      }
       // Undo is "z" alone or Ctrl/Cmd+Z.
-      if (event.key.toLowerCase() === "z" && !event.shiftKey) {
+      if (event.key.toLowerCase() === "z" && !event.shiftKey && !event.altKey) {
         event.preventDefault();
         undo();
         return;
       }
-      if (event.ctrlKey || event.metaKey) return;
+      const ctrl = event.ctrlKey || event.metaKey;
+      const command = reviewCommand(event.key, event.code, ctrl, event.shiftKey, event.altKey);
+      if (command) {
+        event.preventDefault();
+        choose(command);
+        return;
+      }
+      if (ctrl || event.altKey) return;
       if (event.key === " " || event.key === "Enter") {
         event.preventDefault();
         if (!showingAnswer) showAnswer();
@@ -75,7 +126,7 @@ export default function ReviewPage() {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [showingAnswer, showAnswer, answer, undo]);
+  }, [showingAnswer, showAnswer, answer, undo, choose, panel]);
 
   // The card on screen plus what the next keypress shows (its answer, the next question), loaded
   // ahead in hidden frames. Those are only created after the current card has been painted, so a
@@ -150,11 +201,49 @@ export default function ReviewPage() {
           )}
         </div>
         <SaveStatusNotice status={queue.save} onRetry={queue.retrySave} />
-        <button type="button" className="button button--quiet button--small" disabled={!queue.canUndo} onClick={undo} title="Undo (Z)">
+        <button type="button" className="button button--quiet button--small" onClick={undo} title="Undo (Z)">
           ↶ Undo
         </button>
+        <div className="review-more">
+          <button
+            type="button"
+            className="button button--quiet button--small"
+            aria-haspopup="menu"
+            aria-expanded={panel === "more"}
+            disabled={!current}
+            onClick={() => setPanel(panel === "more" ? null : "more")}
+          >
+            More ▾
+          </button>
+          {panel === "more" && <ReviewMenu onChoose={choose} onClose={() => setPanel(null)} />}
+        </div>
       </div>
       <ErrorNotice message={queue.error} onDismiss={queue.dismissError} />
+      {queue.notice && (
+        <p className="review-notice muted small" role="status" data-testid="review-notice">
+          {queue.notice}
+        </p>
+      )}
+      {panel === "info" && panelCard && (
+        <div className="review-panel" role="dialog" aria-label="Card info">
+          <div className="review-panel-head">
+            <h2>Card info</h2>
+            <button type="button" className="button button--quiet button--small" onClick={() => setPanel(null)}>
+              Close
+            </button>
+          </div>
+          <CardInfo cardId={panelCard.card_id} />
+        </div>
+      )}
+      {panel === "edit" && panelCard && (
+        <div className="review-panel" role="dialog" aria-label="Edit note">
+          <NoteEditor
+            noteId={panelCard.note_id}
+            onSaved={refresh}
+            onClose={() => setPanel(null)}
+          />
+        </div>
+      )}
       {queue.done && !current ? (
         <div className="done" data-testid="done-for-today">
           <div className="done-mark" aria-hidden="true">✓</div>

@@ -1,6 +1,7 @@
 /** Studying over the typed client: the next cards, an answer, undo, and the review session. */
 import type { components } from "../../api/schema.gen";
 import { api, unwrap, type Api } from "../../lib/api";
+import { ApiError } from "../../lib/errors";
 
 export type ReviewCard = components["schemas"]["ReviewCardSchema"];
 export type Counts = components["schemas"]["CountsSchema"];
@@ -28,6 +29,75 @@ export function postAnswer(
 
 export async function undoLastAnswer(client: Api = api): Promise<number | null> {
   return (await unwrap(client.client.POST("/api/review/undo"))).card_id ?? null;
+}
+
+/** What the learner can do to the card on screen (Anki's reviewer "More" menu). */
+export type CardAction =
+  | { kind: "bury-card" }
+  | { kind: "bury-note" }
+  | { kind: "suspend-card" }
+  | { kind: "suspend-note" }
+  | { kind: "delete-note" }
+  | { kind: "forget"; restorePosition: boolean; resetCounts: boolean }
+  | { kind: "set-due"; days: string }
+  | { kind: "flag"; flag: number }
+  | { kind: "mark" };
+
+/** Actions after which the card leaves today's queue. */
+export function removesCard(action: CardAction): boolean {
+  return !["flag", "mark"].includes(action.kind);
+}
+
+export async function runCardAction(cardId: number, action: CardAction, client: Api = api): Promise<string> {
+  const card_ids = [cardId];
+  const c = client.client;
+  switch (action.kind) {
+    case "bury-card":
+    case "bury-note":
+      await unwrap(c.POST("/api/cards/bury", { body: { card_ids, scope: action.kind === "bury-note" ? "notes" : "cards" } }));
+      return action.kind === "bury-note" ? "Note buried" : "Card buried";
+    case "suspend-card":
+    case "suspend-note":
+      await unwrap(
+        c.POST("/api/cards/suspend", { body: { card_ids, scope: action.kind === "suspend-note" ? "notes" : "cards" } }),
+      );
+      return action.kind === "suspend-note" ? "Note suspended" : "Card suspended";
+    case "delete-note":
+      await unwrap(c.POST("/api/cards/delete-notes", { body: { card_ids } }));
+      return "Note deleted";
+    case "forget":
+      await unwrap(
+        c.POST("/api/cards/forget", {
+          body: { card_ids, restore_position: action.restorePosition, reset_counts: action.resetCounts },
+        }),
+      );
+      return "Card reset to new";
+    case "set-due":
+      await unwrap(c.POST("/api/cards/set-due", { body: { card_ids, days: action.days } }));
+      return `Due date set (${action.days})`;
+    case "flag":
+      await unwrap(c.POST("/api/cards/flag", { body: { card_ids, flag: action.flag } }));
+      return action.flag ? `Flag ${action.flag} set` : "Flag removed";
+    case "mark": {
+      const marked = await unwrap(c.POST("/api/cards/mark", { body: { card_ids, marked: null } }));
+      return marked.marked ? "Note marked" : "Note unmarked";
+    }
+  }
+}
+
+/** Undoes the latest step, whatever it was; null when there was nothing to undo. */
+export async function undoLatest(client: Api = api): Promise<{ label: string; cardId: number | null } | null> {
+  try {
+    const done = await unwrap(client.client.POST("/api/undo"));
+    return { label: done.label, cardId: done.card_id ?? null };
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "nothing_to_undo") return null;
+    throw error;
+  }
+}
+
+export function cardInfo(cardId: number, client: Api = api) {
+  return unwrap(client.client.GET("/api/cards/{card_id}/info", { params: { path: { card_id: cardId } } }));
 }
 
 export async function studiedToday(client: Api = api): Promise<number> {

@@ -18,6 +18,7 @@ interface Posted {
 function setup(answerReply: (posted: Posted) => Promise<Response | null> | Response | null = () => null) {
   const posted: Posted[] = [];
   const undone: number[] = [];
+  const buried: number[] = [];
   let served = [reviewCard(1), reviewCard(2), reviewCard(3)];
   server.use(
     on("post", "/api/session/start", () => ({ session_id: "s1", expires_at: 0 })),
@@ -32,10 +33,15 @@ function setup(answerReply: (posted: Posted) => Promise<Response | null> | Respo
       return answered(body!.card_id, body!.rating);
     }),
     on("get", "/api/stats", () => stats(7)),
-    on("post", "/api/review/undo", () => {
+    on("post", "/api/undo", () => {
       served = [reviewCard(1), ...served];
       undone.push(1);
-      return { card_id: 1 };
+      return { label: "Answer Card", card_id: 1, cards: 1, notes: 0 };
+    }),
+    on("post", "/api/cards/bury", ({ body }) => {
+      buried.push(...body.card_ids);
+      served = served.filter((c) => !body.card_ids.includes(c.card_id));
+      return { card_ids: body.card_ids, changed: body.card_ids.length };
     }),
   );
   logIn();
@@ -46,7 +52,7 @@ function setup(answerReply: (posted: Posted) => Promise<Response | null> | Respo
   const hook = renderHook(() => useReviewQueue(7, client), {
     wrapper: ({ children }) => <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>,
   });
-  return { hook, posted, undone };
+  return { hook, posted, undone, buried };
 }
 
 const answerShown = (hook: ReturnType<typeof setup>["hook"], rating: 1 | 2 | 3 | 4) => {
@@ -93,6 +99,20 @@ describe("useReviewQueue", () => {
     await waitFor(() => expect(undone).toEqual([1]));
     await waitFor(() => expect(hook.result.current.upcoming.map((c) => c.card_id)).toEqual([2, 3]));
     expect(hook.result.current.current?.card_id).toBe(1);
+  });
+
+  it("burying moves on at once, tells the server, and undo brings the card back", async () => {
+    const { hook, buried, undone } = setup();
+    await waitFor(() => expect(hook.result.current.current?.card_id).toBe(1));
+    act(() => hook.result.current.act({ kind: "bury-card" }));
+    expect(hook.result.current.current?.card_id).toBe(2);
+    expect(hook.result.current.answered).toBe(0);
+    await waitFor(() => expect(buried).toEqual([1]));
+    await waitFor(() => expect(hook.result.current.notice).toBe("Card buried"));
+    act(() => hook.result.current.undo());
+    expect(hook.result.current.current?.card_id).toBe(1);
+    await waitFor(() => expect(undone).toEqual([1]));
+    await waitFor(() => expect(hook.result.current.notice).toBe("Undone: Answer Card"));
   });
 
   it("says done when the server has no more cards", async () => {

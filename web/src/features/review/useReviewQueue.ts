@@ -16,9 +16,12 @@ import {
   newAnswerKey,
   nextCards,
   postAnswer,
+  removesCard,
+  runCardAction,
   startSession,
   studiedToday,
-  undoLastAnswer,
+  undoLatest,
+  type CardAction,
   type Counts,
   type Rating,
   type ReviewCard,
@@ -45,12 +48,18 @@ export interface ReviewQueueState {
   error: string | null;
   /** Whether the learner's last answer reached the server. */
   save: SaveStatus;
+  /** What the last action or undo did ("Card buried", "Undone: Bury Card"). */
+  notice: string | null;
 }
 
 export interface ReviewQueue extends ReviewQueueState {
   showAnswer: () => void;
   answer: (rating: Rating) => void;
   undo: () => void;
+  /** Bury, suspend, flag, mark, forget, set due, delete the note of the card on screen. */
+  act: (action: CardAction) => void;
+  /** Reloads the queue keeping the card on screen (after its note was edited). */
+  refresh: () => void;
   /** Sends the failed answer again (with its own idempotency key: never counted twice). */
   retrySave: () => void;
   dismissError: () => void;
@@ -75,7 +84,14 @@ const INITIAL: ReviewQueueState = {
   canUndo: false,
   error: null,
   save: { state: "idle" },
+  notice: null,
 };
+
+interface Step {
+  card: ReviewCard;
+  /** An answer (counted in this session) rather than an action on the card. */
+  answered: boolean;
+}
 
 export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
   const [state, setState] = useState<ReviewQueueState>(INITIAL);
@@ -86,7 +102,7 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
   const chain = useRef<Promise<void>>(Promise.resolve());
   const pendingOps = useRef(0);
   const unsent = useRef(new Set<number>());
-  const history = useRef<ReviewCard[]>([]);
+  const history = useRef<Step[]>([]);
   const failed = useRef<PendingAnswer | null>(null);
   const lastAnswerKey = useRef<string | null>(null);
   const shownAt = useRef(0);
@@ -205,7 +221,7 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
       };
       lastAnswerKey.current = pending.idempotencyKey;
       unsent.current.add(card.card_id);
-      history.current.push(card);
+      history.current.push({ card, answered: true });
       const next = s.upcoming[0] ?? null;
       shownAt.current = performance.now();
       update(() => ({
@@ -239,31 +255,79 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
   }, [enqueue, refill, send, update]);
 
   const undo = useCallback(() => {
-    const card = history.current.pop();
-    if (!card) return;
+    const step = history.current.pop();
     const s = stateRef.current;
-    const upcoming = s.current ? [s.current, ...s.upcoming] : s.upcoming;
-    shownAt.current = performance.now();
-    lastAnswerKey.current = null;
-    update(() => ({
-      ...s,
-      current: card,
-      upcoming: upcoming.filter((c) => c.card_id !== card.card_id),
-      showingAnswer: false,
-      loading: false,
-      done: false,
-      answered: Math.max(0, s.answered - 1),
-      canUndo: history.current.length > 0,
-      save: { state: "idle" },
-    }));
+    if (step) {
+      const card = step.card;
+      const upcoming = s.current ? [s.current, ...s.upcoming] : s.upcoming;
+      shownAt.current = performance.now();
+      lastAnswerKey.current = null;
+      update(() => ({
+        ...s,
+        current: card,
+        upcoming: upcoming.filter((c) => c.card_id !== card.card_id),
+        showingAnswer: false,
+        loading: false,
+        done: false,
+        answered: step.answered ? Math.max(0, s.answered - 1) : s.answered,
+        canUndo: history.current.length > 0,
+        save: step.answered ? { state: "idle" } : s.save,
+      }));
+    }
+    // Anki's undo reaches back past this page too: the server keeps the steps.
     enqueue(async () => {
       await startSession(client);
-      const undone = await undoLastAnswer(client);
-      await refill(undone ?? card.card_id);
+      const undone = await undoLatest(client);
+      if (mounted.current) update((st) => ({ ...st, notice: undone ? `Undone: ${undone.label}` : "Nothing to undo" }));
+      await refill(undone?.cardId ?? step?.card.card_id ?? null);
     });
   }, [client, enqueue, refill, update]);
 
+  const act = useCallback(
+    (action: CardAction) => {
+      const s = stateRef.current;
+      const card = s.current;
+      if (!card) return;
+      const step: Step = { card, answered: false };
+      history.current.push(step);
+      const leaves = removesCard(action);
+      if (leaves) {
+        unsent.current.add(card.card_id);
+        const next = s.upcoming[0] ?? null;
+        shownAt.current = performance.now();
+        update(() => ({
+          ...s,
+          current: next,
+          upcoming: s.upcoming.slice(1),
+          showingAnswer: false,
+          loading: next === null,
+          canUndo: true,
+        }));
+      } else {
+        update(() => ({ ...s, canUndo: true }));
+      }
+      enqueue(async () => {
+        await startSession(client);
+        try {
+          const notice = await runCardAction(card.card_id, action, client);
+          if (mounted.current) update((st) => ({ ...st, notice }));
+        } catch (error) {
+          history.current = history.current.filter((h) => h !== step);
+          if (mounted.current) update((st) => ({ ...st, canUndo: history.current.length > 0 }));
+          unsent.current.delete(card.card_id);
+          await refill(leaves ? card.card_id : null);
+          throw error;
+        }
+        unsent.current.delete(card.card_id);
+        if (!leaves || pendingOps.current === 1) await refill();
+      });
+    },
+    [client, enqueue, refill, update],
+  );
+
+  const refresh = useCallback(() => enqueue(() => refill()), [enqueue, refill]);
+
   const dismissError = useCallback(() => update((s) => ({ ...s, error: null })), [update]);
 
-  return { ...state, showAnswer, answer, undo, retrySave, dismissError };
+  return { ...state, showAnswer, answer, undo, act, refresh, retrySave, dismissError };
 }
