@@ -1,47 +1,90 @@
-import { useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { errorMessage } from "../../lib/errors";
 import { DeckSelect } from "../decks/DeckSelect";
-import { deckLabel } from "../decks/deckTree";
 import { useDeleteNotes } from "../notes/api";
 import { NoteEditor } from "../notes/NoteEditor";
-import { useCardPage, useMoveCards, useSuspendCards, type CardRow } from "./api";
+import {
+  browseKeys,
+  useBrowseColumns,
+  useBrowseRows,
+  useFlagCards,
+  useMoveCards,
+  useSuspendCards,
+  useTagCards,
+  type BrowseMode,
+  type BrowserRow,
+} from "./api";
 
-function plainText(html: string): string {
-  const text = new DOMParser().parseFromString(html, "text/html").body.textContent ?? "";
-  return text.replace(/\s+/g, " ").trim();
-}
+export const COLUMNS_STORAGE_KEY = "javumbo.browse.columns";
+const DEFAULT_COLUMNS = ["sort_field", "card_type", "due", "deck"];
+const FLAGS = ["No flag", "Red", "Orange", "Green", "Blue", "Pink", "Turquoise", "Purple"];
 
-/** Anki's card type: 0 new, 1 learning, 2 review, 3 relearning; `ivl` in days. */
-function cardState(row: CardRow): string {
-  if (row.type === 0) return "new";
-  if (row.type === 1 || row.type === 3) return "learning";
-  return row.ivl >= 365 ? `${(row.ivl / 365).toFixed(1)}y` : row.ivl >= 31 ? `${(row.ivl / 30).toFixed(1)}mo` : `${row.ivl}d`;
+function storedColumns(): string[] {
+  try {
+    const stored = JSON.parse(window.localStorage.getItem(COLUMNS_STORAGE_KEY) ?? "null") as unknown;
+    if (Array.isArray(stored) && stored.length && stored.every((c) => typeof c === "string")) return stored as string[];
+  } catch {
+    /* a broken stored value falls back on the default columns */
+  }
+  return DEFAULT_COLUMNS;
 }
 
 export default function BrowsePage() {
   const [params, setParams] = useSearchParams();
-  const query = params.get("q") ?? "";
+  const search = params.get("q") ?? "";
   const page = Number(params.get("page") ?? "1") || 1;
-  const [draft, setDraft] = useState(query);
+  const mode: BrowseMode = params.get("mode") === "notes" ? "notes" : "cards";
+  const sort = params.get("sort") ?? "sort_field";
+  const reverse = params.get("reverse") === "true";
+  const [draft, setDraft] = useState(search);
+  const [columns, setColumns] = useState<string[]>(storedColumns);
   const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [cursor, setCursor] = useState(0);
   const [editing, setEditing] = useState<number | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-  const cardPage = useCardPage({ q: query, page });
+  const tableRef = useRef<HTMLTableSectionElement>(null);
+  const queryClient = useQueryClient();
+  const columnList = useBrowseColumns();
+  const rowsQuery = useBrowseRows({ search, mode, columns: columns.join(","), sort, reverse, page });
   const suspendCards = useSuspendCards();
   const moveCards = useMoveCards();
+  const flagCards = useFlagCards();
+  const tagCards = useTagCards();
   const deleteNotes = useDeleteNotes();
-  // An error belongs to the search it came from: a new search shows its own result or error.
-  const result = cardPage.isError ? undefined : cardPage.data;
-  const error = actionError ?? (cardPage.error ? errorMessage(cardPage.error) : null);
+  // An error belongs to the search it came from: a new search shows its own rows or its error.
+  const result = rowsQuery.isError ? undefined : rowsQuery.data;
+  const error = actionError ?? (rowsQuery.error ? errorMessage(rowsQuery.error) : null);
   const fail = (caught: unknown) => setActionError(errorMessage(caught));
 
-  const search = (event: React.FormEvent) => {
-    event.preventDefault();
+  useEffect(() => window.localStorage.setItem(COLUMNS_STORAGE_KEY, JSON.stringify(columns)), [columns]);
+
+  const go = (changes: Record<string, string>) => {
     setSelected(new Set());
     setActionError(null);
-    setParams({ q: draft, page: "1" });
+    setCursor(0);
+    const next = { q: search, mode, sort, reverse: String(reverse), page: "1", ...changes };
+    setParams(next);
+  };
+  const submit = (event: React.FormEvent) => {
+    event.preventDefault();
+    go({ q: draft });
+  };
+
+  const rows = result?.rows ?? [];
+  const chosen = rows.filter((row) => selected.has(row.id));
+  const cardIds = chosen.flatMap((row) => row.card_ids);
+  const noteIds = [...new Set(chosen.map((row) => row.note_id))];
+  const known = columnList.data?.columns ?? [];
+  const label = (key: string) => {
+    const column = known.find((c) => c.key === key);
+    return column ? (mode === "notes" ? column.notes_label : column.label) : key;
+  };
+  const sortable = (key: string) => {
+    const column = known.find((c) => c.key === key);
+    return column ? (mode === "notes" ? column.sortable_notes : column.sortable_cards) : false;
   };
 
   const toggle = (id: number) =>
@@ -51,33 +94,55 @@ export default function BrowsePage() {
       else next.add(id);
       return next;
     });
-
-  const rows = result?.cards ?? [];
-  const chosen = rows.filter((row) => selected.has(row.card_id));
-  const chosenIds = chosen.map((row) => row.card_id);
-
-  const suspend = (suspended: boolean) => {
+  const act = <T,>(mutation: { mutate: (v: T, o: { onError: (e: unknown) => void }) => void }, value: T) => {
     setActionError(null);
-    suspendCards.mutate({ cardIds: chosenIds, suspended }, { onError: fail });
-  };
-  const move = (deckId: number) => {
-    setActionError(null);
-    moveCards.mutate({ cardIds: chosenIds, deckId }, { onError: fail });
+    mutation.mutate(value, { onError: fail });
   };
   const remove = () => {
-    const noteIds = [...new Set(chosen.map((r) => r.note_id))];
+    if (!noteIds.length) return;
     if (!window.confirm(`Delete ${noteIds.length} ${noteIds.length === 1 ? "note" : "notes"} and all their cards?`)) return;
     setActionError(null);
-    deleteNotes.mutate(noteIds, { onSuccess: () => setSelected(new Set()), onError: fail });
+    deleteNotes.mutate(noteIds, {
+      onSuccess: () => setSelected(new Set()),
+      onError: fail,
+      onSettled: () => void queryClient.invalidateQueries({ queryKey: browseKeys.all }),
+    });
+  };
+  const addTags = () => {
+    const text = window.prompt("Tags to add (separated by spaces)");
+    const add = (text ?? "").split(/\s+/).filter(Boolean);
+    if (add.length) act(tagCards, { cardIds, add, remove: [] });
+  };
+  const removeTags = () => {
+    const text = window.prompt("Tags to remove (separated by spaces)");
+    const removed = (text ?? "").split(/\s+/).filter(Boolean);
+    if (removed.length) act(tagCards, { cardIds, add: [], remove: removed });
+  };
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    if (!rows.length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const next = Math.min(rows.length - 1, Math.max(0, cursor + (event.key === "ArrowDown" ? 1 : -1)));
+      setCursor(next);
+      setSelected(new Set([rows[next].id]));
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      setEditing(rows[cursor]?.note_id ?? null);
+    } else if (event.key === "Delete") {
+      event.preventDefault();
+      remove();
+    }
   };
 
   const pages = result ? Math.max(1, Math.ceil(result.total / Math.max(1, result.page_size))) : 1;
+  const noun = mode === "notes" ? "note" : "card";
 
   return (
     <section className="page">
       <div className="page-head">
         <h1>Browse</h1>
-        <form className="inline-form inline-form--grow" onSubmit={search} role="search">
+        <form className="inline-form inline-form--grow" onSubmit={submit} role="search">
           <input
             aria-label="Search"
             placeholder='Anki search, e.g. deck:Spanish tag:verbs is:due "front:*ar"'
@@ -89,32 +154,83 @@ export default function BrowsePage() {
           </button>
         </form>
       </div>
+      <div className="toolbar">
+        <div role="group" aria-label="Show">
+          {(["cards", "notes"] as const).map((m) => (
+            <button key={m} type="button" className="button button--small" aria-pressed={mode === m} onClick={() => go({ mode: m, sort: "sort_field", reverse: "false" })}>
+              {m === "cards" ? "Cards" : "Notes"}
+            </button>
+          ))}
+        </div>
+        <details className="browse-columns">
+          <summary>Columns</summary>
+          {known.map((column) => (
+            <label key={column.key} className="browse-columns__item">
+              <input
+                type="checkbox"
+                checked={columns.includes(column.key)}
+                onChange={(e) =>
+                  setColumns((current) =>
+                    e.target.checked ? [...current, column.key] : current.length > 1 ? current.filter((k) => k !== column.key) : current,
+                  )
+                }
+              />
+              {mode === "notes" ? column.notes_label : column.label}
+            </label>
+          ))}
+        </details>
+      </div>
       <ErrorNotice message={error} onDismiss={actionError ? () => setActionError(null) : undefined} />
-      <div className="toolbar" aria-label="Selected cards">
-        <span className="muted small">{result ? `${result.total} ${result.total === 1 ? "card" : "cards"}` : "…"}{chosen.length ? ` · ${chosen.length} selected` : ""}</span>
+      <div className="toolbar" aria-label="Selected rows">
+        <span className="muted small">
+          {result ? `${result.total} ${noun}${result.total === 1 ? "" : "s"}` : "…"}
+          {chosen.length ? ` · ${chosen.length} selected` : ""}
+        </span>
         <button type="button" className="button button--small" disabled={chosen.length !== 1} onClick={() => setEditing(chosen[0]?.note_id ?? null)}>
           Edit
         </button>
-        <button type="button" className="button button--small" disabled={!chosen.length} onClick={() => void suspend(true)}>
+        <button type="button" className="button button--small" disabled={!chosen.length} onClick={() => act(suspendCards, { cardIds, suspended: true })}>
           Suspend
         </button>
-        <button type="button" className="button button--small" disabled={!chosen.length} onClick={() => void suspend(false)}>
+        <button type="button" className="button button--small" disabled={!chosen.length} onClick={() => act(suspendCards, { cardIds, suspended: false })}>
           Unsuspend
         </button>
+        <button type="button" className="button button--small" disabled={!chosen.length} onClick={addTags}>
+          Add tags
+        </button>
+        <button type="button" className="button button--small" disabled={!chosen.length} onClick={removeTags}>
+          Remove tags
+        </button>
+        <select
+          className="select-small"
+          aria-label="Flag selected cards"
+          disabled={!chosen.length}
+          value=""
+          onChange={(e) => act(flagCards, { cardIds, flag: Number(e.target.value) })}
+        >
+          <option value="" disabled>
+            Flag…
+          </option>
+          {FLAGS.map((name, flag) => (
+            <option key={name} value={flag}>
+              {name}
+            </option>
+          ))}
+        </select>
         <DeckSelect
           className="select-small"
           label="Move selected cards to deck"
           disabled={!chosen.length}
           value={null}
-          placeholder="Move to…"
-          onChange={move}
+          placeholder="Change deck…"
+          onChange={(deckId) => act(moveCards, { cardIds, deckId })}
         />
         <button type="button" className="button button--small button--danger" disabled={!chosen.length} onClick={remove}>
           Delete
         </button>
       </div>
       <div className="table-wrap">
-        <table className="table">
+        <table className="table browse-table">
           <thead>
             <tr>
               <th className="col-check">
@@ -122,46 +238,59 @@ export default function BrowsePage() {
                   type="checkbox"
                   aria-label="Select all"
                   checked={rows.length > 0 && chosen.length === rows.length}
-                  onChange={(e) => setSelected(e.target.checked ? new Set(rows.map((r) => r.card_id)) : new Set())}
+                  onChange={(e) => setSelected(e.target.checked ? new Set(rows.map((r) => r.id)) : new Set())}
                 />
               </th>
-              <th>Sort field</th>
-              <th className="hide-narrow">Note type</th>
-              <th>Deck</th>
-              <th className="hide-narrow">Interval</th>
-              <th className="hide-narrow">Tags</th>
+              {columns.map((key) => (
+                <th key={key} aria-sort={sort === key ? (reverse ? "descending" : "ascending") : undefined}>
+                  {sortable(key) ? (
+                    <button type="button" className="browse-sort" onClick={() => go({ sort: key, reverse: String(sort === key ? !reverse : false) })}>
+                      {label(key)}
+                      {sort === key ? (reverse ? " ▼" : " ▲") : ""}
+                    </button>
+                  ) : (
+                    label(key)
+                  )}
+                </th>
+              ))}
             </tr>
           </thead>
-          <tbody>
-            {rows.map((row: CardRow) => (
+          <tbody ref={tableRef} tabIndex={0} onKeyDown={onKeyDown} aria-label="Rows">
+            {rows.map((row: BrowserRow, index) => (
               <tr
-                key={row.card_id}
-                className={`${selected.has(row.card_id) ? "is-selected" : ""} ${row.suspended ? "is-suspended" : ""}`}
+                key={row.id}
+                className={[
+                  selected.has(row.id) ? "is-selected" : "",
+                  index === cursor ? "is-cursor" : "",
+                  row.colour ? `browse-row--${row.colour}` : "",
+                ].join(" ")}
+                data-colour={row.colour || undefined}
+                onClick={() => setCursor(index)}
                 onDoubleClick={() => setEditing(row.note_id)}
               >
                 <td className="col-check">
-                  <input type="checkbox" aria-label={`Select card ${row.card_id}`} checked={selected.has(row.card_id)} onChange={() => toggle(row.card_id)} />
+                  <input type="checkbox" aria-label={`Select ${noun} ${row.id}`} checked={selected.has(row.id)} onChange={() => toggle(row.id)} />
                 </td>
-                <td className="cell-text">{plainText(row.sort_field)}</td>
-                <td className="hide-narrow cell-deck">{row.notetype}</td>
-                <td className="cell-deck">{deckLabel(row.deck_name)}</td>
-                <td className="hide-narrow">{row.suspended ? "suspended" : cardState(row)}</td>
-                <td className="hide-narrow cell-deck">{row.tags.join(" ")}</td>
+                {columns.map((key) => (
+                  <td key={key} className="cell-text">
+                    {row.cells[key] ?? ""}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>
         </table>
-        {result && rows.length === 0 && <div className="empty">No cards match this search.</div>}
+        {result && rows.length === 0 && <div className="empty">No {noun}s match this search.</div>}
       </div>
       {pages > 1 && (
         <div className="pager">
-          <button type="button" className="button button--small" disabled={page <= 1} onClick={() => setParams({ q: query, page: String(page - 1) })}>
+          <button type="button" className="button button--small" disabled={page <= 1} onClick={() => go({ page: String(page - 1) })}>
             ‹ Previous
           </button>
           <span className="muted small">
             Page {page} of {pages}
           </span>
-          <button type="button" className="button button--small" disabled={page >= pages} onClick={() => setParams({ q: query, page: String(page + 1) })}>
+          <button type="button" className="button button--small" disabled={page >= pages} onClick={() => go({ page: String(page + 1) })}>
             Next ›
           </button>
         </div>
@@ -170,4 +299,3 @@ export default function BrowsePage() {
     </section>
   );
 }
-

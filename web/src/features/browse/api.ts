@@ -1,41 +1,55 @@
-/** The card browser's server state: one page of a search, and actions on selected cards. */
+/** The browser's server state: one page of a search (cards or notes, chosen columns, Anki's
+ * sort orders), the column list, and actions on the selected cards. */
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
-export type CardRow = components["schemas"]["CardRowSchema"];
+export type BrowserRow = components["schemas"]["BrowserRowSchema"];
+export type BrowserColumn = components["schemas"]["ColumnSchema"];
+export type BrowseMode = "cards" | "notes";
 
-export interface CardQuery {
-  q: string;
+export interface BrowseQuery {
+  search: string;
+  mode: BrowseMode;
+  columns: string;
+  sort: string;
+  reverse: boolean;
   page: number;
-  page_size?: number;
-  deck_id?: number;
 }
 
-export const cardKeys = {
-  all: ["cards"] as const,
-  page: (query: CardQuery) => [...cardKeys.all, query] as const,
+export const browseKeys = {
+  all: ["browse"] as const,
+  rows: (query: BrowseQuery) => [...browseKeys.all, "rows", query] as const,
+  columns: () => [...browseKeys.all, "columns"] as const,
 };
 
-export function useCardPage(query: CardQuery) {
+export function useBrowseRows(query: BrowseQuery) {
   return useQuery({
-    queryKey: cardKeys.page(query),
-    queryFn: ({ signal }) => unwrap(api.client.GET("/api/cards", { params: { query }, signal })),
+    queryKey: browseKeys.rows(query),
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/browse/rows", { params: { query }, signal })),
     placeholderData: keepPreviousData,
   });
 }
 
-function useInvalidateCards() {
+export function useBrowseColumns() {
+  return useQuery({
+    queryKey: browseKeys.columns(),
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/browse/columns", { signal })),
+    staleTime: Infinity,
+  });
+}
+
+function useInvalidateRows() {
   const queryClient = useQueryClient();
   return () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: cardKeys.all }),
+      queryClient.invalidateQueries({ queryKey: browseKeys.all }),
       queryClient.invalidateQueries({ queryKey: ["decks"] }),
     ]);
 }
 
 export function useSuspendCards() {
-  const invalidate = useInvalidateCards();
+  const invalidate = useInvalidateRows();
   return useMutation({
     mutationFn: ({ cardIds, suspended }: { cardIds: number[]; suspended: boolean }) =>
       unwrap(api.client.POST(suspended ? "/api/cards/suspend" : "/api/cards/unsuspend", { body: { card_ids: cardIds } })),
@@ -44,10 +58,28 @@ export function useSuspendCards() {
 }
 
 export function useMoveCards() {
-  const invalidate = useInvalidateCards();
+  const invalidate = useInvalidateRows();
   return useMutation({
     mutationFn: ({ cardIds, deckId }: { cardIds: number[]; deckId: number }) =>
       unwrap(api.client.POST("/api/cards/move", { body: { card_ids: cardIds, deck_id: deckId } })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useFlagCards() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds, flag }: { cardIds: number[]; flag: number }) =>
+      unwrap(api.client.POST("/api/cards/flag", { body: { card_ids: cardIds, flag } })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useTagCards() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds, add, remove }: { cardIds: number[]; add: string[]; remove: string[] }) =>
+      unwrap(api.client.POST("/api/cards/tag", { body: { card_ids: cardIds, add, remove } })),
     onSuccess: invalidate,
   });
 }
