@@ -95,3 +95,28 @@ def test_change_notetype(alice: ApiUser, bob: ApiUser) -> None:
     assert_error(bob.post("/api/notes/change-notetype", body), 404)
     body["fields"] = [0]
     assert_error(alice.post("/api/notes/change-notetype", body), 400, "invalid_request")
+
+
+def test_preview_renders_unsaved_templates_on_a_real_note(alice: ApiUser) -> None:
+    basic = notetype_id(alice, "Basic")
+    sample = alice.ok(
+        alice.post(f"/api/notetypes/{basic}/preview", {"front": "Q: {{Front}}", "back": "{{Back}}"})
+    )
+    assert sample["note_id"] is None and sample["question"] == "Q: (Front)"
+    note = add_note(alice, basic, ["<b>hola</b>", "hello"])
+    body = {"front": "Q: {{Front}}", "back": "{{FrontSide}}<hr>{{Back}}", "css": ".x{}"}
+    shown = alice.ok(alice.post(f"/api/notetypes/{basic}/preview", body))
+    assert shown == {
+        "question": "Q: <b>hola</b>",
+        "answer": "Q: <b>hola</b><hr>hello",
+        "css": ".x{}",
+        "note_id": note["id"],
+    }
+    cloze = notetype_id(alice, "Cloze")
+    add_note(alice, cloze, ["{{c2::x}} y", ""])
+    card = alice.ok(
+        alice.post(
+            f"/api/notetypes/{cloze}/preview", {"front": "{{cloze:Text}}", "back": "{{cloze:Text}}"}
+        )
+    )
+    assert 'data-ordinal="2"' in card["question"] and "[...]" in card["question"]

@@ -18,8 +18,9 @@ from apiflask.validators import Length, OneOf, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.ids import ID_PATH, id_field
-from javumbo.collection import Collection, ValidationError
+from javumbo.collection import Collection, NotFoundError, ValidationError
 from javumbo.collection import notetypes as notetype_ops
+from javumbo.collection.cards import Card
 from javumbo.collection.notetype_change import change_notetype
 from javumbo.collection.notetype_lifecycle import (
     add_stock_notetype,
@@ -30,6 +31,7 @@ from javumbo.collection.notetype_lifecycle import (
 )
 from javumbo.collection.notetype_stock import STOCK_KINDS
 from javumbo.collection.notetype_update import update_notetype
+from javumbo.collection.templates import render_note_card
 
 MAX_ELEMENTS = 100
 MAX_NAME = 500
@@ -168,6 +170,20 @@ class ChangeNotetypeSchema(Schema):
         validate=[Length(max=MAX_ELEMENTS)],
         metadata={"description": "per new template: the old template ord, or null"},
     )
+
+
+class TemplatePreviewSchema(Schema):
+    front = String(required=True, validate=[Length(max=MAX_TEMPLATE_CHARS)])
+    back = String(required=True, validate=[Length(max=MAX_TEMPLATE_CHARS)])
+    css = String(load_default="", validate=[Length(max=MAX_TEMPLATE_CHARS)])
+    note_id = id_field(metadata={"description": "the note to show; default: one of the type's"})
+
+
+class TemplatePreviewedSchema(Schema):
+    question = String(required=True)
+    answer = String(required=True)
+    css = String(required=True)
+    note_id = Integer(required=True, allow_none=True, metadata={"description": "null: sample"})
 
 
 class NotetypeChangedSchema(Schema):
@@ -368,3 +384,41 @@ def change_notes_notetype(handle: CollectionHandle, body: dict[str, Any]) -> dic
         }
 
     return handle.write(change)
+
+
+@bp.post(f"/notetypes/<{ID_PATH}:notetype_id>/preview")
+@bp.input(TemplatePreviewSchema, arg_name="body")
+@bp.output(TemplatePreviewedSchema)
+@user_collection
+def preview_template(
+    handle: CollectionHandle, notetype_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    """An unsaved card template rendered as review renders it, on a real note of the type (or
+    on the field names, when it has none): the template editor's live preview."""
+    with handle.read() as col:
+        nt = dict(notetype_ops.get_notetype(col, notetype_id))
+        query = "select id, flds, tags from notes where mid = ?"
+        args: tuple[int, ...] = (notetype_id,)
+        if "note_id" in body:
+            query, args = query + " and id = ?", (notetype_id, body["note_id"])
+        row = col.db.execute(query + " order by id limit 1", args).fetchone()
+        if row is None and "note_id" in body:
+            raise NotFoundError(f"no note {body['note_id']} of this note type")
+        names = notetype_ops.field_names(nt)
+        nid, flds, tags = row if row else (0, "\x1f".join(f"({n})" for n in names), "")
+        first = col.db.execute(
+            "select ord, did from cards where nid = ? order by ord limit 1", (nid,)
+        ).fetchone()
+        ord_ = int(first[0]) if first and notetype_ops.is_cloze(nt) else 0
+        nt["tmpls"] = [{"name": "Preview", "ord": 0, "qfmt": body["front"], "afmt": body["back"]}]
+        nt["css"] = body["css"]
+        card = Card(
+            0, nid, int(first[1]) if first else 1, ord_, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ""
+        )
+        rendered = render_note_card(col, nt, str(flds), str(tags), card)
+        return {
+            "question": rendered.question,
+            "answer": rendered.answer,
+            "css": rendered.css,
+            "note_id": int(nid) if row else None,
+        }

@@ -3,6 +3,7 @@
  * keeps every note's values. Front, back and styling sit side by side. */
 import { useState } from "react";
 import type { NotetypeDetail } from "./api";
+import { TemplatePreview } from "./TemplatePreview";
 
 type Field = NotetypeDetail["fields"][number];
 type Template = NotetypeDetail["templates"][number];
@@ -146,6 +147,7 @@ export function NotetypeEditor({
               <textarea value={draft.css} onChange={(e) => setDraft({ ...draft, css: e.target.value })} />
             </label>
           </div>
+          <TemplatePreview notetypeId={draft.id} front={template.front} back={template.back} css={draft.css} />
           <button
             type="button"
             disabled={draft.templates.length < 2}

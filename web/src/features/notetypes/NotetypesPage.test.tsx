@@ -58,6 +58,12 @@ describe("NotetypesPage", () => {
         return { id: 9, full_sync_required: true };
       }),
       on("get", "/api/notetypes/{notetype_id}", () => DETAIL),
+      on("post", "/api/notetypes/{notetype_id}/preview", ({ body }) => ({
+        question: `shown: ${body!.front}`,
+        answer: "",
+        css: "",
+        note_id: null,
+      })),
     );
     logIn();
     renderPage(<NotetypesPage />);
@@ -67,6 +73,7 @@ describe("NotetypesPage", () => {
     fireEvent.click(screen.getByRole("button", { name: "Add note type" }));
     await waitFor(() => expect(bodies).toEqual([{ kind: "cloze", name: "My cloze" }]));
     expect(await screen.findByLabelText("Front template")).toHaveProperty("value", "{{cloze:Text}}");
+    expect(await screen.findByText("Preview (sample)")).toBeTruthy();
   });
 });
 

@@ -1,6 +1,6 @@
 /** Note types as server state: list, add (stock kind or copy), save whole, delete, and
  * Change Note Type for the browser. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
@@ -78,5 +78,21 @@ export function useChangeNotetype() {
     mutationFn: (body: { note_ids: number[]; notetype_id: number; fields?: (number | null)[]; templates?: (number | null)[] }) =>
       unwrap(api.client.POST("/api/notes/change-notetype", { body })),
     onSuccess: invalidate,
+  });
+}
+
+/** An unsaved template rendered on a real note of the type (the editor's live preview). */
+export function useTemplatePreview(id: number, front: string, back: string, css: string) {
+  return useQuery({
+    queryKey: ["notetypes", id, "preview", front, back, css],
+    placeholderData: keepPreviousData,
+    queryFn: ({ signal }) =>
+      unwrap(
+        api.client.POST("/api/notetypes/{notetype_id}/preview", {
+          params: { path: { notetype_id: id } },
+          body: { front, back, css },
+          signal,
+        }),
+      ),
   });
 }
