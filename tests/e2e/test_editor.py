@@ -74,7 +74,9 @@ def test_make_review_and_edit_a_rich_card(
     page.keyboard.type(" ")
     with page.expect_response(lambda r: r.url.endswith("/api/media") and r.status == 201):
         page.get_by_label("Front file").set_input_files(str(picture))
-    expect(front.locator("img.rich-field__image")).to_have_attribute("src", re.compile("^data:image/png"))
+    expect(front.locator("img.rich-field__image")).to_have_attribute(
+        "src", re.compile("^data:image/png")
+    )
 
     # Back: a sound and a formula, typed as text.
     back = field(page, "Back")

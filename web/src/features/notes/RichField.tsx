@@ -85,8 +85,25 @@ function insertMediaInto(editor: Editor, stored: { name: string; kind: string })
   else editor.chain().focus().insertContent(`[sound:${stored.name}]`).run();
 }
 
+/** The selection as the page shows it: a shortcut may come before the editor has read the
+ * latest selection change. */
+function shownSelection(editor: Editor): { from: number; to: number } {
+  const dom = window.getSelection();
+  const view = editor.view;
+  if (dom && dom.anchorNode && dom.focusNode && view.dom.contains(dom.anchorNode) && view.dom.contains(dom.focusNode)) {
+    try {
+      const anchor = view.posAtDOM(dom.anchorNode, dom.anchorOffset);
+      const focus = view.posAtDOM(dom.focusNode, dom.focusOffset);
+      return { from: Math.min(anchor, focus), to: Math.max(anchor, focus) };
+    } catch {
+      // fall back to the editor's own selection
+    }
+  }
+  return editor.state.selection;
+}
+
 function clozeInEditor(editor: Editor, n: number) {
-  const { from, to } = editor.state.selection;
+  const { from, to } = shownSelection(editor);
   const opening = `{{c${n}::`;
   const chain = editor.chain().focus();
   if (from === to) {
