@@ -3,6 +3,7 @@ import { Link } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { errorMessage } from "../../lib/errors";
+import { FilteredMenuItems } from "../filtered/FilteredMenuItems";
 import { deckKeys, useCreateDeck, useDeckList, useDeleteDeck, useUpdateDeck, type DeckList, type DeckNode } from "./api";
 
 /** The tree with one deck's `collapsed` flag changed (shown at once, saved in the background). */
@@ -131,6 +132,7 @@ function DeckRows({ deck, depth, onToggle, onRename, onDelete }: DeckRowsProps) 
             <div className="menu-items" onClick={(e) => e.currentTarget.closest("details")?.removeAttribute("open")}>
               <button type="button" onClick={() => onRename(deck)}>Rename</button>
               {!deck.dyn && <Link to={`/decks/${deck.id}/options`}>Options</Link>}
+              <FilteredMenuItems deck={deck} />
               <Link to={`/transfer?deck=${deck.id}`}>Export</Link>
               <button type="button" className="danger" onClick={() => onDelete(deck)}>Delete</button>
             </div>
