@@ -33,10 +33,6 @@ class MediaKind:
     extension: str
     extensions: frozenset[str]
 
-    @property
-    def is_image(self) -> bool:
-        return self.kind == IMAGE
-
 
 def _kind(kind: str, *extensions: str) -> MediaKind:
     return MediaKind(kind, extensions[0], frozenset(extensions))
