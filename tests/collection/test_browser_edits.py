@@ -122,3 +122,16 @@ def test_duplicates_are_anki_duplicates(pair: tuple[Path, Path], field: str, sea
     finally:
         col.close()
     assert field == "Back" or expected
+
+
+def test_find_and_replace_is_one_undo_step(pair: tuple[Path, Path]) -> None:
+    from javumbo.collection.undo import undo
+
+    before = _fields(pair[1])
+    col = Collection.open(pair[1])
+    try:
+        assert find_and_replace(col, [], "dog", "cat") > 0
+        assert undo(col).label == "Find and Replace"
+    finally:
+        col.close()
+    assert _fields(pair[1]) == before

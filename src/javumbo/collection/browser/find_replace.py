@@ -25,8 +25,10 @@ from javumbo.collection.notes import (
     sort_field_value,
 )
 from javumbo.collection.search.sql_writer import ids_json
+from javumbo.collection.undo import undoable
 
 REGEX_SECONDS = 2.0
+UNDO_LABEL = "Find and Replace"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -87,7 +89,8 @@ def find_and_replace(
 
 def _save(col: Collection, changed: list[tuple[int, int, list[str]]]) -> None:
     now = col.now_secs()
-    with col.transaction() as db:
+    db = col.db
+    with undoable(col, UNDO_LABEL, note_ids=[nid for nid, _, _ in changed]):
         for nid, mid, values in changed:
             nt = notetypes.get_notetype(col, mid)
             db.execute(
