@@ -57,3 +57,16 @@ def test_custom_study_modes(alice: ApiUser) -> None:
         alice.post(f"/api/decks/{home}/custom-study", {"mode": "forgotten", "amount": 1}), 400
     )
     assert_error(alice.post(f"/api/decks/{home}/custom-study", {"mode": "dance"}), 422)
+
+
+def test_empty_and_rebuild_can_be_undone(alice: ApiUser) -> None:
+    home = alice.new_deck("Spanish")
+    for i in range(3):
+        alice.new_card(home, front=f"hola {i}")
+    did = alice.ok(
+        alice.post("/api/decks/filtered", {"name": "Cram", "search": "deck:Spanish"}), 201
+    )["id"]
+    alice.ok(alice.post(f"/api/decks/{did}/empty"))
+    assert alice.ok(alice.get(f"/api/decks/{did}/filtered"))["cards"] == 0
+    alice.ok(alice.post("/api/undo"))
+    assert alice.ok(alice.get(f"/api/decks/{did}/filtered"))["cards"] == 3

@@ -14,6 +14,7 @@ from javumbo.api.ids import ID_PATH
 from javumbo.collection import Collection
 from javumbo.collection import custom_study as study
 from javumbo.collection import filtered_decks as filtered
+from javumbo.collection.undo import undoable
 
 bp = APIBlueprint("filtered_decks", __name__, tag="Filtered decks", url_prefix="/api/decks")
 
@@ -163,7 +164,12 @@ def update_filtered_deck(
 @user_collection
 def rebuild_filtered_deck(handle: CollectionHandle, deck_id: int) -> dict[str, Any]:
     """Return the cards home and search again."""
-    return handle.write(lambda col: {"id": deck_id, "cards": filtered.rebuild(col, deck_id)})
+
+    def rebuild(col: Collection) -> dict[str, Any]:
+        with undoable(col, "Rebuild Filtered Deck") as step:
+            return {"id": deck_id, "cards": filtered.rebuild(col, deck_id, step)}
+
+    return handle.write(rebuild)
 
 
 @bp.post(f"/<{ID_PATH}:deck_id>/empty")
@@ -173,7 +179,8 @@ def empty_filtered_deck(handle: CollectionHandle, deck_id: int) -> dict[str, Any
     """Every card back to its home deck; the (empty) filtered deck stays."""
 
     def empty(col: Collection) -> dict[str, Any]:
-        filtered.empty(col, deck_id)
+        with undoable(col, "Empty Filtered Deck") as step:
+            filtered.empty(col, deck_id, step)
         return {"id": deck_id, "cards": 0}
 
     return handle.write(empty)

@@ -21,6 +21,7 @@ from javumbo.collection.cards import chunks, placeholders
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import ValidationError
 from javumbo.collection.search import compile_search
+from javumbo.collection.undo import UndoStep
 
 FIRST_POSITION = -100_000
 MAX_TERMS = 2
@@ -225,21 +226,26 @@ def _new_filtered_deck(col: Collection, all_decks: dict[str, Any], name: str) ->
 # ----------------------------------------------------------------- build / empty
 
 
-def rebuild(col: Collection, did: int) -> int:
+def rebuild(col: Collection, did: int, step: UndoStep | None = None) -> int:
     """Return the deck's cards home, then pull in what its searches find now; the count."""
     deck = get_filtered_deck(col, did)
     config = config_of(deck)
     with col.transaction() as db:
         _install_fnvhash(db)
-        empty(col, did)
+        empty(col, did, step)
         position = FIRST_POSITION
         for term in config.terms[:MAX_TERMS]:
-            position = _move_matching(col, did, term, config.reschedule, position)
+            position = _move_matching(col, did, term, config.reschedule, position, step)
     return position - FIRST_POSITION
 
 
 def _move_matching(
-    col: Collection, did: int, term: SearchTerm, reschedule: bool, position: int
+    col: Collection,
+    did: int,
+    term: SearchTerm,
+    reschedule: bool,
+    position: int,
+    step: UndoStep | None,
 ) -> int:
     search = f"({term.search})" if term.search.strip() else ""
     where, params = compile_search(col, f"{search} -is:suspended -is:buried -deck:filtered")
@@ -252,6 +258,8 @@ def _move_matching(
             [*params, term.limit],
         )
     ]
+    if step is not None:
+        step.cards_changing(cids)
     now = col.now_secs()
     queue = "queue" if reschedule else str(QUEUE_REVIEW)
     col.db.executemany(
@@ -299,11 +307,14 @@ def _overdueness_sql(col: Collection, today: int, direction: str, *, always: boo
     )
 
 
-def empty(col: Collection, did: int) -> None:
+def empty(col: Collection, did: int, step: UndoStep | None = None) -> None:
     """Every card of the deck back home: Anki's ``remove_from_filtered_deck_restoring_queue``."""
     get_filtered_deck(col, did)
     rows = col.db.execute("select id from cards where did = ? and odid != 0", (did,)).fetchall()
-    return_cards_home(col, [int(r[0]) for r in rows])
+    cids = [int(r[0]) for r in rows]
+    if step is not None:
+        step.cards_changing(cids)
+    return_cards_home(col, cids)
 
 
 def return_cards_home(col: Collection, cids: list[int]) -> None:
