@@ -119,6 +119,31 @@ describe("BrowsePage", () => {
     await waitFor(() => expect(tagged).toEqual([["verbs", "irregular"]]));
   });
 
+  it("buries the selected cards, then undoes it", async () => {
+    const buried: number[][] = [];
+    let undone = 0;
+    server.use(
+      on("get", "/api/decks", () => ({ decks: [] })),
+      on("get", "/api/browse/columns", () => COLUMNS),
+      on("get", "/api/browse/rows", () => page([row(1), row(2)])),
+      on("post", "/api/cards/bury", ({ body }) => {
+        buried.push(body!.card_ids);
+        return { card_ids: body!.card_ids, changed: 1 };
+      }),
+      on("post", "/api/undo", () => {
+        undone += 1;
+        return { label: "Bury", card_id: null, cards: 1, notes: 0 };
+      }),
+    );
+    logIn();
+    renderPage(<BrowsePage />, { path: "/browse" });
+    fireEvent.click(await screen.findByLabelText("Select card 2"));
+    fireEvent.click(screen.getByRole("button", { name: "Bury" }));
+    await waitFor(() => expect(buried).toEqual([[2]]));
+    fireEvent.click(screen.getByRole("button", { name: "Undo" }));
+    await waitFor(() => expect(undone).toBe(1));
+  });
+
   it("moves with the arrow keys and opens the editor with Enter", async () => {
     server.use(
       on("get", "/api/decks", () => ({ decks: [] })),

@@ -10,10 +10,13 @@ import {
   browseKeys,
   useBrowseColumns,
   useBrowseRows,
+  useBuryCards,
   useFlagCards,
+  useForgetCards,
   useMoveCards,
   useSuspendCards,
   useTagCards,
+  useUndo,
   type BrowseMode,
   type BrowserRow,
 } from "./api";
@@ -54,6 +57,9 @@ export default function BrowsePage() {
   const flagCards = useFlagCards();
   const tagCards = useTagCards();
   const deleteNotes = useDeleteNotes();
+  const buryCards = useBuryCards();
+  const forgetCards = useForgetCards();
+  const undo = useUndo();
   // An error belongs to the search it came from: a new search shows its own rows or its error.
   const result = rowsQuery.isError ? undefined : rowsQuery.data;
   const error = actionError ?? (rowsQuery.error ? errorMessage(rowsQuery.error) : null);
@@ -195,6 +201,17 @@ export default function BrowsePage() {
         <button type="button" className="button button--small" disabled={!chosen.length} onClick={() => act(suspendCards, { cardIds, suspended: false })}>
           Unsuspend
         </button>
+        <button type="button" className="button button--small" disabled={!chosen.length} onClick={() => act(buryCards, { cardIds })}>
+          Bury
+        </button>
+        <button
+          type="button"
+          className="button button--small"
+          disabled={!chosen.length}
+          onClick={() => window.confirm(`Reset ${cardIds.length} cards to new?`) && act(forgetCards, { cardIds })}
+        >
+          Forget
+        </button>
         <button type="button" className="button button--small" disabled={!chosen.length} onClick={addTags}>
           Add tags
         </button>
@@ -227,6 +244,9 @@ export default function BrowsePage() {
         />
         <button type="button" className="button button--small button--danger" disabled={!chosen.length} onClick={remove}>
           Delete
+        </button>
+        <button type="button" className="button button--small" onClick={() => act(undo, undefined)}>
+          Undo
         </button>
       </div>
       <div className="table-wrap">

@@ -83,3 +83,30 @@ export function useTagCards() {
     onSuccess: invalidate,
   });
 }
+
+export function useBuryCards() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds }: { cardIds: number[] }) =>
+      unwrap(api.client.POST("/api/cards/bury", { body: { card_ids: cardIds, scope: "cards" } })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useForgetCards() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds }: { cardIds: number[] }) =>
+      unwrap(api.client.POST("/api/cards/forget", { body: { card_ids: cardIds, restore_position: true, reset_counts: false } })),
+    onSuccess: invalidate,
+  });
+}
+
+/** Undo the latest step, whatever it was (a bulk action of the browser included). */
+export function useUndo() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: () => unwrap(api.client.POST("/api/undo")),
+    onSuccess: invalidate,
+  });
+}
