@@ -110,3 +110,10 @@ def test_bad_input_is_refused(alice: ApiUser, path: str, body: dict[str, Any], s
         deck_id = alice.new_deck("Bad")
         body = {**body, "card_ids": [alice.new_card(deck_id)]}
     assert_error(alice.post(path, body), status)
+
+
+def test_review_cards_carry_the_presets_audio_options(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Listen")
+    alice.new_card(deck_id, "[sound:hola.mp3]", "hello")
+    [card] = alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]
+    assert card["audio"] == {"autoplay": True, "replay_question": True}

@@ -40,6 +40,16 @@ class TypedAnswerSchema(Schema):
     )
 
 
+class AudioSchema(Schema):
+    autoplay = Boolean(
+        required=True, metadata={"description": "the preset plays a side's sounds when shown"}
+    )
+    replay_question = Boolean(
+        required=True,
+        metadata={"description": "the answer side replays the question's sounds too (replayq)"},
+    )
+
+
 class ReviewCardSchema(Schema):
     card_id = Integer(required=True)
     note_id = Integer(required=True)
@@ -57,6 +67,7 @@ class ReviewCardSchema(Schema):
         validate=[OneOf(["new", "learning", "review"])],
         metadata={"description": "new, learning or review"},
     )
+    audio = Nested(AudioSchema, required=True)
     typed_answer = Nested(
         TypedAnswerSchema,
         required=True,
@@ -122,6 +133,17 @@ def _review_card(col: Collection, scheduler: Scheduler, card: Card) -> dict[str,
         "queue": card.queue,
         "kind": _KIND_BY_QUEUE.get(card.queue, "learning"),
         "typed_answer": _typed_answer(rendered.typed_answer),
+        "audio": _audio(col, card),
+    }
+
+
+def _audio(col: Collection, card: Card) -> dict[str, bool]:
+    """The home deck's preset's audio options (Anki's ``autoplay`` and ``replayq``)."""
+    deck = col.decks.get(str(card.odid or card.did)) or {}
+    preset = col.dconf.get(str(deck.get("conf", 1))) or col.dconf.get("1") or {}
+    return {
+        "autoplay": bool(preset.get("autoplay", True)),
+        "replay_question": bool(preset.get("replayq", True)),
     }
 
 

@@ -8143,6 +8143,12 @@ export interface components {
             success: boolean;
             type: number;
         };
+        AudioSchema: {
+            /** @description the preset plays a side's sounds when shown */
+            autoplay: boolean;
+            /** @description the answer side replays the question's sounds too (replayq) */
+            replay_question: boolean;
+        };
         BrowserPageSchema: {
             columns: string[];
             mode: string;
@@ -8698,16 +8704,36 @@ export interface components {
             rate: number | null;
         };
         ImportFormSchema: {
+            /** @description text files: the deck notes go to */
+            deck_id?: number;
+            /**
+             * @description text files: a note whose first field matches: update it, preserve it (skip the row) or duplicate (add the row too)
+             * @enum {string}
+             */
+            duplicates?: "update" | "preserve" | "duplicate";
+            /** @description text files: per field of the note type, its column (from 1, 0 = none), comma-separated */
+            field_columns?: string;
             /**
              * Format: binary
              * @description the .apkg (or .colpkg) file
              */
             file: string;
+            /** @description text files: fields are HTML (else escaped) */
+            html?: boolean;
+            /** @description text files: the notes' note type */
+            notetype_id?: number;
             /**
              * @description keep review history
              * @default true
              */
             scheduling: boolean;
+            /**
+             * @description text files: the column separator (else the file's or a guess)
+             * @enum {string}
+             */
+            separator?: "tab" | "pipe" | "semicolon" | "colon" | "comma" | "space";
+            /** @description text files: tags added to every note */
+            tags?: string;
         };
         ImportJobSchema: {
             error: components["schemas"]["JobErrorSchema"] | null;
@@ -8739,6 +8765,10 @@ export interface components {
             notetypes_updated: string[];
             replaced_collection: boolean;
             revlog_added: number;
+            /** @description text files: Anki's categories of rows (new, updated, duplicate, conflicting, first_field_match_*, problems) */
+            text?: {
+                [key: string]: unknown;
+            } | null;
         };
         IntervalBucketSchema: {
             count: number;
@@ -9348,6 +9378,7 @@ export interface components {
         ReviewCardSchema: {
             /** @description rendered answer HTML */
             answer: string;
+            audio: components["schemas"]["AudioSchema"];
             card_id: number;
             css: string;
             deck_id: number;

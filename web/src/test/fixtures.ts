@@ -16,6 +16,7 @@ export function reviewCard(id: number, overrides: Partial<Schemas["ReviewCardSch
     queue: 0,
     kind: "new",
     typed_answer: null,
+    audio: { autoplay: false, replay_question: true },
     ...overrides,
   };
 }

@@ -4,7 +4,7 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { CardInfo } from "../card-info/CardInfo";
 import { NoteEditor } from "../notes/NoteEditor";
 import type { CardAction, ReviewCard } from "./api";
-import { playSounds, soundNames } from "./replayAudio";
+import { playSounds, sideSounds } from "./replayAudio";
 import { ReviewMenu, type MenuChoice } from "./ReviewMenu";
 import { reviewCommand } from "./reviewKeys";
 import { CardFrame, prepareCardHtml } from "./CardFrame";
@@ -46,7 +46,7 @@ export default function ReviewPage() {
           setPanel(choice.kind);
           return;
         case "replay":
-          void playSounds(soundNames(showingAnswer ? card.answer : card.question), load);
+          void playSounds(sideSounds(card, showingAnswer), load);
           return;
         case "ask-due": {
           const days = window.prompt('Set due date: days from today ("0" today, "1-7" a range, add "!" to also set the interval)', "0");
@@ -81,6 +81,13 @@ export default function ReviewPage() {
     [typedAnswer, showingAnswer, typed],
   );
   const comparisonMarkup = useMemo(() => (comparison ? comparisonHtml(comparison) : null), [comparison]);
+
+  // Autoplay as the preset says, each time a side is shown.
+  useEffect(() => {
+    if (!current?.audio.autoplay) return;
+    const names = sideSounds(current, showingAnswer);
+    if (names.length > 0) void playSounds(names, load);
+  }, [current, showingAnswer, load]);
 
   // Prefetch the media of the next cards so a keypress shows them without the network.
   useEffect(() => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { reviewCard } from "../../test/fixtures";
+import { sideSounds } from "./replayAudio";
 import { reviewCommand } from "./reviewKeys";
 
 describe("Anki's reviewer keys", () => {
@@ -25,5 +27,22 @@ describe("Anki's reviewer keys", () => {
       expect(reviewCommand(key, `Key${key}`, false, false, false)).toBeNull();
     }
     expect(reviewCommand("8", "Digit8", true, false, false)).toBeNull();
+  });
+});
+
+describe("the sounds of a side", () => {
+  const card = reviewCard(1, {
+    question: "[sound:q.mp3] hola",
+    answer: '[sound:q.mp3] hola<hr id=answer> hello <audio src="a.ogg"></audio>',
+  });
+
+  it("plays the question's on the question side and both on the answer side", () => {
+    expect(sideSounds(card, false)).toEqual(["q.mp3"]);
+    expect(sideSounds(card, true)).toEqual(["q.mp3", "a.ogg"]);
+  });
+
+  it("leaves the question's out of the answer when the preset says not to replay it", () => {
+    const quiet = { ...card, audio: { autoplay: true, replay_question: false } };
+    expect(sideSounds(quiet, true)).toEqual(["a.ogg"]);
   });
 });
