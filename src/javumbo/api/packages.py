@@ -29,6 +29,7 @@ from javumbo.api.services import Services, services
 from javumbo.collection import Collection
 from javumbo.collection import decks as deck_ops
 from javumbo.collection.apkg import EXPORT_LAYOUTS, export_apkg
+from javumbo.collection.text_import import DELIMITER_NAMES, DUPE_RESOLUTIONS, TextImportChoices
 from javumbo.imports.admission import (
     IMPORT_ADMISSION,
     ImportsBusyError,
@@ -49,6 +50,7 @@ from javumbo.userdb.package_media import BlobMediaStore
 
 APKG_MIMETYPE = "application/octet-stream"
 UNNAMED_UPLOAD = "the uploaded file"
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 IMPORT_BUSY_RETRY_AFTER_SECONDS = 30
 
 bp = APIBlueprint("packages", __name__, tag="Import and export", url_prefix="/api")
@@ -62,6 +64,27 @@ class ImportFormSchema(Schema):
         required=True, metadata={"description": "the .apkg (or .colpkg) file"}
     )
     scheduling = Boolean(load_default=True, metadata={"description": "keep review history"})
+    deck_id = Integer(metadata={"description": "text files: the deck notes go to"})
+    notetype_id = Integer(metadata={"description": "text files: the notes' note type"})
+    separator = String(
+        validate=[OneOf(DELIMITER_NAMES)],
+        metadata={"description": "text files: the column separator (else the file's or a guess)"},
+    )
+    html = Boolean(metadata={"description": "text files: fields are HTML (else escaped)"})
+    field_columns = String(
+        metadata={
+            "description": "text files: per field of the note type, its column (from 1,"
+            " 0 = none), comma-separated"
+        }
+    )
+    tags = String(metadata={"description": "text files: tags added to every note"})
+    duplicates = String(
+        validate=[OneOf(DUPE_RESOLUTIONS)],
+        metadata={
+            "description": "text files: a note whose first field matches: update it,"
+            " preserve it (skip the row) or duplicate (add the row too)"
+        },
+    )
 
 
 class JobErrorSchema(Schema):
@@ -88,6 +111,14 @@ class ImportReportSchema(Schema):
     )
     cards_dropped = Integer(required=True)
     replaced_collection = Boolean(required=True)
+    text = Dict(
+        keys=String(),
+        allow_none=True,
+        metadata={
+            "description": "text files: Anki's categories of rows (new, updated,"
+            " duplicate, conflicting, first_field_match_*, problems)"
+        },
+    )
 
 
 class ImportJobSchema(Schema):
@@ -182,6 +213,7 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
     now = svc.clock.now()
     job_id = new_job_id(now)
     ticket: ImportTicket = g.pop("javumbo_import_ticket")  # the job gives it back when it ends
+    text_choices = _text_choices(form) if package.suffix.lower() in TEXT_SUFFIXES else None
     job = ImportJob(
         engine=svc.engine,
         blobs=svc.blobs,
@@ -193,6 +225,7 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
         idempotency_key=handle.idempotency_key,
         state=new_job_state(job_id, now),
         ticket=ticket,
+        text_choices=text_choices,
     )
     try:
         upload.save(package)
@@ -212,6 +245,27 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
     else:
         run_in_background(job)
     return public_state(job.state)
+
+
+def _text_choices(form: dict[str, Any]) -> TextImportChoices:
+    """The user's picks for a text file's import."""
+    columns = None
+    if form.get("field_columns"):
+        try:
+            columns = [int(c) for c in str(form["field_columns"]).split(",")]
+        except ValueError as exc:
+            raise api_error(
+                400, "field_columns must be column numbers separated by commas"
+            ) from exc
+    return TextImportChoices(
+        delimiter=form.get("separator"),
+        is_html=form.get("html"),
+        notetype_id=form.get("notetype_id"),
+        deck_id=form.get("deck_id"),
+        field_columns=columns,
+        tags=str(form.get("tags") or "").split(),
+        dupe_resolution=form.get("duplicates"),
+    )
 
 
 @bp.get("/import/<job_id>")

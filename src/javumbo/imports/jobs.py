@@ -22,6 +22,12 @@ from typing import Any
 from javumbo.collection import Collection, CollectionError
 from javumbo.collection.apkg import import_apkg
 from javumbo.collection.clock import Clock
+from javumbo.collection.text_import import (
+    TextImportChoices,
+    decode_text,
+    import_text,
+    read_metadata,
+)
 from javumbo.imports import records
 from javumbo.imports.admission import ImportTicket
 from javumbo.stores.ports import BlobStore, StoreUnavailableError
@@ -58,6 +64,7 @@ class ImportJob:
     idempotency_key: str | None
     state: dict[str, Any]
     ticket: ImportTicket | None = None
+    text_choices: TextImportChoices | None = None  # set for a .csv/.tsv/.txt file
     last_write: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -132,6 +139,10 @@ class ImportJob:
         store = BlobMediaStore(self.engine.media(self.user_id), scratch=self.package.parent)
 
         def apply(col: Collection) -> dict[str, Any]:
+            if self.text_choices is not None:
+                text = decode_text(self.package.read_bytes())
+                meta = read_metadata(col, text, self.text_choices)
+                return import_text(col, text, meta, progress=self.progress).as_dict()
             return import_apkg(
                 col,
                 self.package,

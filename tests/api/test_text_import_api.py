@@ -1,0 +1,31 @@
+"""Text files (.csv/.tsv/.txt) through ``POST /api/import``: the same job and report as
+``.apkg``, with the deck, field mapping, tags and duplicate handling chosen in the form."""
+
+from __future__ import annotations
+
+from tests.api.conftest import ApiUser
+from tests.api.test_packages import upload, wait_for_job
+
+
+def test_csv_import_into_chosen_deck_with_mapping_tags_and_duplicates(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Words")
+    data = b"one,un,x\ntwo,deux,y\n"
+    form = {"deck_id": str(deck_id), "field_columns": "2,1", "tags": "imported"}
+    job = wait_for_job(alice, upload(alice, data, name="words.csv", **form).get_json())
+    assert job["status"] == "done", job
+    assert job["report"]["notes_added"] == 2
+    cards = alice.ok(alice.get("/api/cards", query_string={"q": "deck:Words tag:imported"}))
+    assert cards["total"] == 2
+    again = wait_for_job(
+        alice, upload(alice, data, name="words.csv", duplicates="preserve", **form).get_json()
+    )
+    assert again["report"]["notes_added"] == 0
+    assert again["report"]["text"]["first_field_match_skipped"] == 2
+
+
+def test_text_that_is_not_utf8_fails_the_job_and_changes_nothing(alice: ApiUser) -> None:
+    before = alice.ok(alice.get("/api/cards"))["total"]
+    job = wait_for_job(alice, upload(alice, b"caf\xe9,x\n", name="latin1.txt").get_json())
+    assert job["status"] == "failed"
+    assert "UTF-8" in job["error"]["message"]
+    assert alice.ok(alice.get("/api/cards"))["total"] == before
