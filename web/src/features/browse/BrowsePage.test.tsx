@@ -43,7 +43,12 @@ function page(rows: BrowserRow[], extra: Partial<Page> = {}): Page {
   return { mode: "cards", columns: [], sort: "sort_field", reverse: false, total: rows.length, page: 1, page_size: 50, rows, ...extra };
 }
 
-beforeEach(() => window.localStorage.removeItem(COLUMNS_STORAGE_KEY));
+const EMPTY_SIDEBAR = { saved_searches: [], decks: [], notetypes: [], tags: [], flags: [], card_states: [] };
+
+beforeEach(() => {
+  window.localStorage.removeItem(COLUMNS_STORAGE_KEY);
+  server.use(on("get", "/api/browse/sidebar", () => EMPTY_SIDEBAR));
+});
 
 describe("BrowsePage", () => {
   it("shows the chosen columns, the flag as the row's colour, and sorts by a clicked header", async () => {
@@ -142,6 +147,31 @@ describe("BrowsePage", () => {
     await waitFor(() => expect(buried).toEqual([[2]]));
     fireEvent.click(screen.getByRole("button", { name: "Undo" }));
     await waitFor(() => expect(undone).toBe(1));
+  });
+
+  it("runs the search of a sidebar item", async () => {
+    const searches: (string | null)[] = [];
+    server.use(
+      on("get", "/api/decks", () => ({ decks: [] })),
+      on("get", "/api/browse/columns", () => COLUMNS),
+      on("get", "/api/browse/sidebar", () => ({
+        saved_searches: [],
+        decks: [{ id: 2, name: "Spanish", filtered: false, search: '"deck:Spanish"' }],
+        notetypes: [],
+        tags: [],
+        flags: [{ flag: 1, name: "Red", search: "flag:1" }],
+        card_states: [],
+      })),
+      on("get", "/api/browse/rows", ({ request }) => {
+        searches.push(new URL(request.url).searchParams.get("search"));
+        return page([row(1)]);
+      }),
+    );
+    logIn();
+    renderPage(<BrowsePage />, { path: "/browse" });
+    fireEvent.click(await screen.findByRole("button", { name: "Spanish" }));
+    await waitFor(() => expect(searches.at(-1)).toBe('"deck:Spanish"'));
+    expect((screen.getByLabelText("Search") as HTMLInputElement).value).toBe('"deck:Spanish"');
   });
 
   it("moves with the arrow keys and opens the editor with Enter", async () => {

@@ -6,6 +6,7 @@ import { errorMessage } from "../../lib/errors";
 import { DeckSelect } from "../decks/DeckSelect";
 import { useDeleteNotes } from "../notes/api";
 import { NoteEditor } from "../notes/NoteEditor";
+import { BrowseSidebar } from "./BrowseSidebar";
 import {
   browseKeys,
   useBrowseColumns,
@@ -249,6 +250,13 @@ export default function BrowsePage() {
           Undo
         </button>
       </div>
+      <div className="browse-layout">
+      <BrowseSidebar
+        onSearch={(text) => {
+          setDraft(text);
+          go({ q: text });
+        }}
+      />
       <div className="table-wrap">
         <table className="table browse-table">
           <thead>
@@ -301,6 +309,7 @@ export default function BrowsePage() {
           </tbody>
         </table>
         {result && rows.length === 0 && <div className="empty">No {noun}s match this search.</div>}
+      </div>
       </div>
       {pages > 1 && (
         <div className="pager">

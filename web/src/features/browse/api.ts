@@ -110,3 +110,10 @@ export function useUndo() {
     onSuccess: invalidate,
   });
 }
+
+export function useBrowseSidebar() {
+  return useQuery({
+    queryKey: [...browseKeys.all, "sidebar"],
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/browse/sidebar", { signal })),
+  });
+}
