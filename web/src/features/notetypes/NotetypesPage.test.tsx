@@ -68,8 +68,8 @@ describe("NotetypesPage", () => {
     logIn();
     renderPage(<NotetypesPage />);
     await screen.findByRole("button", { name: "Basic" });
-    fireEvent.change(screen.getByLabelText("Add"), { target: { value: "kind:cloze" } });
-    fireEvent.change(screen.getByLabelText("Name"), { target: { value: "My cloze" } });
+    fireEvent.change(screen.getByLabelText("Add from"), { target: { value: "kind:cloze" } });
+    fireEvent.change(screen.getByLabelText("New note type name"), { target: { value: "My cloze" } });
     fireEvent.click(screen.getByRole("button", { name: "Add note type" }));
     await waitFor(() => expect(bodies).toEqual([{ kind: "cloze", name: "My cloze" }]));
     expect(await screen.findByLabelText("Front template")).toHaveProperty("value", "{{cloze:Text}}");

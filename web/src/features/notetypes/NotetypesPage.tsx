@@ -41,8 +41,8 @@ export default function NotetypesPage() {
   async function onDelete(id: number, label: string, notes: number) {
     const what = notes === 1 ? "1 note" : `${notes} notes`;
     if (!window.confirm(`Delete the note type "${label}" and its ${what} with all their cards?`)) return;
+    if (selected === id) setSelected(null); // its editor goes first: no reads of a deleted type
     await remove.mutateAsync(id);
-    if (selected === id) setSelected(null);
     setNotice(`Deleted "${label}" and ${what}. ${fullSync}`);
   }
 
@@ -55,7 +55,7 @@ export default function NotetypesPage() {
       <form className="notetypes-add" onSubmit={onAdd}>
         <label>
           Add
-          <select value={source} onChange={(e) => setSource(e.target.value)}>
+          <select aria-label="Add from" value={source} onChange={(e) => setSource(e.target.value)}>
             {STOCK_KINDS.map((s) => (
               <option key={s.kind} value={`kind:${s.kind}`}>
                 Add: {s.label}
@@ -70,7 +70,7 @@ export default function NotetypesPage() {
         </label>
         <label>
           Name
-          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="(default name)" />
+          <input aria-label="New note type name" value={name} onChange={(e) => setName(e.target.value)} placeholder="(default name)" />
         </label>
         <button type="submit" disabled={add.isPending}>
           Add note type

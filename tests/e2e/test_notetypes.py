@@ -1,0 +1,59 @@
+"""A learner shapes note types on a phone-sized screen: renames a field of Basic (its notes keep
+their text), adds a Cloze type and deletes it after being told how many notes go."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_learner_journey import access_token, register, seed_cards
+
+
+def test_rename_a_field_and_add_then_delete_a_note_type(
+    new_page: Callable[..., Page], screenshot: Callable[[Page, str], Path]
+) -> None:
+    page = new_page(width=390, height=844)
+    register(page, "notetype.learner", "correct horse battery")
+    seed_cards(page, "Spanish", ["hola", "adiós", "gracias"])
+    page.goto("/notetypes")
+    basic = page.locator(".notetypes-list li").filter(
+        has=page.get_by_role("button", name="Basic", exact=True)
+    )
+    expect(basic.get_by_text("3 notes")).to_be_visible()
+
+    basic.get_by_role("button", name="Basic", exact=True).click()
+    page.get_by_label("Field 1 name").fill("Question")
+    expect(page.get_by_label("Front template")).to_have_value("{{Front}}")
+    expect(
+        page.frame_locator("iframe")
+        .first.get_by_text("(Front)")
+        .or_(page.frame_locator("iframe").first.get_by_text("hola"))
+    ).to_be_visible()
+    screenshot(page, "notetypes-phone")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")  # a rename syncs normally
+    expect(page.get_by_label("Front template")).to_have_value("{{Question}}")
+    headers = {"Authorization": f"Bearer {access_token(page)}"}
+    listing = page.request.get("/api/notetypes", headers=headers).json()["notetypes"]
+    assert next(nt for nt in listing if nt["name"] == "Basic")["fields"] == ["Question", "Back"]
+
+    page.get_by_label("Add from").select_option(label="Add: Cloze")
+    page.get_by_label("New note type name").fill("My cloze")
+    page.get_by_role("button", name="Add note type").click()
+    mine = page.locator(".notetypes-list li").filter(
+        has=page.get_by_role("button", name="My cloze", exact=True)
+    )
+    expect(mine.get_by_text("0 notes")).to_be_visible()
+    asked: list[str] = []
+
+    def accept(dialog: object) -> None:
+        asked.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.accept()  # type: ignore[attr-defined]
+
+    page.once("dialog", accept)
+    mine.get_by_role("button", name="Delete").click()
+    expect(mine).to_have_count(0)
+    assert "its 0 notes" in asked[0]
+    expect(page.get_by_role("status")).to_contain_text("full sync")
