@@ -29,3 +29,17 @@ def test_text_that_is_not_utf8_fails_the_job_and_changes_nothing(alice: ApiUser)
     assert job["status"] == "failed"
     assert "UTF-8" in job["error"]["message"]
     assert alice.ok(alice.get("/api/cards"))["total"] == before
+
+
+def test_notes_in_plain_text_export_imports_back(alice: ApiUser, bob: ApiUser) -> None:
+    deck_id = alice.new_deck("Plain")
+    alice.new_card(deck_id, "front <b>one</b>", "back")
+    response = alice.get("/api/export", query_string={"format": "txt"})
+    assert response.status_code == 200
+    text = response.data.decode()
+    assert text.startswith("#separator:tab\n#html:true\n#guid column:1\n")
+    assert "front <b>one</b>\tback" in text
+    job = wait_for_job(bob, upload(bob, response.data, name="notes.txt").get_json())
+    assert job["report"]["notes_added"] == 1
+    cards = bob.ok(bob.get("/api/cards", query_string={"q": "deck:Plain"}))
+    assert cards["total"] == 1

@@ -3560,6 +3560,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description apkg: an Anki package; txt: Anki's Notes in Plain Text (tab-separated, HTML, with guid, note type, deck and tags columns) */
+                    format?: "apkg" | "txt";
                     /** @description this deck and its subdecks; else everything */
                     deck_id?: number;
                     scheduling?: boolean;
@@ -3671,6 +3673,8 @@ export interface paths {
         post: {
             parameters: {
                 query?: {
+                    /** @description apkg: an Anki package; txt: Anki's Notes in Plain Text (tab-separated, HTML, with guid, note type, deck and tags columns) */
+                    format?: "apkg" | "txt";
                     /** @description this deck and its subdecks; else everything */
                     deck_id?: number;
                     scheduling?: boolean;
