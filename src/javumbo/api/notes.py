@@ -1,4 +1,4 @@
-"""Note types and notes: list note types; add, read, edit and delete notes."""
+"""Notes: add, read, edit and delete notes (note types are in api/notetypes.py)."""
 
 from __future__ import annotations
 
