@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+
 from tests.api.conftest import ApiUser
 from tests.api.test_packages import upload, wait_for_job
 
@@ -43,3 +45,30 @@ def test_notes_in_plain_text_export_imports_back(alice: ApiUser, bob: ApiUser) -
     assert job["report"]["notes_added"] == 1
     cards = bob.ok(bob.get("/api/cards", query_string={"q": "deck:Plain"}))
     assert cards["total"] == 1
+
+
+def test_preview_shows_separator_columns_rows_and_mapping(alice: ApiUser) -> None:
+    data = b"#separator:semicolon\n#tags:lesson\nhund;dog;animal\nkatze;<b>cat</b>;animal\n"
+    payload = {"file": (io.BytesIO(data), "words.csv")}
+    preview = alice.ok(
+        alice.call(
+            "POST", "/api/import/text/preview", data=payload, content_type="multipart/form-data"
+        )
+    )
+    assert preview["separator"] == "semicolon"
+    assert preview["html"] is True
+    assert preview["column_count"] == 3
+    assert preview["rows"] == [["hund", "dog", "animal"], ["katze", "cat", "animal"]]
+    assert preview["field_names"] == ["Front", "Back"]
+    assert preview["field_columns"] == [1, 2]
+    assert preview["tags_column"] == 3
+    assert preview["tags"] == ["lesson"]
+
+
+def test_preview_of_a_binary_file_is_a_clear_400(alice: ApiUser) -> None:
+    payload = {"file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.csv")}
+    response = alice.call(
+        "POST", "/api/import/text/preview", data=payload, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.get_json()["error"]["message"]

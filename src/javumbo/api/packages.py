@@ -29,8 +29,17 @@ from javumbo.api.services import Services, services
 from javumbo.collection import Collection
 from javumbo.collection import decks as deck_ops
 from javumbo.collection.apkg import EXPORT_LAYOUTS, export_apkg
+from javumbo.collection.errors import ValidationError
+from javumbo.collection.notetypes import field_names as notetype_field_names
+from javumbo.collection.notetypes import get_notetype as notetype_by_id
 from javumbo.collection.text_export import export_notes_text
-from javumbo.collection.text_import import DELIMITER_NAMES, DUPE_RESOLUTIONS, TextImportChoices
+from javumbo.collection.text_import import (
+    DELIMITER_NAMES,
+    DUPE_RESOLUTIONS,
+    TextImportChoices,
+    decode_text,
+    read_metadata,
+)
 from javumbo.imports.admission import (
     IMPORT_ADMISSION,
     ImportsBusyError,
@@ -52,6 +61,7 @@ from javumbo.userdb.package_media import BlobMediaStore
 APKG_MIMETYPE = "application/octet-stream"
 UNNAMED_UPLOAD = "the uploaded file"
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+PREVIEW_BYTES = 256 * 1024  # the web app sends at most this much of a file to preview
 IMPORT_BUSY_RETRY_AFTER_SECONDS = 30
 
 bp = APIBlueprint("packages", __name__, tag="Import and export", url_prefix="/api")
@@ -254,6 +264,78 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
     else:
         run_in_background(job)
     return public_state(job.state)
+
+
+class TextPreviewFormSchema(Schema):
+    file = File(  # type: ignore[no-untyped-call]
+        required=True,
+        metadata={"description": "the text file, or its beginning (the first rows suffice)"},
+    )
+    deck_id = Integer()
+    notetype_id = Integer()
+    separator = String(validate=[OneOf(DELIMITER_NAMES)])
+    html = Boolean()
+
+
+class TextPreviewSchema(Schema):
+    separator = String(required=True)
+    html = Boolean(required=True)
+    column_labels = List(String(), required=True)
+    column_count = Integer(required=True)
+    rows = List(List(String()), required=True, metadata={"description": "the first rows"})
+    notetype_id = Integer(allow_none=True, required=True)
+    field_names = List(String(), required=True)
+    field_columns = List(Integer(), required=True, metadata={"description": "per field, 0=none"})
+    deck_id = Integer(allow_none=True, required=True)
+    deck_name = String(allow_none=True, required=True, metadata={"description": "created"})
+    tags_column = Integer(required=True)
+    tags = List(String(), required=True)
+    duplicates = String(required=True)
+
+
+@bp.post("/import/text/preview")
+@bp.input(TextPreviewFormSchema, location="files", arg_name="form")
+@bp.output(TextPreviewSchema)
+@bp.doc(responses=[400])
+@user_collection
+def preview_text_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, Any]:
+    """What importing this text file would do: separator, HTML, columns, the first rows and
+    the field mapping Anki would start from (as ``field_columns`` for ``POST /api/import``)."""
+    data = form["file"].read(PREVIEW_BYTES)
+    if len(data) == PREVIEW_BYTES:  # a cut file: whole lines only
+        data = data[: data.rfind(b"\n") + 1]
+    choices = TextImportChoices(
+        delimiter=form.get("separator"),
+        is_html=form.get("html"),
+        notetype_id=form.get("notetype_id"),
+        deck_id=form.get("deck_id"),
+    )
+    with handle.read() as col:
+        try:
+            text = decode_text(data)
+            meta = read_metadata(col, text, choices)
+        except ValidationError as exc:
+            raise api_error(400, str(exc), code="invalid_package") from exc
+        names = (
+            notetype_field_names(notetype_by_id(col, meta.notetype_id))
+            if meta.notetype_id is not None
+            else []
+        )
+    return {
+        "separator": meta.delimiter.name,
+        "html": meta.is_html,
+        "column_labels": meta.column_labels,
+        "column_count": meta.column_count,
+        "rows": meta.preview,
+        "notetype_id": meta.notetype_id,
+        "field_names": names,
+        "field_columns": meta.field_columns,
+        "deck_id": meta.deck_id,
+        "deck_name": meta.deck_name,
+        "tags_column": meta.tags_column,
+        "tags": meta.global_tags,
+        "duplicates": meta.dupe_resolution,
+    }
 
 
 def _text_choices(form: dict[str, Any]) -> TextImportChoices:

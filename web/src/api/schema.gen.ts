@@ -4000,6 +4000,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/import/text/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What importing this text file would do: separator, HTML, columns, the first rows and
+         * @description the field mapping Anki would start from (as ``field_columns`` for ``POST /api/import``).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "multipart/form-data": components["schemas"]["TextPreviewFormSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TextPreviewSchema"];
+                    };
+                };
+                /** @description Bad Request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/import/uploads": {
         parameters: {
             query?: never;
@@ -9794,6 +9900,36 @@ export interface components {
              * @default null
              */
             ord: number | null;
+        };
+        TextPreviewFormSchema: {
+            deck_id?: number;
+            /**
+             * Format: binary
+             * @description the text file, or its beginning (the first rows suffice)
+             */
+            file: string;
+            html?: boolean;
+            notetype_id?: number;
+            /** @enum {string} */
+            separator?: "tab" | "pipe" | "semicolon" | "colon" | "comma" | "space";
+        };
+        TextPreviewSchema: {
+            column_count: number;
+            column_labels: string[];
+            deck_id: number | null;
+            /** @description created */
+            deck_name: string | null;
+            duplicates: string;
+            /** @description per field, 0=none */
+            field_columns: number[];
+            field_names: string[];
+            html: boolean;
+            notetype_id: number | null;
+            /** @description the first rows */
+            rows: string[][];
+            separator: string;
+            tags: string[];
+            tags_column: number;
         };
         TodaySchema: {
             again: number;
