@@ -86,3 +86,37 @@ export async function uploadForm<T>(
     throw apiErrorFrom(answer.status, parse(answer.text));
   }
 }
+
+/**
+ * POSTs `file` to object storage with a presigned form (`fields` first, the file last, as S3
+ * wants): no token or session header goes there. Resolves when storage has the file.
+ */
+export function postToStorage(
+  url: string,
+  fields: Record<string, string>,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<void> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append("file", file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(1);
+        resolve();
+      } else if (xhr.status === 400 && xhr.responseText.includes("EntityTooLarge")) {
+        reject(new ApiError(413, "payload_too_large", "The package is too large to import."));
+      } else {
+        reject(new ApiError(xhr.status, "store_unavailable", "Storage refused the upload; try again."));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, "network", "The upload failed. Check your connection."));
+    xhr.send(form);
+  });
+}

@@ -17,7 +17,7 @@ function Where() {
 function openApp(path: string, registration: "open" | "closed" = "open") {
   const token = jwt(Math.floor(Date.now() / 1000) + 900);
   server.use(
-    on("get", "/api/server-info", () => ({ registration })),
+    on("get", "/api/server-info", () => ({ registration, direct_transfers: false })),
     on("post", "/login", ({ body }) =>
       body!.password === "correct horse"
         ? { token, access_token: token, refresh_token: "r1", username: body!.username }

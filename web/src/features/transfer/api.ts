@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { components, paths } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 import { apiErrorFrom, NETWORK_ERROR } from "../../lib/errors";
-import { uploadForm } from "../../lib/upload";
+import { postToStorage, uploadForm } from "../../lib/upload";
 
 export type ImportJob = components["schemas"]["ImportJobSchema"];
 export type ImportReport = components["schemas"]["ImportReportSchema"];
@@ -12,15 +12,27 @@ export type ExportQuery = NonNullable<paths["/api/export"]["get"]["parameters"][
 
 const POLL_MS = 300;
 
-/** Uploads an .apkg/.colpkg; resolves to the import job the server started. */
+/** Whether packages go straight to and from storage (on Lambda, whose API takes at most 6 MB). */
+async function directTransfers(): Promise<boolean> {
+  const info = await unwrap(api.client.GET("/api/server-info"));
+  return info.direct_transfers;
+}
+
+/** Uploads an .apkg/.colpkg (to storage first where the server says so); resolves to the import
+ * job the server started. */
 export function useStartImport(onProgress: (fraction: number) => void) {
-  return useMutation({
-    mutationFn: (file: File) => {
-      const form = new FormData();
-      form.append("file", file, file.name);
-      return uploadForm<ImportJob>(api, "/api/import", form, onProgress);
-    },
-  });
+  return useMutation({ mutationFn: (file: File) => startImport(file, onProgress) });
+}
+
+export async function startImport(file: File, onProgress: (fraction: number) => void): Promise<ImportJob> {
+  if (await directTransfers()) {
+    const form = await unwrap(api.client.POST("/api/import/uploads", { body: { filename: file.name } }));
+    await postToStorage(form.url, form.fields, file, onProgress);
+    return unwrap(api.client.POST("/api/import/from-upload", { body: { key: form.key, scheduling: true } }));
+  }
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return uploadForm<ImportJob>(api, "/api/import", form, onProgress);
 }
 
 /** The job, polled while it runs; when it ends everything the import may have changed refetches. */
@@ -45,6 +57,7 @@ export function useImportJob(job: ImportJob | undefined) {
 
 /** The package as a file, with the name the server suggests. */
 export async function exportPackage(query: ExportQuery): Promise<{ blob: Blob; filename: string | null }> {
+  if (await directTransfers()) return exportThroughStorage(query);
   let result;
   try {
     result = await api.client.GET("/api/export", { params: { query }, parseAs: "blob" });
@@ -55,4 +68,17 @@ export async function exportPackage(query: ExportQuery): Promise<{ blob: Blob; f
   const disposition = result.response.headers.get("Content-Disposition") ?? "";
   const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
   return { blob: result.data as unknown as Blob, filename: match ? decodeURIComponent(match[1]) : null };
+}
+
+/** The package written to storage by the server, then fetched from its short-lived link. */
+async function exportThroughStorage(query: ExportQuery): Promise<{ blob: Blob; filename: string | null }> {
+  const link = await unwrap(api.client.POST("/api/export/link", { params: { query } }));
+  let response;
+  try {
+    response = await fetch(link.url);
+  } catch {
+    throw NETWORK_ERROR();
+  }
+  if (!response.ok) throw apiErrorFrom(response.status, null);
+  return { blob: await response.blob(), filename: link.filename };
 }
