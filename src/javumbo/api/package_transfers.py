@@ -22,9 +22,8 @@ from apiflask.validators import Length
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.errors import api_error
-from javumbo.api.packages import ExportQuerySchema, ImportJobSchema, _export_name, _upload_name
+from javumbo.api.packages import ExportQuerySchema, ImportJobSchema, _upload_name, write_package
 from javumbo.api.services import Services, services
-from javumbo.collection.apkg import export_apkg
 from javumbo.imports.admission import (
     IMPORT_ADMISSION,
     ImportRefusedError,
@@ -36,7 +35,6 @@ from javumbo.imports.jobs import ImportJob, run_in_background
 from javumbo.imports.records import new_job_id, new_job_state, prune_old_jobs, public_state
 from javumbo.stores.ports import BlobNotFoundError, DirectTransfers
 from javumbo.userdb import names
-from javumbo.userdb.package_media import BlobMediaStore
 
 UPLOAD_FORM_SECONDS = 15 * 60
 DOWNLOAD_URL_SECONDS = 15 * 60
@@ -216,21 +214,9 @@ def export_link(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, An
     svc = services()
     transfers = _transfers(svc)
     _prune(svc, handle.user_id, "exports")
-    deck_id = query.get("deck_id")
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
-        store = BlobMediaStore(handle.media(), scratch=Path(tmp))
         out = Path(tmp) / "export.apkg"
-        with handle.read() as col:
-            filename = _export_name(col, deck_id)
-            report = export_apkg(
-                col,
-                out,
-                deck_id=deck_id,
-                scheduling=query["scheduling"],
-                media=query["media"],
-                media_store=store,
-                layout=query["layout"],
-            )
+        filename, report = write_package(handle, query, out)
         key = _new_key(svc, handle.user_id, "exports", filename)
         with out.open("rb") as package:
             svc.blobs.put_stream(key, package)

@@ -29,6 +29,7 @@ from javumbo.api.services import Services, services
 from javumbo.collection import Collection
 from javumbo.collection import decks as deck_ops
 from javumbo.collection.apkg import EXPORT_LAYOUTS, export_apkg
+from javumbo.collection.apkg.exporter import ExportReport
 from javumbo.collection.errors import ValidationError
 from javumbo.collection.notetypes import field_names as notetype_field_names
 from javumbo.collection.notetypes import get_notetype as notetype_by_id
@@ -383,6 +384,27 @@ def _export_name(col: Collection, deck_id: int | None) -> str:
     return f"{safe[:60]}-{stamp}.apkg"
 
 
+def write_package(
+    handle: CollectionHandle, query: dict[str, Any], out: Path
+) -> tuple[str, ExportReport]:
+    """Write the ``.apkg`` an export query asks for to ``out`` (its media read through a
+    scratch folder beside it); the file name to offer and what went in."""
+    deck_id = query.get("deck_id")
+    store = BlobMediaStore(handle.media(), scratch=out.parent)
+    with handle.read() as col:
+        filename = _export_name(col, deck_id)
+        report = export_apkg(
+            col,
+            out,
+            deck_id=deck_id,
+            scheduling=query["scheduling"],
+            media=query["media"],
+            media_store=store,
+            layout=query["layout"],
+        )
+    return filename, report
+
+
 @bp.get("/export")
 @bp.input(ExportQuerySchema, location="query", arg_name="query")
 @bp.output(FileSchema(type="string", format="binary"), content_type=APKG_MIMETYPE)
@@ -394,19 +416,8 @@ def export(handle: CollectionHandle, query: dict[str, Any]) -> Response:
     if query["format"] == "txt":
         return _export_text(handle, deck_id)
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
-        store = BlobMediaStore(handle.media(), scratch=Path(tmp))
         out = Path(tmp) / "export.apkg"
-        with handle.read() as col:
-            filename = _export_name(col, deck_id)
-            report = export_apkg(
-                col,
-                out,
-                deck_id=deck_id,
-                scheduling=query["scheduling"],
-                media=query["media"],
-                media_store=store,
-                layout=query["layout"],
-            )
+        filename, report = write_package(handle, query, out)
         package = out.open("rb")  # stays readable after the folder is gone
     size = os.fstat(package.fileno()).st_size
     body = wrap_file(request.environ, package)
