@@ -92,8 +92,7 @@ def search_cards_page(
     source = _source(where, order_by)
     with time_budget(col.db):
         ids_and_total = col.db.execute(
-            f"select c.id, {window} {source} where {where}"
-            f" order by {order_by} limit ? offset ?",
+            f"select c.id, {window} {source} where {where} order by {order_by} limit ? offset ?",
             [*params, page_size, (page - 1) * page_size],
         ).fetchall()
         if ids_and_total and not every_card:
