@@ -104,6 +104,36 @@ class JobErrorSchema(Schema):
     message = String(required=True)
 
 
+class TextRowProblemSchema(Schema):
+    row = Integer(
+        required=True, metadata={"description": "the row's number among the records, from 1"}
+    )
+    reason = String(
+        required=True,
+        validate=OneOf(["empty_first_field", "missing_notetype", "missing_deck"]),
+    )
+
+
+class TextImportReportSchema(Schema):
+    found_notes = Integer(required=True)
+    dupe_resolution = String(required=True, validate=OneOf(["update", "preserve", "duplicate"]))
+    new = Integer(required=True)
+    updated = Integer(required=True, metadata={"description": "matched by guid and changed"})
+    first_field_match_updated = Integer(required=True)
+    first_field_match_added = Integer(required=True)
+    first_field_match_skipped = Integer(required=True)
+    duplicate = Integer(required=True, metadata={"description": "matched and identical"})
+    conflicting = Integer(
+        required=True, metadata={"description": "matched a note of another note type"}
+    )
+    problem_count = Integer(required=True)
+    problems = List(
+        Nested(TextRowProblemSchema),
+        required=True,
+        metadata={"description": "the first 100 rows that could not be imported"},
+    )
+
+
 class ImportReportSchema(Schema):
     notes_added = Integer(required=True)
     notes_updated = Integer(required=True)
@@ -123,13 +153,10 @@ class ImportReportSchema(Schema):
     )
     cards_dropped = Integer(required=True)
     replaced_collection = Boolean(required=True)
-    text = Dict(
-        keys=String(),
+    text = Nested(
+        TextImportReportSchema,
         allow_none=True,
-        metadata={
-            "description": "text files: Anki's categories of rows (new, updated,"
-            " duplicate, conflicting, first_field_match_*, problems)"
-        },
+        metadata={"description": "set for a text file: the rows in Anki's categories"},
     )
 
 

@@ -9072,10 +9072,8 @@ export interface components {
             notetypes_updated: string[];
             replaced_collection: boolean;
             revlog_added: number;
-            /** @description text files: Anki's categories of rows (new, updated, duplicate, conflicting, first_field_match_*, problems) */
-            text?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description set for a text file: the rows in Anki's categories */
+            text?: components["schemas"]["TextImportReportSchema"] | null;
         };
         IntervalBucketSchema: {
             count: number;
@@ -9901,6 +9899,24 @@ export interface components {
              */
             ord: number | null;
         };
+        TextImportReportSchema: {
+            /** @description matched a note of another note type */
+            conflicting: number;
+            /** @enum {string} */
+            dupe_resolution: "update" | "preserve" | "duplicate";
+            /** @description matched and identical */
+            duplicate: number;
+            first_field_match_added: number;
+            first_field_match_skipped: number;
+            first_field_match_updated: number;
+            found_notes: number;
+            new: number;
+            problem_count: number;
+            /** @description the first 100 rows that could not be imported */
+            problems: components["schemas"]["TextRowProblemSchema"][];
+            /** @description matched by guid and changed */
+            updated: number;
+        };
         TextPreviewFormSchema: {
             deck_id?: number;
             /**
@@ -9930,6 +9946,12 @@ export interface components {
             separator: string;
             tags: string[];
             tags_column: number;
+        };
+        TextRowProblemSchema: {
+            /** @enum {string} */
+            reason: "empty_first_field" | "missing_notetype" | "missing_deck";
+            /** @description the row's number among the records, from 1 */
+            row: number;
         };
         TodaySchema: {
             again: number;

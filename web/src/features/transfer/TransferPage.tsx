@@ -19,7 +19,7 @@ function saveBlob(blob: Blob, filename: string): void {
 }
 
 /** The import report's figures in the order a learner reads them; zero "problem" rows hidden. */
-type ReportKey = Exclude<keyof ImportReport, "media_renamed" | "replaced_collection">;
+type ReportKey = Exclude<keyof ImportReport, "media_renamed" | "replaced_collection" | "text">;
 
 const REPORT_ROWS: { key: ReportKey; label: string; hideZero?: boolean }[] = [
   { key: "notes_added", label: "Notes added" },
