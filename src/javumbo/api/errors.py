@@ -81,6 +81,7 @@ class ErrorCode(StrEnum):
     SESSION_NOT_FOUND = "session_not_found"
     # import jobs
     INVALID_PACKAGE = "invalid_package"
+    INVALID_TEXT_FILE = "invalid_text_file"
     IMPORT_INTERRUPTED = "import_interrupted"
     TOO_MANY_IMPORTS = "too_many_imports"
     IMPORTS_BUSY = "imports_busy"
