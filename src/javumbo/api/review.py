@@ -13,6 +13,7 @@ from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.decks import CountsSchema
 from javumbo.api.ids import ID_PATH, id_field
 from javumbo.collection import Collection
+from javumbo.collection.adding import set_current_deck
 from javumbo.collection.cards import Card
 from javumbo.collection.scheduler import Scheduler
 from javumbo.collection.templates import render_card
@@ -158,15 +159,20 @@ def _typed_answer(typed: TypedAnswer | None) -> dict[str, Any] | None:
 @bp.output(QueueSchema)
 @user_collection
 def next_cards(handle: CollectionHandle, deck_id: int, query: dict[str, Any]) -> dict[str, Any]:
-    """The next cards to study in a deck and its subdecks, in Anki's order."""
+    """The next cards to study in a deck and its subdecks, in Anki's order. Studying a deck
+    makes it the current deck, the one the Add screen starts on (a write only on a change)."""
     with handle.read() as col:
         scheduler = Scheduler(col)
         cards = scheduler.next_cards(deck_id, limit=query["limit"])
         counts = scheduler.due_counts(deck_id)
-        return {
+        studied = {
             "cards": [_review_card(col, scheduler, card) for card in cards],
             "counts": {"new": counts.new, "learning": counts.learning, "review": counts.review},
         }
+        current = col.conf.get("curDeck")
+    if current != deck_id:
+        handle.write(lambda col: set_current_deck(col, deck_id))
+    return studied
 
 
 @bp.post("")
