@@ -120,3 +120,21 @@ def test_preview_renders_unsaved_templates_on_a_real_note(alice: ApiUser) -> Non
         )
     )
     assert 'data-ordinal="2"' in card["question"] and "[...]" in card["question"]
+
+
+def test_put_with_card_types_repositioned_keeps_each_card_on_its_template(
+    alice: ApiUser,
+) -> None:
+    both = notetype_id(alice, "Basic (and reversed card)")
+    add_note(alice, both, ["front", "back"])
+    nt = alice.ok(alice.get(f"/api/notetypes/{both}"))
+    cards = alice.ok(alice.get("/api/cards?q=deck:Default"))["cards"]
+    ord_by_card = {c["card_id"]: c["ord"] for c in cards}
+    assert sorted(ord_by_card.values()) == [0, 1]
+    nt["templates"].reverse()
+    saved = alice.ok(alice.put(f"/api/notetypes/{both}", nt))
+    assert saved["full_sync_required"] is True
+    assert [t["name"] for t in saved["templates"]] == ["Card 2", "Card 1"]
+    assert [t["ord"] for t in saved["templates"]] == [0, 1]
+    after = alice.ok(alice.get("/api/cards?q=deck:Default"))["cards"]
+    assert {c["card_id"]: c["ord"] for c in after} == {cid: 1 - o for cid, o in ord_by_card.items()}
