@@ -117,3 +117,40 @@ def test_review_cards_carry_the_presets_audio_options(alice: ApiUser) -> None:
     alice.new_card(deck_id, "[sound:hola.mp3]", "hello")
     [card] = alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]
     assert card["audio"] == {"autoplay": True, "replay_question": True}
+
+
+def test_review_cards_carry_flag_mark_timer_and_auto_advance(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Timed")
+    card_id = alice.new_card(deck_id, "gato", "cat")
+    [card] = alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]
+    assert (card["flag"], card["marked"]) == (0, False)
+    # Anki's defaults: no timer shown, answers capped at 60 s, no auto advance
+    assert card["timer"] == {"show": False, "stop_on_answer": False, "max_secs": 60}
+    assert card["auto_advance"] == {
+        "question_secs": 0.0,
+        "answer_secs": 0.0,
+        "wait_for_audio": True,
+        "question_action": 0,
+        "answer_action": 0,
+    }
+    preset_id = alice.ok(alice.get(f"/api/decks/{deck_id}"))["preset_id"]
+    changes = {
+        "show_timer": True,
+        "cap_answer_time_to_secs": 30,
+        "stop_timer_on_answer": True,
+        "seconds_to_show_question": 2.5,
+        "seconds_to_show_answer": 4,
+        "answer_action": 2,
+    }
+    alice.ok(alice.put(f"/api/presets/{preset_id}", changes))
+    alice.ok(alice.post("/api/cards/flag", {"card_ids": [card_id], "flag": 3}))
+    alice.ok(alice.post("/api/cards/mark", {"card_ids": [card_id]}))
+    [card] = alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]
+    assert (card["flag"], card["marked"]) == (3, True)
+    assert card["timer"] == {"show": True, "stop_on_answer": True, "max_secs": 30}
+    advance = card["auto_advance"]
+    assert (advance["question_secs"], advance["answer_secs"], advance["answer_action"]) == (
+        2.5,
+        4.0,
+        2,
+    )

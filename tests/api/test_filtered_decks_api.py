@@ -42,17 +42,21 @@ def test_custom_study_modes(alice: ApiUser) -> None:
     for i in range(25):
         alice.new_card(home, front=f"palabra {i}")
     before = alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"]
+    defaults = alice.ok(alice.get(f"/api/decks/{home}/custom-study"))
+    assert (defaults["available_new"], defaults["available_review"]) == (25, 0)
     raised = alice.ok(
         alice.post(f"/api/decks/{home}/custom-study", {"mode": "new_limit", "amount": 5})
     )
     assert raised["deck_id"] is None
     assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == before + 5
+    assert alice.ok(alice.get(f"/api/decks/{home}/custom-study"))["extend_new"] == 5
     preview = alice.post(f"/api/decks/{home}/custom-study", {"mode": "preview_new", "amount": 1})
     session = alice.ok(preview)["deck_id"]
     view = alice.ok(alice.get(f"/api/decks/{session}/filtered"))
     assert view["name"] == "Custom Study Session" and view["cards"] == 25
     assert view["terms"][0]["search"] == "is:new added:1 deck:Spanish"
     assert view["reschedule"] is False
+    assert_error(alice.get(f"/api/decks/{session}/custom-study"), 400)
     assert_error(
         alice.post(f"/api/decks/{home}/custom-study", {"mode": "forgotten", "amount": 1}), 400
     )

@@ -15,7 +15,13 @@ from typing import Any
 import pytest
 
 from javumbo.collection import Collection, FixedClock
-from javumbo.collection.custom_study import CUSTOM_STUDY_DECK, CramOptions, custom_study
+from javumbo.collection.custom_study import (
+    CUSTOM_STUDY_DECK,
+    CramOptions,
+    StudyDefaults,
+    custom_study,
+    study_defaults,
+)
 from javumbo.collection.decks import deck_by_name
 from javumbo.collection.errors import ValidationError
 from javumbo.collection.scheduler import Scheduler
@@ -140,3 +146,55 @@ def test_nothing_matching_is_an_error_and_changes_nothing(study_pair: Pair) -> N
     assert study_pair.ours.decks == decks_before
     with pytest.raises(ValidationError):
         custom_study(study_pair.ours, 1, "sideways")
+
+
+def test_available_counts_match_anki(tmp_path: Path) -> None:
+    from anki.collection import Collection as AnkiCollection
+
+    source = tmp_path / "anki.anki2"
+    anki = AnkiCollection(str(source))
+    child = int(anki.decks.id("Default::Kid") or 0)
+    basic = anki.models.by_name("Basic")
+    assert basic is not None
+
+    def add(did: int, count: int) -> list[int]:
+        ids = []
+        for i in range(count):
+            note = anki.new_note(basic)
+            note["Front"] = f"q{did}-{i}"
+            anki.add_note(note, did)  # type: ignore[arg-type]
+            ids.append(note.cards()[0].id)
+        return ids
+
+    home, kid = add(1, 30), add(child, 5)
+    today = anki.sched.today
+    review = "update cards set type = 2, queue = ?, due = ?, ivl = 3 where id = ?"
+    for cid in home[:3]:
+        anki.db.execute(review, 2, today - 1, cid)
+    for cid in home[3:5]:
+        anki.db.execute(review, 2, today + 3, cid)  # not due yet
+    anki.db.execute("update cards set type = 1, queue = 3, due = ? where id = ?", today, home[5])
+    anki.db.execute("update cards set queue = -1 where id = ?", home[6])
+    anki.db.execute(review, -2, today, home[7])  # buried
+    anki.db.execute("update cards set type = 1, queue = 1, due = 0 where id = ?", home[8])
+    anki.db.execute(review, 2, today, kid[0])
+    anki.sched.extend_limits(5, 0)
+    expected = {}
+    for did in (1, child):
+        d = anki.sched.custom_study_defaults(did)  # type: ignore[arg-type]
+        expected[did] = StudyDefaults(
+            d.available_new,
+            d.available_new_in_children,
+            d.available_review,
+            d.available_review_in_children,
+            d.extend_new,
+            d.extend_review,
+        )
+    anki.close(downgrade=True)
+    ours = Collection.open(source, clock=FixedClock(time.time()))
+    try:
+        for did, theirs in expected.items():
+            assert study_defaults(ours, did) == theirs
+        assert expected[1].available_new_in_children == 4
+    finally:
+        ours.close()

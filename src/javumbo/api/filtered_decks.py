@@ -3,6 +3,7 @@ study modes on a deck (see ``collection.filtered_decks`` and ``collection.custom
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
@@ -104,6 +105,17 @@ class CustomStudyDoneSchema(Schema):
     )
 
 
+class StudyDefaultsSchema(Schema):
+    available_new = Integer(required=True, metadata={"description": "new cards in the deck"})
+    available_new_in_children = Integer(required=True)
+    available_review = Integer(
+        required=True, metadata={"description": "reviews due today in the deck, before limits"}
+    )
+    available_review_in_children = Integer(required=True)
+    extend_new = Integer(required=True, metadata={"description": "the last new limit increase"})
+    extend_review = Integer(required=True)
+
+
 def _config(body: dict[str, Any]) -> filtered.FilteredDeckConfig:
     terms = [filtered.checked_term(body["search"], body["limit"], body["order"])]
     second = body.get("second_filter")
@@ -184,6 +196,15 @@ def empty_filtered_deck(handle: CollectionHandle, deck_id: int) -> dict[str, Any
         return {"id": deck_id, "cards": 0}
 
     return handle.write(empty)
+
+
+@bp.get(f"/<{ID_PATH}:deck_id>/custom-study")
+@bp.output(StudyDefaultsSchema)
+@user_collection
+def custom_study_defaults(handle: CollectionHandle, deck_id: int) -> dict[str, Any]:
+    """What the custom study dialog shows: the cards available beyond today's limits."""
+    with handle.read() as col:
+        return asdict(study.study_defaults(col, deck_id))
 
 
 @bp.post(f"/<{ID_PATH}:deck_id>/custom-study")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
@@ -14,12 +14,14 @@ from javumbo.api.decks import CountsSchema
 from javumbo.api.ids import ID_PATH, id_field
 from javumbo.collection import Collection
 from javumbo.collection.adding import set_current_deck
+from javumbo.collection.card_actions import MARKED_TAG
 from javumbo.collection.cards import Card
 from javumbo.collection.scheduler import Scheduler
 from javumbo.collection.templates import render_card
 from javumbo.collection.typed_answers import TypedAnswer
 
 MAX_TIME_MS = 24 * 3600 * 1000
+FLAG_MASK = 0b111  # Anki's user flag bits of cards.flags
 _KIND_BY_QUEUE = {0: "new", 1: "learning", 3: "learning", 2: "review"}
 
 bp = APIBlueprint("review", __name__, tag="Review", url_prefix="/api/review")
@@ -51,6 +53,36 @@ class AudioSchema(Schema):
     )
 
 
+class TimerSchema(Schema):
+    show = Boolean(required=True, metadata={"description": "show the answer timer (timer)"})
+    stop_on_answer = Boolean(
+        required=True, metadata={"description": "the timer stops when the answer is shown"}
+    )
+    max_secs = Integer(
+        required=True,
+        metadata={"description": "the time counted for an answer is capped here (maxTaken)"},
+    )
+
+
+class AutoAdvanceSchema(Schema):
+    question_secs = Float(
+        required=True,
+        metadata={"description": "seconds before the question action runs (0 = never)"},
+    )
+    answer_secs = Float(
+        required=True,
+        metadata={"description": "seconds before the answer action runs (0 = never)"},
+    )
+    wait_for_audio = Boolean(required=True)
+    question_action = Integer(
+        required=True, metadata={"description": "0 show answer, 1 show reminder"}
+    )
+    answer_action = Integer(
+        required=True,
+        metadata={"description": "0 bury card, 1 answer again, 2 good, 3 hard, 4 show reminder"},
+    )
+
+
 class ReviewCardSchema(Schema):
     card_id = Integer(required=True)
     note_id = Integer(required=True)
@@ -69,6 +101,12 @@ class ReviewCardSchema(Schema):
         metadata={"description": "new, learning or review"},
     )
     audio = Nested(AudioSchema, required=True)
+    timer = Nested(TimerSchema, required=True)
+    auto_advance = Nested(AutoAdvanceSchema, required=True)
+    flag = Integer(
+        required=True, metadata={"description": "the card's flag 0-7 (0 none, 1 red ... 7 purple)"}
+    )
+    marked = Boolean(required=True, metadata={"description": "the note has the 'marked' tag"})
     typed_answer = Nested(
         TypedAnswerSchema,
         required=True,
@@ -134,17 +172,45 @@ def _review_card(col: Collection, scheduler: Scheduler, card: Card) -> dict[str,
         "queue": card.queue,
         "kind": _KIND_BY_QUEUE.get(card.queue, "learning"),
         "typed_answer": _typed_answer(rendered.typed_answer),
-        "audio": _audio(col, card),
+        "flag": card.flags & FLAG_MASK,
+        "marked": _is_marked(col, card.nid),
+        **_display_options(col, card),
     }
 
 
-def _audio(col: Collection, card: Card) -> dict[str, bool]:
-    """The home deck's preset's audio options (Anki's ``autoplay`` and ``replayq``)."""
+def _is_marked(col: Collection, note_id: int) -> bool:
+    row = col.db.execute("select tags from notes where id = ?", (note_id,)).fetchone()
+    return row is not None and MARKED_TAG in str(row[0]).lower().split()
+
+
+def _number(value: Any, default: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return default
+    return float(value)
+
+
+def _display_options(col: Collection, card: Card) -> dict[str, dict[str, Any]]:
+    """The home deck's preset's options for the review screen, as Anki's reviewer reads them
+    (``config_dict_for_deck_id(card.current_deck_id())``): audio, timer, auto advance."""
     deck = col.decks.get(str(card.odid or card.did)) or {}
     preset = col.dconf.get(str(deck.get("conf", 1))) or col.dconf.get("1") or {}
     return {
-        "autoplay": bool(preset.get("autoplay", True)),
-        "replay_question": bool(preset.get("replayq", True)),
+        "audio": {
+            "autoplay": bool(preset.get("autoplay", True)),
+            "replay_question": bool(preset.get("replayq", True)),
+        },
+        "timer": {
+            "show": bool(preset.get("timer", 0)),
+            "stop_on_answer": bool(preset.get("stopTimerOnAnswer", False)),
+            "max_secs": int(_number(preset.get("maxTaken"), 60)),
+        },
+        "auto_advance": {
+            "question_secs": _number(preset.get("secondsToShowQuestion"), 0.0),
+            "answer_secs": _number(preset.get("secondsToShowAnswer"), 0.0),
+            "wait_for_audio": bool(preset.get("waitForAudio", True)),
+            "question_action": int(_number(preset.get("questionAction"), 0)),
+            "answer_action": int(_number(preset.get("answerAction"), 0)),
+        },
     }
 
 

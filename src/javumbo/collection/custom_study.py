@@ -45,6 +45,54 @@ class CramOptions:
     tags_to_exclude: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class StudyDefaults:
+    """What Anki's custom study dialog shows before a mode is chosen
+    (``custom_study_defaults``): the cards available beyond today's limits in the deck itself
+    and in its subdecks, and the last limit increases."""
+
+    available_new: int
+    available_new_in_children: int
+    available_review: int
+    available_review_in_children: int
+    extend_new: int
+    extend_review: int
+
+
+def study_defaults(col: Collection, deck_id: int) -> StudyDefaults:
+    """Anki's uncapped counts: new cards (queue 0) and reviews due by today (queue 2; interday
+    learning and buried or suspended cards are not counted), per deck, summed over the subtree;
+    cards in a filtered deck count where they are now."""
+    deck = decks.get_deck(col, deck_id)
+    if deck.get("dyn"):
+        raise ValidationError("custom study works on a normal deck, not a filtered one")
+    dids = decks.child_deck_ids(col, deck_id)
+    today = col.sched_timing().days_elapsed
+    counts: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(dids), 500):
+        part = dids[start : start + 500]
+        rows = col.db.execute(
+            "select did, sum(queue = 0), sum(queue = 2 and due <= ?) from cards"
+            f" where did in ({', '.join('?' * len(part))}) group by did",
+            (today, *part),
+        )
+        for did, new, review in rows:
+            counts[int(did)] = (int(new or 0), int(review or 0))
+    own_new, own_review = counts.get(deck_id, (0, 0))
+    return StudyDefaults(
+        available_new=own_new,
+        available_new_in_children=sum(n for n, _ in counts.values()) - own_new,
+        available_review=own_review,
+        available_review_in_children=sum(r for _, r in counts.values()) - own_review,
+        extend_new=_whole(deck.get("extendNew")),
+        extend_review=_whole(deck.get("extendRev")),
+    )
+
+
+def _whole(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def custom_study(
     col: Collection,
     deck_id: int,

@@ -1612,7 +1612,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move cards to another deck. */
+        /** Move cards to another deck (one undoable step, "Change Deck"). */
         post: {
             parameters: {
                 query?: never;
@@ -2027,7 +2027,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add and/or remove tags on the notes of the given cards. */
+        /** Add and/or remove tags on the notes of the given cards; one undo step (Anki's label). */
         post: {
             parameters: {
                 query?: never;
@@ -2978,7 +2978,83 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** What the custom study dialog shows: the cards available beyond today's limits. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deck_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StudyDefaultsSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** One of Anki's custom study modes on this deck. */
         post: {
@@ -3667,8 +3743,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * The package ``GET /api/export`` gives, written to storage and answered as a download
-         * @description URL good for a few minutes (when the server offers it: ``direct_transfers``).
+         * The file ``GET /api/export`` gives (a package, or with ``format=txt`` the notes as
+         * @description plain text), written to storage and answered as a download URL good for a few minutes
+         *     (when the server offers it: ``direct_transfers``).
          */
         post: {
             parameters: {
@@ -3895,8 +3972,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import a package uploaded with a form from ``POST /api/import/uploads``; the job is
-         * @description polled at ``GET /api/import/<job_id>`` as for ``POST /api/import``.
+         * Import a package (or a text file, with the text choices) uploaded with a form from
+         * @description ``POST /api/import/uploads``; the job is polled at ``GET /api/import/<job_id>`` as for
+         *     ``POST /api/import``.
          */
         post: {
             parameters: {
@@ -3920,7 +3998,7 @@ export interface paths {
                         "application/json": components["schemas"]["ImportJobSchema"];
                     };
                 };
-                /** @description Bad input */
+                /** @description Bad Request */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -5337,6 +5415,109 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PreviewSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notes/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add and/or remove tags on notes (Find Duplicates' "Tag Duplicates"); one undo step. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["NoteTagsSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotesTaggedSchema"];
                     };
                 };
                 /** @description Bad input */
@@ -7234,7 +7415,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The next cards to study in a deck and its subdecks, in Anki's order. */
+        /**
+         * The next cards to study in a deck and its subdecks, in Anki's order. Studying a deck
+         * @description makes it the current deck, the one the Add screen starts on (a write only on a change).
+         */
         get: {
             parameters: {
                 query?: {
@@ -8452,6 +8636,17 @@ export interface components {
             /** @description the answer side replays the question's sounds too (replayq) */
             replay_question: boolean;
         };
+        AutoAdvanceSchema: {
+            /** @description 0 bury card, 1 answer again, 2 good, 3 hard, 4 show reminder */
+            answer_action: number;
+            /** @description seconds before the answer action runs (0 = never) */
+            answer_secs: number;
+            /** @description 0 show answer, 1 show reminder */
+            question_action: number;
+            /** @description seconds before the question action runs (0 = never) */
+            question_secs: number;
+            wait_for_audio: boolean;
+        };
         BrowserPageSchema: {
             columns: string[];
             mode: string;
@@ -8786,7 +8981,7 @@ export interface components {
              * @description stable, machine-readable error code
              * @enum {string}
              */
-            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "fsrs_busy" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "template_error" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "too_many_reviews" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
+            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "fsrs_busy" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_text_file" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "template_error" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "too_many_reviews" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             /** @description problems of a rejected request: by location (json, query, files, headers), then by field path (dotted for nested fields), a list of messages */
             details?: {
                 [key: string]: {
@@ -8810,10 +9005,14 @@ export interface components {
             rmse_bins: number;
         };
         ExportLinkSchema: {
+            /** @description 0 for a text export */
             cards: number;
             /** @description seconds the URL is good for */
             expires_in: number;
             filename: string;
+            /** @description set for a text export: how many notes */
+            notes?: number;
+            /** @description 0 for a text export */
             revlog: number;
             /** @description downloads the package */
             url: string;
@@ -8942,12 +9141,39 @@ export interface components {
             restore_position: boolean;
         };
         FromUploadSchema: {
+            /** @description text files: the deck notes go to */
+            deck_id?: number;
+            /**
+             * @description text files: a note whose first field matches: update it, preserve it (skip the row) or duplicate (add the row too)
+             * @enum {string}
+             */
+            duplicates?: "update" | "preserve" | "duplicate";
+            /** @description text files: per field of the note type, its column (from 1, 0 = none), comma-separated */
+            field_columns?: string;
+            /** @description text files: fields are HTML (else escaped) */
+            html?: boolean;
             key: string;
+            /**
+             * @description text files: duplicates are notes of the same note type (notetype) or of the same note type in the same deck (notetype_and_deck)
+             * @enum {string}
+             */
+            match_scope?: "notetype" | "notetype_and_deck";
+            /** @description text files: the notes' note type */
+            notetype_id?: number;
             /**
              * @description keep review history
              * @default true
              */
             scheduling: boolean;
+            /**
+             * @description text files: the column separator (else the file's or a guess)
+             * @enum {string}
+             */
+            separator?: "tab" | "pipe" | "semicolon" | "colon" | "comma" | "space";
+            /** @description text files: tags added to every note */
+            tags?: string;
+            /** @description text files: the column holding each note's tags (0 = none) */
+            tags_column?: number;
         };
         FsrsChangesSchema: {
             desired_retention?: number;
@@ -9022,11 +9248,16 @@ export interface components {
             field_columns?: string;
             /**
              * Format: binary
-             * @description the .apkg (or .colpkg) file
+             * @description the .apkg (or .colpkg), .csv, .tsv or .txt file
              */
             file: string;
             /** @description text files: fields are HTML (else escaped) */
             html?: boolean;
+            /**
+             * @description text files: duplicates are notes of the same note type (notetype) or of the same note type in the same deck (notetype_and_deck)
+             * @enum {string}
+             */
+            match_scope?: "notetype" | "notetype_and_deck";
             /** @description text files: the notes' note type */
             notetype_id?: number;
             /**
@@ -9041,6 +9272,8 @@ export interface components {
             separator?: "tab" | "pipe" | "semicolon" | "colon" | "comma" | "space";
             /** @description text files: tags added to every note */
             tags?: string;
+            /** @description text files: the column holding each note's tags (0 = none) */
+            tags_column?: number;
         };
         ImportJobSchema: {
             error: components["schemas"]["JobErrorSchema"] | null;
@@ -9088,7 +9321,7 @@ export interface components {
         };
         JobErrorSchema: {
             /** @enum {string} */
-            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "fsrs_busy" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "template_error" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "too_many_reviews" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
+            code: "bad_request" | "conflict" | "default_preset" | "direct_transfers_unavailable" | "forbidden" | "fsrs_busy" | "gone" | "idempotency_key_reused" | "import_interrupted" | "imports_busy" | "internal_error" | "invalid_credentials" | "invalid_idempotency_key" | "invalid_json" | "invalid_option" | "invalid_package" | "invalid_request" | "invalid_text_file" | "invalid_username" | "length_required" | "media_file_too_large" | "media_quota_exceeded" | "method_not_allowed" | "not_acceptable" | "not_found" | "not_implemented" | "nothing_to_undo" | "payload_too_large" | "precondition_failed" | "registration_closed" | "search_too_expensive" | "session_not_found" | "store_inconsistent" | "store_unavailable" | "template_error" | "token_expired" | "too_many_attempts" | "too_many_imports" | "too_many_requests" | "too_many_reviews" | "unauthorized" | "unavailable" | "undo_conflict" | "undo_too_large" | "unsupported_media_type" | "username_taken" | "validation_error" | "weak_password" | "wrong_password";
             message: string;
         };
         LoginSchema: {
@@ -9253,12 +9486,22 @@ export interface components {
             notetype_id: number;
             tags: string[];
         };
+        NoteTagsSchema: {
+            add?: string[];
+            note_ids: number[];
+            remove?: string[];
+        };
         NoteUpdateSchema: {
             fields?: string[];
             fields_by_name?: {
                 [key: string]: string;
             };
             tags?: string[];
+        };
+        NotesTaggedSchema: {
+            /** @description notes acted on */
+            changed: number;
+            note_ids: number[];
         };
         NotetypeChangedSchema: {
             cards_added: number;
@@ -9695,9 +9938,12 @@ export interface components {
             /** @description rendered answer HTML */
             answer: string;
             audio: components["schemas"]["AudioSchema"];
+            auto_advance: components["schemas"]["AutoAdvanceSchema"];
             card_id: number;
             css: string;
             deck_id: number;
+            /** @description the card's flag 0-7 (0 none, 1 red ... 7 purple) */
+            flag: number;
             interval_seconds: number[];
             /** @description labels for again, hard, good, easy */
             intervals: string[];
@@ -9706,10 +9952,13 @@ export interface components {
              * @enum {string}
              */
             kind: "new" | "learning" | "review";
+            /** @description the note has the 'marked' tag */
+            marked: boolean;
             note_id: number;
             /** @description rendered question HTML */
             question: string;
             queue: number;
+            timer: components["schemas"]["TimerSchema"];
             /** @description set when the card asks for the answer to be typed ({{type:…}}): the question and answer then hold <span class="javumbo-typeans"></span> where the answer box and the comparison go */
             typed_answer: components["schemas"]["TypedAnswerSchema"] | null;
         };
@@ -9843,6 +10092,17 @@ export interface components {
             longest: number;
             studied_today: boolean;
         };
+        StudyDefaultsSchema: {
+            /** @description new cards in the deck */
+            available_new: number;
+            available_new_in_children: number;
+            /** @description reviews due today in the deck, before limits */
+            available_review: number;
+            available_review_in_children: number;
+            /** @description the last new limit increase */
+            extend_new: number;
+            extend_review: number;
+        };
         SuspendSchema: {
             card_ids: number[];
             /**
@@ -9935,11 +10195,14 @@ export interface components {
             deck_id: number | null;
             /** @description created */
             deck_name: string | null;
-            duplicates: string;
+            /** @enum {string} */
+            duplicates: "update" | "preserve" | "duplicate";
             /** @description per field, 0=none */
             field_columns: number[];
             field_names: string[];
             html: boolean;
+            /** @enum {string} */
+            match_scope: "notetype" | "notetype_and_deck";
             notetype_id: number | null;
             /** @description the first rows */
             rows: string[][];
@@ -9952,6 +10215,14 @@ export interface components {
             reason: "empty_first_field" | "missing_notetype" | "missing_deck";
             /** @description the row's number among the records, from 1 */
             row: number;
+        };
+        TimerSchema: {
+            /** @description the time counted for an answer is capped here (maxTaken) */
+            max_secs: number;
+            /** @description show the answer timer (timer) */
+            show: boolean;
+            /** @description the timer stops when the answer is shown */
+            stop_on_answer: boolean;
         };
         TodaySchema: {
             again: number;

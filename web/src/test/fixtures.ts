@@ -17,6 +17,10 @@ export function reviewCard(id: number, overrides: Partial<Schemas["ReviewCardSch
     kind: "new",
     typed_answer: null,
     audio: { autoplay: false, replay_question: true },
+    timer: { show: false, stop_on_answer: false, max_secs: 60 },
+    auto_advance: { question_secs: 0, answer_secs: 0, wait_for_audio: true, question_action: 0, answer_action: 0 },
+    flag: 0,
+    marked: false,
     ...overrides,
   };
 }
