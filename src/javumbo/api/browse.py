@@ -10,7 +10,8 @@ from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
-from javumbo.api.ids import MAX_IDS_PER_REQUEST, id_field, query_id_field
+from javumbo.api.ids import MAX_IDS_PER_REQUEST, id_field, id_list_field, query_id_field
+from javumbo.api.notes import tags_field
 from javumbo.collection import Collection
 from javumbo.collection.browser import COLUMNS, Mode, browse_page
 from javumbo.collection.browser.columns import DEFAULT_COLUMNS, DEFAULT_SORT
@@ -22,6 +23,7 @@ from javumbo.collection.browser.saved_searches import (
     saved_searches,
 )
 from javumbo.collection.browser.sidebar import sidebar
+from javumbo.collection.browser.tagging import tag_notes
 
 MAX_SEARCH_CHARS = 2000
 MAX_PAGE = 1_000_000
@@ -304,3 +306,28 @@ def duplicates(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any
             col, query["field"], query["search"], notetype_id=query.get("notetype_id")
         )
     return {"duplicates": [{"text": text, "note_ids": nids} for text, nids in found]}
+
+
+class NoteTagsSchema(Schema):
+    note_ids = id_list_field(required=True)
+    add = tags_field(load_default=list)
+    remove = tags_field(load_default=list)
+
+
+class NotesTaggedSchema(Schema):
+    note_ids = List(Integer(), required=True)
+    changed = Integer(required=True, metadata={"description": "notes acted on"})
+
+
+@bp.post("/notes/tags")
+@bp.input(NoteTagsSchema, arg_name="body")
+@bp.output(NotesTaggedSchema)
+@user_collection
+def note_tags(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
+    """Add and/or remove tags on notes (Find Duplicates' "Tag Duplicates"); one undo step."""
+
+    def run(col: Collection) -> dict[str, Any]:
+        nids = tag_notes(col, body["note_ids"], body["add"], body["remove"])
+        return {"note_ids": nids, "changed": len(nids)}
+
+    return handle.write(run)

@@ -220,10 +220,11 @@ def unsuspend(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 @bp.output(UpdatedSchema)
 @user_collection
 def move(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
-    """Move cards to another deck."""
+    """Move cards to another deck (one undoable step, "Change Deck")."""
 
     def run(col: Collection) -> dict[str, Any]:
-        card_ops.move_cards(col, body["card_ids"], body["deck_id"])
+        with undoable(col, "Change Deck", card_ids=body["card_ids"]):
+            card_ops.move_cards(col, body["card_ids"], body["deck_id"])
         return _updated(body["card_ids"])
 
     return handle.write(run)
@@ -249,14 +250,16 @@ def flag(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 @bp.output(UpdatedSchema)
 @user_collection
 def tag(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
-    """Add and/or remove tags on the notes of the given cards."""
+    """Add and/or remove tags on the notes of the given cards; one undo step (Anki's label)."""
 
     def run(col: Collection) -> dict[str, Any]:
         nids = list(dict.fromkeys(card_ops.get_card(col, cid).nid for cid in body["card_ids"]))
-        if body["add"]:
-            note_ops.add_tags(col, nids, body["add"])
-        if body["remove"]:
-            note_ops.remove_tags(col, nids, body["remove"])
+        label = "Add Tags" if body["add"] else "Remove Tags"
+        with undoable(col, label, note_ids=nids):
+            if body["add"]:
+                note_ops.add_tags(col, nids, body["add"])
+            if body["remove"]:
+                note_ops.remove_tags(col, nids, body["remove"])
         return _updated(body["card_ids"])
 
     return handle.write(run)
