@@ -122,3 +122,43 @@ def test_an_export_link_downloads_a_package_anki_opens(
     path.write_bytes(download.content)
     rc, verdict = anki_validate(path, expect={"notes": 1, "cards": 1})
     assert rc == 0, verdict
+
+
+def test_a_text_file_uploaded_to_storage_is_imported_with_the_text_choices(
+    learner: ApiUser,
+) -> None:
+    deck = learner.ok(learner.post("/api/decks", {"name": "Words"}), 201)["id"]
+    form = learner.ok(learner.post("/api/import/uploads", {"filename": "words.csv"}), 201)
+    assert post_form(form, b"un;one;x\ndeux;two;y\n", name="words.csv").ok
+    choices = {"deck_id": deck, "separator": "semicolon", "field_columns": "2,1", "tags": "fr"}
+
+    job = learner.ok(learner.post("/api/import/from-upload", {"key": form["key"], **choices}), 202)
+
+    assert job["status"] == "done", job
+    assert job["report"]["text"]["new"] == 2
+    found = learner.ok(learner.get("/api/cards", query_string={"q": "deck:Words tag:fr one"}))
+    assert found["total"] == 1
+
+
+def test_a_bad_text_file_uploaded_to_storage_is_a_clear_400(learner: ApiUser) -> None:
+    form = learner.ok(learner.post("/api/import/uploads", {"filename": "words.txt"}), 201)
+    assert post_form(form, b"\xff\xfe\x00\x00binary", name="words.txt").ok
+
+    refused = learner.post("/api/import/from-upload", {"key": form["key"]})
+
+    assert_error(refused, 400, "invalid_text_file")
+    assert learner.ok(learner.get("/api/cards"))["total"] == 0
+
+
+def test_an_export_link_of_notes_in_plain_text(learner: ApiUser) -> None:
+    deck = learner.ok(learner.post("/api/decks", {"name": "Plain"}), 201)["id"]
+    learner.ok(learner.post("/api/cards", {"deck_id": deck, "front": "q", "back": "a"}), 201)
+
+    link = learner.ok(learner.post(f"/api/export/link?format=txt&deck_id={deck}"), 201)
+    download = requests.get(link["url"], timeout=30)
+
+    assert download.status_code == 200
+    assert link["filename"].endswith(".txt")
+    assert (link["notes"], link["cards"]) == (1, 0)
+    assert download.content.startswith(b"#separator:tab\n#html:true\n")
+    assert b"\tPlain\tq\ta\t" in download.content

@@ -22,15 +22,18 @@ from apiflask.validators import Length
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.errors import api_error
-from javumbo.api.packages import ExportQuerySchema, ImportJobSchema, _upload_name, write_package
-from javumbo.api.services import Services, services
-from javumbo.imports.admission import (
-    IMPORT_ADMISSION,
-    ImportRefusedError,
-    ImportsBusyError,
-    ImportTicket,
-    TooManyImportsError,
+from javumbo.api.packages import (
+    ExportQuerySchema,
+    ImportJobSchema,
+    TextChoicesSchema,
+    admit_import,
+    check_text_file,
+    text_choices_for,
+    upload_name,
+    write_notes_text,
+    write_package,
 )
+from javumbo.api.services import Services, services
 from javumbo.imports.jobs import ImportJob, run_in_background
 from javumbo.imports.records import new_job_id, new_job_state, prune_old_jobs, public_state
 from javumbo.stores.ports import BlobNotFoundError, DirectTransfers
@@ -39,7 +42,6 @@ from javumbo.userdb import names
 UPLOAD_FORM_SECONDS = 15 * 60
 DOWNLOAD_URL_SECONDS = 15 * 60
 TRANSFER_RETENTION_SECONDS = 24 * 3600
-BUSY_RETRY_AFTER_SECONDS = 30
 
 bp = APIBlueprint("package_transfers", __name__, tag="Import and export", url_prefix="/api")
 
@@ -69,7 +71,10 @@ class UploadFormSchema(Schema):
     max_bytes = Integer(required=True, metadata={"description": "the largest file it takes"})
 
 
-class FromUploadSchema(Schema):
+class FromUploadSchema(TextChoicesSchema):
+    """The uploaded object, and for a ``.csv``/``.tsv``/``.txt`` file the same choices as
+    ``POST /api/import`` takes."""
+
     key = String(required=True, validate=[Length(min=1, max=1024)])
     scheduling = Boolean(load_default=True, metadata={"description": "keep review history"})
 
@@ -78,8 +83,9 @@ class ExportLinkSchema(Schema):
     url = String(required=True, metadata={"description": "downloads the package"})
     filename = String(required=True)
     expires_in = Integer(required=True, metadata={"description": "seconds the URL is good for"})
-    cards = Integer(required=True)
-    revlog = Integer(required=True)
+    cards = Integer(required=True, metadata={"description": "0 for a text export"})
+    revlog = Integer(required=True, metadata={"description": "0 for a text export"})
+    notes = Integer(metadata={"description": "set for a text export: how many notes"})
 
 
 def _transfers(svc: Services) -> DirectTransfers:
@@ -123,7 +129,7 @@ def new_upload(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]
     svc = services()
     transfers = _transfers(svc)
     _prune(svc, handle.user_id, "uploads")
-    key = _new_key(svc, handle.user_id, "uploads", _upload_name(body["filename"]))
+    key = _new_key(svc, handle.user_id, "uploads", upload_name(body["filename"]))
     max_bytes = svc.settings.import_temp_bytes
     form = transfers.upload_form(key, max_bytes=max_bytes, expires_in=UPLOAD_FORM_SECONDS)
     return {
@@ -135,32 +141,15 @@ def new_upload(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _admitted(svc: Services, user_id: str, size: int) -> ImportTicket:
-    try:
-        return IMPORT_ADMISSION.admit(
-            user_id,
-            size,
-            per_user=svc.settings.imports_per_user,
-            temp_bytes=svc.settings.import_temp_bytes,
-        )
-    except (TooManyImportsError, ImportsBusyError) as exc:
-        status, code = (429, "too_many_imports")
-        if isinstance(exc, ImportsBusyError):
-            status, code = (503, "imports_busy")
-        retry = {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
-        raise api_error(status, exc.message, code=code, headers=retry) from exc
-    except ImportRefusedError as exc:
-        raise api_error(413, exc.message, code="payload_too_large") from exc
-
-
 @bp.post("/import/from-upload")
 @bp.input(FromUploadSchema, arg_name="body")
 @bp.output(ImportJobSchema, status_code=202)
-@bp.doc(responses=[404, 413, 429, 503])
+@bp.doc(responses=[400, 404, 413, 429, 503])
 @user_collection
 def import_upload(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
-    """Import a package uploaded with a form from ``POST /api/import/uploads``; the job is
-    polled at ``GET /api/import/<job_id>`` as for ``POST /api/import``."""
+    """Import a package (or a text file, with the text choices) uploaded with a form from
+    ``POST /api/import/uploads``; the job is polled at ``GET /api/import/<job_id>`` as for
+    ``POST /api/import``."""
     svc = services()
     _transfers(svc)
     key = str(body["key"])
@@ -169,8 +158,10 @@ def import_upload(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, A
         raise api_error(404, "no such upload (it may have expired)")
     if info.size > svc.settings.import_temp_bytes:
         raise api_error(413, "the package is too large to import", code="payload_too_large")
-    ticket = _admitted(svc, handle.user_id, info.size)
+    ticket = admit_import(svc, handle.user_id, info.size)
     workdir = Path(tempfile.mkdtemp(prefix="javumbo-import-"))
+    package = workdir / upload_name(key.rsplit("/", 1)[-1])
+    text_choices = text_choices_for(package, body)
     now = svc.clock.now()
     job_id = new_job_id(now)
     job = ImportJob(
@@ -179,15 +170,18 @@ def import_upload(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, A
         clock=svc.clock,
         user_id=handle.user_id,
         job_id=job_id,
-        package=workdir / _upload_name(key.rsplit("/", 1)[-1]),
+        package=package,
         scheduling=bool(body["scheduling"]),
         idempotency_key=handle.idempotency_key,
         state=new_job_state(job_id, now),
         ticket=ticket,
+        text_choices=text_choices,
     )
     try:
         svc.blobs.get_to_file(key, job.package)
         svc.blobs.delete(key)
+        if text_choices is not None:
+            check_text_file(handle, package, text_choices)
         job.save()
     except BlobNotFoundError as exc:
         job.discard_package()
@@ -209,22 +203,24 @@ def import_upload(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, A
 @bp.doc(responses=[404])
 @user_collection
 def export_link(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
-    """The package ``GET /api/export`` gives, written to storage and answered as a download
-    URL good for a few minutes (when the server offers it: ``direct_transfers``)."""
+    """The file ``GET /api/export`` gives (a package, or with ``format=txt`` the notes as
+    plain text), written to storage and answered as a download URL good for a few minutes
+    (when the server offers it: ``direct_transfers``)."""
     svc = services()
     transfers = _transfers(svc)
     _prune(svc, handle.user_id, "exports")
+    counts: dict[str, int]
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
-        out = Path(tmp) / "export.apkg"
-        filename, report = write_package(handle, query, out)
+        if query["format"] == "txt":
+            out = Path(tmp) / "notes.txt"
+            filename, notes = write_notes_text(handle, query.get("deck_id"), out)
+            counts = {"cards": 0, "revlog": 0, "notes": notes}
+        else:
+            out = Path(tmp) / "export.apkg"
+            filename, report = write_package(handle, query, out)
+            counts = {"cards": report.cards, "revlog": report.revlog}
         key = _new_key(svc, handle.user_id, "exports", filename)
-        with out.open("rb") as package:
-            svc.blobs.put_stream(key, package)
+        with out.open("rb") as exported:
+            svc.blobs.put_stream(key, exported)
     url = transfers.download_url(key, filename=filename, expires_in=DOWNLOAD_URL_SECONDS)
-    return {
-        "url": url,
-        "filename": filename,
-        "expires_in": DOWNLOAD_URL_SECONDS,
-        "cards": report.cards,
-        "revlog": report.revlog,
-    }
+    return {"url": url, "filename": filename, "expires_in": DOWNLOAD_URL_SECONDS, **counts}

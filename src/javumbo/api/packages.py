@@ -37,7 +37,9 @@ from javumbo.collection.text_export import export_notes_text
 from javumbo.collection.text_import import (
     DELIMITER_NAMES,
     DUPE_RESOLUTIONS,
+    MATCH_SCOPES,
     TextImportChoices,
+    TextMetadata,
     decode_text,
     read_metadata,
 )
@@ -71,11 +73,10 @@ bp = APIBlueprint("packages", __name__, tag="Import and export", url_prefix="/ap
 # ------------------------------------------------------------------ schemas
 
 
-class ImportFormSchema(Schema):
-    file = File(  # type: ignore[no-untyped-call]
-        required=True, metadata={"description": "the .apkg (or .colpkg) file"}
-    )
-    scheduling = Boolean(load_default=True, metadata={"description": "keep review history"})
+class TextChoicesSchema(Schema):
+    """What the learner chose in the text import dialog; left out: the file's header lines,
+    else Anki's guess (``POST /api/import/text/preview`` shows them)."""
+
     deck_id = Integer(metadata={"description": "text files: the deck notes go to"})
     notetype_id = Integer(metadata={"description": "text files: the notes' note type"})
     separator = String(
@@ -89,6 +90,9 @@ class ImportFormSchema(Schema):
             " 0 = none), comma-separated"
         }
     )
+    tags_column = Integer(
+        metadata={"description": "text files: the column holding each note's tags (0 = none)"}
+    )
     tags = String(metadata={"description": "text files: tags added to every note"})
     duplicates = String(
         validate=[OneOf(DUPE_RESOLUTIONS)],
@@ -97,6 +101,20 @@ class ImportFormSchema(Schema):
             " preserve it (skip the row) or duplicate (add the row too)"
         },
     )
+    match_scope = String(
+        validate=[OneOf(MATCH_SCOPES)],
+        metadata={
+            "description": "text files: duplicates are notes of the same note type"
+            " (notetype) or of the same note type in the same deck (notetype_and_deck)"
+        },
+    )
+
+
+class ImportFormSchema(TextChoicesSchema):
+    file = File(  # type: ignore[no-untyped-call]
+        required=True, metadata={"description": "the .apkg (or .colpkg), .csv, .tsv or .txt file"}
+    )
+    scheduling = Boolean(load_default=True, metadata={"description": "keep review history"})
 
 
 class JobErrorSchema(Schema):
@@ -201,7 +219,7 @@ class ExportQuerySchema(Schema):
 # ------------------------------------------------------------------ import
 
 
-def _upload_name(client_name: str | None) -> str:
+def upload_name(client_name: str | None) -> str:
     """The name the import's errors use for the file: the user's own (made safe), so that
     "my_deck.apkg is not a zip file" says which file, not a name of ours."""
     safe = secure_filename(client_name or "")[-100:]
@@ -212,7 +230,8 @@ def _upload_name(client_name: str | None) -> str:
 def admit_import_before_reading_the_upload() -> None:
     """A user at their cap, or a busy server, is answered before the upload is parsed."""
     if request.endpoint == f"{bp.name}.start_import":
-        g.javumbo_import_ticket = _admit(services(), current_token_user().user_id)
+        user_id = current_token_user().user_id
+        g.javumbo_import_ticket = admit_import(services(), user_id, request.content_length or 0)
 
 
 @bp.teardown_request
@@ -224,12 +243,13 @@ def release_an_unused_place(_error: BaseException | None) -> None:
         ticket.release()
 
 
-def _admit(svc: Services, user_id: str) -> ImportTicket:
-    """A place under the import caps, or the clear error of the cap that refused it."""
+def admit_import(svc: Services, user_id: str, size: int) -> ImportTicket:
+    """A place under the import caps for a ``size``-byte file, or the clear error of the cap
+    that refused it (for both ways in: ``POST /api/import`` and ``/api/import/from-upload``)."""
     try:
         return IMPORT_ADMISSION.admit(
             user_id,
-            request.content_length or 0,
+            size,
             per_user=svc.settings.imports_per_user,
             temp_bytes=svc.settings.import_temp_bytes,
         )
@@ -256,11 +276,11 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
     svc = services()
     upload = form["file"]
     workdir = Path(tempfile.mkdtemp(prefix="javumbo-import-"))
-    package = workdir / _upload_name(upload.filename)
+    package = workdir / upload_name(upload.filename)
     now = svc.clock.now()
     job_id = new_job_id(now)
     ticket: ImportTicket = g.pop("javumbo_import_ticket")  # the job gives it back when it ends
-    text_choices = _text_choices(form) if package.suffix.lower() in TEXT_SUFFIXES else None
+    text_choices = text_choices_for(package, form)
     job = ImportJob(
         engine=svc.engine,
         blobs=svc.blobs,
@@ -282,6 +302,8 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
         if size > svc.settings.import_temp_bytes:  # a body sent without its length
             raise api_error(413, "the package is too large to import", code="payload_too_large")
         ticket.resize(size)
+        if text_choices is not None:
+            check_text_file(handle, package, text_choices)
         job.save()
     except BaseException:
         job.discard_package()
@@ -318,7 +340,8 @@ class TextPreviewSchema(Schema):
     deck_name = String(allow_none=True, required=True, metadata={"description": "created"})
     tags_column = Integer(required=True)
     tags = List(String(), required=True)
-    duplicates = String(required=True)
+    duplicates = String(required=True, validate=OneOf(DUPE_RESOLUTIONS))
+    match_scope = String(required=True, validate=OneOf(MATCH_SCOPES))
 
 
 @bp.post("/import/text/preview")
@@ -330,25 +353,13 @@ def preview_text_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[
     """What importing this text file would do: separator, HTML, columns, the first rows and
     the field mapping Anki would start from (as ``field_columns`` for ``POST /api/import``)."""
     data = form["file"].read(PREVIEW_BYTES)
-    if len(data) == PREVIEW_BYTES:  # a cut file: whole lines only
-        data = data[: data.rfind(b"\n") + 1]
     choices = TextImportChoices(
         delimiter=form.get("separator"),
         is_html=form.get("html"),
         notetype_id=form.get("notetype_id"),
         deck_id=form.get("deck_id"),
     )
-    with handle.read() as col:
-        try:
-            text = decode_text(data)
-            meta = read_metadata(col, text, choices)
-        except ValidationError as exc:
-            raise api_error(400, str(exc), code="invalid_package") from exc
-        names = (
-            notetype_field_names(notetype_by_id(col, meta.notetype_id))
-            if meta.notetype_id is not None
-            else []
-        )
+    meta, names = _text_metadata(handle, data, complete=len(data) < PREVIEW_BYTES, choices=choices)
     return {
         "separator": meta.delimiter.name,
         "html": meta.is_html,
@@ -363,7 +374,42 @@ def preview_text_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[
         "tags_column": meta.tags_column,
         "tags": meta.global_tags,
         "duplicates": meta.dupe_resolution,
+        "match_scope": meta.match_scope,
     }
+
+
+def _text_metadata(
+    handle: CollectionHandle, data: bytes, *, complete: bool, choices: TextImportChoices
+) -> tuple[TextMetadata, list[str]]:
+    """What the file's first rows and the choices make of an import, with the note type's
+    field names; a 400 ``invalid_text_file`` when that is no import at all."""
+    with handle.read() as col:
+        try:
+            meta = read_metadata(col, decode_text(data, complete=complete), choices)
+        except ValidationError as exc:
+            raise api_error(400, str(exc), code="invalid_text_file") from exc
+        names = (
+            notetype_field_names(notetype_by_id(col, meta.notetype_id))
+            if meta.notetype_id is not None
+            else []
+        )
+    return meta, names
+
+
+def check_text_file(handle: CollectionHandle, package: Path, choices: TextImportChoices) -> None:
+    """Refuse, before a job starts, a text file its first rows show cannot be imported (not
+    UTF-8 text, no rows, a field mapping that does not fit it) with a 400
+    ``invalid_text_file``; a fault further down fails the job with the same code."""
+    with package.open("rb") as file:
+        data = file.read(PREVIEW_BYTES)
+    _text_metadata(handle, data, complete=len(data) < PREVIEW_BYTES, choices=choices)
+
+
+def text_choices_for(package: Path, form: dict[str, Any]) -> TextImportChoices | None:
+    """The learner's choices for a ``.csv``/``.tsv``/``.txt`` file; ``None`` for a package."""
+    if package.suffix.lower() not in TEXT_SUFFIXES:
+        return None
+    return _text_choices(form)
 
 
 def _text_choices(form: dict[str, Any]) -> TextImportChoices:
@@ -374,7 +420,9 @@ def _text_choices(form: dict[str, Any]) -> TextImportChoices:
             columns = [int(c) for c in str(form["field_columns"]).split(",")]
         except ValueError as exc:
             raise api_error(
-                400, "field_columns must be column numbers separated by commas"
+                400,
+                "field_columns must be column numbers separated by commas",
+                code="invalid_text_file",
             ) from exc
     return TextImportChoices(
         delimiter=form.get("separator"),
@@ -382,8 +430,10 @@ def _text_choices(form: dict[str, Any]) -> TextImportChoices:
         notetype_id=form.get("notetype_id"),
         deck_id=form.get("deck_id"),
         field_columns=columns,
+        tags_column=form.get("tags_column"),
         tags=str(form.get("tags") or "").split(),
         dupe_resolution=form.get("duplicates"),
+        match_scope=form.get("match_scope"),
     )
 
 
@@ -456,12 +506,19 @@ def export(handle: CollectionHandle, query: dict[str, Any]) -> Response:
     return response
 
 
+def write_notes_text(handle: CollectionHandle, deck_id: int | None, out: Path) -> tuple[str, int]:
+    """Write the notes (of ``deck_id`` and its subdecks, else all) as Anki's Notes in Plain
+    Text to ``out``; the file name to offer and how many notes went in."""
+    with handle.read() as col:
+        filename = _export_name(col, deck_id).removesuffix(".apkg") + ".txt"
+        count = export_notes_text(col, out, deck_id=deck_id)
+    return filename, count
+
+
 def _export_text(handle: CollectionHandle, deck_id: int | None) -> Response:
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
         out = Path(tmp) / "notes.txt"
-        with handle.read() as col:
-            filename = _export_name(col, deck_id).removesuffix(".apkg") + ".txt"
-            count = export_notes_text(col, out, deck_id=deck_id)
+        filename, count = write_notes_text(handle, deck_id, out)
         text = out.open("rb")
     size = os.fstat(text.fileno()).st_size
     response = Response(

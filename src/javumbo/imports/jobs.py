@@ -118,7 +118,9 @@ class ImportJob:
             with self._lock:
                 self.state.update(status="done", progress=1.0, stage="done", report=report)
         except CollectionError as exc:
-            self._fail("invalid_package", str(exc))
+            self._fail(
+                "invalid_package" if self.text_choices is None else "invalid_text_file", str(exc)
+            )
         except MediaQuotaError as exc:
             self._fail(exc.code, exc.message)
         except ConflictError:

@@ -9,6 +9,7 @@ them found in the first 8 KiB after the header lines wins, else a space.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -123,14 +124,18 @@ def split_single_line(line: str, delimiter: str) -> list[str]:
     return record
 
 
-def decode_text(data: bytes) -> str:
-    """The file as text: UTF-8 (Anki reads nothing else), its byte-order mark dropped."""
+def decode_text(data: bytes, *, complete: bool = True) -> str:
+    """The file as text: UTF-8 (Anki reads nothing else), its byte-order mark dropped. With
+    ``complete=False`` ``data`` is the file's beginning: a character cut at its end is left
+    out, and a last line cut short is dropped (only whole rows are previewed or checked)."""
     try:
-        text = data.decode("utf-8")
+        text = codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
     except UnicodeDecodeError as exc:
         raise ValidationError(
             f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8 and retry"
         ) from exc
+    if not complete and "\n" in text:
+        text = text[: text.rfind("\n") + 1]
     if "\x00" in text:
         raise ValidationError("the file contains NUL characters: it is not a text file")
     return text.removeprefix(UTF8_BOM)
