@@ -1,6 +1,7 @@
 /** Fields and card templates of one note type, edited as a whole and saved with one PUT:
  * fields keep their `ord` so a rename is a rename (templates follow) and a new field at the end
- * keeps every note's values. Front, back and styling sit side by side. */
+ * keeps every note's values; card types keep theirs too, so a repositioned card type (Anki's
+ * Reposition) takes its cards along. Front, back and styling sit side by side. */
 import { useState } from "react";
 import type { NotetypeDetail } from "./api";
 import { TemplatePreview } from "./TemplatePreview";
@@ -27,7 +28,8 @@ export function NotetypeEditor({
 }) {
   const [draft, setDraft] = useState<NotetypeDetail>(notetype);
   const [current, setCurrent] = useState(0);
-  const template = draft.templates[Math.min(current, draft.templates.length - 1)];
+  const templateIndex = Math.min(current, draft.templates.length - 1);
+  const template = draft.templates[templateIndex];
 
   const setField = (i: number, change: Partial<Field>) =>
     setDraft({ ...draft, fields: draft.fields.map((f, j) => (j === i ? { ...f, ...change } : f)) });
@@ -129,10 +131,31 @@ export function NotetypeEditor({
       </div>
       {template && (
         <div className="notetypes-template">
-          <label>
-            Name
-            <input value={template.name} onChange={(e) => setTemplate({ name: e.target.value })} />
-          </label>
+          <div className="notetypes-template-head">
+            <label>
+              Name
+              <input value={template.name} onChange={(e) => setTemplate({ name: e.target.value })} />
+            </label>
+            {draft.templates.length > 1 && (
+              <label>
+                Position
+                <select
+                  value={templateIndex}
+                  onChange={(e) => {
+                    const to = Number(e.target.value);
+                    setDraft({ ...draft, templates: moved(draft.templates, templateIndex, to) });
+                    setCurrent(to);
+                  }}
+                >
+                  {draft.templates.map((_, i) => (
+                    <option key={i} value={i}>
+                      {i + 1}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+          </div>
           <div className="notetypes-sides">
             <label>
               Front template

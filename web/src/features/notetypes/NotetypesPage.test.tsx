@@ -4,6 +4,7 @@ import { on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
 import { ChangeNotetypeDialog } from "./ChangeNotetypeDialog";
+import { NotetypeEditor } from "./NotetypeEditor";
 import NotetypesPage from "./NotetypesPage";
 
 const LIST = [
@@ -96,5 +97,47 @@ describe("ChangeNotetypeDialog", () => {
     fireEvent.click(screen.getByRole("button", { name: "Change" }));
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     expect(sent).toEqual([{ note_ids: [5, 6], notetype_id: 2, fields: [0, 1], templates: [0, null] }]);
+  });
+});
+
+describe("NotetypeEditor", () => {
+  it("repositions a card type: each template keeps its ord, so its cards go along", async () => {
+    const template = (ord: number, name: string, front: string) => ({
+      ord,
+      name,
+      front,
+      back: "{{FrontSide}}",
+      browser_front: "",
+      browser_back: "",
+      card_count: 4,
+    });
+    const three = {
+      ...DETAIL,
+      id: 3,
+      name: "Three ways",
+      is_cloze: false,
+      templates: [template(0, "Forward", "{{Text}}"), template(1, "Backward", "{{Text}}?"), template(2, "Spoken", "{{Text}}!")],
+    };
+    server.use(
+      on("post", "/api/notetypes/{notetype_id}/preview", () => ({ question: "q", answer: "a", css: "", note_id: null })),
+    );
+    const onSave = vi.fn(() => Promise.resolve());
+    logIn();
+    renderPage(<NotetypeEditor notetype={three} saving={false} onSave={onSave} />);
+    fireEvent.click(screen.getByRole("button", { name: "Spoken" }));
+    fireEvent.change(screen.getByLabelText("Position"), { target: { value: "0" } });
+    expect(screen.getAllByRole("button", { pressed: true }).map((b) => b.textContent)).toEqual(["Spoken"]);
+    expect(screen.getByLabelText("Position")).toHaveProperty("value", "0");
+    expect(screen.getByLabelText("Front template")).toHaveProperty("value", "{{Text}}!");
+    const tabs = screen.getAllByRole("button", { name: /^(Forward|Backward|Spoken)$/ });
+    expect(tabs.map((b) => b.textContent)).toEqual(["Spoken", "Forward", "Backward"]);
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(onSave).toHaveBeenCalledTimes(1));
+    const saved = (onSave.mock.calls[0] as unknown as [typeof three])[0];
+    expect(saved.templates.map((t) => [t.ord, t.name])).toEqual([
+      [2, "Spoken"],
+      [0, "Forward"],
+      [1, "Backward"],
+    ]);
   });
 });
