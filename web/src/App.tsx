@@ -15,6 +15,7 @@ const StatsPage = lazy(() => import("./features/stats/StatsPage"));
 const TransferPage = lazy(() => import("./features/transfer/TransferPage"));
 const AccountPage = lazy(() => import("./features/account/AccountPage"));
 const NotetypesPage = lazy(() => import("./features/notetypes/NotetypesPage"));
+const MediaCheckPage = lazy(() => import("./features/media/MediaCheckPage"));
 
 function Loading() {
   return (
@@ -49,6 +50,7 @@ export function App() {
           <Route path="add" element={<AddPage />} />
           <Route path="browse" element={<BrowsePage />} />
           <Route path="notetypes" element={<NotetypesPage />} />
+          <Route path="media" element={<MediaCheckPage />} />
           <Route path="review/:deckId" element={<ReviewPage />} />
           <Route path="stats" element={<StatsPage />} />
           <Route path="transfer" element={<TransferPage />} />

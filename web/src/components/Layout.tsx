@@ -9,6 +9,7 @@ const LINKS = [
   { to: "/add", label: "Add" },
   { to: "/browse", label: "Browse" },
   { to: "/notetypes", label: "Note types" },
+  { to: "/media", label: "Media" },
   { to: "/stats", label: "Stats" },
   { to: "/transfer", label: "Import / Export" },
 ];
