@@ -114,3 +114,56 @@ def test_optimizer_is_bounded_in_reviews_and_in_concurrent_runs(
     finally:
         fsrs_api._TRAINING.release()
     assert json.loads(alice.post("/api/presets/1/fsrs/optimize").data)["item_count"] > 0
+
+
+def _memory_states(app: APIFlask, user: ApiUser) -> dict[int, tuple[float, float]]:
+    svc = app_services(app)
+    record = svc.meta.get_user(user.username)
+    assert record is not None
+
+    def read(col: Collection) -> dict[int, tuple[float, float]]:
+        rows = col.db.execute("select id, data from cards").fetchall()
+        return {
+            cid: (data["s"], data["dr"])
+            for cid, text in rows
+            if "s" in (data := json.loads(text or "{}"))
+        }
+
+    return svc.engine.write(record.user_id, read)
+
+
+def _rescheduled(app: APIFlask, user: ApiUser) -> int:
+    svc = app_services(app)
+    record = svc.meta.get_user(user.username)
+    assert record is not None
+    return svc.engine.write(
+        record.user_id,
+        lambda col: int(col.db.execute("select count() from revlog where type = 5").fetchone()[0]),
+    )
+
+
+def test_deck_and_preset_options_update_memory_states(app: APIFlask, alice: ApiUser) -> None:
+    """The deck options page saves through PUT /api/decks and PUT /api/presets: switching
+    FSRS on there gives the cards memory states, a new desired retention (with
+    fsrs_reschedule) reschedules them, an unrelated option leaves them alone."""
+    _history(app, alice, cards=20)
+    deck_id = alice.ok(alice.get("/api/decks"))["decks"][-1]["id"]
+    assert _memory_states(app, alice) == {}
+    alice.ok(alice.put(f"/api/decks/{deck_id}", {"fsrs": True}))
+    states = _memory_states(app, alice)
+    assert len(states) == 20 and {dr for _, dr in states.values()} == {0.9}
+    assert _rescheduled(app, alice) == 0
+
+    alice.ok(alice.put("/api/presets/1", {"new_per_day": 7, "fsrs_reschedule": True}))
+    assert _memory_states(app, alice) == states and _rescheduled(app, alice) == 0
+
+    preset = alice.ok(
+        alice.put("/api/presets/1", {"desired_retention": 0.8, "fsrs_reschedule": True})
+    )
+    assert preset["desired_retention"] == 0.8
+    changed = _memory_states(app, alice)
+    assert {dr for _, dr in changed.values()} == {0.8}
+    assert 0 < _rescheduled(app, alice) <= 20
+
+    alice.ok(alice.put(f"/api/decks/{deck_id}", {"fsrs": False}))
+    assert _memory_states(app, alice) == {}

@@ -15,6 +15,11 @@ from javumbo.collection import Collection, ValidationError
 from javumbo.collection import decks as deck_ops
 from javumbo.collection import presets as preset_ops
 from javumbo.collection.scheduler import Scheduler
+from javumbo.collection.scheduler.fsrs_reschedule import (
+    FSRS_RESCHEDULE_DESCRIPTION,
+    follow_options_change,
+    fsrs_snapshot,
+)
 
 bp = APIBlueprint("decks", __name__, tag="Decks", url_prefix="/api/decks")
 
@@ -118,6 +123,7 @@ class DeckUpdateSchema(Schema):
         metadata={"description": "the deck's own limits; only the keys given change"},
     )
     fsrs = Boolean(metadata={"description": "turn FSRS on or off for the collection"})
+    fsrs_reschedule = Boolean(metadata={"description": FSRS_RESCHEDULE_DESCRIPTION})
     collapsed = Boolean()
 
 
@@ -220,6 +226,7 @@ def update_deck(handle: CollectionHandle, deck_id: int, body: dict[str, Any]) ->
 
     def update(col: Collection) -> dict[str, Any]:
         deck_ops.get_deck(col, deck_id)
+        before = fsrs_snapshot(col)
         if "name" in body:
             deck_ops.rename_deck(col, deck_id, body["name"])
         if "preset_id" in body:
@@ -235,6 +242,7 @@ def update_deck(handle: CollectionHandle, deck_id: int, body: dict[str, Any]) ->
             col.save_json("conf", {**col.conf, "fsrs": bool(body["fsrs"])})
         if "collapsed" in body:
             _set_collapsed(col, deck_id, bool(body["collapsed"]))
+        follow_options_change(col, before, reschedule=body.get("fsrs_reschedule", False))
         return deck_view(col, deck_id)
 
     return handle.write(update)

@@ -20,6 +20,11 @@ from javumbo.api.ids import ID_PATH, id_field
 from javumbo.collection import Collection
 from javumbo.collection import presets as preset_ops
 from javumbo.collection.presets import OPTIONS, DefaultPresetError, Option, OptionValueError
+from javumbo.collection.scheduler.fsrs_reschedule import (
+    FSRS_RESCHEDULE_DESCRIPTION,
+    follow_options_change,
+    fsrs_snapshot,
+)
 
 bp = APIBlueprint("presets", __name__, tag="Presets", url_prefix="/api/presets")
 
@@ -43,6 +48,9 @@ _CHOICES = {
     "initial_ease": "starting ease (2.5 = 250%)",
     "easy_days_percentages": "Monday to Sunday, share of the usual reviews (0 to 1)",
 }
+
+
+FSRS_RESCHEDULE_FIELD = Boolean(metadata={"description": FSRS_RESCHEDULE_DESCRIPTION})
 
 
 def _option_field(name: str, option: Option, *, required: bool) -> Field[Any]:
@@ -90,6 +98,7 @@ PresetChangesSchema = _schema(
     {
         "name": _name_field(required=False),
         **{n: _option_field(n, o, required=False) for n, o in OPTIONS.items()},
+        "fsrs_reschedule": FSRS_RESCHEDULE_FIELD,
     },
 )
 NewPresetSchema = _schema(
@@ -133,13 +142,19 @@ def get_preset(handle: CollectionHandle, preset_id: int) -> dict[str, Any]:
 @user_collection
 def update_preset(handle: CollectionHandle, preset_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Rename a preset or change its options (only the ones named); every deck using it sees
-    the change."""
+    the change. New FSRS parameters or desired retention update its cards' memory states as
+    Anki does (and their due dates with ``fsrs_reschedule``)."""
+
+    changes = {k: v for k, v in body.items() if k != "fsrs_reschedule"}
 
     def update(col: Collection) -> dict[str, Any]:
-        try:
-            preset_ops.update_preset(col, preset_id, body)
-        except OptionValueError as error:
-            raise _options_error(error) from error
+        with col.transaction():
+            before = fsrs_snapshot(col)
+            try:
+                preset_ops.update_preset(col, preset_id, changes)
+            except OptionValueError as error:
+                raise _options_error(error) from error
+            follow_options_change(col, before, reschedule=body.get("fsrs_reschedule", False))
         return preset_ops.one_preset(col, preset_id)
 
     return handle.write(update)

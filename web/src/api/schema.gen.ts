@@ -6653,7 +6653,8 @@ export interface paths {
         };
         /**
          * Rename a preset or change its options (only the ones named); every deck using it sees
-         * @description the change.
+         * @description the change. New FSRS parameters or desired retention update its cards' memory states as
+         *     Anki does (and their due dates with ``fsrs_reschedule``).
          */
         put: {
             parameters: {
@@ -8922,6 +8923,8 @@ export interface components {
             collapsed?: boolean;
             /** @description turn FSRS on or off for the collection */
             fsrs?: boolean;
+            /** @description Anki's 'Reschedule cards on change': with FSRS on, review cards whose memory states this change updates get due dates from them */
+            fsrs_reschedule?: boolean;
             /** @description the deck's own limits; only the keys given change */
             limits?: components["schemas"]["DeckLimitsSchema"];
             name?: string;
@@ -9621,6 +9624,8 @@ export interface components {
             fsrs_params_4?: number[];
             fsrs_params_5?: number[];
             fsrs_params_6?: number[];
+            /** @description Anki's 'Reschedule cards on change': with FSRS on, review cards whose memory states this change updates get due dates from them */
+            fsrs_reschedule?: boolean;
             graduating_interval_easy?: number;
             graduating_interval_good?: number;
             hard_multiplier?: number;

@@ -110,10 +110,15 @@ def _in_decks(deck_ids: list[int]) -> tuple[str, list[int]]:
 
 
 def preset_card_ids(
-    col: Collection, preset_id: int, *, include_new: bool, include_suspended: bool = True
+    col: Collection,
+    preset_id: int,
+    *,
+    include_new: bool,
+    include_suspended: bool = True,
+    deck_ids: list[int] | None = None,
 ) -> list[int]:
-    """Cards whose home deck uses the preset."""
-    where, args = _in_decks(preset_deck_ids(col, preset_id))
+    """Cards whose home deck uses the preset (or is one of ``deck_ids``)."""
+    where, args = _in_decks(preset_deck_ids(col, preset_id) if deck_ids is None else deck_ids)
     if not include_new:
         where += f" and type != {CARD_TYPE_NEW}"
     if not include_suspended:

@@ -43,6 +43,10 @@ QUEUE_SUSPENDED = -1
 REVLOG_RESCHEDULED = 5
 _FSRS_KEYS = ("s", "d", "dr", "decay")
 _DATA_KEY_ORDER = ("pos", "s", "d", "dr", "decay", "lrt")
+FSRS_RESCHEDULE_DESCRIPTION = (
+    "Anki's 'Reschedule cards on change': with FSRS on, review cards whose memory states "
+    "this change updates get due dates from them"
+)
 
 
 @dataclass(frozen=True)
@@ -91,11 +95,13 @@ def _parse(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def update_memory_states(col: Collection, preset_id: int, *, reschedule: bool) -> MemoryUpdate:
-    """Recompute (or, with FSRS off, clear) the FSRS data of the preset's cards; one
-    transaction."""
+def update_memory_states(
+    col: Collection, preset_id: int, *, reschedule: bool, deck_ids: list[int] | None = None
+) -> MemoryUpdate:
+    """Recompute (or, with FSRS off, clear) the FSRS data of the preset's cards (of
+    ``deck_ids`` only, when given: decks using the preset); one transaction."""
     preset = fsrs_preset(col, preset_id)
-    card_ids = preset_card_ids(col, preset_id, include_new=False)
+    card_ids = preset_card_ids(col, preset_id, include_new=False, deck_ids=deck_ids)
     enabled = fsrs_enabled(col)
     timing = col.sched_timing()
     revlog = dict(by_card(revlog_rows(col, card_ids)))
@@ -192,14 +198,77 @@ def _params_keys(params: list[float]) -> dict[str, list[float]]:
     return lists
 
 
+@dataclass(frozen=True)
+class DeckFsrs:
+    """What a normal deck's cards' memory states follow from (Anki compares these per deck
+    before and after saving options)."""
+
+    preset_id: int
+    params: tuple[float, ...]
+    desired_retention: float  # the deck's own, else its preset's
+    easy_days: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class FsrsSnapshot:
+    enabled: bool
+    decks: dict[int, DeckFsrs]
+
+
+def fsrs_snapshot(col: Collection) -> FsrsSnapshot:
+    """The FSRS switch and each normal deck's preset, parameters and desired retention."""
+    decks: dict[int, DeckFsrs] = {}
+    for key, deck in col.decks.items():
+        if deck.get("dyn"):
+            continue
+        preset_id = int(deck.get("conf", 1))
+        conf = col.dconf.get(str(preset_id))
+        if not isinstance(conf, dict):
+            preset_id, conf = 1, col.dconf.get("1") or {}
+        own = deck.get("desiredRetention")
+        retention = own if isinstance(own, int | float) else conf.get("desiredRetention", 0.9)
+        decks[int(key)] = DeckFsrs(
+            preset_id=preset_id,
+            params=stored_params(conf),
+            desired_retention=float(retention),
+            easy_days=tuple(float(v) for v in conf.get("easyDaysPercentages") or ()),
+        )
+    return FsrsSnapshot(enabled=fsrs_enabled(col), decks=decks)
+
+
+def follow_options_change(
+    col: Collection, before: FsrsSnapshot, *, reschedule: bool
+) -> MemoryUpdate:
+    """After presets, decks' presets or the FSRS switch changed: update the memory states of
+    the decks whose FSRS inputs changed, as Anki's ``update_deck_configs`` does (every deck
+    when FSRS was switched; a deck whose parameters or desired retention changed, or whose
+    easy days changed when rescheduling); call inside the same transaction."""
+    after = fsrs_snapshot(col)
+    toggled = after.enabled != before.enabled
+    by_preset: dict[int, list[int]] = {}
+    for did, now in after.decks.items():
+        was = before.decks.get(did)
+        if (
+            toggled
+            or was is None
+            or was.params != now.params
+            or was.desired_retention != now.desired_retention
+            or (reschedule and was.easy_days != now.easy_days)
+        ):
+            by_preset.setdefault(now.preset_id, []).append(did)
+    total = MemoryUpdate(0, 0)
+    for preset_id, deck_ids in sorted(by_preset.items()):
+        done = update_memory_states(col, preset_id, reschedule=reschedule, deck_ids=deck_ids)
+        total = MemoryUpdate(total.cards + done.cards, total.rescheduled + done.rescheduled)
+    return total
+
+
 def save_fsrs_settings(
     col: Collection, preset_id: int, changes: dict[str, Any], *, reschedule: bool
 ) -> MemoryUpdate:
     """Save a preset's FSRS settings (and the collection's FSRS switch) as Anki's deck options
-    do, then update the cards' memory states where Anki would: every preset's cards when FSRS
-    was switched, this preset's when its parameters or desired retention changed."""
+    do, then update the cards' memory states where Anki would (:func:`follow_options_change`)."""
     conf = dict(preset_conf(col, preset_id))
-    before = (stored_params(conf), float(conf.get("desiredRetention", 0.9)))
     if "params" in changes:
         params = [float(p) for p in changes["params"]]
         if not valid_parameters(params):
@@ -221,21 +290,10 @@ def save_fsrs_settings(
             parse(search)  # refuses a search Anki would not run
         conf["weightSearch"] = search
     with col.transaction():
-        toggled = "enabled" in changes and bool(changes["enabled"]) != fsrs_enabled(col)
-        if toggled:
+        before = fsrs_snapshot(col)
+        if "enabled" in changes and bool(changes["enabled"]) != before.enabled:
             col.save_json("conf", {**col.conf, "fsrs": bool(changes["enabled"])})
         conf["mod"] = col.now_secs()
         conf["usn"] = -1
         col.save_json("dconf", {**col.dconf, str(preset_id): conf})
-        after = (stored_params(conf), float(conf.get("desiredRetention", 0.9)))
-        if toggled:
-            targets = sorted({int(pid) for pid in col.dconf})
-        elif after != before or reschedule:
-            targets = [preset_id]
-        else:
-            targets = []
-        total = MemoryUpdate(0, 0)
-        for target in targets:
-            done = update_memory_states(col, target, reschedule=reschedule)
-            total = MemoryUpdate(total.cards + done.cards, total.rescheduled + done.rescheduled)
-    return total
+        return follow_options_change(col, before, reschedule=reschedule)
