@@ -134,15 +134,20 @@ def _plan(col: Collection, query: str) -> list[str]:
 )
 def test_deck_searches_use_the_scheduling_index(query: str, ours: Collection) -> None:
     plan = _plan(ours, query)
-    assert any("USING INDEX ix_cards_sched (did=?)" in step for step in plan), plan
+    assert any("USING INDEX ix_cards_sched (did=?" in step for step in plan), plan
     assert not any(step.startswith("SCAN c") for step in plan), plan
+
+
+def test_a_due_search_in_a_deck_seeks_the_queues_and_skips_new_cards(ours: Collection) -> None:
+    plan = _plan(ours, "deck:Lang is:due")
+    assert any("USING INDEX ix_cards_sched (did=? AND queue=?)" in step for step in plan), plan
 
 
 def test_did_searches_use_the_scheduling_index(
     reference: tuple[Path, dict[str, int], Any], ours: Collection
 ) -> None:
     plan = _plan(ours, f"did:{reference[1]['Lang']} is:due")
-    assert any("USING INDEX ix_cards_sched (did=?)" in step for step in plan), plan
+    assert any("USING INDEX ix_cards_sched (did=?" in step for step in plan), plan
     assert not any(step.startswith("SCAN c") for step in plan), plan
 
 
@@ -151,19 +156,59 @@ def test_without_filtered_decks_a_deck_search_is_one_index_lookup(col: Collectio
     assert where == "c.did in (select value from json_each(?))"
 
 
-def test_a_page_and_its_total_are_one_statement(ours: Collection) -> None:
+def _traced(col: Collection, query: str, **kwargs: Any) -> tuple[dict[str, Any], list[str]]:
     statements: list[str] = []
-    ours.db.set_trace_callback(statements.append)
+    col.db.set_trace_callback(statements.append)
     try:
-        page = search_cards_page(ours, "deck:Lang", page_size=3)
+        page = search_cards_page(col, query, **kwargs)
     finally:
-        ours.db.set_trace_callback(None)
-    matching = [s for s in statements if "where (c.did in" in s or "where c.did in" in s]
-    assert len(matching) == 1, statements
-    assert page["total"] == len(find_cards(ours, "deck:Lang")) > 3
-    assert [r["card_id"] for r in page["rows"]] == find_cards(ours, "deck:Lang")[:3]
-    past_end = search_cards_page(ours, "deck:Lang", page=99, page_size=3)
+        col.db.set_trace_callback(None)
+    return page, [s for s in statements if "c.did in (select" in s]
+
+
+def test_a_page_and_its_total_are_one_statement_when_the_search_reads_notes(
+    ours: Collection,
+) -> None:
+    query = "deck:Lang word"
+    page, matching = _traced(ours, query, page_size=3)
+    assert len(matching) == 1, matching
+    assert "count() over ()" in matching[0]
+    assert page["total"] == len(find_cards(ours, query)) > 3
+    assert [r["card_id"] for r in page["rows"]] == find_cards(ours, query)[:3]
+    past_end = search_cards_page(ours, query, page=99, page_size=3)
     assert past_end["rows"] == [] and past_end["total"] == page["total"]
+
+
+def test_a_search_on_cards_alone_sorts_only_its_page_and_counts_through_the_index(
+    ours: Collection,
+) -> None:
+    """No window over every match (it sorts them all): the page's statement keeps only the
+    page's cards, and a count beside it (none on the last page)."""
+    for query in ("deck:Lang", "deck:Lang is:new"):
+        expected = find_cards(ours, query)
+        page, matching = _traced(ours, query, page_size=3)
+        assert len(matching) == 2 and "over ()" not in matching[0], matching
+        assert matching[1].startswith("select count()"), matching
+        assert page["total"] == len(expected) > 3, query
+        assert [r["card_id"] for r in page["rows"]] == expected[:3]
+        last, matching = _traced(ours, query, page=2, page_size=len(expected) - 1)
+        assert len(matching) == 1 and last["total"] == len(expected)
+        past_end = search_cards_page(ours, query, page=99, page_size=3)
+        assert past_end["rows"] == [] and past_end["total"] == len(expected)
+
+
+@pytest.mark.parametrize("query", ["deck:Default", "deck:Default is:due"])
+def test_without_filtered_decks_a_deck_search_counts_through_the_index_alone(
+    col: Collection, query: str
+) -> None:
+    where, params = compile_search(col, query)
+    plan = [
+        str(row[-1])
+        for row in col.db.execute(
+            f"explain query plan select count() from cards c where {where}", params
+        )
+    ]
+    assert any("COVERING INDEX ix_cards_sched" in step for step in plan), plan
 
 
 def test_pages_of_every_card(ours: Collection) -> None:

@@ -245,8 +245,12 @@ class _Writer:
             return
         today, _ = self.timing()
         learn_ahead = int(self.col.conf.get("collapseTime", LEARN_AHEAD_DEFAULT_SECS))
+        # The leading ``c.queue in`` repeats what the two branches say, so that SQLite can
+        # seek ``ix_cards_sched`` on (did, queue) and skip the new cards (through an ``or``
+        # it could only seek on did).
         self.sql.add(
-            "((c.queue in (2, 3) and c.due <= ?) or (c.queue in (1, 4) and c.due <= ?))",
+            "(c.queue in (1, 2, 3, 4) and ((c.queue in (2, 3) and c.due <= ?)"
+            " or (c.queue in (1, 4) and c.due <= ?)))",
             today,
             self.col.now_secs() + learn_ahead,
         )
