@@ -111,8 +111,13 @@ def test_rebuilding_the_session_reuses_the_deck(study_pair: Pair) -> None:
     assert found is not None and found["terms"][0][0] == "deck:Default"
 
 
-@pytest.mark.parametrize("mode", ["new_limit", "review_limit"])
-def test_limit_increase_matches_anki(study_pair: Pair, mode: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "amount"), [("new_limit", 7), ("review_limit", 7), ("review_limit", 9)]
+)
+def test_limit_increase_matches_anki(study_pair: Pair, mode: str, amount: int) -> None:
+    """With a review limit of 1, the 6 new cards and 2 reviews of today use it up: a review
+    extension of 7 still leaves nothing (new cards count against the review limit), 9 leaves
+    two reviews, as in Anki."""
     pair = study_pair
     conf = pair.anki.decks.config_dict_for_deck_id(1)
     conf["new"]["perDay"] = 1
@@ -123,20 +128,19 @@ def test_limit_increase_matches_anki(study_pair: Pair, mode: str) -> None:
     dconf["1"] = {**dconf["1"], "new": {**dconf["1"]["new"], "perDay": 1}}
     dconf["1"]["rev"] = {**dconf["1"]["rev"], "perDay": review_limit}
     pair.ours.save_json("dconf", dconf)
-    before = Scheduler(pair.ours).due_counts(1)
-    pair.anki.sched.custom_study(_anki_request(mode, 7, None))
-    assert custom_study(pair.ours, 1, mode, amount=7) is None
+    pair.anki.sched.custom_study(_anki_request(mode, amount, None))
+    assert custom_study(pair.ours, 1, mode, amount=amount) is None
     keys = ("newToday", "revToday", "extendNew", "extendRev")
     their_deck = pair.anki.decks.get(1)
     assert {k: pair.ours.decks["1"][k] for k in keys} == {k: their_deck[k] for k in keys}
     after = Scheduler(pair.ours).due_counts(1)
     pair.anki.decks.select(1)
-    their_counts = pair.anki.sched.counts()
-    if mode == "new_limit":
-        assert (after.new, after.learning, after.review) == tuple(their_counts)
-    # review_limit: Anki counts the day's new cards against the review limit from its deck
-    # stats (0 reviews left here); the queues here count from the revlog and show 2.
-    assert after != before
+    assert (after.new, after.learning, after.review) == tuple(pair.anki.sched.counts())
+    our_queue = [c.id for c in Scheduler(pair.ours).next_cards(1, 20)]
+    their_queue = pair.anki.sched.get_queued_cards(fetch_limit=20).cards
+    assert sorted(our_queue) == sorted(int(q.card.id) for q in their_queue)
+    if (mode, amount) == ("review_limit", 9):
+        assert after.review == 2
 
 
 def test_nothing_matching_is_an_error_and_changes_nothing(study_pair: Pair) -> None:

@@ -60,6 +60,7 @@ def queue_pair(tmp_path: Path) -> Iterator[Callable[..., QueuePair]]:
         child_options: dict[str, Any] | None = None,
         deck_limits: Any = None,
         fsrs: bool = False,
+        prepare: Callable[[Any, int, int], None] | None = None,
     ) -> QueuePair:
         source = tmp_path / "anki.anki2"
         anki = AnkiCollection(str(source))
@@ -110,6 +111,8 @@ def queue_pair(tmp_path: Path) -> Iterator[Callable[..., QueuePair]]:
             deck = anki.decks.get(parent)
             deck.update(deck_limits(today) if callable(deck_limits) else deck_limits)
             anki.decks.save(deck)
+        if prepare is not None:
+            prepare(anki, parent, child)
         anki.close(downgrade=True)
         ours_path = tmp_path / "ours.anki2"
         shutil.copy(source, ours_path)
@@ -233,3 +236,50 @@ def test_fsrs_review_orders_are_anki_orders(
     """With FSRS on, ease orders sort by difficulty and retrievability by the memory state."""
     pair = queue_pair({"reviewOrder": order}, fsrs=True)
     assert pair.our_queue(200) == pair.anki_queue(200)
+
+
+def _study_today(ignore_review_limit: bool, all_parent_limits: bool) -> Any:
+    """Answers new and review cards of the parent deck and of its subdeck today, with Anki, after
+    setting the collection's two limit switches."""
+
+    def study(anki: Any, parent: int, child: int) -> None:
+        anki.set_config("newCardsIgnoreReviewLimit", ignore_review_limit)
+        anki.set_config("applyAllParentLimits", all_parent_limits)
+        for deck, answers in ((parent, 5), (child, 3)):
+            anki.decks.select(deck)
+            for _ in range(answers):
+                card = anki.get_card(anki.sched.get_queued_cards().cards[0].card.id)
+                # new and review cards (the fixture's interday learning cards have no history)
+                assert card.queue in (0, 2)
+                card.start_timer()
+                anki.sched.answerCard(card, 3)
+
+    return study
+
+
+@pytest.mark.parametrize(
+    ("ignore_review_limit", "all_parent_limits"),
+    [(False, False), (True, False), (False, True), (True, True)],
+    ids=["v3", "new-ignore-review-limit", "all-parent-limits", "both"],
+)
+def test_limits_after_studying_today(
+    queue_pair: Callable[..., QueuePair], ignore_review_limit: bool, all_parent_limits: bool
+) -> None:
+    """Today's new cards use up the review limit unless new cards ignore it; a subdeck is
+    capped by the limits above the studied deck when all parent limits apply."""
+    pair = queue_pair(
+        {"new": {"perDay": 6}, "rev": {"perDay": 9}, "interdayLearningMix": 1},
+        child_options={"new": {"perDay": 4}, "rev": {"perDay": 12}},
+        prepare=_study_today(ignore_review_limit, all_parent_limits),
+    )
+    child = int(pair.anki.decks.id("Lang::Verbs"))
+    for deck_id in (pair.deck_id, child):
+        studied = QueuePair(pair.anki, pair.ours, deck_id)
+        assert studied.our_queue(200) == studied.anki_queue(200)
+        assert studied.our_counts() == studied.anki_counts()
+    theirs: dict[int, tuple[int, int, int]] = {}
+    _anki_tree_counts(pair.anki.sched.deck_due_tree(), theirs)
+    ours: dict[int, tuple[int, int, int]] = {}
+    _our_tree_counts(Scheduler(pair.ours).deck_due_tree(), ours)
+    ours.pop(1)
+    assert ours == theirs

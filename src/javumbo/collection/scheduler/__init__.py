@@ -10,11 +10,12 @@ from typing import Any
 
 from javumbo.collection.cards import Card, get_card
 from javumbo.collection.collection import Collection
-from javumbo.collection.scheduler import answering, queues
+from javumbo.collection.scheduler import answering, deck_tree, due_counts, limits, queues
 from javumbo.collection.scheduler.answering import AnswerResult
+from javumbo.collection.scheduler.deck_tree import DeckNode
+from javumbo.collection.scheduler.due_counts import DueCounts
 from javumbo.collection.scheduler.labels import answer_button_label
 from javumbo.collection.scheduler.options import DEFAULT_LEARN_AHEAD_SECS
-from javumbo.collection.scheduler.queues import DeckNode, DueCounts
 from javumbo.collection.scheduler.states import NextStates
 
 __all__ = ["AnswerResult", "DueCounts", "Scheduler", "deck_due_tree"]
@@ -35,28 +36,32 @@ class Scheduler:
         if self._nodes_key is None or any(
             a is not b for a, b in zip(key, self._nodes_key, strict=True)
         ):
-            self._nodes = queues.deck_nodes(self.col)
+            self._nodes = deck_tree.deck_nodes(self.col)
             self._nodes_key = key
         return self._nodes
 
     def _studied_today(self) -> dict[int, list[int]]:
         timing = self.col.sched_timing()
         if self._done_day != timing.next_day_at:
-            self._done = queues.studied_today(self.col, timing.next_day_at - 86_400)
+            self._done = limits.studied_today(self.col, timing.next_day_at - 86_400)
             self._done_day = timing.next_day_at
         return self._done
+
+    def _limits(self, nodes: dict[int, DeckNode], deck_id: int) -> limits.Limits:
+        settings = limits.LimitSettings.of(self.col)
+        return limits.Limits(nodes, deck_id, self._studied_today(), settings)
 
     # ------------------------------------------------------------- study
 
     def next_cards(self, deck_id: int, limit: int = 10) -> list[Card]:
         """The next cards to study in ``deck_id`` and its subdecks, in v3 order, limits applied."""
         nodes = self._deck_nodes()
-        queues.check_deck(nodes, deck_id)
+        deck_tree.check_deck(nodes, deck_id)
         moment = answering.moment_now(self.col)
         ctx = queues.QueueContext(
             col=self.col,
             nodes=nodes,
-            limits=queues.Limits(nodes, deck_id, self._studied_today()),
+            limits=self._limits(nodes, deck_id),
             today=moment.today,
             now=moment.now,
             stale=queues.burials_are_stale(self.col, moment.today),
@@ -71,10 +76,7 @@ class Scheduler:
     def _count_answer(self, result: AnswerResult) -> None:
         if self._done_day is None:
             return
-        row = self.col.db.execute(
-            "select type, lastIvl from revlog where id = ?", (result.revlog_id,)
-        ).fetchone()
-        new, review = answering.counted_as(row[0], row[1])
+        new, review = limits.answer_counts(self.col, result.revlog_id)
         counts = self._done.setdefault(result.card.did, [0, 0])
         counts[0] += new
         counts[1] += review
@@ -113,15 +115,21 @@ class Scheduler:
 
     def due_counts(self, deck_id: int) -> DueCounts:
         nodes = self._deck_nodes()
-        queues.check_deck(nodes, deck_id)
+        deck_tree.check_deck(nodes, deck_id)
         moment = answering.moment_now(self.col)
-        limits = queues.Limits(nodes, deck_id, self._studied_today())
-        return queues.due_counts(self.col, nodes, limits, moment.now, moment.today)
+        return due_counts.due_counts(
+            self.col, nodes, self._limits(nodes, deck_id), moment.now, moment.today
+        )
 
     def deck_due_tree(self) -> list[dict[str, Any]]:
         moment = answering.moment_now(self.col)
-        return queues.due_tree(
-            self.col, self._deck_nodes(), self._studied_today(), moment.now, moment.today
+        return due_counts.due_tree(
+            self.col,
+            self._deck_nodes(),
+            self._studied_today(),
+            moment.now,
+            moment.today,
+            limits.LimitSettings.of(self.col),
         )
 
 

@@ -30,6 +30,7 @@ from javumbo.collection.scheduler.card_state import (
     parse_card_data,
     updated_card_data,
 )
+from javumbo.collection.scheduler.deck_tree import options_for_preset
 from javumbo.collection.scheduler.fuzz import (
     fuzz_factor,
     fuzz_seed,
@@ -37,7 +38,7 @@ from javumbo.collection.scheduler.fuzz import (
     round_half_away,
 )
 from javumbo.collection.scheduler.options import SchedulingOptions
-from javumbo.collection.scheduler.queues import LAST_UNBURIED_KEY, options_for_preset
+from javumbo.collection.scheduler.queues import LAST_UNBURIED_KEY
 from javumbo.collection.scheduler.states import (
     CardState,
     Interval,
@@ -361,10 +362,3 @@ def undo_last_answer(col: Collection) -> int | None:
         return undo(col).card_id
     except NothingToUndoError:
         return None
-
-
-def counted_as(revlog_type: int, last_ivl: int) -> tuple[int, int]:
-    """(new, review) increments this answer adds to today's studied counts (see queues)."""
-    new = int(revlog_type == 0 and last_ivl == 0)
-    review = int(revlog_type == 1 or (revlog_type in (0, 2) and last_ivl > 0))
-    return new, review
