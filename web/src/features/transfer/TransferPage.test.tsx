@@ -107,7 +107,7 @@ describe("TransferPage import", () => {
     logIn();
     renderPage(<TransferPage />, { path: "/transfer" });
     await waitFor(() => expect(deckLists).toBe(1));
-    fireEvent.change(screen.getByLabelText("Package file"), { target: { files: [new File(["PK"], "deck.apkg")] } });
+    fireEvent.change(screen.getByLabelText("Package file or text file"), { target: { files: [new File(["PK"], "deck.apkg")] } });
     fireEvent.click(screen.getByRole("button", { name: "Import" }));
     const report = await screen.findByTestId("import-report", {}, { timeout: 3000 });
     expect(report.textContent).toContain("Notes added3");
@@ -120,7 +120,7 @@ describe("TransferPage import", () => {
     vi.stubGlobal("XMLHttpRequest", FakeXhr);
     FakeXhr.answer = importJob({ status: "failed", stage: "failed", error: { code: "invalid_package", message: "not an Anki package" } });
     setup();
-    fireEvent.change(await screen.findByLabelText("Package file"), { target: { files: [new File(["x"], "x.apkg")] } });
+    fireEvent.change(await screen.findByLabelText("Package file or text file"), { target: { files: [new File(["x"], "x.apkg")] } });
     fireEvent.click(screen.getByRole("button", { name: "Import" }));
     expect((await screen.findByRole("alert")).textContent).toContain("not an Anki package");
     FakeXhr.answer = importJob();
