@@ -237,3 +237,78 @@ def test_anki_exported_notes_come_back_identical(
     edited = exported.replace("chien", "chien <b>fidèle</b>")
     report = compare(anki_made_collection, tmp_path, edited, setup=setup, name="edited.txt")
     assert report["text"]["found_notes"] == 4
+
+
+@pytest.mark.parametrize(
+    ("resolution", "scope"),
+    [("preserve", "notetype_and_deck"), ("update", "notetype"), ("duplicate", "notetype")],
+)
+def test_the_import_dialogs_choices(
+    anki_made_collection: AnkiMadeCollection, tmp_path: Path, resolution: str, scope: str
+) -> None:
+    """What the web app's import dialog sends (a chosen separator, HTML off, the field columns
+    swapped, a tags column, tags for all, duplicate handling and its scope) gives the notes the
+    same choices give in Anki's own import dialog."""
+
+    def setup(col: Any) -> None:
+        with_existing_notes(col)  # cat, dog, <b>sun</b> in Default
+        basic = col.models.by_name("Basic")
+        note = col.new_note(basic)
+        note["Front"], note["Back"] = "cow", "vache"
+        col.add_note(note, col.decks.id("Vocab"))
+
+    content = "chat;cat;pets big\nchien;dog;\nvache;cow;farm\nleer;;\nsoleil;<b>sun</b>;\n"
+    base = anki_made_collection(setup)
+    ours, theirs = tmp_path / "ours.anki2", tmp_path / "theirs.anki2"
+    shutil.copy(base, ours)
+    shutil.copy(base, theirs)
+    csv = tmp_path / "words.csv"
+    csv.write_text(content, encoding="utf-8")
+
+    col = Collection.open(ours, clock=FixedClock(CLOCK_START + 60))
+    try:
+        basic_id = next(int(k) for k, v in col.models.items() if v["name"] == "Basic")
+        vocab_id = next(int(k) for k, v in col.decks.items() if v["name"] == "Vocab")
+        choices = TextImportChoices(
+            delimiter="semicolon",
+            is_html=False,
+            notetype_id=basic_id,
+            deck_id=vocab_id,
+            field_columns=[2, 1],
+            tags_column=3,
+            tags=["german", "lesson::1"],
+            dupe_resolution=resolution,
+            match_scope=scope,
+        )
+        text = decode_text(csv.read_bytes())
+        report = import_text(col, text, read_metadata(col, text, choices)).as_dict()
+    finally:
+        col.close()
+
+    from anki import import_export_pb2 as pb
+    from anki.collection import Collection as AnkiCollection
+
+    anki = AnkiCollection(str(theirs))
+    try:
+        request = pb.CsvMetadataRequest(
+            path=str(csv),
+            delimiter=pb.CsvMetadata.Delimiter.SEMICOLON,
+            notetype_id=basic_id,
+            deck_id=vocab_id,
+            is_html=False,
+        )
+        metadata = anki._backend.get_csv_metadata(request)
+        del metadata.global_notetype.field_columns[:]
+        metadata.global_notetype.field_columns.extend([2, 1])
+        metadata.tags_column = 3
+        metadata.global_tags.extend(["german", "lesson::1"])
+        metadata.dupe_resolution = _RESOLUTIONS[resolution]  # type: ignore[assignment]
+        metadata.match_scope = 1 if scope == "notetype_and_deck" else 0  # type: ignore[assignment]
+        log = anki.import_csv(pb.ImportCsvRequest(path=str(csv), metadata=metadata)).log
+    finally:
+        anki.close(downgrade=True)
+
+    assert notes_of(ours) == notes_of(theirs)
+    assert report["text"]["new"] == len(log.new)
+    assert report["text"]["updated"] == len(log.updated)
+    assert report["text"]["problem_count"] == len(log.empty_first_field) == 1
