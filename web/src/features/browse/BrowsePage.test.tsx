@@ -1,61 +1,35 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { beforeEach, describe, expect, it } from "vitest";
-import type { components } from "../../api/schema.gen";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { apiError, on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
 import BrowsePage, { COLUMNS_STORAGE_KEY } from "./BrowsePage";
+import { COLUMNS, EMPTY_SIDEBAR, NOTETYPES, cardInfo, page, row } from "./testData";
+import { INFO_STORAGE_KEY } from "./useBrowseView";
 
-type BrowserRow = components["schemas"]["BrowserRowSchema"];
-type Page = components["schemas"]["BrowserPageSchema"];
-
-const COLUMNS = {
-  columns: [
-    { key: "sort_field", label: "Sort Field", notes_label: "Sort Field", sortable_cards: true, sortable_notes: true },
-    { key: "question", label: "Question", notes_label: "Question", sortable_cards: false, sortable_notes: false },
-    { key: "due", label: "Due", notes_label: "Due", sortable_cards: true, sortable_notes: true },
-    { key: "deck", label: "Deck", notes_label: "Deck", sortable_cards: true, sortable_notes: true },
-    { key: "card_type", label: "Card Type", notes_label: "Cards", sortable_cards: true, sortable_notes: true },
-  ],
-  default_columns: ["sort_field", "card_type", "due", "deck"],
-  default_sort: "sort_field",
-};
-
-function row(id: number, overrides: Partial<BrowserRow> = {}): BrowserRow {
-  return {
-    id,
-    note_id: id * 10,
-    card_ids: [id],
-    notetype_id: 1,
-    deck_id: 2,
-    ord: 0,
-    flag: 0,
-    queue: 2,
-    type: 2,
-    marked: false,
-    colour: "",
-    cells: { sort_field: `verb ${id}`, card_type: "Card 1", due: "2026-12-24", deck: "Spanish::Verbs" },
-    ...overrides,
-  };
-}
-
-function page(rows: BrowserRow[], extra: Partial<Page> = {}): Page {
-  return { mode: "cards", columns: [], sort: "sort_field", reverse: false, total: rows.length, page: 1, page_size: 50, rows, ...extra };
-}
-
-const EMPTY_SIDEBAR = { saved_searches: [], decks: [], notetypes: [], tags: [], flags: [], card_states: [] };
+beforeAll(() => {
+  // The note editor's rich fields (ProseMirror) measure text ranges, which jsdom does not lay out.
+  const noRects = () => Object.assign([], { item: () => null }) as unknown as DOMRectList;
+  Range.prototype.getClientRects ??= noRects;
+  Range.prototype.getBoundingClientRect ??= () => new DOMRect();
+  Element.prototype.getClientRects ??= noRects;
+});
 
 beforeEach(() => {
   window.localStorage.removeItem(COLUMNS_STORAGE_KEY);
-  server.use(on("get", "/api/browse/sidebar", () => EMPTY_SIDEBAR));
+  window.localStorage.removeItem(INFO_STORAGE_KEY);
+  server.use(
+    on("get", "/api/browse/sidebar", () => EMPTY_SIDEBAR),
+    on("get", "/api/decks", () => ({ decks: [] })),
+    on("get", "/api/browse/columns", () => COLUMNS),
+    on("get", "/api/notetypes", () => NOTETYPES),
+  );
 });
 
 describe("BrowsePage", () => {
   it("shows the chosen columns, the flag as the row's colour, and sorts by a clicked header", async () => {
     const asked: URLSearchParams[] = [];
     server.use(
-      on("get", "/api/decks", () => ({ decks: [] })),
-      on("get", "/api/browse/columns", () => COLUMNS),
       on("get", "/api/browse/rows", ({ request }) => {
         asked.push(new URL(request.url).searchParams);
         return page([row(1, { flag: 1, colour: "flag_red" }), row(2)]);
@@ -75,11 +49,24 @@ describe("BrowsePage", () => {
     await waitFor(() => expect(asked.at(-1)?.get("reverse")).toBe("true"));
   });
 
+  it("reads ?search= (the editor's duplicate link) into the search box", async () => {
+    const searches: (string | null)[] = [];
+    server.use(
+      on("get", "/api/browse/rows", ({ request }) => {
+        searches.push(new URL(request.url).searchParams.get("search"));
+        return page([row(1)]);
+      }),
+    );
+    logIn();
+    renderPage(<BrowsePage />, { path: "/browse?search=nid:10,20", route: "/browse" });
+    await screen.findByText("verb 1");
+    expect(searches[0]).toBe("nid:10,20");
+    expect((screen.getByLabelText("Search") as HTMLInputElement).value).toBe("nid:10,20");
+  });
+
   it("keeps the chosen columns in localStorage", async () => {
     const asked: string[] = [];
     server.use(
-      on("get", "/api/decks", () => ({ decks: [] })),
-      on("get", "/api/browse/columns", () => COLUMNS),
       on("get", "/api/browse/rows", ({ request }) => {
         asked.push(new URL(request.url).searchParams.get("columns") ?? "");
         return page([row(1)]);
@@ -97,8 +84,6 @@ describe("BrowsePage", () => {
     const suspended: number[][] = [];
     const tagged: string[][] = [];
     server.use(
-      on("get", "/api/decks", () => ({ decks: [] })),
-      on("get", "/api/browse/columns", () => COLUMNS),
       on("get", "/api/browse/rows", () => {
         fetched += 1;
         return page([row(1), row(2)]);
@@ -119,26 +104,25 @@ describe("BrowsePage", () => {
     await waitFor(() => expect(fetched).toBe(2));
     expect(suspended).toEqual([[1]]);
     fireEvent.click(screen.getByLabelText("Select all"));
-    window.prompt = () => "verbs irregular";
     fireEvent.click(screen.getByRole("button", { name: "Add tags" }));
+    const dialog = await screen.findByRole("dialog", { name: "Add Tags" });
+    const input = within(dialog).getByLabelText(/Tags to add/);
+    expect(document.activeElement).toBe(input);
+    fireEvent.change(input, { target: { value: "verbs  irregular" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Add" }));
     await waitFor(() => expect(tagged).toEqual([["verbs", "irregular"]]));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 
-  it("buries the selected cards, then undoes it", async () => {
+  it("buries the selected cards, then undoes it and says what was undone", async () => {
     const buried: number[][] = [];
-    let undone = 0;
     server.use(
-      on("get", "/api/decks", () => ({ decks: [] })),
-      on("get", "/api/browse/columns", () => COLUMNS),
       on("get", "/api/browse/rows", () => page([row(1), row(2)])),
       on("post", "/api/cards/bury", ({ body }) => {
         buried.push(body!.card_ids);
         return { card_ids: body!.card_ids, changed: 1 };
       }),
-      on("post", "/api/undo", () => {
-        undone += 1;
-        return { label: "Bury", card_id: null, cards: 1, notes: 0 };
-      }),
+      on("post", "/api/undo", () => ({ label: "Bury", card_id: null, cards: 1, notes: 0 })),
     );
     logIn();
     renderPage(<BrowsePage />, { path: "/browse" });
@@ -146,25 +130,30 @@ describe("BrowsePage", () => {
     fireEvent.click(screen.getByRole("button", { name: "Bury" }));
     await waitFor(() => expect(buried).toEqual([[2]]));
     fireEvent.click(screen.getByRole("button", { name: "Undo" }));
-    await waitFor(() => expect(undone).toBe(1));
+    expect((await screen.findByRole("status")).textContent).toBe("Undone: Bury");
   });
 
-  it("runs the search of a sidebar item", async () => {
+  it("runs the search of a sidebar item, saves the search and deletes a saved one", async () => {
     const searches: (string | null)[] = [];
+    const saved: { name: string; search: string }[] = [];
+    const deleted: (string | null)[] = [];
     server.use(
-      on("get", "/api/decks", () => ({ decks: [] })),
-      on("get", "/api/browse/columns", () => COLUMNS),
       on("get", "/api/browse/sidebar", () => ({
-        saved_searches: [],
+        ...EMPTY_SIDEBAR,
+        saved_searches: [{ name: "Leeches", search: "tag:leech" }],
         decks: [{ id: 2, name: "Spanish", filtered: false, search: '"deck:Spanish"' }],
-        notetypes: [],
-        tags: [],
-        flags: [{ flag: 1, name: "Red", search: "flag:1" }],
-        card_states: [],
       })),
       on("get", "/api/browse/rows", ({ request }) => {
         searches.push(new URL(request.url).searchParams.get("search"));
         return page([row(1)]);
+      }),
+      on("post", "/api/browse/saved-searches", ({ body }) => {
+        saved.push(body!);
+        return { saved_searches: [body!] };
+      }),
+      on("delete", "/api/browse/saved-searches", ({ request }) => {
+        deleted.push(new URL(request.url).searchParams.get("name"));
+        return { saved_searches: [] };
       }),
     );
     logIn();
@@ -172,33 +161,139 @@ describe("BrowsePage", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Spanish" }));
     await waitFor(() => expect(searches.at(-1)).toBe('"deck:Spanish"'));
     expect((screen.getByLabelText("Search") as HTMLInputElement).value).toBe('"deck:Spanish"');
+
+    fireEvent.click(screen.getByRole("button", { name: "Save search" }));
+    const dialog = await screen.findByRole("dialog", { name: "Save Current Search" });
+    fireEvent.change(within(dialog).getByLabelText("Name"), { target: { value: "Spanish words" } });
+    fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(saved).toEqual([{ name: "Spanish words", search: '"deck:Spanish"' }]));
+
+    window.confirm = () => true;
+    fireEvent.click(screen.getByRole("button", { name: "Delete saved search Leeches" }));
+    await waitFor(() => expect(deleted).toEqual(["Leeches"]));
   });
 
-  it("moves with the arrow keys and opens the editor with Enter", async () => {
+  it("moves with the arrow keys, selects all with Ctrl+A and deletes with Delete after asking", async () => {
+    const deleted: number[][] = [];
     server.use(
-      on("get", "/api/decks", () => ({ decks: [] })),
-      on("get", "/api/browse/columns", () => COLUMNS),
+      on("get", "/api/browse/rows", () => page([row(1), row(2), row(3)])),
+      on("post", "/api/cards/delete-notes", ({ body }) => {
+        deleted.push(body!.card_ids);
+        return { note_ids: [], cards: body!.card_ids.length };
+      }),
+    );
+    logIn();
+    renderPage(<BrowsePage />, { path: "/browse" });
+    await screen.findByText("verb 3");
+    const body = screen.getByLabelText("Rows");
+    const checked = (id: number) => (screen.getByLabelText(`Select card ${id}`) as HTMLInputElement).checked;
+    fireEvent.keyDown(body, { key: "ArrowDown" });
+    expect([checked(1), checked(2), checked(3)]).toEqual([false, true, false]);
+    fireEvent.keyDown(body, { key: "ArrowDown", shiftKey: true });
+    expect([checked(1), checked(2), checked(3)]).toEqual([false, true, true]);
+    fireEvent.keyDown(body, { key: "ArrowUp" });
+    expect([checked(1), checked(2), checked(3)]).toEqual([false, true, false]);
+    fireEvent.keyDown(body, { key: "a", ctrlKey: true });
+    expect([checked(1), checked(2), checked(3)]).toEqual([true, true, true]);
+    let asked = "";
+    window.confirm = (message?: string) => {
+      asked = message ?? "";
+      return false;
+    };
+    fireEvent.keyDown(body, { key: "Delete" });
+    expect(asked).toBe("Delete 3 notes and all their cards?");
+    expect(deleted).toEqual([]);
+    window.confirm = () => true;
+    fireEvent.keyDown(body, { key: "Delete" });
+    await waitFor(() => expect(deleted).toEqual([[1, 2, 3]]));
+  });
+
+  it("opens the note editor with Enter; it takes focus, Escape closes it and the table has focus again", async () => {
+    server.use(
       on("get", "/api/browse/rows", () => page([row(1), row(2)])),
+      on("get", "/api/notes/{note_id}", ({ params }) => ({
+        id: Number(params.note_id),
+        guid: "g",
+        mod: 1,
+        notetype: "Basic",
+        notetype_id: 1,
+        deck_id: 2,
+        card_ids: [2],
+        field_names: ["Front", "Back"],
+        fields: ["verb 2", "back"],
+        tags: [],
+      })),
+      on("get", "/api/tags", () => ({ tags: [] })),
+      on("post", "/api/notes/duplicates", () => ({ note_ids: [] })),
     );
     logIn();
     renderPage(<BrowsePage />, { path: "/browse" });
     await screen.findByText("verb 2");
     const body = screen.getByLabelText("Rows");
+    body.focus();
     fireEvent.keyDown(body, { key: "ArrowDown" });
-    expect((screen.getByLabelText("Select card 2") as HTMLInputElement).checked).toBe(true);
-    fireEvent.keyDown(body, { key: "ArrowUp" });
-    expect((screen.getByLabelText("Select card 1") as HTMLInputElement).checked).toBe(true);
+    fireEvent.keyDown(body, { key: "Enter" });
+    const editor = await screen.findByRole("dialog", { name: /Edit note/ });
+    await waitFor(() => expect(editor.contains(document.activeElement)).toBe(true));
+    fireEvent.keyDown(document.activeElement!, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(body));
   });
 
-  it("shows a bad search's error in place of results", async () => {
+  it("shows the card info of the current row in a side panel", async () => {
+    const asked: string[] = [];
     server.use(
-      on("get", "/api/decks", () => ({ decks: [] })),
-      on("get", "/api/browse/columns", () => COLUMNS),
-      on("get", "/api/browse/rows", () => apiError(400, "invalid_request", "unknown search term 'frobnicate:'")),
+      on("get", "/api/browse/rows", () => page([row(1), row(2)])),
+      on("get", "/api/cards/{card_id}/info", ({ params }) => {
+        asked.push(params.card_id);
+        return cardInfo(Number(params.card_id));
+      }),
+    );
+    logIn();
+    renderPage(<BrowsePage />, { path: "/browse" });
+    await screen.findByText("verb 2");
+    expect(screen.queryByLabelText("Card info panel")).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: "Card info" }));
+    const panel = await screen.findByLabelText("Card info panel");
+    expect(await within(panel).findByText("New #1")).toBeTruthy();
+    fireEvent.keyDown(screen.getByLabelText("Rows"), { key: "ArrowDown" });
+    expect(await within(panel).findByText("New #2")).toBeTruthy();
+    expect(asked).toEqual(["1", "2"]);
+    expect(window.localStorage.getItem(INFO_STORAGE_KEY)).toBe("true");
+    fireEvent.click(within(panel).getByRole("button", { name: "Close card info" }));
+    expect(screen.queryByLabelText("Card info panel")).toBeNull();
+  });
+
+  it("opens Change Note Type for the selected notes of one type, and refuses two types", async () => {
+    server.use(on("get", "/api/browse/rows", () => page([row(1), row(2, { notetype_id: 3 })])));
+    logIn();
+    renderPage(<BrowsePage />, { path: "/browse" });
+    fireEvent.click(await screen.findByLabelText("Select card 1"));
+    fireEvent.change(screen.getByLabelText("More actions"), { target: { value: "change-notetype" } });
+    const dialog = await screen.findByRole("dialog", { name: "Change note type" });
+    expect(within(dialog).getByText("Change note type of 1 note")).toBeTruthy();
+    fireEvent.keyDown(dialog, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    fireEvent.click(screen.getByLabelText("Select card 2"));
+    fireEvent.keyDown(screen.getByLabelText("Rows"), { key: "m", ctrlKey: true, shiftKey: true });
+    expect((await screen.findByRole("alert")).textContent).toContain("only one note type");
+  });
+
+  it("shows a bad search's error in place of results, and a new search's rows in place of the error", async () => {
+    server.use(
+      on("get", "/api/browse/rows", ({ request }) =>
+        new URL(request.url).searchParams.get("search") === "frobnicate:x"
+          ? apiError(400, "invalid_request", "unknown search term 'frobnicate:'")
+          : page([row(1)]),
+      ),
     );
     logIn();
     renderPage(<BrowsePage />, { path: "/browse?q=frobnicate:x", route: "/browse" });
     expect((await screen.findByRole("alert")).textContent).toContain("unknown search term");
-    expect(screen.queryAllByRole("row")).toHaveLength(1); // the header only
+    expect(screen.queryAllByRole("row")).toHaveLength(0);
+    fireEvent.change(screen.getByLabelText("Search"), { target: { value: "deck:Spanish" } });
+    fireEvent.submit(screen.getByRole("search"));
+    await screen.findByText("verb 1");
+    expect(screen.queryByRole("alert")).toBeNull();
   });
 });

@@ -23,11 +23,16 @@ export const browseKeys = {
   columns: () => [...browseKeys.all, "columns"] as const,
 };
 
+/** While a page loads, the previous rows stay only if they answer the same search (another sort
+ * or page): a new search never shows an older search's rows, nor those before an error. */
 export function useBrowseRows(query: BrowseQuery) {
   return useQuery({
     queryKey: browseKeys.rows(query),
     queryFn: ({ signal }) => unwrap(api.client.GET("/api/browse/rows", { params: { query }, signal })),
-    placeholderData: keepPreviousData,
+    placeholderData: (previous, previousQuery) => {
+      const asked = previousQuery?.queryKey[2] as BrowseQuery | undefined;
+      return asked && asked.search === query.search && asked.mode === query.mode ? keepPreviousData(previous) : undefined;
+    },
   });
 }
 
@@ -39,12 +44,15 @@ export function useBrowseColumns() {
   });
 }
 
-function useInvalidateRows() {
+export function useInvalidateRows() {
   const queryClient = useQueryClient();
   return () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: browseKeys.all }),
       queryClient.invalidateQueries({ queryKey: ["decks"] }),
+      queryClient.invalidateQueries({ queryKey: ["card-info"] }),
+      queryClient.invalidateQueries({ queryKey: ["notes"] }),
+      queryClient.invalidateQueries({ queryKey: ["tags"] }),
     ]);
 }
 
@@ -115,5 +123,100 @@ export function useBrowseSidebar() {
   return useQuery({
     queryKey: [...browseKeys.all, "sidebar"],
     queryFn: ({ signal }) => unwrap(api.client.GET("/api/browse/sidebar", { signal })),
+  });
+}
+
+export function useDeleteNotesOfCards() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds }: { cardIds: number[] }) =>
+      unwrap(api.client.POST("/api/cards/delete-notes", { body: { card_ids: cardIds } })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useToggleMark() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds }: { cardIds: number[] }) =>
+      unwrap(api.client.POST("/api/cards/mark", { body: { card_ids: cardIds, marked: null } })),
+    onSuccess: invalidate,
+  });
+}
+
+export interface RepositionChoice {
+  start: number;
+  step: number;
+  randomize: boolean;
+  shift: boolean;
+}
+
+export function useReposition() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds, ...choice }: RepositionChoice & { cardIds: number[] }) =>
+      unwrap(api.client.POST("/api/cards/reposition", { body: { card_ids: cardIds, ...choice } })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useSetDue() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ cardIds, days }: { cardIds: number[]; days: string }) =>
+      unwrap(api.client.POST("/api/cards/set-due", { body: { card_ids: cardIds, days } })),
+    onSuccess: invalidate,
+  });
+}
+
+export interface FindReplaceChoice {
+  noteIds: number[];
+  search: string;
+  replacement: string;
+  regex: boolean;
+  matchCase: boolean;
+  field: string | null;
+}
+
+export function useFindReplace() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: (c: FindReplaceChoice) =>
+      unwrap(
+        api.client.POST("/api/notes/find-replace", {
+          body: { note_ids: c.noteIds, search: c.search, replacement: c.replacement, regex: c.regex, match_case: c.matchCase, field: c.field },
+        }),
+      ),
+    onSuccess: invalidate,
+  });
+}
+
+export function findDuplicates(field: string, search: string) {
+  return unwrap(api.client.GET("/api/notes/duplicates", { params: { query: { field, search } } }));
+}
+
+export function useTagNotes() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ noteIds, add }: { noteIds: number[]; add: string[] }) =>
+      unwrap(api.client.POST("/api/notes/tags", { body: { note_ids: noteIds, add, remove: [] } })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useSaveSearch() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: ({ name, search }: { name: string; search: string }) =>
+      unwrap(api.client.POST("/api/browse/saved-searches", { body: { name, search } })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeleteSavedSearch() {
+  const invalidate = useInvalidateRows();
+  return useMutation({
+    mutationFn: (name: string) => unwrap(api.client.DELETE("/api/browse/saved-searches", { params: { query: { name } } })),
+    onSuccess: invalidate,
   });
 }

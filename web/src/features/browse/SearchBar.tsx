@@ -1,0 +1,30 @@
+/** The browser's search box (Anki's search syntax). Mounted with `key={search}` so the text
+ * follows the URL's search (a sidebar click, a link, Back). */
+import { useState } from "react";
+
+export function SearchBar({ search, onSearch, onSave }: { search: string; onSearch: (text: string) => void; onSave: () => void }) {
+  const [draft, setDraft] = useState(search);
+  return (
+    <form
+      className="inline-form inline-form--grow browse-search"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(draft.trim());
+      }}
+    >
+      <input
+        aria-label="Search"
+        placeholder='Anki search, e.g. deck:Spanish tag:verbs is:due "front:*ar"'
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+      />
+      <button className="button button--primary" type="submit">
+        Search
+      </button>
+      <button className="button button--small" type="button" onClick={onSave} title="Save the current search in the sidebar">
+        Save search
+      </button>
+    </form>
+  );
+}
