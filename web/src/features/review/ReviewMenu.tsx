@@ -1,9 +1,18 @@
 /** The reviewer's "More" menu: every action on the card on screen, with Anki's keys. */
 import type { CardAction } from "./api";
 
-const FLAGS = ["Red", "Orange", "Green", "Blue", "Pink", "Turquoise", "Purple"];
+/** Anki's flag names, flag 1 first. */
+export const FLAGS = ["Red", "Orange", "Green", "Blue", "Pink", "Turquoise", "Purple"];
 
-export type MenuChoice = CardAction | { kind: "edit" } | { kind: "info" } | { kind: "replay" } | { kind: "ask-due" } | { kind: "ask-forget" } | { kind: "ask-delete" };
+export type MenuChoice =
+  | CardAction
+  | { kind: "edit" }
+  | { kind: "info" }
+  | { kind: "replay" }
+  | { kind: "ask-due" }
+  | { kind: "ask-forget" }
+  | { kind: "ask-delete" }
+  | { kind: "auto-advance" };
 
 const ENTRIES: { label: string; keys: string; choice: MenuChoice }[] = [
   { label: "Edit note", keys: "E", choice: { kind: "edit" } },
@@ -19,7 +28,16 @@ const ENTRIES: { label: string; keys: string; choice: MenuChoice }[] = [
   { label: "Delete note…", keys: "Ctrl+Delete", choice: { kind: "ask-delete" } },
 ];
 
-export function ReviewMenu({ onChoose, onClose }: { onChoose: (choice: MenuChoice) => void; onClose: () => void }) {
+export function ReviewMenu({
+  onChoose,
+  onClose,
+  autoAdvance,
+}: {
+  onChoose: (choice: MenuChoice) => void;
+  onClose: () => void;
+  /** Whether auto advance is on (Anki's checkable "Auto Advance" entry). */
+  autoAdvance: boolean;
+}) {
   const choose = (choice: MenuChoice) => {
     onClose();
     onChoose(choice);
@@ -32,6 +50,16 @@ export function ReviewMenu({ onChoose, onClose }: { onChoose: (choice: MenuChoic
           <kbd>{entry.keys}</kbd>
         </button>
       ))}
+      <button
+        type="button"
+        role="menuitemcheckbox"
+        aria-checked={autoAdvance}
+        className="review-menu-item"
+        onClick={() => choose({ kind: "auto-advance" })}
+      >
+        <span>Auto Advance</span>
+        <kbd>Shift+A</kbd>
+      </button>
       <div className="review-menu-flags" role="group" aria-label="Flag">
         {FLAGS.map((name, index) => (
           <button

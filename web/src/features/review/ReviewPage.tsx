@@ -4,8 +4,10 @@ import { ErrorNotice } from "../../components/ErrorNotice";
 import { CardInfo } from "../card-info/CardInfo";
 import { NoteEditor } from "../notes/NoteEditor";
 import type { CardAction, ReviewCard } from "./api";
-import { playSounds, sideSounds } from "./replayAudio";
-import { ReviewMenu, type MenuChoice } from "./ReviewMenu";
+import { AnswerTimer } from "./AnswerTimer";
+import { playSounds, sideSounds, soundsFinished } from "./replayAudio";
+import { ForgetDialog, SetDueDialog } from "./ReviewDialogs";
+import { FLAGS, ReviewMenu, type MenuChoice } from "./ReviewMenu";
 import { reviewCommand } from "./reviewKeys";
 import { CardFrame, prepareCardHtml } from "./CardFrame";
 import { createMediaLoader } from "./media";
@@ -31,9 +33,13 @@ export default function ReviewPage() {
   const queue = useReviewQueue(deckId);
   const load = useMemo(() => createMediaLoader(), []);
   const { current, upcoming, showingAnswer, showAnswer, answer, undo, act, refresh } = queue;
-  const [panel, setPanel] = useState<null | "more" | "info" | "edit">(null);
+  const [panel, setPanel] = useState<null | "more" | "info" | "edit" | "forget" | "due">(null);
   // The card a panel was opened for (the editor returns to it after saving).
   const [panelCard, setPanelCard] = useState<ReviewCard | null>(null);
+  // Anki's auto advance: off until the learner turns it on (More menu or Shift+A).
+  const [autoAdvance, setAutoAdvance] = useState(false);
+  // What the page itself tells the learner (auto advance on/off, a time's-up reminder).
+  const [reminder, setReminder] = useState<string | null>(null);
 
   const choose = useCallback(
     (choice: MenuChoice) => {
@@ -48,14 +54,17 @@ export default function ReviewPage() {
         case "replay":
           void playSounds(sideSounds(card, showingAnswer), load);
           return;
-        case "ask-due": {
-          const days = window.prompt('Set due date: days from today ("0" today, "1-7" a range, add "!" to also set the interval)', "0");
-          if (days !== null && days.trim()) act({ kind: "set-due", days: days.trim() });
+        case "ask-due":
+          setPanelCard(card);
+          setPanel("due");
           return;
-        }
         case "ask-forget":
-          if (window.confirm("Reset this card to new? Its position in the new queue is restored; review counts are kept."))
-            act({ kind: "forget", restorePosition: true, resetCounts: false });
+          setPanelCard(card);
+          setPanel("forget");
+          return;
+        case "auto-advance":
+          setAutoAdvance(!autoAdvance);
+          setReminder(autoAdvance ? "Auto Advance disabled" : "Auto Advance enabled");
           return;
         case "ask-delete":
           if (window.confirm("Delete this note and all its cards?")) act({ kind: "delete-note" });
@@ -64,8 +73,15 @@ export default function ReviewPage() {
           act(choice as CardAction);
       }
     },
-    [act, current, load, showingAnswer],
+    [act, autoAdvance, current, load, showingAnswer],
   );
+
+  // A reminder shows for a few seconds, as Anki's tooltip.
+  useEffect(() => {
+    if (!reminder) return;
+    const timer = setTimeout(() => setReminder(null), 4000);
+    return () => clearTimeout(timer);
+  }, [reminder]);
 
   // What the learner types for a card that asks for it ({{type:Field}}), kept per showing of a
   // question: a new card, or the same card again after an undo, starts with an empty box.
@@ -89,6 +105,46 @@ export default function ReviewPage() {
     if (names.length > 0) void playSounds(names, load);
   }, [current, showingAnswer, load]);
 
+  // Auto advance as the preset says (Anki's reviewer): after the question's seconds the question
+  // action (show the answer or a reminder), after the answer's seconds the answer action (bury,
+  // Again, Good, Hard or a reminder), waiting for the side's sounds to end if asked to.
+  const advance = current?.auto_advance ?? null;
+  const advanceSeconds = advance ? (showingAnswer ? advance.answer_secs : advance.question_secs) : 0;
+  const advanceAction = advance ? (showingAnswer ? advance.answer_action : advance.question_action) : 0;
+  const waitForAudio = advance?.wait_for_audio ?? false;
+  const blocked = panel !== null && panel !== "more";
+  useEffect(() => {
+    if (!autoAdvance || prompt === null || blocked || !advanceSeconds) return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      void (async () => {
+        if (waitForAudio) await soundsFinished();
+        if (cancelled) return;
+        if (!showingAnswer) {
+          if (advanceAction === 1) setReminder("Question time elapsed");
+          else showAnswer();
+          return;
+        }
+        switch (advanceAction) {
+          case 1:
+            return answer(1);
+          case 2:
+            return answer(3);
+          case 3:
+            return answer(2);
+          case 4:
+            return setReminder("Answer time elapsed");
+          default:
+            return act({ kind: "bury-card" });
+        }
+      })();
+    }, advanceSeconds * 1000);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [autoAdvance, prompt, blocked, advanceSeconds, advanceAction, waitForAudio, showingAnswer, showAnswer, answer, act]);
+
   // Prefetch the media of the next cards so a keypress shows them without the network.
   useEffect(() => {
     for (const card of [current, ...upcoming.slice(0, 3)]) {
@@ -101,7 +157,8 @@ export default function ReviewPage() {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       // The answer box handles its own keys: typing "1" there must not rate the card.
-      if (event.defaultPrevented || isTyping(event.target) || panel === "edit") return;
+      if (event.defaultPrevented || isTyping(event.target)) return;
+      if (panel === "edit" || panel === "forget" || panel === "due") return;
       if (panel && event.key === "Escape") {
         setPanel(null);
         return;
@@ -222,7 +279,7 @@ export default function ReviewPage() {
           >
             More ▾
           </button>
-          {panel === "more" && <ReviewMenu onChoose={choose} onClose={() => setPanel(null)} />}
+          {panel === "more" && <ReviewMenu onChoose={choose} onClose={() => setPanel(null)} autoAdvance={autoAdvance} />}
         </div>
       </div>
       <ErrorNotice message={queue.error} onDismiss={queue.dismissError} />
@@ -230,6 +287,29 @@ export default function ReviewPage() {
         <p className="review-notice muted small" role="status" data-testid="review-notice">
           {queue.notice}
         </p>
+      )}
+      {reminder && (
+        <p className="review-notice review-reminder small" role="status" data-testid="review-reminder">
+          {reminder}
+        </p>
+      )}
+      {panel === "forget" && panelCard && (
+        <ForgetDialog
+          onClose={() => setPanel(null)}
+          onConfirm={({ restorePosition, resetCounts }) => {
+            setPanel(null);
+            act({ kind: "forget", restorePosition, resetCounts });
+          }}
+        />
+      )}
+      {panel === "due" && panelCard && (
+        <SetDueDialog
+          onClose={() => setPanel(null)}
+          onConfirm={(days) => {
+            setPanel(null);
+            act({ kind: "set-due", days });
+          }}
+        />
       )}
       {panel === "info" && panelCard && (
         <div className="review-panel" role="dialog" aria-label="Card info">
@@ -275,7 +355,27 @@ export default function ReviewPage() {
         </div>
       ) : (
         <>
-          <div className="card-stage" data-card-id={current.card_id} data-side={showingAnswer ? "answer" : "question"}>
+          <div
+            className={`card-stage${current.flag ? ` card-stage--flag-${current.flag}` : ""}`}
+            data-card-id={current.card_id}
+            data-side={showingAnswer ? "answer" : "question"}
+            data-flag={current.flag}
+          >
+            {current.marked && (
+              <span className="review-mark" role="img" aria-label="Marked" title="Marked (*)">
+                ★
+              </span>
+            )}
+            {current.flag > 0 && (
+              <span
+                className={`review-flag-icon review-flag-icon--${current.flag}`}
+                role="img"
+                aria-label={`${FLAGS[current.flag - 1]} flag`}
+                title={`${FLAGS[current.flag - 1]} flag (Ctrl+${current.flag})`}
+              >
+                ⚑
+              </span>
+            )}
             {layers.map(({ card, side }) => (
               <CardFrame
                 key={`${card.card_id}-${side}`}
@@ -313,6 +413,15 @@ export default function ReviewPage() {
           <p className="visually-hidden" role="status">
             {comparison ? describeComparison(comparison) : ""}
           </p>
+          {current.timer.show && (
+            <div className="review-timer-row">
+              <AnswerTimer
+                key={prompt}
+                running={!(showingAnswer && current.timer.stop_on_answer)}
+                maxSecs={current.timer.max_secs}
+              />
+            </div>
+          )}
           <div className="answer-bar">
             {!showingAnswer ? (
               <button type="button" className="button button--primary button--show" onClick={showAnswer}>

@@ -19,10 +19,21 @@ export function sideSounds(card: ReviewCard, answerSide: boolean): string[] {
 }
 
 let playing: HTMLAudioElement | null = null;
+let playback: Promise<void> = Promise.resolve();
+
+/** Resolves when the sounds being played have ended (auto advance's "wait for audio"). */
+export function soundsFinished(): Promise<void> {
+  return playback;
+}
 
 /** Plays the sounds one after the other; a new call stops what was playing. */
-export async function playSounds(names: string[], load: MediaLoader): Promise<void> {
+export function playSounds(names: string[], load: MediaLoader): Promise<void> {
   playing?.pause();
+  playback = playInOrder(names, load);
+  return playback;
+}
+
+async function playInOrder(names: string[], load: MediaLoader): Promise<void> {
   for (const name of names) {
     const url = await load(name);
     if (!url) continue;

@@ -18,6 +18,7 @@ describe("Anki's reviewer keys", () => {
     ["D", "KeyD", true, true, false, { kind: "ask-due" }],
     ["Delete", "Delete", true, false, false, { kind: "ask-delete" }],
     ["n", "KeyN", true, false, true, { kind: "ask-forget" }],
+    ["A", "KeyA", false, true, false, { kind: "auto-advance" }],
   ])("%s (ctrl %s, shift %s, alt %s)", (key, code, ctrl, shift, alt, expected) => {
     expect(reviewCommand(key, code, ctrl, shift, alt)).toEqual(expected);
   });

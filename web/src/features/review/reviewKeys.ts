@@ -11,6 +11,7 @@ export function reviewCommand(key: string, code: string, ctrl: boolean, shift: b
   }
   if (ctrl && alt && key.toLowerCase() === "n") return { kind: "ask-forget" };
   if (ctrl || alt) return null;
+  if (shift && key.toLowerCase() === "a") return { kind: "auto-advance" };
   const byKey: Record<string, MenuChoice> = {
     e: { kind: "edit" },
     i: { kind: "info" },

@@ -304,7 +304,10 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
           canUndo: true,
         }));
       } else {
-        update(() => ({ ...s, canUndo: true }));
+        // The flag or star shows at once; the server's answer (refill) confirms it.
+        const shown =
+          action.kind === "flag" ? { ...card, flag: action.flag } : action.kind === "mark" ? { ...card, marked: !card.marked } : card;
+        update(() => ({ ...s, current: shown, canUndo: true }));
       }
       enqueue(async () => {
         await startSession(client);

@@ -1,0 +1,119 @@
+/** The reviewer's two small dialogs, as Anki words them: Reset (forget) and Set Due Date. */
+import { useState } from "react";
+
+/** Anki's day syntax: "0" today, "3" in three days, "1-7" a random day in the range, and a
+ * trailing "!" also sets the interval to the chosen days. */
+export const DUE_DAYS = /^\s*\d{1,5}(\s*-\s*\d{1,5})?\s*!?\s*$/;
+
+function Dialog({
+  label,
+  onClose,
+  onSubmit,
+  children,
+}: {
+  label: string;
+  onClose: () => void;
+  onSubmit: () => void;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className="dialog-backdrop" role="presentation" onClick={onClose}>
+      <form
+        className="dialog review-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label={label}
+        onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => {
+          // The page's review keys must not act on what is typed here.
+          e.stopPropagation();
+          if (e.key === "Escape") onClose();
+        }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSubmit();
+        }}
+      >
+        <h2>{label}</h2>
+        {children}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary">
+            OK
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+/** Anki's "Reset Card" (forget) options: the original new-card position where possible, and
+ * optionally the repetition and lapse counts back to zero. */
+export function ForgetDialog({
+  onConfirm,
+  onClose,
+}: {
+  onConfirm: (options: { restorePosition: boolean; resetCounts: boolean }) => void;
+  onClose: () => void;
+}) {
+  const [restorePosition, setRestorePosition] = useState(true);
+  const [resetCounts, setResetCounts] = useState(false);
+  return (
+    <Dialog label="Reset Card" onClose={onClose} onSubmit={() => onConfirm({ restorePosition, resetCounts })}>
+      <p className="muted small">The card becomes a new card again.</p>
+      <label className="review-dialog-check">
+        <input type="checkbox" checked={restorePosition} onChange={(e) => setRestorePosition(e.target.checked)} />
+        Restore original position where possible
+      </label>
+      <label className="review-dialog-check">
+        <input type="checkbox" checked={resetCounts} onChange={(e) => setResetCounts(e.target.checked)} />
+        Reset repetition and lapse counts
+      </label>
+    </Dialog>
+  );
+}
+
+/** Anki's "Set Due Date": "Show card in how many days?" with its syntax hint. */
+export function SetDueDialog({ onConfirm, onClose }: { onConfirm: (days: string) => void; onClose: () => void }) {
+  const [days, setDays] = useState("0");
+  const [invalid, setInvalid] = useState(false);
+  return (
+    <Dialog
+      label="Set Due Date"
+      onClose={onClose}
+      onSubmit={() => {
+        if (!DUE_DAYS.test(days)) {
+          setInvalid(true);
+          return;
+        }
+        onConfirm(days.replace(/\s+/g, ""));
+      }}
+    >
+      <label className="review-dialog-field">
+        Show card in how many days?
+        <input
+          autoFocus
+          value={days}
+          inputMode="text"
+          autoComplete="off"
+          aria-invalid={invalid}
+          aria-describedby="set-due-hint"
+          onChange={(e) => {
+            setDays(e.target.value);
+            setInvalid(false);
+          }}
+        />
+      </label>
+      <p id="set-due-hint" className="muted small review-dialog-hint">
+        0 = today{"\n"}1! = tomorrow + change interval to 1{"\n"}3-7 = random choice of 3-7 days
+      </p>
+      {invalid && (
+        <p role="alert" className="review-dialog-error">
+          Use a number of days, a range such as 3-7, optionally followed by !
+        </p>
+      )}
+    </Dialog>
+  );
+}
