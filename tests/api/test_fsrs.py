@@ -167,3 +167,57 @@ def test_deck_and_preset_options_update_memory_states(app: APIFlask, alice: ApiU
 
     alice.ok(alice.put(f"/api/decks/{deck_id}", {"fsrs": False}))
     assert _memory_states(app, alice) == {}
+
+
+def test_simulator_and_optimal_retention(app: APIFlask, alice: ApiUser) -> None:
+    _history(app, alice, cards=30)
+    run = alice.ok(
+        alice.post(
+            "/api/presets/1/fsrs/simulate",
+            {"days_to_simulate": 60, "additional_new_cards": 100, "new_limit": 10},
+        )
+    )
+    assert run["desired_retention"] == 0.9 and run["days_to_simulate"] == 60
+    assert run["simulated_cards"] == 100 and run["studied_cards_left_out"] == 30
+    assert len(run["daily_review_count"]) == len(run["daily_time_seconds"]) == 60
+    assert sum(run["daily_new_count"]) == 100 and run["daily_new_count"][0] == 10
+    assert sum(run["daily_review_count"]) > 0 and run["memorized"][-1] > 0
+    higher = alice.ok(
+        alice.post(
+            "/api/presets/1/fsrs/simulate",
+            {"days_to_simulate": 60, "additional_new_cards": 100, "desired_retention": 0.97},
+        )
+    )
+    assert sum(higher["daily_review_count"]) > sum(run["daily_review_count"])
+
+    best = alice.ok(
+        alice.post(
+            "/api/presets/1/fsrs/optimal-retention",
+            {"days_to_simulate": 90, "additional_new_cards": 50},
+        )
+    )
+    assert 0.7 <= best["optimal_retention"] <= 0.95
+    assert best["studied_cards"] == 30 and best["new_cards"] == 50
+
+
+def test_simulator_refuses_oversized_or_bad_input(app: APIFlask, alice: ApiUser) -> None:
+    url = "/api/presets/1/fsrs/simulate"
+    assert_error(alice.post(url, {"additional_new_cards": 10**7}), 422)
+    assert_error(alice.post(url, {"days_to_simulate": 0}), 422)
+    assert_error(alice.post(url, {"days_to_simulate": 100_000}), 422)
+    assert_error(alice.post(url, {"additional_new_cards": 5, "params": [1.0, 2.0]}), 400)
+    assert_error(alice.post(url, {"new_limit": 0}), 400)  # nothing to simulate
+    assert_error(alice.post(url, {"days_to_simulate": 3650, "additional_new_cards": 10_000}), 400)
+    assert_error(
+        alice.post(
+            "/api/presets/1/fsrs/optimal-retention",
+            {"days_to_simulate": 3000, "additional_new_cards": 10_000},
+        ),
+        400,
+    )
+    assert_error(alice.post("/api/presets/424242/fsrs/simulate", {}), 404)
+    assert fsrs_api._TRAINING.acquire(blocking=False)
+    try:
+        assert_error(alice.post(url, {"additional_new_cards": 5}), 429, "fsrs_busy")
+    finally:
+        fsrs_api._TRAINING.release()

@@ -1,5 +1,6 @@
 """FSRS in a preset's options: its settings, "Optimize" and "Evaluate" from the user's own
-reviews, and saving with "reschedule cards on change", as Anki's deck options screen does.
+reviews, saving with "reschedule cards on change", and the retention simulator, as Anki's deck
+options screen does.
 
 Settings are the preset's own dconf keys (``fsrsParams6``, ``desiredRetention``,
 ``sm2Retention``, ``ignoreRevlogsBeforeDate``, ``weightSearch``) and the collection's FSRS
@@ -21,7 +22,8 @@ from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.errors import ErrorCode, api_error
 from javumbo.api.ids import ID_PATH
 from javumbo.collection import Collection
-from javumbo.collection.scheduler import fsrs_optimizer
+from javumbo.collection import presets as preset_ops
+from javumbo.collection.scheduler import fsrs_optimizer, fsrs_simulator
 from javumbo.collection.scheduler.fsrs_presets import fsrs_enabled, fsrs_preset
 from javumbo.collection.scheduler.fsrs_reschedule import save_fsrs_settings
 
@@ -192,4 +194,122 @@ def evaluate(handle: CollectionHandle, preset_id: int, body: dict[str, Any]) -> 
         "log_loss": result.log_loss,
         "rmse_bins": result.rmse_bins,
         "item_count": result.item_count,
+    }
+
+
+class SimulateSchema(Schema):
+    """Anki's FSRS simulator inputs; each defaults to the preset's own option."""
+
+    desired_retention = Float(allow_nan=False, validate=[Range(min=0.7, max=0.99)])
+    days_to_simulate = Integer(
+        strict=True, validate=[Range(min=1, max=fsrs_simulator.MAX_DAYS)], load_default=365
+    )
+    additional_new_cards = Integer(
+        strict=True,
+        validate=[Range(min=0, max=fsrs_simulator.MAX_CARDS)],
+        load_default=0,
+        metadata={"description": "new cards added to the preset's own (Anki's deck size)"},
+    )
+    new_limit = Integer(strict=True, validate=[Range(min=0, max=fsrs_simulator.MAX_DAILY_LIMIT)])
+    review_limit = Integer(strict=True, validate=[Range(min=0, max=fsrs_simulator.MAX_DAILY_LIMIT)])
+    max_interval = Integer(strict=True, validate=[Range(min=1, max=36500)])
+    new_cards_ignore_review_limit = Boolean()
+    suspend_after_lapses = Integer(
+        strict=True,
+        allow_none=True,
+        validate=[Range(min=1, max=99)],
+        metadata={"description": "suspend a card after this many lapses (leeches); null: never"},
+    )
+    params = _params_field("parameters to simulate with (default: the saved ones)")
+
+
+class SimulationSchema(Schema):
+    desired_retention = Float(required=True)
+    days_to_simulate = Integer(required=True)
+    daily_review_count = List(Integer(), required=True)
+    daily_new_count = List(Integer(), required=True)
+    daily_time_seconds = List(Float(), required=True)
+    memorized = List(
+        Float(), required=True, metadata={"description": "cards remembered at each day's end"}
+    )
+    simulated_cards = Integer(required=True, metadata={"description": "new cards simulated"})
+    studied_cards_left_out = Integer(
+        required=True,
+        metadata={"description": "the preset's studied cards, which the simulation leaves out"},
+    )
+
+
+class OptimalRetentionSchema(Schema):
+    optimal_retention = Float(required=True, metadata={"description": "0.7 to 0.95"})
+    studied_cards = Integer(required=True)
+    new_cards = Integer(required=True)
+
+
+def _simulation_input(
+    handle: CollectionHandle, preset_id: int, body: dict[str, Any]
+) -> fsrs_simulator.SimulationInput:
+    with handle.read() as col:
+        preset = preset_ops.one_preset(col, preset_id)
+        settings = fsrs_simulator.SimulationSettings(
+            desired_retention=body.get("desired_retention", preset["desired_retention"]),
+            days_to_simulate=body["days_to_simulate"],
+            additional_new_cards=body["additional_new_cards"],
+            new_limit=body.get("new_limit", preset["new_per_day"]),
+            review_limit=body.get("review_limit", preset["reviews_per_day"]),
+            max_interval=body.get("max_interval", preset["maximum_review_interval"]),
+            new_cards_ignore_review_limit=body.get(
+                "new_cards_ignore_review_limit",
+                bool(col.conf.get("newCardsIgnoreReviewLimit", False)),
+            ),
+            suspend_after_lapses=body.get("suspend_after_lapses"),
+        )
+        return fsrs_simulator.simulation_input(col, preset_id, settings, body.get("params"))
+
+
+@bp.post(f"/<{ID_PATH}:preset_id>/fsrs/simulate")
+@bp.input(SimulateSchema, arg_name="body")
+@bp.output(SimulationSchema)
+@user_collection
+def simulate(handle: CollectionHandle, preset_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Anki's FSRS simulator: reviews, new cards, minutes and cards remembered per day at a
+    desired retention, for the preset's new cards plus ``additional_new_cards``, answered
+    with the user's own habits (read from the preset's reviews). Nothing is saved."""
+    given = _simulation_input(handle, preset_id, body)
+    _one_training()
+    try:
+        result = fsrs_simulator.simulate(given)
+    finally:
+        _TRAINING.release()
+    return {
+        "desired_retention": given.settings.desired_retention,
+        "days_to_simulate": given.settings.days_to_simulate,
+        "daily_review_count": result.daily_review_count,
+        "daily_new_count": result.daily_new_count,
+        "daily_time_seconds": result.daily_time_seconds,
+        "memorized": result.memorized,
+        "simulated_cards": result.simulated_cards,
+        "studied_cards_left_out": result.studied_cards_left_out,
+    }
+
+
+@bp.post(f"/<{ID_PATH}:preset_id>/fsrs/optimal-retention")
+@bp.input(SimulateSchema, arg_name="body")
+@bp.output(OptimalRetentionSchema)
+@user_collection
+def optimal_retention(
+    handle: CollectionHandle, preset_id: int, body: dict[str, Any]
+) -> dict[str, Any]:
+    """Anki's "compute optimal retention": the desired retention with the least study time per
+    card remembered, simulating the preset's studied and new cards (at most
+    365 days and 10,000 cards). Nothing is saved."""
+    given = _simulation_input(handle, preset_id, body)
+    _one_training()
+    try:
+        found = fsrs_simulator.optimal_retention(given)
+    finally:
+        _TRAINING.release()
+    return {
+        "optimal_retention": found,
+        "studied_cards": len(given.studied),
+        "new_cards": given.new_cards + given.settings.additional_new_cards,
     }

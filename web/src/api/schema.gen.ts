@@ -7118,6 +7118,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/presets/{preset_id}/fsrs/optimal-retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Anki's "compute optimal retention": the desired retention with the least study time per
+         * @description card remembered, simulating the preset's studied and new cards (at most
+         *     365 days and 10,000 cards). Nothing is saved.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["SimulateSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OptimalRetentionSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/presets/{preset_id}/fsrs/optimize": {
         parameters: {
             query?: never;
@@ -7189,6 +7298,115 @@ export interface paths {
                 };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/presets/{preset_id}/fsrs/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Anki's FSRS simulator: reviews, new cards, minutes and cards remembered per day at a
+         * @description desired retention, for the preset's new cards plus ``additional_new_cards``, answered
+         *     with the user's own habits (read from the preset's reviews). Nothing is saved.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    preset_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["SimulateSchema"];
+                };
+            };
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SimulationSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9580,6 +9798,12 @@ export interface components {
             sort_field: number;
             templates: components["schemas"]["TemplateSchema"][];
         };
+        OptimalRetentionSchema: {
+            new_cards: number;
+            /** @description 0.7 to 0.95 */
+            optimal_retention: number;
+            studied_cards: number;
+        };
         OptimizedSchema: {
             /** @description FSRS items trained on */
             item_count: number;
@@ -10076,6 +10300,37 @@ export interface components {
             deck_id: number;
             front: string;
             tags?: string[];
+        };
+        SimulateSchema: {
+            /**
+             * @description new cards added to the preset's own (Anki's deck size)
+             * @default 0
+             */
+            additional_new_cards: number;
+            /** @default 365 */
+            days_to_simulate: number;
+            desired_retention?: number;
+            max_interval?: number;
+            new_cards_ignore_review_limit?: boolean;
+            new_limit?: number;
+            /** @description parameters to simulate with (default: the saved ones) */
+            params?: number[];
+            review_limit?: number;
+            /** @description suspend a card after this many lapses (leeches); null: never */
+            suspend_after_lapses?: number | null;
+        };
+        SimulationSchema: {
+            daily_new_count: number[];
+            daily_review_count: number[];
+            daily_time_seconds: number[];
+            days_to_simulate: number;
+            desired_retention: number;
+            /** @description cards remembered at each day's end */
+            memorized: number[];
+            /** @description new cards simulated */
+            simulated_cards: number;
+            /** @description the preset's studied cards, which the simulation leaves out */
+            studied_cards_left_out: number;
         };
         StatsSchema: {
             calendar: components["schemas"]["CalendarSchema"];
