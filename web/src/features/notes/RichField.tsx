@@ -13,7 +13,7 @@ import Subscript from "@tiptap/extension-subscript";
 import Superscript from "@tiptap/extension-superscript";
 import { Color, TextStyle } from "@tiptap/extension-text-style";
 import StarterKit from "@tiptap/starter-kit";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { createMediaLoader } from "../review/media";
 import { editorToAnki } from "./ankiHtml";
 import { wrapCloze } from "./cloze";
@@ -68,6 +68,28 @@ const AnkiKeys = Extension.create({
   },
 });
 
+/** The editor's extensions, made once: options that stay the same between renders keep TipTap
+ * from re-applying them (and redrawing the editor) on every keystroke's render. */
+const EXTENSIONS = [
+  StarterKit.configure({
+    heading: false,
+    codeBlock: false,
+    code: false,
+    horizontalRule: false,
+    blockquote: false,
+    link: { openOnClick: false, autolink: false, HTMLAttributes: { target: null, rel: null, class: null } },
+  }),
+  Subscript,
+  Superscript,
+  TextStyle,
+  Color,
+  AnkiImage,
+  AnkiKeys,
+];
+
+/** How many of the field's own edits may wait for the page to echo them back as `value`. */
+const ECHO_LIMIT = 200;
+
 const COLOURS = ["#000000", "#c62828", "#ef6c00", "#2e7d32", "#1565c0", "#6a1b9a"];
 
 export interface RichFieldProps {
@@ -121,6 +143,11 @@ export function RichField({ label, value, onChange, clozeNumbers, onError, autoF
   const [lossy, setLossy] = useState(false);
   const [busy, setBusy] = useState(false);
   const shown = useRef(value);
+  const [initialValue] = useState(value);
+  // The field's own edits, oldest first, until the page gives each back as `value`: a render of
+  // the page can run late (an effect after a newer keystroke), and then brings an older edit.
+  const echoes = useRef<string[]>([]);
+  const editorRef = useRef<Editor | null>(null);
   const handlers = useRef({ onChange });
   useEffect(() => {
     handlers.current = { onChange };
@@ -152,41 +179,31 @@ export function RichField({ label, value, onChange, clozeNumbers, onError, autoF
     uploadRef.current = upload;
   });
 
-  const editor = useEditor({
-    extensions: [
-      StarterKit.configure({
-        heading: false,
-        codeBlock: false,
-        code: false,
-        horizontalRule: false,
-        blockquote: false,
-        link: { openOnClick: false, autolink: false, HTMLAttributes: { target: null, rel: null, class: null } },
-      }),
-      Subscript,
-      Superscript,
-      TextStyle,
-      Color,
-      AnkiImage,
-      AnkiKeys,
-    ],
-    content: value,
-    autofocus: autoFocus ? "end" : false,
-    editorProps: {
+  const editorProps = useMemo(
+    () => ({
       attributes: { class: "rich-field__editor", "aria-label": label, role: "textbox", "aria-multiline": "true" },
-      handlePaste: (_view, event) => {
+      handlePaste: (_view: unknown, event: ClipboardEvent) => {
         const files = [...(event.clipboardData?.files ?? [])];
         if (files.length === 0) return false;
-        void uploadRef.current(files, editor);
+        void uploadRef.current(files, editorRef.current);
         return true;
       },
-      handleDrop: (_view, event) => {
+      handleDrop: (_view: unknown, event: Event) => {
         const files = [...((event as DragEvent).dataTransfer?.files ?? [])];
         if (files.length === 0) return false;
         event.preventDefault();
-        void uploadRef.current(files, editor);
+        void uploadRef.current(files, editorRef.current);
         return true;
       },
-    },
+    }),
+    [label],
+  );
+
+  const editor = useEditor({
+    extensions: EXTENSIONS,
+    content: initialValue,
+    autofocus: autoFocus ? "end" : false,
+    editorProps,
     onCreate: ({ editor: created }) => {
       const changes = value.trim() !== "" && editorToAnki(created.getHTML()) !== value;
       setLossy(changes);
@@ -195,13 +212,26 @@ export function RichField({ label, value, onChange, clozeNumbers, onError, autoF
     onUpdate: ({ editor: updated }) => {
       const html = editorToAnki(updated.getHTML());
       shown.current = html;
+      echoes.current.push(html);
+      if (echoes.current.length > ECHO_LIMIT) echoes.current.shift();
       handlers.current.onChange(html);
     },
   });
-
-  // A value set from outside (cleared after adding, the HTML view) goes into the editor quietly.
   useEffect(() => {
-    if (!editor || value === shown.current) return;
+    editorRef.current = editor;
+  }, [editor]);
+
+  // A value set from outside (cleared after adding, the HTML view) goes into the editor quietly;
+  // the echo of one of the field's own edits does not (an older one would undo newer typing and
+  // move the caret to the end).
+  useEffect(() => {
+    if (!editor) return;
+    const echo = echoes.current.indexOf(value);
+    if (echo >= 0) {
+      echoes.current.splice(0, echo + 1);
+      return;
+    }
+    if (value === shown.current) return;
     shown.current = value;
     editor.commands.setContent(value, { emitUpdate: false });
   }, [editor, value]);

@@ -1,0 +1,35 @@
+import { act, render, screen } from "@testing-library/react";
+import type { Editor } from "@tiptap/react";
+import { describe, expect, it } from "vitest";
+import { RichField } from "./RichField";
+
+function editorOf(label: string): Editor {
+  return (screen.getByRole("textbox", { name: label }) as HTMLElement & { editor: Editor }).editor;
+}
+
+describe("RichField", () => {
+  it("keeps newer typing when the page echoes an older edit late, and takes a value set from outside", () => {
+    const changes: string[] = [];
+    const onChange = (html: string) => changes.push(html);
+    const view = render(<RichField label="Front" value="" onChange={onChange} />);
+    const editor = editorOf("Front");
+    act(() => {
+      editor.commands.insertContent("{{c1::}}");
+      editor.commands.insertContent("n");
+    });
+    expect(changes).toEqual(["{{c1::}}", "{{c1::}}n"]);
+
+    // The page's render for the first edit runs after the second keystroke.
+    view.rerender(<RichField label="Front" value="{{c1::}}" onChange={onChange} />);
+    expect(editor.getHTML()).toBe("<p>{{c1::}}n</p>");
+    view.rerender(<RichField label="Front" value="{{c1::}}n" onChange={onChange} />);
+    expect(editor.getHTML()).toBe("<p>{{c1::}}n</p>");
+
+    // A value the page sets itself (the HTML view, a reset) goes in.
+    view.rerender(<RichField label="Front" value="<b>new</b>" onChange={onChange} />);
+    expect(editor.getHTML()).toBe("<p><strong>new</strong></p>");
+    view.rerender(<RichField label="Front" value="" onChange={onChange} />);
+    expect(editor.getHTML()).toBe("<p></p>");
+    expect(changes).toHaveLength(2); // values from outside are not reported back as edits
+  });
+});
