@@ -45,7 +45,7 @@ export function DuplicatesDialog({ onClose, onSearch }: { onClose: () => void; o
     >
       <label className="field">
         <span>Search in</span>
-        <select value={chosen} onChange={(e) => setField(e.target.value)}>
+        <select aria-label="Search in" value={chosen} onChange={(e) => setField(e.target.value)}>
           {fields.map((name) => (
             <option key={name} value={name}>
               {name}
@@ -55,7 +55,7 @@ export function DuplicatesDialog({ onClose, onSearch }: { onClose: () => void; o
       </label>
       <label className="field">
         <span>Optional filter</span>
-        <input value={search} placeholder="an Anki search" onChange={(e) => setSearch(e.target.value)} />
+        <input aria-label="Optional filter" value={search} placeholder="an Anki search" onChange={(e) => setSearch(e.target.value)} />
       </label>
       {found && (
         <div className="browse-duplicates" aria-label="Duplicates">

@@ -44,15 +44,15 @@ export function FindReplaceDialog({ noteIds, notetypeIds, onClose, onDone }: Fin
     >
       <label className="field">
         <span>Find</span>
-        <input value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input aria-label="Find" value={search} onChange={(e) => setSearch(e.target.value)} />
       </label>
       <label className="field">
         <span>Replace with</span>
-        <input value={replacement} onChange={(e) => setReplacement(e.target.value)} />
+        <input aria-label="Replace with" value={replacement} onChange={(e) => setReplacement(e.target.value)} />
       </label>
       <label className="field">
         <span>In</span>
-        <select value={field} onChange={(e) => setField(e.target.value)}>
+        <select aria-label="In" value={field} onChange={(e) => setField(e.target.value)}>
           <option value="">All fields</option>
           {fields.map((name) => (
             <option key={name} value={name}>
