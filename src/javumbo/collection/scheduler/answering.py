@@ -37,6 +37,7 @@ from javumbo.collection.scheduler.fuzz import (
     learning_fuzz_secs,
     round_half_away,
 )
+from javumbo.collection.scheduler.load_balancer import balance_context
 from javumbo.collection.scheduler.options import SchedulingOptions
 from javumbo.collection.scheduler.queues import LAST_UNBURIED_KEY
 from javumbo.collection.scheduler.states import (
@@ -136,9 +137,11 @@ def state_context(
     options: SchedulingOptions,
     moment: Moment,
 ) -> StateContext:
-    factor = fuzz_factor(fuzz_seed(card.id, card.reps))
+    seed = fuzz_seed(card.id, card.reps)
+    factor = fuzz_factor(seed)
+    balance = balance_context(col, card.odid or card.did, card.nid, options.bury_reviews, seed)
     if not fsrs_enabled(col):
-        return StateContext(options, factor)
+        return StateContext(options, factor, balance=balance)
     memory = memory_of(data)
     next_day_at = moment.now + moment.secs_until_rollover
     if memory is None and card.type != CARD_TYPE_NEW:
@@ -148,7 +151,7 @@ def state_context(
     fsrs_states = fsrs_memory.next_states(
         options.fsrs_params, options.desired_retention, memory, days_elapsed
     )
-    return StateContext(options, factor, fsrs_states)
+    return StateContext(options, factor, fsrs_states, balance)
 
 
 def scheduling_states(col: Collection, card: Card) -> NextStates:

@@ -17,6 +17,7 @@ from javumbo.collection.scheduler.fuzz import (
     round_half_away,
     with_review_fuzz,
 )
+from javumbo.collection.scheduler.load_balancer import BalanceContext
 from javumbo.collection.scheduler.options import SchedulingOptions
 
 DAY_SECS = 86_400
@@ -201,6 +202,7 @@ class StateContext:
     options: SchedulingOptions
     fuzz_factor: float | None
     fsrs: FsrsNextStates | None = None
+    balance: BalanceContext | None = None
 
     @property
     def steps(self) -> Steps:
@@ -215,6 +217,12 @@ class StateContext:
         return min(max(minimum, 1), maximum), maximum
 
     def fuzzed(self, interval: float, minimum: int, maximum: int) -> int:
+        """A review interval picked from the fuzz range: by the load balancer when it is on
+        and takes the card, else by the card's fuzz factor."""
+        if self.balance is not None:
+            balanced = self.balance.find_interval(interval, minimum, maximum)
+            if balanced is not None:
+                return balanced
         return with_review_fuzz(self.fuzz_factor, interval, minimum, maximum)
 
 
