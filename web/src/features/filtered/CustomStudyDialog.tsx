@@ -1,25 +1,53 @@
 import { useState } from "react";
-import { useCustomStudy, type CustomStudyInput } from "./api";
+import { errorMessage } from "../../lib/errors";
+import { useCustomStudy, useStudyDefaults, type CustomStudyInput, type StudyDefaults } from "./api";
 
 type Mode = CustomStudyInput["mode"];
+type CramKind = NonNullable<CustomStudyInput["cram_kind"]>;
 
-const MODES: { mode: Mode; label: string; amount: string; initial: number }[] = [
-  { mode: "new_limit", label: "Increase today's new card limit", amount: "Increase by", initial: 10 },
-  { mode: "review_limit", label: "Increase today's review card limit", amount: "Increase by", initial: 50 },
-  { mode: "forgotten", label: "Review forgotten cards", amount: "Forgotten in the last days", initial: 1 },
-  { mode: "review_ahead", label: "Review ahead", amount: "Due in the next days", initial: 1 },
-  { mode: "preview_new", label: "Preview new cards", amount: "Added in the last days", initial: 1 },
-  { mode: "cram", label: "Study by card state or tag", amount: "Cards", initial: 100 },
+/** Anki's six modes with its wording: the radio label, the words around the number, the
+ * number's starting value and lower bound. */
+const MODES: { mode: Mode; label: string; before: string; after: string; initial: number; min: number }[] = [
+  { mode: "new_limit", label: "Increase today's new card limit", before: "Increase today's new card limit by", after: "cards", initial: 10, min: -9999 },
+  { mode: "review_limit", label: "Increase today's review card limit", before: "Increase today's review limit by", after: "cards", initial: 50, min: -9999 },
+  { mode: "forgotten", label: "Review forgotten cards", before: "Review cards forgotten in the last", after: "days", initial: 1, min: 1 },
+  { mode: "review_ahead", label: "Review ahead", before: "Review ahead by", after: "days", initial: 1, min: 1 },
+  { mode: "preview_new", label: "Preview new cards", before: "Preview new cards added in the last", after: "days", initial: 1, min: 1 },
+  { mode: "cram", label: "Study by card state or tag", before: "Select", after: "cards from the deck", initial: 100, min: 1 },
 ];
 
-/** Anki's custom study dialog for one deck: the six modes. */
-export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: number; deckName: string; onClose: () => void }) {
-  const [mode, setMode] = useState<Mode>("review_ahead");
+const CRAM_KINDS: [CramKind, string][] = [
+  ["new", "New cards only"],
+  ["due", "Due cards only"],
+  ["review", "All review cards in random order"],
+  ["all", "All cards in random order (don't reschedule)"],
+];
+
+/** "12" or, with cards in subdecks, "12 (3 in subdecks)", as Anki words it. */
+function available(own: number, children: number): string {
+  return children ? `${own} (${children} in subdecks)` : String(own);
+}
+
+function startingAmount(mode: Mode, defaults: StudyDefaults | undefined): number {
   const chosen = MODES.find((m) => m.mode === mode)!;
-  const [amount, setAmount] = useState(chosen.initial);
-  const [cramKind, setCramKind] = useState<NonNullable<CustomStudyInput["cram_kind"]>>("due");
-  const [tags, setTags] = useState("");
+  if (mode === "new_limit" && defaults?.extend_new) return defaults.extend_new;
+  if (mode === "review_limit" && defaults?.extend_review) return defaults.extend_review;
+  return chosen.initial;
+}
+
+/** Anki's custom study dialog for one deck: the six modes, with the cards available beyond
+ * today's limits for the two limit increases. */
+export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: number; deckName: string; onClose: () => void }) {
+  const defaults = useStudyDefaults(deckId);
+  const [mode, setMode] = useState<Mode>("new_limit");
+  const chosen = MODES.find((m) => m.mode === mode)!;
+  const [typed, setTyped] = useState<{ mode: Mode; amount: number } | null>(null);
+  const amount = typed?.mode === mode ? typed.amount : startingAmount(mode, defaults.data);
+  const [cramKind, setCramKind] = useState<CramKind>("new");
+  const [include, setInclude] = useState("");
+  const [exclude, setExclude] = useState("");
   const study = useCustomStudy();
+  const words = (text: string) => text.split(/\s+/).filter(Boolean);
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -30,56 +58,95 @@ export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: numbe
       amount: cram ? 0 : amount,
       cram_kind: cramKind,
       card_limit: cram ? amount : 100,
-      tags_to_include: cram ? tags.split(/\s+/).filter(Boolean) : [],
+      tags_to_include: cram ? words(include) : [],
+      tags_to_exclude: cram ? words(exclude) : [],
     };
     study.mutate(body, { onSuccess: onClose });
   }
 
+  const counts = defaults.data;
+  const title =
+    mode === "new_limit" && counts
+      ? `Available new cards: ${available(counts.available_new, counts.available_new_in_children)}`
+      : mode === "review_limit" && counts
+        ? `Available review cards: ${available(counts.available_review, counts.available_review_in_children)}`
+        : null;
+
   return (
-    <div className="filtered-dialog" role="dialog" aria-label={`Custom study: ${deckName}`}>
-      <form onSubmit={submit}>
-        <h2>Custom study: {deckName}</h2>
-        <fieldset>
-          {MODES.map((m) => (
-            <label key={m.mode}>
+    <div className="dialog-backdrop" role="presentation" onClick={onClose}>
+      <div
+        className="dialog filtered-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label={`Custom study: ${deckName}`}
+        onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => {
+          if (e.key === "Escape") onClose();
+        }}
+      >
+        <form className="filtered-form" onSubmit={submit}>
+          <h2>Custom study: {deckName}</h2>
+          <fieldset className="filtered-modes">
+            <legend className="visually-hidden">Mode</legend>
+            {MODES.map((m) => (
+              <label key={m.mode} className="filtered-check">
+                <input type="radio" name="mode" checked={mode === m.mode} onChange={() => setMode(m.mode)} />
+                {m.label}
+              </label>
+            ))}
+          </fieldset>
+          {title && (
+            <p className="filtered-available" data-testid="custom-study-available">
+              {title}
+            </p>
+          )}
+          <label className="filtered-field filtered-amount">
+            {chosen.before}
+            <span className="filtered-amount-input">
               <input
-                type="radio"
-                name="mode"
-                checked={mode === m.mode}
-                onChange={() => {
-                  setMode(m.mode);
-                  setAmount(m.initial);
-                }}
+                type="number"
+                inputMode="numeric"
+                min={chosen.min}
+                max={9999}
+                value={amount}
+                onChange={(e) => setTyped({ mode, amount: Number(e.target.value) })}
               />
-              {m.label}
-            </label>
-          ))}
-        </fieldset>
-        <label>
-          {chosen.amount}
-          <input type="number" value={amount} onChange={(e) => setAmount(Number(e.target.value))} />
-        </label>
-        {mode === "cram" && (
-          <>
-            <label>
-              Cards
-              <select value={cramKind} onChange={(e) => setCramKind(e.target.value as typeof cramKind)}>
-                <option value="due">Due cards only</option>
-                <option value="new">New cards only</option>
-                <option value="review">Review cards in random order</option>
-                <option value="all">All cards in random order (don't reschedule)</option>
-              </select>
-            </label>
-            <label>
-              With tags (any of)
-              <input value={tags} onChange={(e) => setTags(e.target.value)} />
-            </label>
-          </>
-        )}
-        {study.error && <p role="alert">{String((study.error as Error).message ?? study.error)}</p>}
-        <button type="button" onClick={onClose}>Cancel</button>
-        <button type="submit" className="button button--primary" disabled={study.isPending}>OK</button>
-      </form>
+              <span className="muted">{chosen.after}</span>
+            </span>
+          </label>
+          {mode === "cram" && (
+            <>
+              <label className="filtered-field">
+                Cards
+                <select value={cramKind} onChange={(e) => setCramKind(e.target.value as CramKind)}>
+                  {CRAM_KINDS.map(([kind, label]) => (
+                    <option key={kind} value={kind}>
+                      {label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label className="filtered-field">
+                Require one or more of these tags:
+                <input value={include} onChange={(e) => setInclude(e.target.value)} placeholder="tag1 tag2" />
+              </label>
+              <label className="filtered-field">
+                Select tags to exclude:
+                <input value={exclude} onChange={(e) => setExclude(e.target.value)} placeholder="tag1 tag2" />
+              </label>
+            </>
+          )}
+          {study.error && <p role="alert">{errorMessage(study.error)}</p>}
+          <div className="dialog-actions">
+            <button type="button" className="button" onClick={onClose}>
+              Cancel
+            </button>
+            <button type="submit" className="button button--primary" disabled={study.isPending}>
+              OK
+            </button>
+          </div>
+        </form>
+      </div>
     </div>
   );
 }
