@@ -123,3 +123,35 @@ def test_the_deck_list_says_when_to_hide_an_empty_default_deck(alice: ApiUser) -
     assert hidden() is True
     alice.new_card(1)
     assert hidden() is False
+
+
+def test_collection_limit_switches_change_the_counts(alice: ApiUser) -> None:
+    deck = alice.new_deck("Spanish")
+    for i in range(8):
+        alice.new_card(deck, f"q{i}", f"a{i}")
+    alice.ok(alice.put("/api/presets/1", {"reviews_per_day": 3}))
+    view = alice.ok(alice.get(f"/api/decks/{deck}"))
+    assert view["collection_options"] == {
+        "new_cards_ignore_review_limit": False,
+        "apply_all_parent_limits": False,
+        "load_balancer": True,
+    }
+    assert view["counts"]["new"] == 3  # new cards stay within the review limit, as in v3
+    view = alice.ok(
+        alice.put(
+            f"/api/decks/{deck}", {"collection_options": {"new_cards_ignore_review_limit": True}}
+        )
+    )
+    assert view["counts"]["new"] == 8
+    assert view["collection_options"]["new_cards_ignore_review_limit"] is True
+    view = alice.ok(
+        alice.put(f"/api/decks/{deck}", {"collection_options": {"load_balancer": False}})
+    )
+    assert view["collection_options"] == {
+        "new_cards_ignore_review_limit": True,
+        "apply_all_parent_limits": False,
+        "load_balancer": False,
+    }
+    for options in ({"load_balancer": [1]}, {"sideways": True}):
+        response = alice.put(f"/api/decks/{deck}", {"collection_options": options})
+        assert response.status_code == 422, options

@@ -91,6 +91,21 @@ class DeckLimitsViewSchema(DeckLimitsSchema):
     )
 
 
+class CollectionOptionsSchema(Schema):
+    new_cards_ignore_review_limit = Boolean(
+        required=True,
+        metadata={"description": "new cards do not use up the review limit (Anki's option)"},
+    )
+    apply_all_parent_limits = Boolean(
+        required=True,
+        metadata={"description": "a subdeck studied alone is also held to its parents' limits"},
+    )
+    load_balancer = Boolean(
+        required=True,
+        metadata={"description": "review intervals spread the workload (and honour easy days)"},
+    )
+
+
 class DeckSchema(Schema):
     id = Integer(required=True)
     name = String(required=True)
@@ -110,6 +125,7 @@ class DeckSchema(Schema):
         metadata={"description": "the deck's own limits (null for a filtered deck)"},
     )
     fsrs = Boolean(required=True, metadata={"description": "FSRS on (collection-wide)"})
+    collection_options = Nested(CollectionOptionsSchema, required=True)
 
 
 class DeckUpdateSchema(Schema):
@@ -125,6 +141,10 @@ class DeckUpdateSchema(Schema):
     fsrs = Boolean(metadata={"description": "turn FSRS on or off for the collection"})
     fsrs_reschedule = Boolean(metadata={"description": FSRS_RESCHEDULE_DESCRIPTION})
     collapsed = Boolean()
+    collection_options = Nested(
+        CollectionOptionsSchema(partial=True),
+        metadata={"description": "collection-wide switches; only the keys given change"},
+    )
 
 
 class DeckDeleteQuerySchema(Schema):
@@ -177,6 +197,7 @@ def deck_view(col: Collection, did: int) -> dict[str, Any]:
         "preset_id": int(preset["id"]) if preset is not None else None,
         "limits": None if dyn else preset_ops.deck_limits(col, did),
         "fsrs": bool(col.conf.get("fsrs", False)),
+        "collection_options": preset_ops.collection_options(col),
     }
 
 
@@ -242,6 +263,8 @@ def update_deck(handle: CollectionHandle, deck_id: int, body: dict[str, Any]) ->
             col.save_json("conf", {**col.conf, "fsrs": bool(body["fsrs"])})
         if "collapsed" in body:
             _set_collapsed(col, deck_id, bool(body["collapsed"]))
+        if "collection_options" in body:
+            preset_ops.set_collection_options(col, body["collection_options"])
         follow_options_change(col, before, reschedule=body.get("fsrs_reschedule", False))
         return deck_view(col, deck_id)
 

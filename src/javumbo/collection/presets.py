@@ -379,3 +379,32 @@ def set_deck_limits(col: Collection, did: int, limits: dict[str, Any]) -> None:
     deck.update({"mod": col.now_secs(), "usn": -1})
     with col.transaction():
         col.save_json("decks", {**col.decks, str(did): deck})
+
+
+# Collection-wide switches shown on Anki's deck options screen (and its preferences): the
+# ``col.conf`` keys, with Anki's defaults.
+COLLECTION_OPTIONS = {
+    "new_cards_ignore_review_limit": ("newCardsIgnoreReviewLimit", False),
+    "apply_all_parent_limits": ("applyAllParentLimits", False),
+    "load_balancer": ("loadBalancerEnabled", True),
+}
+
+
+def collection_options(col: Collection) -> dict[str, bool]:
+    return {
+        name: bool(col.conf.get(key, default))
+        for name, (key, default) in COLLECTION_OPTIONS.items()
+    }
+
+
+def set_collection_options(col: Collection, changes: dict[str, Any]) -> None:
+    """Set the switches given (booleans), leaving the others."""
+    conf = dict(col.conf)
+    for name, value in changes.items():
+        if name not in COLLECTION_OPTIONS:
+            raise OptionValueError(f"unknown collection option {name!r}")
+        if not isinstance(value, bool):
+            raise OptionValueError(f"collection option {name!r} must be true or false")
+        conf[COLLECTION_OPTIONS[name][0]] = value
+    if conf != col.conf:
+        col.save_json("conf", conf)

@@ -9008,6 +9008,22 @@ export interface components {
             latency_ms: number;
             ok: boolean;
         };
+        CollectionOptionsSchema: {
+            /** @description a subdeck studied alone is also held to its parents' limits */
+            apply_all_parent_limits: boolean;
+            /** @description review intervals spread the workload (and honour easy days) */
+            load_balancer: boolean;
+            /** @description new cards do not use up the review limit (Anki's option) */
+            new_cards_ignore_review_limit: boolean;
+        };
+        CollectionOptionsSchemaUpdate: {
+            /** @description a subdeck studied alone is also held to its parents' limits */
+            apply_all_parent_limits?: boolean;
+            /** @description review intervals spread the workload (and honour easy days) */
+            load_balancer?: boolean;
+            /** @description new cards do not use up the review limit (Anki's option) */
+            new_cards_ignore_review_limit?: boolean;
+        };
         ColumnSchema: {
             key: string;
             label: string;
@@ -9124,6 +9140,7 @@ export interface components {
         DeckSchema: {
             basename: string;
             collapsed: boolean;
+            collection_options: components["schemas"]["CollectionOptionsSchema"];
             counts: components["schemas"]["CountsSchema"];
             dyn: boolean;
             /** @description FSRS on (collection-wide) */
@@ -9139,6 +9156,8 @@ export interface components {
             /** @description with preset_id: give every deck below this one the preset too */
             apply_to_children?: boolean;
             collapsed?: boolean;
+            /** @description collection-wide switches; only the keys given change */
+            collection_options?: components["schemas"]["CollectionOptionsSchemaUpdate"];
             /** @description turn FSRS on or off for the collection */
             fsrs?: boolean;
             /** @description Anki's 'Reschedule cards on change': with FSRS on, review cards whose memory states this change updates get due dates from them */
