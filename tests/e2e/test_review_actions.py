@@ -1,8 +1,10 @@
 """A learner flags and buries cards during review with Anki's keys, then undoes both with Z:
-each undo names what it took back and the buried card comes back on screen."""
+each undo names what it took back and the buried card comes back on screen. With the preset's
+timer on, the answer timer counts on screen; a due date is set in Anki's syntax and undone."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,8 @@ def test_flag_bury_and_undo_during_review(
     page.keyboard.press("Control+1")
     notice = page.get_by_test_id("review-notice")
     expect(notice).to_have_text("Flag 1 set")
+    expect(page.get_by_role("img", name="Red flag")).to_be_visible()
+    expect(page.locator(".card-stage")).to_have_attribute("data-flag", "1")
     assert _card_row(page, token, first)["flags"] == 1
 
     page.keyboard.press("-")
@@ -77,4 +81,72 @@ def test_flag_bury_and_undo_during_review(
     assert _card_row(page, token, first)["queue"] == 0
     page.keyboard.press("Control+z")
     expect(notice).to_have_text("Undone: Flag Card")
+    expect(page.get_by_role("img", name="Red flag")).to_have_count(0)
     assert _card_row(page, token, first)["flags"] == 0
+
+    # suspending takes the card away; undo brings it back on screen, as in Anki
+    page.keyboard.press("@")
+    expect(notice).to_have_text("Card suspended")
+    expect(page.locator(".card-stage")).not_to_have_attribute("data-card-id", first)
+    assert _card_row(page, token, first)["queue"] == -1
+    page.keyboard.press("z")
+    expect(notice).to_have_text("Undone: Suspend Card")
+    expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
+    assert _card_row(page, token, first)["queue"] == 0
+
+
+def test_timer_mark_and_set_due_date_during_review(
+    new_page: Callable[..., Page], screenshot: Callable[[Page, str], Path]
+) -> None:
+    page = new_page(width=390, height=844)
+    _api(page, "POST", "/register", None, {"username": "timer", "password": PASSWORD})
+    login = _api(page, "POST", "/login", None, {"username": "timer", "password": PASSWORD})
+    token = login["access_token"]
+    deck_id = _api(page, "POST", "/api/decks", token, {"name": "Clock"})["id"]
+    for front in ("uno", "dos"):
+        _api(page, "POST", "/api/cards", token, {"deck_id": deck_id, "front": front, "back": "x"})
+    preset_id = _api(page, "GET", f"/api/decks/{deck_id}", token, None)["preset_id"]
+    timer_on = {"show_timer": True, "cap_answer_time_to_secs": 20}
+    _api(page, "PUT", f"/api/presets/{preset_id}", token, timer_on)
+
+    page.goto("/")
+    page.get_by_label("Username").fill("timer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.locator('[data-deck="Clock"]').get_by_role("link", name="Clock").click()
+    wait_for_side(page, "question")
+    timer = page.get_by_role("timer", name="Answer timer")
+    expect(timer).to_have_text(re.compile(r"^0:0[1-9]$"))
+    first = card_id(page)
+
+    page.keyboard.press("*")
+    expect(page.get_by_role("img", name="Marked")).to_be_visible()
+    expect(page.get_by_test_id("review-notice")).to_have_text("Note marked")
+    assert "marked" in _card_row(page, token, first)["tags"]
+
+    page.get_by_role("button", name="More").click()
+    page.get_by_role("menuitem", name="Set due date").click()
+    dialog = page.get_by_role("dialog", name="Set Due Date")
+    dialog.get_by_label("Show card in how many days?").fill("soon")
+    dialog.get_by_role("button", name="OK").click()
+    expect(dialog.get_by_role("alert")).to_be_visible()
+    dialog.get_by_label("Show card in how many days?").fill("3-7!")
+    screenshot(page, "31-review-set-due-date-phone")
+    dialog.get_by_role("button", name="OK").click()
+    expect(page.get_by_test_id("review-notice")).to_have_text("Due date set (3-7!)")
+    expect(page.locator(".card-stage")).not_to_have_attribute("data-card-id", first)
+    row = _card_row(page, token, first)
+    assert (row["type"], row["queue"]) == (2, 2) and 3 <= row["ivl"] <= 7
+
+    page.keyboard.press("z")
+    expect(page.get_by_test_id("review-notice")).to_have_text("Undone: Set Due Date")
+    expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
+    assert _card_row(page, token, first)["type"] == 0
+
+    page.keyboard.press("Control+Alt+n")
+    forget = page.get_by_role("dialog", name="Reset Card")
+    expect(forget.get_by_label("Restore original position where possible")).to_be_checked()
+    expect(forget.get_by_label("Reset repetition and lapse counts")).not_to_be_checked()
+    forget.get_by_role("button", name="Cancel").click()
+    expect(forget).to_have_count(0)
+    expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
