@@ -6,69 +6,42 @@ import { errorMessage } from "../../lib/errors";
 import { NoteEditor } from "../notes/NoteEditor";
 import { BrowseSidebar } from "./BrowseSidebar";
 import { BrowseTable } from "./BrowseTable";
-import { BulkActions, type BulkAction } from "./BulkActions";
+import { BulkActions } from "./BulkActions";
 import { CardInfoPanel } from "./CardInfoPanel";
 import { SearchBar } from "./SearchBar";
 import { ViewToolbar } from "./ViewToolbar";
-import {
-  useBrowseColumns,
-  useBrowseRows,
-  useBuryCards,
-  useDeleteNotesOfCards,
-  useFlagCards,
-  useForgetCards,
-  useMoveCards,
-  useSuspendCards,
-  useToggleMark,
-  useUndo,
-} from "./api";
+import { useBrowseColumns, useBrowseRows } from "./api";
 import { BrowseDialogs, type DialogKind } from "./dialogs/BrowseDialogs";
 import { keyAction } from "./keyboard";
 import { useBrowseView } from "./useBrowseView";
+import { useBulkActions } from "./useBulkActions";
+import { useRowSelection } from "./useRowSelection";
 
 export { COLUMNS_STORAGE_KEY } from "./useBrowseView";
 
 export default function BrowsePage() {
   const view = useBrowseView();
   const { search, page, mode, sort, reverse, columns } = view;
-  const [selected, setSelected] = useState<Set<number>>(new Set());
-  const [cursor, setCursor] = useState(0);
-  const [anchor, setAnchor] = useState(0);
   const [editing, setEditing] = useState<number | null>(null);
   const [dialog, setDialog] = useState<DialogKind | null>(null);
-  const [actionError, setActionError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const tableRef = useRef<HTMLTableSectionElement>(null);
   const columnList = useBrowseColumns();
   const rowsQuery = useBrowseRows({ search, mode, columns: columns.join(","), sort, reverse, page });
-  const mutations = {
-    suspend: useSuspendCards(),
-    move: useMoveCards(),
-    flag: useFlagCards(),
-    bury: useBuryCards(),
-    forget: useForgetCards(),
-    mark: useToggleMark(),
-    remove: useDeleteNotesOfCards(),
-    undo: useUndo(),
-  };
   // An error belongs to the search it came from: a new search shows its own rows or its error.
   const result = rowsQuery.isError ? undefined : rowsQuery.data;
   const searchError = rowsQuery.error ? errorMessage(rowsQuery.error) : null;
   const rows = result?.rows ?? [];
+  const selection = useRowSelection(rows);
+  const { selected, cursor, choose } = selection;
   const chosen = rows.filter((row) => selected.has(row.id));
-  const cardIds = chosen.flatMap((row) => row.card_ids);
-  const noteIds = [...new Set(chosen.map((row) => row.note_id))];
-  const notetypeIds = [...new Set(chosen.map((row) => row.notetype_id))];
+  const bulk = useBulkActions(chosen, { onEdit: setEditing, onDialog: setDialog, onDeleted: selection.clear });
   const current = rows[cursor];
   const currentCard = current ? (mode === "cards" ? current.id : (current.card_ids[0] ?? null)) : null;
   const noun = mode === "notes" ? "note" : "card";
 
   const go = (changes: Record<string, string>) => {
-    setSelected(new Set());
-    setActionError(null);
-    setNotice(null);
-    setCursor(0);
-    setAnchor(0);
+    selection.reset();
+    bulk.reset();
     view.navigate(changes);
   };
   const focusTable = () => window.requestAnimationFrame(() => tableRef.current?.focus());
@@ -79,80 +52,6 @@ export default function BrowsePage() {
   const closeDialog = () => {
     setDialog(null);
     focusTable();
-  };
-  const run = <T,>(mutation: { mutate: (v: T, o: { onError: (e: unknown) => void; onSuccess?: () => void }) => void }, value: T, done?: string) => {
-    setActionError(null);
-    setNotice(null);
-    mutation.mutate(value, { onError: (caught) => setActionError(errorMessage(caught)), onSuccess: () => done && setNotice(done) });
-  };
-
-  const act = (action: BulkAction) => {
-    const needsRows = action.kind !== "undo" && !(action.kind === "dialog" && ["find-replace", "duplicates", "save-search"].includes(action.dialog));
-    if (needsRows && !chosen.length) return;
-    switch (action.kind) {
-      case "edit":
-        setEditing(chosen[0]?.note_id ?? null);
-        return;
-      case "suspend":
-        return run(mutations.suspend, { cardIds, suspended: action.suspended });
-      case "bury":
-        return run(mutations.bury, { cardIds });
-      case "forget":
-        if (window.confirm(`Reset ${cardIds.length} ${cardIds.length === 1 ? "card" : "cards"} to new?`)) run(mutations.forget, { cardIds });
-        return;
-      case "mark":
-        return run(mutations.mark, { cardIds });
-      case "flag": {
-        const flag = chosen.every((row) => row.flag === action.flag) ? 0 : action.flag;
-        return run(mutations.flag, { cardIds, flag });
-      }
-      case "move":
-        return run(mutations.move, { cardIds, deckId: action.deckId });
-      case "delete": {
-        const count = noteIds.length;
-        if (!window.confirm(`Delete ${count} ${count === 1 ? "note" : "notes"} and all their cards?`)) return;
-        setActionError(null);
-        mutations.remove.mutate(
-          { cardIds },
-          { onSuccess: () => setSelected(new Set()), onError: (caught) => setActionError(errorMessage(caught)) },
-        );
-        return;
-      }
-      case "undo":
-        setActionError(null);
-        mutations.undo.mutate(undefined, {
-          onSuccess: (done) => setNotice(`Undone: ${done.label}`),
-          onError: (caught) => setActionError(errorMessage(caught)),
-        });
-        return;
-      case "dialog":
-        if (action.dialog === "change-notetype" && notetypeIds.length !== 1) {
-          setActionError("Please select notes of only one note type.");
-          return;
-        }
-        setDialog(action.dialog);
-    }
-  };
-
-  const choose = (index: number, extend: boolean, toggle = false) => {
-    const row = rows[index];
-    if (!row) return;
-    setCursor(index);
-    if (toggle) {
-      setAnchor(index);
-      setSelected((old) => {
-        const next = new Set(old);
-        if (next.has(row.id)) next.delete(row.id);
-        else next.add(row.id);
-        return next;
-      });
-    } else if (extend) {
-      const [from, to] = anchor <= index ? [anchor, index] : [index, anchor];
-      setSelected(new Set(rows.slice(from, to + 1).map((r) => r.id)));
-    } else {
-      setAnchor(index);
-      setSelected(new Set([row.id]));
-    }
   };
 
   const onKeyDown = (event: React.KeyboardEvent) => {
@@ -168,15 +67,13 @@ export default function BrowsePage() {
         if (current) setEditing(current.note_id);
         return;
       case "select-all":
-        return setSelected(new Set(rows.map((r) => r.id)));
+        return selection.selectAll(true);
       case "card-info":
         return view.setInfoOpen((open) => !open);
-      case "suspend": {
-        const suspended = !chosen.every((row) => row.queue === -1);
-        return act({ kind: "suspend", suspended });
-      }
+      case "suspend":
+        return bulk.act({ kind: "suspend", suspended: !chosen.every((row) => row.queue === -1) });
       default:
-        return act(action);
+        return bulk.act(action);
     }
   };
 
@@ -197,15 +94,15 @@ export default function BrowsePage() {
         infoOpen={view.infoOpen}
         onInfo={() => view.setInfoOpen((open) => !open)}
       />
-      <BulkActions count={result ? result.total : -1} selected={chosen.length} noun={noun} oneNotetype={notetypeIds.length === 1} onAction={act} />
-      <ErrorNotice message={actionError} onDismiss={() => setActionError(null)} />
-      {notice && (
+      <BulkActions count={result ? result.total : -1} selected={chosen.length} noun={noun} oneNotetype={new Set(chosen.map((r) => r.notetype_id)).size === 1} onAction={bulk.act} />
+      <ErrorNotice message={bulk.error} onDismiss={() => bulk.setError(null)} />
+      {bulk.notice && (
         <p className="browse-notice" role="status">
-          {notice}
+          {bulk.notice}
         </p>
       )}
       <div className={`browse-layout${view.infoOpen ? " browse-layout--info" : ""}`}>
-        <BrowseSidebar onSearch={(text) => go({ q: text })} onError={setActionError} />
+        <BrowseSidebar onSearch={(text) => go({ q: text })} onError={bulk.setError} />
         <div className="browse-main">
           {searchError ? (
             <ErrorNotice message={searchError} />
@@ -224,7 +121,7 @@ export default function BrowsePage() {
                 onSort={(key) => go({ sort: key, reverse: String(sort === key ? !reverse : false) })}
                 onRowClick={(index, e) => choose(index, e.shiftKey, e.ctrlKey || e.metaKey)}
                 onToggle={(id) => choose(rows.findIndex((r) => r.id === id), false, true)}
-                onSelectAll={(all) => setSelected(all ? new Set(rows.map((r) => r.id)) : new Set())}
+                onSelectAll={selection.selectAll}
                 onOpen={(index) => {
                   choose(index, false);
                   setEditing(rows[index]?.note_id ?? null);
@@ -253,11 +150,15 @@ export default function BrowsePage() {
       {editing !== null && <NoteEditor noteId={editing} onClose={closeEditor} />}
       <BrowseDialogs
         open={dialog}
-        selection={{ cardIds, noteIds, notetypeIds }}
+        selection={{
+          cardIds: chosen.flatMap((row) => row.card_ids),
+          noteIds: [...new Set(chosen.map((row) => row.note_id))],
+          notetypeIds: [...new Set(chosen.map((row) => row.notetype_id))],
+        }}
         search={search}
         onClose={closeDialog}
         onSearch={(text) => go({ q: text })}
-        onDone={setNotice}
+        onDone={bulk.setNotice}
       />
     </section>
   );
