@@ -98,12 +98,14 @@ export default function ReviewPage() {
   );
   const comparisonMarkup = useMemo(() => (comparison ? comparisonHtml(comparison) : null), [comparison]);
 
-  // Autoplay as the preset says, each time a side is shown.
+  // Autoplay as the preset says, once each time a side is shown: keyed by the showing of the
+  // card (prompt) and the side, not by the card object, which a background refresh or a flag
+  // replaces without the side being shown again.
+  const autoplayed = current?.audio.autoplay ? sideSounds(current, showingAnswer).join("\n") : "";
   useEffect(() => {
-    if (!current?.audio.autoplay) return;
-    const names = sideSounds(current, showingAnswer);
-    if (names.length > 0) void playSounds(names, load);
-  }, [current, showingAnswer, load]);
+    if (prompt === null || !autoplayed) return;
+    void playSounds(autoplayed.split("\n"), load);
+  }, [prompt, showingAnswer, autoplayed, load]);
 
   // Auto advance as the preset says (Anki's reviewer): after the question's seconds the question
   // action (show the answer or a reminder), after the answer's seconds the answer action (bury,
