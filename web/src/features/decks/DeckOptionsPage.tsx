@@ -20,6 +20,7 @@ import {
   type Preset,
   type PresetChanges,
 } from "./api";
+import { FsrsSection } from "../fsrs/FsrsSection";
 import { SECTIONS, WEEKDAYS, type OptionField } from "./presetFields";
 import { parseSteps, stepsText } from "./steps";
 
@@ -92,6 +93,7 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
   // Steps as typed, per preset, read into minutes on save.
   const [stepsDrafts, setStepsDrafts] = useState<Record<number, Record<string, string>>>({});
   const [fsrs, setFsrs] = useState(deck.fsrs);
+  const [fsrsReschedule, setFsrsReschedule] = useState(false);
   const [limits, setLimits] = useState<LimitDraft>(() => limitDraftOf(deck));
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -125,10 +127,11 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
       return;
     }
     setSaving(true);
+    const rescheduling = fsrsReschedule ? { fsrs_reschedule: true } : {};
     try {
       const changed = new Set([...Object.keys(edits), ...Object.keys(stepsDrafts)].map(Number));
       for (const id of changed) {
-        await updatePreset.mutateAsync({ id, ...edits[id], ...stepChanges(stepsDrafts[id] ?? {}) });
+        await updatePreset.mutateAsync({ id, ...edits[id], ...stepChanges(stepsDrafts[id] ?? {}), ...rescheduling });
       }
       await updateDeck.mutateAsync({
         id: deck.id,
@@ -136,6 +139,7 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
         apply_to_children: toSubdecks,
         limits: limitsToSave(limits, preset),
         ...(fsrs !== deck.fsrs ? { fsrs } : {}),
+        ...rescheduling,
       });
       navigate("/");
     } catch (caught) {
@@ -223,24 +227,15 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
 
       <fieldset className="panel deck-options-section">
         <legend>FSRS</legend>
-        <label className="check">
-          <input type="checkbox" checked={fsrs} onChange={(e) => setFsrs(e.target.checked)} />
-          <span>
-            FSRS <span className="muted small">(for all presets)</span>
-          </span>
-        </label>
-        <label className="field deck-options-row">
-          <span>Desired retention</span>
-          <input
-            type="number"
-            min={0.7}
-            max={0.99}
-            step={0.01}
-            disabled={!fsrs}
-            value={preset.desired_retention}
-            onChange={(e) => set({ desired_retention: Number(e.target.value) })}
-          />
-        </label>
+        <FsrsSection
+          presetId={stored.id}
+          preset={preset}
+          onChange={set}
+          enabled={fsrs}
+          onEnabled={setFsrs}
+          reschedule={fsrsReschedule}
+          onReschedule={setFsrsReschedule}
+        />
       </fieldset>
 
       <div className="form-actions deck-options-actions">

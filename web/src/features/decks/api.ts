@@ -71,6 +71,8 @@ export interface DeckChange {
   apply_to_children?: boolean;
   limits?: DeckLimits;
   fsrs?: boolean;
+  /** With a change of FSRS inputs: give review cards due dates from their new memory states. */
+  fsrs_reschedule?: boolean;
 }
 
 export function useUpdateDeck() {

@@ -1,25 +1,101 @@
-import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { useState } from "react";
 import { describe, expect, it } from "vitest";
 import type { components } from "../../api/schema.gen";
-import { on } from "../../test/handlers";
+import { apiError, on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
+import DeckOptionsPage from "../decks/DeckOptionsPage";
+import type { Preset, PresetChanges } from "../decks/api";
 import { FsrsSection, formatParams, parseParams } from "./FsrsSection";
+import { bucketDays } from "./FsrsSimulator";
 
-type Settings = components["schemas"]["FsrsSettingsSchema"];
-type Changes = components["schemas"]["FsrsChangesSchema"];
+type Schemas = components["schemas"];
 
 const TRAINED = Array.from({ length: 21 }, (_, i) => 0.1 + i / 10);
 
-function settings(overrides: Partial<Settings> = {}): Settings {
+function preset(overrides: Partial<Preset> = {}): Preset {
   return {
-    enabled: false,
+    id: 1,
+    name: "Default",
+    use_count: 1,
+    new_per_day: 20,
+    reviews_per_day: 200,
+    learn_steps: [1, 10],
+    graduating_interval_good: 1,
+    graduating_interval_easy: 4,
+    new_card_insert_order: 0,
+    relearn_steps: [10],
+    minimum_lapse_interval: 1,
+    leech_threshold: 8,
+    leech_action: 1,
+    new_card_gather_priority: 0,
+    new_card_sort_order: 0,
+    new_mix: 0,
+    interday_learning_mix: 0,
+    review_order: 0,
+    bury_new: false,
+    bury_reviews: false,
+    bury_interday_learning: false,
+    disable_autoplay: false,
+    skip_question_when_replaying_answer: false,
+    cap_answer_time_to_secs: 60,
+    show_timer: false,
+    stop_timer_on_answer: false,
+    seconds_to_show_question: 0,
+    seconds_to_show_answer: 0,
+    wait_for_audio: true,
+    question_action: 0,
+    answer_action: 0,
+    easy_days_percentages: [1, 1, 1, 1, 1, 1, 1],
+    maximum_review_interval: 36500,
+    initial_ease: 2.5,
+    easy_multiplier: 1.3,
+    interval_multiplier: 1,
+    hard_multiplier: 1.2,
+    lapse_multiplier: 0,
     desired_retention: 0.9,
-    params: [],
     historical_retention: 0.9,
-    ignore_revlogs_before_date: "",
+    fsrs_params_4: [],
+    fsrs_params_5: [],
+    fsrs_params_6: [],
     param_search: "",
+    ignore_revlogs_before_date: "",
     ...overrides,
+  };
+}
+
+/** The section as the deck options page holds it: a preset draft and the switches. */
+function Harness({ changes, start = {} }: { changes: PresetChanges[]; start?: Partial<Preset> }) {
+  const [draft, setDraft] = useState(preset(start));
+  const [enabled, setEnabled] = useState(true);
+  const [reschedule, setReschedule] = useState(false);
+  return (
+    <FsrsSection
+      presetId={1}
+      preset={draft}
+      onChange={(change) => {
+        changes.push(change);
+        setDraft((old) => ({ ...old, ...change }));
+      }}
+      enabled={enabled}
+      onEnabled={setEnabled}
+      reschedule={reschedule}
+      onReschedule={setReschedule}
+    />
+  );
+}
+
+function simulation(days: number): Schemas["SimulationSchema"] {
+  return {
+    desired_retention: 0.9,
+    days_to_simulate: days,
+    daily_review_count: Array.from({ length: days }, (_, i) => i),
+    daily_new_count: Array.from({ length: days }, () => 10),
+    daily_time_seconds: Array.from({ length: days }, () => 600),
+    memorized: Array.from({ length: days }, (_, i) => i * 5),
+    simulated_cards: 300,
+    studied_cards_left_out: 42,
   };
 }
 
@@ -32,41 +108,156 @@ describe("parseParams", () => {
   });
 });
 
+describe("bucketDays", () => {
+  it("averages days into at most 60 bars", () => {
+    const buckets = bucketDays(simulation(365));
+    expect(buckets).toHaveLength(53);
+    expect(buckets[0]).toEqual({ firstDay: 1, lastDay: 7, reviews: 3 + 10, minutes: 10 });
+    expect(buckets[52].lastDay).toBe(365);
+    expect(bucketDays(simulation(30))).toHaveLength(30);
+  });
+});
+
 describe("FsrsSection", () => {
-  it("optimizes, evaluates and saves with reschedule", async () => {
-    let saved: Changes | undefined;
+  it("shows progress while optimizing, fills in the new parameters and evaluates them", async () => {
+    let finish: (() => void) | undefined;
+    let judged: number[] | undefined;
     server.use(
-      on("get", "/api/presets/{preset_id}/fsrs", () => settings()),
-      on("post", "/api/presets/{preset_id}/fsrs/optimize", () => ({ params: TRAINED, review_count: 812, item_count: 500 })),
-      on("post", "/api/presets/{preset_id}/fsrs/evaluate", () => ({ log_loss: 0.3512, rmse_bins: 0.0421, item_count: 500 })),
-      on("put", "/api/presets/{preset_id}/fsrs", ({ body }) => {
-        saved = body;
-        return { ...settings({ enabled: true, params: TRAINED }), cards: 40, rescheduled: 31 };
+      on("post", "/api/presets/{preset_id}/fsrs/optimize", async () => {
+        await new Promise<void>((resolve) => (finish = resolve));
+        return { params: TRAINED, review_count: 812, item_count: 500 };
+      }),
+      on("post", "/api/presets/{preset_id}/fsrs/evaluate", ({ body }) => {
+        judged = body?.params;
+        return { log_loss: 0.3512, rmse_bins: 0.0421, item_count: 500 };
+      }),
+    );
+    const changes: PresetChanges[] = [];
+    logIn();
+    renderPage(<Harness changes={changes} />);
+    fireEvent.click(screen.getByRole("button", { name: "Optimize" }));
+    expect(await screen.findByRole("progressbar", { name: "Optimizing" })).toBeTruthy();
+    expect((screen.getByRole("button", { name: "Optimizing…" }) as HTMLButtonElement).disabled).toBe(true);
+    await waitFor(() => expect(finish).toBeDefined());
+    act(() => finish?.());
+    expect(await screen.findByText(/Optimized from 812 reviews \(500 answers judged\)/)).toBeTruthy();
+    expect(screen.queryByRole("progressbar")).toBeNull();
+    expect((screen.getByLabelText("FSRS parameters") as HTMLTextAreaElement).value).toBe(formatParams(TRAINED));
+    expect(changes).toContainEqual({ fsrs_params_6: TRAINED });
+
+    fireEvent.click(screen.getByRole("button", { name: "Evaluate" }));
+    expect(await screen.findByText("Log loss 0.3512, RMSE (bins) 4.21% over 500 answers.")).toBeTruthy();
+    expect(judged).toEqual(TRAINED.map((p) => Number(p.toFixed(4))));
+  });
+
+  it("says clearly when the server is busy or the reviews are too many", async () => {
+    server.use(on("post", "/api/presets/{preset_id}/fsrs/optimize", () => apiError(429, "fsrs_busy", "another run")));
+    logIn();
+    renderPage(<Harness changes={[]} />);
+    fireEvent.click(screen.getByRole("button", { name: "Optimize" }));
+    expect((await screen.findByRole("alert")).textContent).toContain("busy with another FSRS optimization");
+    server.use(
+      on("post", "/api/presets/{preset_id}/fsrs/optimize", () =>
+        apiError(422, "too_many_reviews", "more than 400000 reviews"),
+      ),
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Optimize" }));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("more than 400000 reviews"));
+    expect(screen.getByRole("alert").textContent).toContain("Narrow the optimizer search");
+  });
+
+  it("keeps malformed parameters out of the draft and hides FSRS options when off", () => {
+    const changes: PresetChanges[] = [];
+    logIn();
+    renderPage(<Harness changes={changes} start={{ fsrs_params_6: TRAINED }} />);
+    const box = screen.getByLabelText("FSRS parameters") as HTMLTextAreaElement;
+    expect(box.value).toBe(formatParams(TRAINED));
+    fireEvent.change(box, { target: { value: "1, 2, 3" } });
+    expect(screen.getByRole("alert").textContent).toContain("17, 19 or 21");
+    expect(changes).toEqual([]);
+    expect((screen.getByRole("button", { name: "Evaluate" }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(box, { target: { value: "" } });
+    expect(changes).toEqual([{ fsrs_params_6: [], fsrs_params_5: [], fsrs_params_4: [] }]);
+    fireEvent.change(screen.getByLabelText("Desired retention"), { target: { value: "0.75" } });
+    expect(screen.getByText(/below 80%/)).toBeTruthy();
+    fireEvent.click(screen.getByRole("checkbox", { name: /^FSRS/ }));
+    expect(screen.queryByLabelText("Desired retention")).toBeNull();
+  });
+
+  it("simulates the workload and takes the suggested retention", async () => {
+    let asked: Schemas["SimulateSchema"] | undefined;
+    server.use(
+      on("post", "/api/presets/{preset_id}/fsrs/simulate", ({ body }) => {
+        asked = body;
+        return simulation(365);
+      }),
+      on("post", "/api/presets/{preset_id}/fsrs/optimal-retention", () => ({
+        optimal_retention: 0.8712,
+        studied_cards: 42,
+        new_cards: 300,
+      })),
+    );
+    const changes: PresetChanges[] = [];
+    logIn();
+    renderPage(<Harness changes={changes} />);
+    fireEvent.click(screen.getByText("Retention simulator"));
+    fireEvent.change(screen.getByLabelText("Extra new cards"), { target: { value: "300" } });
+    fireEvent.click(screen.getByRole("button", { name: "Simulate" }));
+    const result = await screen.findByRole("region", { name: "Simulation result" });
+    expect(asked).toMatchObject({ days_to_simulate: 365, additional_new_cards: 300, new_limit: 20, desired_retention: 0.9 });
+    expect(within(result).getByText("Reviews/day").nextSibling?.textContent).toBe("182.0");
+    expect(within(result).getByText("Minutes/day").nextSibling?.textContent).toBe("10.0");
+    expect(result.querySelectorAll(".fsrs-bar")).toHaveLength(53);
+    expect(result.textContent).toContain("The 42 cards you have already studied are not part of this simulation.");
+
+    fireEvent.click(screen.getByRole("button", { name: "Help me decide" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Use 0.87" }));
+    expect(changes).toContainEqual({ desired_retention: 0.87 });
+    expect((screen.getByLabelText("Desired retention") as HTMLInputElement).value).toBe("0.87");
+    expect((screen.getByLabelText("Retention to simulate") as HTMLInputElement).value).toBe("0.87");
+  });
+});
+
+describe("DeckOptionsPage with FSRS", () => {
+  it("saves FSRS on, a new retention and parameters with 'reschedule cards on change'", async () => {
+    const presetPuts: unknown[] = [];
+    const deckPuts: unknown[] = [];
+    const deck: Schemas["DeckSchema"] = {
+      id: 4,
+      name: "Spanish",
+      basename: "Spanish",
+      dyn: false,
+      collapsed: false,
+      counts: { new: 3, learning: 0, review: 0 },
+      preset_id: 1,
+      limits: { new: null, review: null, new_today: null, review_today: null, new_today_active: false, review_today_active: false },
+      fsrs: false,
+      collection_options: { new_cards_ignore_review_limit: false, apply_all_parent_limits: false, load_balancer: true },
+    };
+    server.use(
+      on("get", "/api/decks/{deck_id}", () => deck),
+      on("get", "/api/presets", () => ({ presets: [preset()] })),
+      on("post", "/api/presets/{preset_id}/fsrs/optimize", () => ({ params: TRAINED, review_count: 90, item_count: 60 })),
+      on("put", "/api/presets/{preset_id}", ({ body }) => {
+        presetPuts.push(body);
+        return preset();
+      }),
+      on("put", "/api/decks/{deck_id}", ({ body }) => {
+        deckPuts.push(body);
+        return deck;
       }),
     );
     logIn();
-    renderPage(<FsrsSection presetId={1} />);
-    fireEvent.click(await screen.findByRole("button", { name: "Optimize" }));
-    expect(await screen.findByText("Optimized from 812 reviews.")).toBeTruthy();
-    expect((screen.getByLabelText("FSRS parameters") as HTMLTextAreaElement).value).toBe(formatParams(TRAINED));
-    fireEvent.click(screen.getByRole("button", { name: "Evaluate" }));
-    expect(await screen.findByText("Log loss 0.3512, RMSE (bins) 4.21%")).toBeTruthy();
-    fireEvent.click(screen.getByLabelText("FSRS (all presets)"));
-    fireEvent.click(screen.getByLabelText("Reschedule cards on change"));
-    fireEvent.click(screen.getByRole("button", { name: "Save FSRS settings" }));
-    expect(await screen.findByText("Saved. 40 cards updated, 31 rescheduled.")).toBeTruthy();
-    await waitFor(() => expect(saved?.reschedule).toBe(true));
-    expect(saved?.enabled).toBe(true);
-    expect(saved?.params).toHaveLength(21);
-  });
-
-  it("refuses to save malformed parameters", async () => {
-    server.use(on("get", "/api/presets/{preset_id}/fsrs", () => settings()));
-    logIn();
-    renderPage(<FsrsSection presetId={1} />);
-    const box = await screen.findByLabelText("FSRS parameters");
-    fireEvent.change(box, { target: { value: "1, 2, 3" } });
-    expect(screen.getByRole("alert").textContent).toContain("17, 19 or 21");
-    expect((screen.getByRole("button", { name: "Save FSRS settings" }) as HTMLButtonElement).disabled).toBe(true);
+    renderPage(<DeckOptionsPage />, { path: "/decks/4/options", route: "/decks/:deckId/options" });
+    const fsrs = await screen.findByRole("group", { name: "FSRS" });
+    fireEvent.click(within(fsrs).getByRole("checkbox", { name: /^FSRS/ }));
+    fireEvent.change(within(fsrs).getByLabelText("Desired retention"), { target: { value: "0.85" } });
+    fireEvent.click(within(fsrs).getByRole("button", { name: "Optimize" }));
+    await within(fsrs).findByText(/Optimized from 90 reviews/);
+    fireEvent.click(within(fsrs).getByLabelText("Reschedule cards on change"));
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(deckPuts).toHaveLength(1));
+    expect(presetPuts).toEqual([{ desired_retention: 0.85, fsrs_params_6: TRAINED, fsrs_reschedule: true }]);
+    expect(deckPuts[0]).toMatchObject({ fsrs: true, fsrs_reschedule: true });
   });
 });

@@ -1,10 +1,16 @@
 /**
  * The FSRS part of a preset's options, as in Anki's deck options: FSRS on/off (collection-wide),
- * desired retention, historical retention, the parameters, Optimize (trained on the user's own
- * reviews), Evaluate, and "reschedule cards on change" applied when saving.
+ * desired retention, the parameters as editable text, Optimize (trained on the user's own
+ * reviews) and Evaluate, the optimizer's search and "ignore reviews before", historical
+ * retention, "Reschedule cards on change" and the retention simulator. Everything edited here
+ * is part of the page's draft and saved with the page's Save; Optimize, Evaluate and the
+ * simulator save nothing.
  */
-import { useState } from "react";
-import { type FsrsSettings, useEvaluateFsrs, useFsrsSettings, useOptimizeFsrs, useSaveFsrs } from "./api";
+import { useEffect, useState } from "react";
+import { ApiError, errorMessage } from "../../lib/errors";
+import type { Preset, PresetChanges } from "../decks/api";
+import { useEvaluateFsrs, useOptimizeFsrs } from "./api";
+import { FsrsSimulator } from "./FsrsSimulator";
 
 export function parseParams(text: string): number[] | null {
   const parts = text.split(/[\s,]+/).filter((p) => p !== "");
@@ -18,122 +24,231 @@ export function formatParams(params: number[]): string {
   return params.map((p) => Number(p.toFixed(4)).toString()).join(", ");
 }
 
-export function FsrsSection({ presetId }: { presetId: number }) {
-  const settings = useFsrsSettings(presetId);
-  if (settings.isPending) return <p className="fsrs-section">Loading FSRS…</p>;
-  if (settings.isError) return <p role="alert">{settings.error.message}</p>;
-  // The form starts from the saved settings; after saving it already holds them.
-  return <FsrsForm key={presetId} presetId={presetId} saved={settings.data} />;
+/** The parameters FSRS uses: the newest non-empty list, as Anki reads them. */
+export function presetParams(preset: Preset): number[] {
+  for (const list of [preset.fsrs_params_6, preset.fsrs_params_5, preset.fsrs_params_4]) {
+    if (list.length > 0) return list;
+  }
+  return [];
 }
 
-function FsrsForm({ presetId, saved }: { presetId: number; saved: FsrsSettings }) {
-  const save = useSaveFsrs(presetId);
+/** Anki keeps the edited parameters in its newest list; empty clears the older ones too. */
+function paramsChanges(params: number[]): PresetChanges {
+  return params.length === 0 ? { fsrs_params_6: [], fsrs_params_5: [], fsrs_params_4: [] } : { fsrs_params_6: params };
+}
+
+export function fsrsErrorMessage(error: unknown): string {
+  if (error instanceof ApiError && error.code === "fsrs_busy") {
+    return "The server is busy with another FSRS optimization or simulation. Try again in a few seconds.";
+  }
+  if (error instanceof ApiError && error.code === "too_many_reviews") {
+    return `Too many reviews to optimize here (${error.message}). Narrow the optimizer search or ignore reviews before a date, save, and optimize again.`;
+  }
+  return errorMessage(error);
+}
+
+function retentionWarning(retention: number): string | null {
+  if (retention < 0.8) return "A desired retention below 80% lets you forget often; intervals grow long.";
+  if (retention > 0.95) return "A desired retention above 95% costs many more reviews for little gain.";
+  return null;
+}
+
+/** Seconds since `running` became true, ticking while it stays true. */
+function useElapsedSeconds(running: boolean): number {
+  const [seconds, setSeconds] = useState(0);
+  useEffect(() => {
+    if (!running) return;
+    const started = Date.now();
+    const timer = window.setInterval(() => setSeconds(Math.floor((Date.now() - started) / 1000)), 1000);
+    return () => {
+      window.clearInterval(timer);
+      setSeconds(0);
+    };
+  }, [running]);
+  return seconds;
+}
+
+export interface FsrsSectionProps {
+  presetId: number;
+  /** The preset as edited on the page (unsaved edits included). */
+  preset: Preset;
+  onChange: (changes: PresetChanges) => void;
+  /** The collection's FSRS switch, as edited on the page. */
+  enabled: boolean;
+  onEnabled: (enabled: boolean) => void;
+  reschedule: boolean;
+  onReschedule: (reschedule: boolean) => void;
+}
+
+export function FsrsSection(props: FsrsSectionProps) {
+  // A preset's own parameter text and results: a new form when another preset is chosen.
+  return <FsrsForm key={props.presetId} {...props} />;
+}
+
+function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, onReschedule }: FsrsSectionProps) {
   const optimize = useOptimizeFsrs(presetId);
   const evaluate = useEvaluateFsrs(presetId);
-  const [enabled, setEnabled] = useState(saved.enabled);
-  const [retention, setRetention] = useState(String(saved.desired_retention));
-  const [historical, setHistorical] = useState(String(saved.historical_retention));
-  const [paramsText, setParamsText] = useState(formatParams(saved.params));
-  const [reschedule, setReschedule] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
-
+  const [paramsText, setParamsText] = useState(() => formatParams(presetParams(preset)));
+  const [result, setResult] = useState<string | null>(null);
+  const busy = optimize.isPending || evaluate.isPending;
+  const elapsed = useElapsedSeconds(busy);
   const params = parseParams(paramsText);
-  const retentionValue = Number(retention);
-  const retentionOk = retentionValue >= 0.7 && retentionValue <= 0.99;
-  const busy = optimize.isPending || evaluate.isPending || save.isPending;
+  const warning = retentionWarning(preset.desired_retention);
 
-  function onOptimize() {
-    setMessage(null);
+  const editParams = (text: string) => {
+    setParamsText(text);
+    const parsed = parseParams(text);
+    if (parsed !== null) onChange(paramsChanges(parsed));
+  };
+
+  const onOptimize = () => {
+    setResult(null);
     optimize.mutate(undefined, {
-      onSuccess: (result) => {
-        if (result.item_count === 0) setMessage("Not enough reviews to optimize yet.");
-        else if (result.params.length === 0) setMessage("FSRS's default parameters already fit your reviews best.");
-        else setMessage(`Optimized from ${result.review_count} reviews.`);
-        if (result.params.length > 0) setParamsText(formatParams(result.params));
+      onSuccess: (optimized) => {
+        if (optimized.item_count === 0) {
+          setResult("Not enough reviews to optimize yet: the parameters stay as they are.");
+          return;
+        }
+        const before = presetParams(preset);
+        const same = optimized.params.length === before.length && optimized.params.every((p, i) => p === before[i]);
+        setParamsText(formatParams(optimized.params));
+        onChange(paramsChanges(optimized.params));
+        setResult(
+          same
+            ? `Your current parameters already fit your ${optimized.review_count} reviews best.`
+            : `Optimized from ${optimized.review_count} reviews (${optimized.item_count} answers judged). Save to use the new parameters.`,
+        );
       },
     });
-  }
+  };
 
-  function onEvaluate() {
+  const onEvaluate = () => {
     if (params === null) return;
-    setMessage(null);
+    setResult(null);
     evaluate.mutate(params, {
-      onSuccess: (result) =>
-        setMessage(
-          `Log loss ${result.log_loss.toFixed(4)}, RMSE (bins) ${(result.rmse_bins * 100).toFixed(2)}%`,
+      onSuccess: (judged) =>
+        setResult(
+          judged.item_count === 0
+            ? "No reviews to evaluate the parameters on yet."
+            : `Log loss ${judged.log_loss.toFixed(4)}, RMSE (bins) ${(judged.rmse_bins * 100).toFixed(2)}% over ${judged.item_count} answers.`,
         ),
     });
-  }
+  };
 
-  function onSave() {
-    if (params === null || !retentionOk) return;
-    setMessage(null);
-    save.mutate(
-      {
-        enabled,
-        desired_retention: retentionValue,
-        historical_retention: Number(historical),
-        params,
-        reschedule,
-      },
-      {
-        onSuccess: (saved) =>
-          setMessage(`Saved. ${saved.cards} cards updated, ${saved.rescheduled} rescheduled.`),
-      },
-    );
-  }
-
-  const error = optimize.error ?? evaluate.error ?? save.error;
+  const error = optimize.error ?? evaluate.error;
   return (
     <section className="fsrs-section" aria-label="FSRS">
-      <h3>FSRS</h3>
-      <label>
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> FSRS (all presets)
+      <label className="check fsrs-switch">
+        <input type="checkbox" checked={enabled} onChange={(e) => onEnabled(e.target.checked)} />
+        <span>
+          FSRS <span className="muted small">(for all presets)</span>
+        </span>
       </label>
-      <label>
-        Desired retention
-        <input
-          type="number"
-          min={0.7}
-          max={0.99}
-          step={0.01}
-          value={retention}
-          aria-invalid={!retentionOk}
-          onChange={(e) => setRetention(e.target.value)}
-        />
-      </label>
-      <label>
-        Historical retention
-        <input type="number" min={0.5} max={1} step={0.01} value={historical} onChange={(e) => setHistorical(e.target.value)} />
-      </label>
-      <label>
-        FSRS parameters
-        <textarea
-          rows={3}
-          value={paramsText}
-          aria-invalid={params === null}
-          placeholder="empty: FSRS's defaults"
-          onChange={(e) => setParamsText(e.target.value)}
-        />
-      </label>
-      {params === null && <p role="alert">Parameters: empty, or 17, 19 or 21 numbers.</p>}
-      <div className="fsrs-actions">
-        <button type="button" onClick={onOptimize} disabled={busy}>
-          {optimize.isPending ? "Optimizing…" : "Optimize"}
-        </button>
-        <button type="button" onClick={onEvaluate} disabled={busy || params === null}>
-          {evaluate.isPending ? "Evaluating…" : "Evaluate"}
-        </button>
-      </div>
-      <label>
-        <input type="checkbox" checked={reschedule} onChange={(e) => setReschedule(e.target.checked)} /> Reschedule cards on change
-      </label>
-      <button type="button" onClick={onSave} disabled={busy || params === null || !retentionOk}>
-        {save.isPending ? "Saving…" : "Save FSRS settings"}
-      </button>
-      {busy && <span role="progressbar" aria-label="FSRS working" className="fsrs-spinner" />}
-      {message && <p role="status">{message}</p>}
-      {error && <p role="alert">{error.message}</p>}
+      {!enabled && <p className="muted small">With FSRS off, cards are scheduled by SM-2, Anki's older algorithm.</p>}
+      {enabled && (
+        <>
+          <label className="field deck-options-row">
+            <span>Desired retention</span>
+            <input
+              type="number"
+              min={0.7}
+              max={0.99}
+              step={0.01}
+              value={preset.desired_retention}
+              aria-invalid={preset.desired_retention < 0.7 || preset.desired_retention > 0.99}
+              onChange={(e) => onChange({ desired_retention: Number(e.target.value) })}
+            />
+          </label>
+          {warning && <p className="fsrs-note fsrs-note--warn">{warning}</p>}
+
+          <label className="field">
+            <span>FSRS parameters</span>
+            <textarea
+              className="fsrs-params"
+              rows={3}
+              value={paramsText}
+              spellCheck={false}
+              aria-invalid={params === null}
+              placeholder="empty: FSRS's default parameters"
+              onChange={(e) => editParams(e.target.value)}
+            />
+          </label>
+          {params === null && (
+            <p role="alert" className="fsrs-note fsrs-note--error">
+              Parameters are empty (FSRS's defaults) or 17, 19 or 21 numbers separated by commas.
+            </p>
+          )}
+
+          <div className="fsrs-actions">
+            <button type="button" className="button button--small" onClick={onOptimize} disabled={busy}>
+              {optimize.isPending ? "Optimizing…" : "Optimize"}
+            </button>
+            <button type="button" className="button button--small" onClick={onEvaluate} disabled={busy || params === null}>
+              {evaluate.isPending ? "Evaluating…" : "Evaluate"}
+            </button>
+            {busy && (
+              <span className="fsrs-progress" role="progressbar" aria-label={optimize.isPending ? "Optimizing" : "Evaluating"}>
+                <span className="fsrs-spinner" aria-hidden="true" />
+                {optimize.isPending ? "Reading your reviews and training" : "Judging the parameters"} · {elapsed} s
+              </span>
+            )}
+          </div>
+          {result && (
+            <p role="status" className="fsrs-note fsrs-note--ok">
+              {result}
+            </p>
+          )}
+          {error && (
+            <p role="alert" className="fsrs-note fsrs-note--error">
+              {fsrsErrorMessage(error)}
+            </p>
+          )}
+
+          <label className="field">
+            <span>Optimizer search</span>
+            <input
+              value={preset.param_search}
+              placeholder={`preset:"${preset.name}" -is:suspended`}
+              onChange={(e) => onChange({ param_search: e.target.value })}
+            />
+          </label>
+          <label className="field deck-options-row">
+            <span>Ignore reviews before</span>
+            <input
+              type="date"
+              value={preset.ignore_revlogs_before_date}
+              onChange={(e) => onChange({ ignore_revlogs_before_date: e.target.value })}
+            />
+          </label>
+          <label className="field deck-options-row">
+            <span>Historical retention</span>
+            <input
+              type="number"
+              min={0.7}
+              max={0.97}
+              step={0.01}
+              value={preset.historical_retention}
+              onChange={(e) => onChange({ historical_retention: Number(e.target.value) })}
+            />
+          </label>
+          <p className="muted small">
+            Optimize and Evaluate read the saved search and date; save first after changing them.
+          </p>
+
+          <label className="check">
+            <input type="checkbox" checked={reschedule} onChange={(e) => onReschedule(e.target.checked)} />
+            <span>Reschedule cards on change</span>
+          </label>
+          {reschedule && (
+            <p className="fsrs-note fsrs-note--warn">
+              On save, review cards whose memory state changes get new due dates: many cards may become due, or
+              none for a while.
+            </p>
+          )}
+
+          <FsrsSimulator presetId={presetId} preset={preset} params={params ?? presetParams(preset)} onChange={onChange} />
+        </>
+      )}
     </section>
   );
 }

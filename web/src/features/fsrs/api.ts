@@ -1,50 +1,44 @@
-/** A preset's FSRS settings as server state, and Optimize / Evaluate / Save. */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+/**
+ * FSRS actions of a preset that save nothing: Optimize, Evaluate, the retention simulator and
+ * its optimal retention. (The FSRS settings themselves are preset options, saved with the deck
+ * options page through PUT /api/presets/<id>; GET/PUT /api/presets/<id>/fsrs serve other
+ * clients.)
+ */
+import { useMutation } from "@tanstack/react-query";
 import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
-export type FsrsSettings = components["schemas"]["FsrsSettingsSchema"];
-export type FsrsChanges = components["schemas"]["FsrsChangesSchema"];
-export type FsrsSaved = components["schemas"]["FsrsSavedSchema"];
 export type Optimized = components["schemas"]["OptimizedSchema"];
 export type Evaluation = components["schemas"]["EvaluationSchema"];
+export type SimulationRequest = components["schemas"]["SimulateSchema"];
+export type Simulation = components["schemas"]["SimulationSchema"];
+export type OptimalRetention = components["schemas"]["OptimalRetentionSchema"];
 
-export const fsrsKeys = {
-  one: (presetId: number) => ["fsrs", presetId] as const,
-};
-
-export function useFsrsSettings(presetId: number) {
-  return useQuery({
-    queryKey: fsrsKeys.one(presetId),
-    queryFn: ({ signal }) =>
-      unwrap(api.client.GET("/api/presets/{preset_id}/fsrs", { params: { path: { preset_id: presetId } }, signal })),
-  });
-}
-
-export function useSaveFsrs(presetId: number) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (body: FsrsChanges) =>
-      unwrap(api.client.PUT("/api/presets/{preset_id}/fsrs", { params: { path: { preset_id: presetId } }, body })),
-    onSuccess: () => queryClient.invalidateQueries(),
-  });
-}
+const path = (presetId: number) => ({ params: { path: { preset_id: presetId } } });
 
 export function useOptimizeFsrs(presetId: number) {
   return useMutation({
-    mutationFn: () =>
-      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/optimize", { params: { path: { preset_id: presetId } } })),
+    mutationFn: () => unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/optimize", path(presetId))),
   });
 }
 
 export function useEvaluateFsrs(presetId: number) {
   return useMutation({
     mutationFn: (params: number[]) =>
-      unwrap(
-        api.client.POST("/api/presets/{preset_id}/fsrs/evaluate", {
-          params: { path: { preset_id: presetId } },
-          body: { params },
-        }),
-      ),
+      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/evaluate", { ...path(presetId), body: { params } })),
+  });
+}
+
+export function useSimulateFsrs(presetId: number) {
+  return useMutation({
+    mutationFn: (body: SimulationRequest) =>
+      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/simulate", { ...path(presetId), body })),
+  });
+}
+
+export function useOptimalRetention(presetId: number) {
+  return useMutation({
+    mutationFn: (body: SimulationRequest) =>
+      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/optimal-retention", { ...path(presetId), body })),
   });
 }
