@@ -158,7 +158,7 @@ export default function TransferPage() {
             onClear={() => setDeckId(null)}
           />
         </label>
-        <fieldset className="text-import-group">
+        <fieldset className="text-import-group transfer-format">
           <legend>Format</legend>
           <label className="check">
             <input type="radio" name="export-format" checked={format === "apkg"} onChange={() => setFormat("apkg")} />
