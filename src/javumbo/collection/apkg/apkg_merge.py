@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from javumbo.collection import decks as decks_mod
-from javumbo.collection import notetypes
+from javumbo.collection import notetypes, schema
 from javumbo.collection.apkg import media as media_mod
 from javumbo.collection.apkg.card_rewrites import leave_filtered_deck, reset_to_new, shift_days
 from javumbo.collection.apkg.errors import PackageError
@@ -402,13 +402,17 @@ class _Merge:
         rows.clear()
 
     def _import_revlog(self) -> None:
+        # Rows as tuples (the most numerous rows of a package: a dict per row cost more than
+        # their insert); the source's columns are schema 11's, checked when it was opened.
+        card_map = self.card_map
         rows: list[tuple[Any, ...]] = []
-        for entry in _rows(self.source.db, "revlog"):
-            cid = self.card_map.get(int(entry["cid"]))
+        for rid, source_cid, _usn, *rest in self.source.db.execute(
+            f"select {', '.join(schema.COLUMNS['revlog'])} from revlog order by id"
+        ):
+            cid = card_map.get(int(source_cid))
             if cid is None:
                 continue
-            entry.update({"cid": cid, "usn": -1})
-            rows.append(tuple(entry.values()))
+            rows.append((rid, cid, -1, *rest))
             if len(rows) >= BATCH:
                 self._insert("revlog", rows, ignore=True)
         self._insert("revlog", rows, ignore=True)
