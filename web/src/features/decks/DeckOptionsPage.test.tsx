@@ -70,6 +70,7 @@ function deck(overrides: Partial<Schemas["DeckSchema"]> = {}): Schemas["DeckSche
     preset_id: 1,
     limits: { new: null, review: null, new_today: null, review_today: null, new_today_active: false, review_today_active: false },
     fsrs: false,
+    collection_options: { new_cards_ignore_review_limit: false, apply_all_parent_limits: false, load_balancer: true },
     ...overrides,
   };
 }
@@ -145,6 +146,52 @@ describe("DeckOptionsPage", () => {
       apply_to_children: false,
       limits: { new: 12, review: null, new_today: 30, review_today: 200 },
     });
+  });
+
+  it("saves the collection-wide limit switches and the load balancer only when changed, with easy days", async () => {
+    const presetPuts: unknown[] = [];
+    const deckPuts: unknown[] = [];
+    server.use(
+      on("get", "/api/decks/{deck_id}", () => deck()),
+      on("get", "/api/presets", () => ({ presets: [preset(1, "Default", { easy_days_percentages: [1, 0, 0.5, 1, 1, 1, 1] })] })),
+      on("put", "/api/presets/{preset_id}", ({ body, params }) => {
+        presetPuts.push({ id: params.preset_id, ...body });
+        return preset(1, "Default");
+      }),
+      on("put", "/api/decks/{deck_id}", ({ body }) => {
+        deckPuts.push(body);
+        return deck();
+      }),
+    );
+    open();
+    const limits = await screen.findByRole("group", { name: "Daily Limits" });
+    fireEvent.click(within(limits).getByLabelText(/New cards ignore review limit/));
+    const easyDays = screen.getByRole("group", { name: "Easy Days" });
+    expect((within(easyDays).getByLabelText("Tuesday") as HTMLInputElement).value).toBe("0");
+    fireEvent.change(within(easyDays).getByLabelText("Sunday"), { target: { value: "50" } });
+    fireEvent.click(within(easyDays).getByLabelText(/Load balancer/));
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(deckPuts).toHaveLength(1));
+    expect(presetPuts).toEqual([{ id: "1", easy_days_percentages: [1, 0, 0.5, 1, 1, 1, 0.5] }]);
+    expect(deckPuts[0]).toMatchObject({
+      collection_options: { new_cards_ignore_review_limit: true, apply_all_parent_limits: false, load_balancer: false },
+    });
+  });
+
+  it("leaves the collection switches out of the save when untouched", async () => {
+    const deckPuts: unknown[] = [];
+    server.use(
+      on("get", "/api/decks/{deck_id}", () => deck()),
+      on("get", "/api/presets", () => ({ presets: [preset(1, "Default")] })),
+      on("put", "/api/decks/{deck_id}", ({ body }) => {
+        deckPuts.push(body);
+        return deck();
+      }),
+    );
+    open();
+    fireEvent.click(await screen.findByRole("button", { name: "Save" }));
+    await waitFor(() => expect(deckPuts).toHaveLength(1));
+    expect(deckPuts[0]).not.toHaveProperty("collection_options");
   });
 
   it("adds, clones and deletes presets; Default cannot be deleted", async () => {

@@ -15,56 +15,19 @@ import {
   usePresets,
   useUpdateDeck,
   useUpdatePreset,
+  type CollectionOptions,
   type Deck,
-  type DeckLimits,
   type Preset,
   type PresetChanges,
 } from "./api";
 import { FsrsSection } from "../fsrs/FsrsSection";
-import { SECTIONS, WEEKDAYS, type OptionField } from "./presetFields";
-import { parseSteps, stepsText } from "./steps";
-
-type LimitTab = "preset" | "deck" | "today";
-
-function initialTab(deck: Deck): LimitTab {
-  const limits = deck.limits;
-  if (limits?.new_today_active || limits?.review_today_active) return "today";
-  if (limits?.new != null || limits?.review != null) return "deck";
-  return "preset";
-}
-
-interface LimitDraft {
-  tab: LimitTab;
-  deckNew: number | null;
-  deckReview: number | null;
-  todayNew: number | null;
-  todayReview: number | null;
-}
-
-function limitDraftOf(deck: Deck): LimitDraft {
-  const limits = deck.limits;
-  return {
-    tab: initialTab(deck),
-    deckNew: limits?.new ?? null,
-    deckReview: limits?.review ?? null,
-    todayNew: limits?.new_today_active ? (limits.new_today ?? null) : null,
-    todayReview: limits?.review_today_active ? (limits.review_today ?? null) : null,
-  };
-}
-
-/** What the deck's own limits become on save, following the tab the learner left selected. */
-function limitsToSave(draft: LimitDraft, preset: Preset): DeckLimits {
-  if (draft.tab === "preset") return { new: null, review: null, new_today: null, review_today: null };
-  const deckNew = draft.deckNew ?? preset.new_per_day;
-  const deckReview = draft.deckReview ?? preset.reviews_per_day;
-  if (draft.tab === "deck") return { new: deckNew, review: deckReview, new_today: null, review_today: null };
-  return {
-    new: draft.deckNew,
-    review: draft.deckReview,
-    new_today: draft.todayNew ?? deckNew,
-    review_today: draft.todayReview ?? deckReview,
-  };
-}
+import { DailyLimits } from "./DailyLimits";
+import { EasyDays } from "./EasyDays";
+import { limitDraftOf, limitsToSave, type LimitDraft } from "./limitDraft";
+import { OptionInput } from "./OptionInput";
+import { PresetPicker } from "./PresetPicker";
+import { SECTIONS } from "./presetFields";
+import { parseSteps } from "./steps";
 
 export default function DeckOptionsPage() {
   const deckId = Number(useParams().deckId);
@@ -95,6 +58,7 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
   const [fsrs, setFsrs] = useState(deck.fsrs);
   const [fsrsReschedule, setFsrsReschedule] = useState(false);
   const [limits, setLimits] = useState<LimitDraft>(() => limitDraftOf(deck));
+  const [switches, setSwitches] = useState<CollectionOptions>(deck.collection_options);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
@@ -138,6 +102,7 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
         preset_id: stored.id,
         apply_to_children: toSubdecks,
         limits: limitsToSave(limits, preset),
+        ...(switchesChanged(deck.collection_options, switches) ? { collection_options: switches } : {}),
         ...(fsrs !== deck.fsrs ? { fsrs } : {}),
         ...rescheduling,
       });
@@ -160,34 +125,25 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
       </div>
       <ErrorNotice message={error} onDismiss={() => setError(null)} />
 
-      <div className="panel deck-options-presets">
-        <label className="field">
-          <span>Preset</span>
-          <select aria-label="Preset" value={stored.id} onChange={(e) => setPresetId(Number(e.target.value))}>
-            {presets.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.name} (used by {p.use_count} deck{p.use_count === 1 ? "" : "s"})
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="toolbar">
-          <button type="button" className="button button--small" onClick={() => addPreset()} disabled={busy}>
-            Add preset
-          </button>
-          <button type="button" className="button button--small" onClick={() => addPreset(stored.id)} disabled={busy}>
-            Clone preset
-          </button>
-          <button type="button" className="button button--small" onClick={renamePreset} disabled={busy}>
-            Rename preset
-          </button>
-          <button type="button" className="button button--small button--danger" onClick={removePreset} disabled={busy || stored.id === 1}>
-            Delete preset
-          </button>
-        </div>
-      </div>
+      <PresetPicker
+        presets={presets}
+        selected={stored}
+        busy={busy}
+        onSelect={setPresetId}
+        onAdd={() => addPreset()}
+        onClone={() => addPreset(stored.id)}
+        onRename={renamePreset}
+        onDelete={removePreset}
+      />
 
-      <DailyLimits preset={preset} draft={limits} onDraft={setLimits} onPreset={set} />
+      <DailyLimits
+        preset={preset}
+        draft={limits}
+        onDraft={setLimits}
+        onPreset={set}
+        switches={switches}
+        onSwitches={(changes) => setSwitches((old) => ({ ...old, ...changes }))}
+      />
 
       {SECTIONS.map((section) => (
         <fieldset key={section.title} className="panel deck-options-section">
@@ -205,25 +161,12 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
         </fieldset>
       ))}
 
-      <fieldset className="panel deck-options-section">
-        <legend>Easy Days</legend>
-        <p className="muted small">Share of the usual reviews on each day (100% = a normal day).</p>
-        {WEEKDAYS.map((day, index) => {
-          const values = preset.easy_days_percentages.length === 7 ? preset.easy_days_percentages : [1, 1, 1, 1, 1, 1, 1];
-          return (
-            <label key={day} className="field deck-options-row">
-              <span>{day}</span>
-              <input
-                type="number"
-                min={0}
-                max={100}
-                value={Math.round(values[index] * 100)}
-                onChange={(e) => set({ easy_days_percentages: values.map((v, i) => (i === index ? Number(e.target.value) / 100 : v)) })}
-              />
-            </label>
-          );
-        })}
-      </fieldset>
+      <EasyDays
+        preset={preset}
+        onChange={set}
+        loadBalancer={switches.load_balancer}
+        onLoadBalancer={(on) => setSwitches((old) => ({ ...old, load_balancer: on }))}
+      />
 
       <fieldset className="panel deck-options-section">
         <legend>FSRS</legend>
@@ -257,119 +200,6 @@ function stepChanges(drafts: Record<string, string>): PresetChanges {
   return changes;
 }
 
-interface DailyLimitsProps {
-  preset: Preset;
-  draft: LimitDraft;
-  onDraft: (draft: LimitDraft) => void;
-  onPreset: (changes: PresetChanges) => void;
-}
-
-function DailyLimits({ preset, draft, onDraft, onPreset }: DailyLimitsProps) {
-  const tabs: [LimitTab, string][] = [
-    ["preset", "Preset"],
-    ["deck", "This deck"],
-    ["today", "Today only"],
-  ];
-  const deckNew = draft.deckNew ?? preset.new_per_day;
-  const deckReview = draft.deckReview ?? preset.reviews_per_day;
-  const shown =
-    draft.tab === "preset"
-      ? [preset.new_per_day, preset.reviews_per_day]
-      : draft.tab === "deck"
-        ? [deckNew, deckReview]
-        : [draft.todayNew ?? deckNew, draft.todayReview ?? deckReview];
-  const change = (which: 0 | 1, value: number) => {
-    if (draft.tab === "preset") onPreset(which === 0 ? { new_per_day: value } : { reviews_per_day: value });
-    else if (draft.tab === "deck") onDraft({ ...draft, ...(which === 0 ? { deckNew: value } : { deckReview: value }) });
-    else onDraft({ ...draft, ...(which === 0 ? { todayNew: value } : { todayReview: value }) });
-  };
-  return (
-    <fieldset className="panel deck-options-section">
-      <legend>Daily Limits</legend>
-      <div className="tabs" role="tablist" aria-label="Limits apply to">
-        {tabs.map(([tab, label]) => (
-          <button
-            key={tab}
-            type="button"
-            role="tab"
-            className="tab"
-            aria-selected={draft.tab === tab}
-            onClick={() => onDraft({ ...draft, tab })}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
-      <label className="field deck-options-row">
-        <span>New cards/day</span>
-        <input type="number" min={0} max={9999} value={shown[0]} onChange={(e) => change(0, Number(e.target.value))} />
-      </label>
-      <label className="field deck-options-row">
-        <span>Maximum reviews/day</span>
-        <input type="number" min={0} max={9999} value={shown[1]} onChange={(e) => change(1, Number(e.target.value))} />
-      </label>
-    </fieldset>
-  );
-}
-
-interface OptionInputProps {
-  field: OptionField;
-  preset: Preset;
-  steps: string | undefined;
-  onSteps: (text: string) => void;
-  onChange: (changes: PresetChanges) => void;
-}
-
-function OptionInput({ field, preset, steps, onSteps, onChange }: OptionInputProps) {
-  const value = preset[field.key];
-  const put = (next: unknown) => onChange({ [field.key]: next } as PresetChanges);
-  if (field.kind === "bool") {
-    return (
-      <label className="check">
-        <input type="checkbox" checked={Boolean(value)} onChange={(e) => put(e.target.checked)} />
-        <span>{field.label}</span>
-      </label>
-    );
-  }
-  let input: React.ReactNode;
-  if (field.kind === "steps") {
-    input = <input value={steps ?? stepsText(value as number[])} placeholder={field.hint} onChange={(e) => onSteps(e.target.value)} />;
-  } else if (field.kind === "choice") {
-    input = (
-      <select value={Number(value)} onChange={(e) => put(Number(e.target.value))}>
-        {field.choices.map(([choice, label]) => (
-          <option key={choice} value={choice}>
-            {label}
-          </option>
-        ))}
-      </select>
-    );
-  } else if (field.kind === "percent") {
-    input = (
-      <input
-        type="number"
-        min={field.min}
-        max={field.max}
-        value={Math.round(Number(value) * 100)}
-        onChange={(e) => put(Number(e.target.value) / 100)}
-      />
-    );
-  } else {
-    input = (
-      <input
-        type="number"
-        min={field.min}
-        max={field.max}
-        step={field.kind === "float" ? field.step : 1}
-        value={Number(value)}
-        onChange={(e) => put(Number(e.target.value))}
-      />
-    );
-  }
-  return (
-    <label className="field deck-options-row">
-      <span>{field.label}</span>
-      {input}
-    </label>
-  );
+function switchesChanged(before: CollectionOptions, after: CollectionOptions): boolean {
+  return (Object.keys(after) as (keyof CollectionOptions)[]).some((key) => before[key] !== after[key]);
 }

@@ -40,7 +40,7 @@ describe("DecksPage", () => {
       on("put", "/api/decks/{deck_id}", ({ body, params }) => {
         saved.push({ id: params.deck_id, ...body });
         collapsed = body!.collapsed ?? collapsed;
-        return { id: 1, name: "Spanish", basename: "Spanish", dyn: false, collapsed: true, counts: { new: 0, learning: 0, review: 0 }, preset_id: 1, limits: null, fsrs: false };
+        return { id: 1, name: "Spanish", basename: "Spanish", dyn: false, collapsed: true, counts: { new: 0, learning: 0, review: 0 }, preset_id: 1, limits: null, fsrs: false, collection_options: { new_cards_ignore_review_limit: false, apply_all_parent_limits: false, load_balancer: true } };
       }),
     );
     logIn();

@@ -10,6 +10,8 @@ export type DeckLimits = components["schemas"]["DeckLimitsSchema"];
 export type Preset = components["schemas"]["PresetSchema"];
 export type PresetChanges = components["schemas"]["PresetChangesSchema"];
 export type NewPreset = components["schemas"]["NewPresetSchema"];
+/** Collection-wide switches shown with the deck options (Anki keeps them in the collection config). */
+export type CollectionOptions = components["schemas"]["CollectionOptionsSchema"];
 
 export const deckKeys = {
   all: ["decks"] as const,
@@ -70,6 +72,7 @@ export interface DeckChange {
   preset_id?: number;
   apply_to_children?: boolean;
   limits?: DeckLimits;
+  collection_options?: Partial<CollectionOptions>;
   fsrs?: boolean;
   /** With a change of FSRS inputs: give review cards due dates from their new memory states. */
   fsrs_reschedule?: boolean;
