@@ -74,10 +74,11 @@ def _our_review_days(state: Any) -> int | None:
     return None
 
 
-def _make_collection(path: Path, *, easy_days: bool, bury: bool) -> None:
+def _make_collection(path: Path, *, easy_days: bool, bury: bool, fsrs: bool) -> None:
     from anki.collection import Collection as AnkiCollection
 
     anki = AnkiCollection(str(path))
+    anki.set_config("fsrs", fsrs)
     other = anki.decks.id("Other")
     reversed_type = anki.models.by_name("Basic (and reversed card)")
     for index in range(NOTES):
@@ -122,9 +123,9 @@ def make_pair(tmp_path: Path) -> Iterator[Any]:
 
     opened: list[Pair] = []
 
-    def make(*, easy_days: bool = True, bury: bool = True) -> Pair:
+    def make(*, easy_days: bool = True, bury: bool = True, fsrs: bool = False) -> Pair:
         source = tmp_path / f"anki-{len(opened)}.anki2"
-        _make_collection(source, easy_days=easy_days, bury=bury)
+        _make_collection(source, easy_days=easy_days, bury=bury, fsrs=fsrs)
         ours_path = tmp_path / f"ours-{len(opened)}.anki2"
         shutil.copy(source, ours_path)
         anki = AnkiCollection(str(source))
@@ -142,12 +143,14 @@ def make_pair(tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize(
-    ("easy_days", "bury"),
-    [(True, True), (True, False), (False, False)],
-    ids=["easy-days-and-siblings", "easy-days", "plain"],
+    ("easy_days", "bury", "fsrs"),
+    [(True, True, False), (True, False, False), (False, False, False), (True, True, True)],
+    ids=["easy-days-and-siblings", "easy-days", "plain", "fsrs"],
 )
-def test_balanced_intervals_are_anki_intervals(make_pair: Any, easy_days: bool, bury: bool) -> None:
-    pair = make_pair(easy_days=easy_days, bury=bury)
+def test_balanced_intervals_are_anki_intervals(
+    make_pair: Any, easy_days: bool, bury: bool, fsrs: bool
+) -> None:
+    pair = make_pair(easy_days=easy_days, bury=bury, fsrs=fsrs)
     compared = 0
     for cid in pair.due_today():
         theirs = pair.anki_days(cid)
