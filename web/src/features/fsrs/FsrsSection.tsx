@@ -165,7 +165,7 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
             <span>FSRS parameters</span>
             <textarea
               className="fsrs-params"
-              rows={3}
+              rows={4}
               value={paramsText}
               spellCheck={false}
               aria-invalid={params === null}
