@@ -1,5 +1,6 @@
 """A learner gives a deck its own preset, changes the preset's new-card limit, and sees the deck
-list's counts follow; a "today only" limit then wins for today (on a phone-sized screen)."""
+list's counts follow; a "today only" limit then wins for today; a low review limit holds new
+cards back until "new cards ignore review limit" is ticked (on a phone-sized screen)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,17 @@ def test_a_preset_new_card_limit_changes_the_deck_counts(
     page.get_by_role("button", name="Save", exact=True).click()
     expect(italian.locator(".count--new")).to_have_text("12")
     expect(german.locator(".count--new")).to_have_text("20")
+
+    # new cards use up the review limit too, unless the collection lets them ignore it
+    german.get_by_label("Actions for German").click()
+    german.get_by_role("link", name="Options").click()
+    expect(preset.locator("option:checked")).to_have_text("Default (used by 2 decks)")
+    limits.get_by_label("Maximum reviews/day").fill("5")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(german.locator(".count--new")).to_have_text("5")
+    german.get_by_label("Actions for German").click()
+    german.get_by_role("link", name="Options").click()
+    limits.get_by_label("New cards ignore review limit").check()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(german.locator(".count--new")).to_have_text("20")
+    expect(italian.locator(".count--new")).to_have_text("12")
