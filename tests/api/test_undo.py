@@ -17,3 +17,25 @@ def test_undo_takes_back_answers_and_flags_newest_first(alice: ApiUser) -> None:
     assert undone == {"label": "Answer Card", "card_id": card_id, "cards": 1, "notes": 0}
     assert alice.ok(alice.get(f"/api/review/{deck_id}"))["counts"]["new"] == 1
     assert_error(alice.post("/api/undo"), 409, "nothing_to_undo")
+
+
+def test_an_edit_is_one_step_and_its_new_cards_go_with_it(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Cloze")
+    types = alice.ok(alice.get("/api/notetypes"))["notetypes"]
+    cloze = next(nt["id"] for nt in types if nt["name"] == "Cloze")
+    body = {"notetype_id": cloze, "deck_id": deck_id, "fields": ["{{c1::Paris}} is in France", ""]}
+    note_id = alice.ok(alice.post("/api/notes", body), 201)["id"]
+    [card_id] = alice.ok(alice.get(f"/api/notes/{note_id}"))["card_ids"]
+    alice.ok(alice.post("/api/review", {"card_id": card_id, "rating": 3, "time_ms": 1000}))
+
+    edit = {"fields": ["{{c1::Paris}} is in {{c2::France}}", ""], "tags": ["geo"]}
+    alice.ok(alice.put(f"/api/notes/{note_id}", edit))
+    assert len(alice.ok(alice.get(f"/api/notes/{note_id}"))["card_ids"]) == 2
+    assert alice.ok(alice.get("/api/undo"))["next"] == {"label": "Update Note", "undoable": True}
+    undone = alice.ok(alice.post("/api/undo"))
+    assert (undone["label"], undone["notes"]) == ("Update Note", 1)
+    note = alice.ok(alice.get(f"/api/notes/{note_id}"))
+    assert note["fields"][0] == "{{c1::Paris}} is in France" and note["tags"] == []
+    assert note["card_ids"] == [card_id]
+    # the answer before the edit is still there, the next step back
+    assert alice.ok(alice.post("/api/undo"))["label"] == "Answer Card"

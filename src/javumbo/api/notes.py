@@ -16,6 +16,7 @@ from javumbo.collection import cards as card_ops
 from javumbo.collection import notes as note_ops
 from javumbo.collection import notetypes as notetype_ops
 from javumbo.collection.adding import set_current_deck
+from javumbo.collection.undo import undoable
 
 MAX_FIELDS = 100
 MAX_FIELD_CHARS = 100_000
@@ -152,10 +153,18 @@ def update_note(handle: CollectionHandle, note_id: int, body: dict[str, Any]) ->
     fields = fields_from(body)
 
     def update(col: Collection) -> dict[str, Any]:
-        note_ops.update_note(col, note_id, fields=fields, tags=body.get("tags"))
+        # One undo step, as Anki's "Update Note" (an edit while reviewing is undone with Z).
+        before = _card_ids_of_note(col, note_id)
+        with undoable(col, "Update Note", note_ids=[note_id], card_ids=before) as step:
+            note_ops.update_note(col, note_id, fields=fields, tags=body.get("tags"))
+            step.cards_added(set(_card_ids_of_note(col, note_id)) - set(before))
         return note_view(col, note_id)
 
     return handle.write(update)
+
+
+def _card_ids_of_note(col: Collection, note_id: int) -> list[int]:
+    return [int(r[0]) for r in col.db.execute("select id from cards where nid = ?", (note_id,))]
 
 
 @bp.delete(f"/notes/<{ID_PATH}:note_id>")

@@ -82,6 +82,7 @@ class UndoStep:
         self.cards: dict[int, list[Any]] = {}
         self.notes: dict[int, list[Any]] = {}
         self.decks: dict[str, Any] = {}
+        self.added_cards: list[int] = []
         self.too_large = False
         self._revlog_floor = _max_rowid(col, "revlog", "id")
         self._graves_floor = _max_rowid(col, "graves", "rowid")
@@ -93,6 +94,10 @@ class UndoStep:
     def notes_changing(self, note_ids: Iterable[int]) -> None:
         """Keep the rows of these notes as they are now (call before changing them)."""
         self._capture(note_ids, self.notes, _NOTE_SELECT)
+
+    def cards_added(self, card_ids: Iterable[int]) -> None:
+        """Cards the block made (an edit that gives a note a new card): undo deletes them."""
+        self.added_cards.extend(int(c) for c in card_ids if int(c) not in self.added_cards)
 
     def decks_changing(self, deck_ids: Iterable[int]) -> None:
         """Keep these decks' entries of ``col.decks`` (absent ones are removed on undo)."""
@@ -129,6 +134,8 @@ class UndoStep:
             "revlog": added_revlog,
             "graves": self._graves_floor,
         }
+        if self.added_cards:
+            step["added_cards"] = self.added_cards
         size = len(_dumps(step))
         if self.too_large or size > MAX_STEP_BYTES or len(added_revlog) > MAX_STEP_ROWS:
             kept = [{"label": self.label, "card_id": self.card_id, "too_large": True}]
@@ -188,7 +195,8 @@ def undo(col: Collection) -> UndoResult:
         clear(col)
         raise UndoTooLargeError(f"{label} changed too many cards or notes to be undone")
     at = int(step.get("at", 0))
-    if _changed_since(col, "cards", [int(r[0]) for r in cards], at) or _changed_since(
+    added = [int(c) for c in step.get("added_cards", [])]
+    if _changed_since(col, "cards", [int(r[0]) for r in cards] + added, at) or _changed_since(
         col, "notes", [int(r[0]) for r in notes], at
     ):
         clear(col)
@@ -211,6 +219,7 @@ def undo(col: Collection) -> UndoResult:
             col.db.execute(f"delete from revlog where id in ({placeholders(batch)})", batch)
         if "graves" in step:
             col.db.execute("delete from graves where rowid > ?", (int(step["graves"]),))
+        _remove_added_cards(col, added)
         _restore_decks(col, step.get("decks") or {})
         _save_steps(col, steps[:-1])
     card_id = step.get("card_id")
@@ -279,6 +288,23 @@ def _changed_since(col: Collection, table: str, ids: list[int], at: int) -> bool
         if row is not None:
             return True
     return False
+
+
+def _remove_added_cards(col: Collection, card_ids: list[int]) -> None:
+    """Delete the cards a step made, with a grave each (a sync may have sent them meanwhile)."""
+    for batch in chunks(card_ids):
+        present = [
+            int(r[0])
+            for r in col.db.execute(
+                f"select id from cards where id in ({placeholders(batch)})", batch
+            )
+        ]
+        if not present:
+            continue
+        col.db.execute(f"delete from cards where id in ({placeholders(present)})", present)
+        col.db.executemany(
+            "insert into graves (usn, oid, type) values (-1, ?, 0)", [(c,) for c in present]
+        )
 
 
 def _restore_decks(col: Collection, decks: dict[str, Any]) -> None:

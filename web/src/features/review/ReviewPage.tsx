@@ -32,7 +32,7 @@ export default function ReviewPage() {
   const deckId = Number(useParams().deckId);
   const queue = useReviewQueue(deckId);
   const load = useMemo(() => createMediaLoader(), []);
-  const { current, upcoming, showingAnswer, showAnswer, answer, undo, act, refresh } = queue;
+  const { current, upcoming, showingAnswer, showAnswer, answer, undo, act, noteEdited } = queue;
   const [panel, setPanel] = useState<null | "more" | "info" | "edit" | "forget" | "due">(null);
   // The card a panel was opened for (the editor returns to it after saving).
   const [panelCard, setPanelCard] = useState<ReviewCard | null>(null);
@@ -328,7 +328,7 @@ export default function ReviewPage() {
         <div className="review-panel" role="dialog" aria-label="Edit note">
           <NoteEditor
             noteId={panelCard.note_id}
-            onSaved={refresh}
+            onSaved={() => noteEdited(panelCard)}
             onClose={() => setPanel(null)}
           />
         </div>

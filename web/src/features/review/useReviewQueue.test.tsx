@@ -115,6 +115,22 @@ describe("useReviewQueue", () => {
     await waitFor(() => expect(hook.result.current.notice).toBe("Undone: Answer Card"));
   });
 
+  it("an edit of the card's note is the step undo takes back, keeping the same card on screen", async () => {
+    const { hook, undone } = setup();
+    await waitFor(() => expect(hook.result.current.current?.card_id).toBe(1));
+    answerShown(hook, 3);
+    const second = hook.result.current.current!;
+    expect(second.card_id).toBe(2);
+    act(() => hook.result.current.noteEdited(second));
+    expect(hook.result.current.canUndo).toBe(true);
+    act(() => hook.result.current.undo());
+    // the edit is undone, not the answer before it: card 2 stays, card 1 stays answered
+    expect(hook.result.current.current?.card_id).toBe(2);
+    expect(hook.result.current.answered).toBe(1);
+    await waitFor(() => expect(undone).toEqual([1]));
+    expect(hook.result.current.canUndo).toBe(true);
+  });
+
   it("says done when the server has no more cards", async () => {
     const { hook } = setup();
     await waitFor(() => expect(hook.result.current.current?.card_id).toBe(1));

@@ -60,6 +60,8 @@ export interface ReviewQueue extends ReviewQueueState {
   act: (action: CardAction) => void;
   /** Reloads the queue keeping the card on screen (after its note was edited). */
   refresh: () => void;
+  /** The note of this card was edited (an undo step on the server): Z takes the edit back. */
+  noteEdited: (card: ReviewCard) => void;
   /** Sends the failed answer again (with its own idempotency key: never counted twice). */
   retrySave: () => void;
   dismissError: () => void;
@@ -330,7 +332,16 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
 
   const refresh = useCallback(() => enqueue(() => refill()), [enqueue, refill]);
 
+  const noteEdited = useCallback(
+    (card: ReviewCard) => {
+      history.current.push({ card, answered: false });
+      update((s) => ({ ...s, canUndo: true }));
+      enqueue(() => refill());
+    },
+    [enqueue, refill, update],
+  );
+
   const dismissError = useCallback(() => update((s) => ({ ...s, error: null })), [update]);
 
-  return { ...state, showAnswer, answer, undo, act, refresh, retrySave, dismissError };
+  return { ...state, showAnswer, answer, undo, act, refresh, noteEdited, retrySave, dismissError };
 }
