@@ -182,3 +182,18 @@ def test_preview_of_a_cut_file_shows_its_whole_first_rows(alice: ApiUser) -> Non
         )
     )
     assert preview["rows"][1] == ["näive", "naïf"]
+
+
+def test_plain_text_export_options_leave_out_html_and_columns(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Options")
+    alice.new_card(deck_id, "front <b>one</b>", "back<br>two")
+    query = {"format": "txt", "deck_id": deck_id, "with_html": "false", "with_guid": "false"}
+    response = alice.get("/api/export", query_string={**query, "with_tags": "false"})
+    assert response.status_code == 200
+    assert response.data.decode().splitlines() == [
+        "#separator:tab",
+        "#html:false",
+        "#notetype column:1",
+        "#deck column:2",
+        "Basic\tOptions\tfront one\tback two",
+    ]

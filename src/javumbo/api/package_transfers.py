@@ -213,7 +213,7 @@ def export_link(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, An
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
         if query["format"] == "txt":
             out = Path(tmp) / "notes.txt"
-            filename, notes = write_notes_text(handle, query.get("deck_id"), out)
+            filename, notes = write_notes_text(handle, query, out)
             counts = {"cards": 0, "revlog": 0, "notes": notes}
         else:
             out = Path(tmp) / "export.apkg"

@@ -66,6 +66,7 @@ UNNAMED_UPLOAD = "the uploaded file"
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 PREVIEW_BYTES = 256 * 1024  # the web app sends at most this much of a file to preview
 IMPORT_BUSY_RETRY_AFTER_SECONDS = 30
+TEXT_EXPORT_OPTIONS = ("with_html", "with_tags", "with_deck", "with_notetype", "with_guid")
 
 bp = APIBlueprint("packages", __name__, tag="Import and export", url_prefix="/api")
 
@@ -205,6 +206,17 @@ class ExportQuerySchema(Schema):
     )
     scheduling = Boolean(load_default=True)
     media = Boolean(load_default=True)
+    with_html = Boolean(
+        load_default=True,
+        metadata={"description": "txt: fields with their HTML (else one line of text each)"},
+    )
+    with_tags = Boolean(load_default=True, metadata={"description": "txt: a tags column"})
+    with_deck = Boolean(load_default=True, metadata={"description": "txt: a deck column"})
+    with_notetype = Boolean(load_default=True, metadata={"description": "txt: a note type column"})
+    with_guid = Boolean(
+        load_default=True,
+        metadata={"description": "txt: a guid column (imports update the same notes)"},
+    )
     layout = String(
         load_default="legacy",
         validate=[OneOf(EXPORT_LAYOUTS)],
@@ -488,10 +500,10 @@ def write_package(
 @user_collection
 def export(handle: CollectionHandle, query: dict[str, Any]) -> Response:
     """The collection (or one deck) as an ``.apkg`` Anki opens; with no parameters, everything
-    with scheduling and media. The file is sent from disk, never whole in memory."""
-    deck_id = query.get("deck_id")
+    with scheduling and media; ``format=txt`` gives the notes as Anki's Notes in Plain Text
+    with its options. The file is sent from disk, never whole in memory."""
     if query["format"] == "txt":
-        return _export_text(handle, deck_id)
+        return _export_text(handle, query)
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
         out = Path(tmp) / "export.apkg"
         filename, report = write_package(handle, query, out)
@@ -506,19 +518,22 @@ def export(handle: CollectionHandle, query: dict[str, Any]) -> Response:
     return response
 
 
-def write_notes_text(handle: CollectionHandle, deck_id: int | None, out: Path) -> tuple[str, int]:
-    """Write the notes (of ``deck_id`` and its subdecks, else all) as Anki's Notes in Plain
-    Text to ``out``; the file name to offer and how many notes went in."""
+def write_notes_text(handle: CollectionHandle, query: dict[str, Any], out: Path) -> tuple[str, int]:
+    """Write the notes (of the query's deck and its subdecks, else all) as Anki's Notes in
+    Plain Text with the query's options to ``out``; the file name to offer and how many notes
+    went in."""
+    deck_id = query.get("deck_id")
+    options = {name: bool(query.get(name, True)) for name in TEXT_EXPORT_OPTIONS}
     with handle.read() as col:
         filename = _export_name(col, deck_id).removesuffix(".apkg") + ".txt"
-        count = export_notes_text(col, out, deck_id=deck_id)
+        count = export_notes_text(col, out, deck_id=deck_id, **options)
     return filename, count
 
 
-def _export_text(handle: CollectionHandle, deck_id: int | None) -> Response:
+def _export_text(handle: CollectionHandle, query: dict[str, Any]) -> Response:
     with tempfile.TemporaryDirectory(prefix="javumbo-export-") as tmp:
         out = Path(tmp) / "notes.txt"
-        filename, count = write_notes_text(handle, deck_id, out)
+        filename, count = write_notes_text(handle, query, out)
         text = out.open("rb")
     size = os.fstat(text.fileno()).st_size
     response = Response(

@@ -3631,7 +3631,8 @@ export interface paths {
         };
         /**
          * The collection (or one deck) as an ``.apkg`` Anki opens; with no parameters, everything
-         * @description with scheduling and media. The file is sent from disk, never whole in memory.
+         * @description with scheduling and media; ``format=txt`` gives the notes as Anki's Notes in Plain Text
+         *     with its options. The file is sent from disk, never whole in memory.
          */
         get: {
             parameters: {
@@ -3642,6 +3643,16 @@ export interface paths {
                     deck_id?: number;
                     scheduling?: boolean;
                     media?: boolean;
+                    /** @description txt: fields with their HTML (else one line of text each) */
+                    with_html?: boolean;
+                    /** @description txt: a tags column */
+                    with_tags?: boolean;
+                    /** @description txt: a deck column */
+                    with_deck?: boolean;
+                    /** @description txt: a note type column */
+                    with_notetype?: boolean;
+                    /** @description txt: a guid column (imports update the same notes) */
+                    with_guid?: boolean;
                     /** @description legacy: collection.anki2, opens in every Anki version; current: what Anki 2.1.50 and newer write (zstd-compressed collection.anki21b, smaller for big collections, not readable by older versions) */
                     layout?: "legacy" | "current";
                 };
@@ -3756,6 +3767,16 @@ export interface paths {
                     deck_id?: number;
                     scheduling?: boolean;
                     media?: boolean;
+                    /** @description txt: fields with their HTML (else one line of text each) */
+                    with_html?: boolean;
+                    /** @description txt: a tags column */
+                    with_tags?: boolean;
+                    /** @description txt: a deck column */
+                    with_deck?: boolean;
+                    /** @description txt: a note type column */
+                    with_notetype?: boolean;
+                    /** @description txt: a guid column (imports update the same notes) */
+                    with_guid?: boolean;
                     /** @description legacy: collection.anki2, opens in every Anki version; current: what Anki 2.1.50 and newer write (zstd-compressed collection.anki21b, smaller for big collections, not readable by older versions) */
                     layout?: "legacy" | "current";
                 };
