@@ -29,6 +29,7 @@ from javumbo.collection.scheduler.states import RelearnState, ReviewState
 
 NOTES = 160
 DUE_TODAY = 48
+NEW = 40  # the last cards stay new; their positions count as load, as in Anki
 # Monday..Sunday: normal, day off, reduced, normal, day off, reduced, normal
 EASY_DAYS = [1.0, 0.0, 0.5, 1.0, 0.0, 0.5, 1.0]
 
@@ -39,11 +40,13 @@ class Pair:
         self.ours = ours
 
     def due_today(self) -> list[int]:
+        """Reviews due today and new cards (whose "easy" graduates them)."""
         today = self.anki.sched.today
         return [
             int(c)
             for c in self.anki.db.list(
-                "select id from cards where queue = 2 and due <= ? order by id", today
+                "select id from cards where (queue = 2 and due <= ?) or queue = 0 order by id",
+                today,
             )
         ]
 
@@ -87,7 +90,7 @@ def _make_collection(path: Path, *, easy_days: bool, bury: bool, fsrs: bool) -> 
         anki.add_note(note, 1 if index % 4 else other)
     today = anki.sched.today
     cids = [int(c) for c in anki.db.list("select id from cards order by id")]
-    for n, cid in enumerate(cids):
+    for n, cid in enumerate(cids[:-NEW]):
         if n < 2 * DUE_TODAY and n % 2 == 0:
             due, ivl = today - n % 3, 2 + (n * 7) % 40
         elif n < 2 * DUE_TODAY:
@@ -105,6 +108,9 @@ def _make_collection(path: Path, *, easy_days: bool, bury: bool, fsrs: bool) -> 
             1700 + (n * 130) % 1500,
             cid,
         )
+    for k, cid in enumerate(cids[-NEW:]):
+        # new card positions within the next 99 "days": Anki's balancer counts them as due
+        anki.db.execute("update cards set due = ? where id = ?", today + 1 + k % 30, cid)
     conf = anki.decks.get_config(1)
     if easy_days:
         conf["easyDaysPercentages"] = EASY_DAYS
