@@ -79,17 +79,19 @@ describe("BrowsePage", () => {
     expect(JSON.parse(window.localStorage.getItem(COLUMNS_STORAGE_KEY)!)).toContain("question");
   });
 
-  it("suspends the selected cards and tags them, then shows the rows fetched again", async () => {
-    let fetched = 0;
-    const suspended: number[][] = [];
+  it("suspends the selected cards and tags them; the rows shown stay, fetched again by id", async () => {
+    const searches: (string | null)[] = [];
+    let suspended: number[][] = [];
     const tagged: string[][] = [];
     server.use(
-      on("get", "/api/browse/rows", () => {
-        fetched += 1;
-        return page([row(1), row(2)]);
+      on("get", "/api/browse/rows", ({ request }) => {
+        searches.push(new URL(request.url).searchParams.get("search"));
+        const queue = suspended.length ? -1 : 2;
+        // The server answers an id search in its sort order; the table keeps its own order.
+        return searches.length > 1 ? page([row(2, { queue }), row(1, { queue, colour: "suspended" })]) : page([row(1), row(2)]);
       }),
       on("post", "/api/cards/suspend", ({ body }) => {
-        suspended.push(body!.card_ids);
+        suspended = [...suspended, body!.card_ids];
         return { card_ids: body!.card_ids, updated: 1 };
       }),
       on("post", "/api/cards/tag", ({ body }) => {
@@ -101,8 +103,14 @@ describe("BrowsePage", () => {
     renderPage(<BrowsePage />, { path: "/browse" });
     fireEvent.click(await screen.findByLabelText("Select card 1"));
     fireEvent.click(screen.getByRole("button", { name: "Suspend" }));
-    await waitFor(() => expect(fetched).toBe(2));
+    await waitFor(() => expect(screen.getByText("verb 1").closest("tr")!.getAttribute("data-colour")).toBe("suspended"));
     expect(suspended).toEqual([[1]]);
+    expect(searches[0]).toBe("");
+    expect(searches.at(-1)).toBe("cid:1,2");
+    expect(screen.getAllByRole("row").slice(1).map((r) => r.textContent)).toEqual([
+      expect.stringContaining("verb 1"),
+      expect.stringContaining("verb 2"),
+    ]);
     fireEvent.click(screen.getByLabelText("Select all"));
     fireEvent.click(screen.getByRole("button", { name: "Add tags" }));
     const dialog = await screen.findByRole("dialog", { name: "Add Tags" });
@@ -162,7 +170,7 @@ describe("BrowsePage", () => {
     await waitFor(() => expect(searches.at(-1)).toBe('"deck:Spanish"'));
     expect((screen.getByLabelText("Search") as HTMLInputElement).value).toBe('"deck:Spanish"');
 
-    fireEvent.click(screen.getByRole("button", { name: "Save search" }));
+    fireEvent.click(screen.getByRole("button", { name: "+ Save current search" }));
     const dialog = await screen.findByRole("dialog", { name: "Save Current Search" });
     fireEvent.change(within(dialog).getByLabelText("Name"), { target: { value: "Spanish words" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));

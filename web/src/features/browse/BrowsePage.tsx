@@ -10,7 +10,7 @@ import { BulkActions } from "./BulkActions";
 import { CardInfoPanel } from "./CardInfoPanel";
 import { SearchBar } from "./SearchBar";
 import { ViewToolbar } from "./ViewToolbar";
-import { useBrowseColumns, useBrowseRows } from "./api";
+import { useBrowseColumns, useBrowseRows, type BrowserRow } from "./api";
 import { BrowseDialogs, type DialogKind } from "./dialogs/BrowseDialogs";
 import { keyAction } from "./keyboard";
 import { useBrowseView } from "./useBrowseView";
@@ -19,6 +19,11 @@ import { useRowSelection } from "./useRowSelection";
 
 export { COLUMNS_STORAGE_KEY } from "./useBrowseView";
 
+function inOrder(rows: BrowserRow[], ids: number[]): BrowserRow[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export default function BrowsePage() {
   const view = useBrowseView();
   const { search, page, mode, sort, reverse, columns } = view;
@@ -26,20 +31,29 @@ export default function BrowsePage() {
   const [dialog, setDialog] = useState<DialogKind | null>(null);
   const tableRef = useRef<HTMLTableSectionElement>(null);
   const columnList = useBrowseColumns();
-  const rowsQuery = useBrowseRows({ search, mode, columns: columns.join(","), sort, reverse, page });
+  // After an action the table keeps the rows it showed (as Anki's does, without searching
+  // again): they are fetched by id, so cards moved out of a deck search stay in view.
+  const [shown, setShown] = useState<{ ids: number[]; total: number } | null>(null);
+  const asked = shown ? `${mode === "cards" ? "cid" : "nid"}:${shown.ids.join(",")}` : search;
+  const rowsQuery = useBrowseRows({ search: asked, mode, columns: columns.join(","), sort, reverse, page: shown ? 1 : page }, shown !== null);
   // An error belongs to the search it came from: a new search shows its own rows or its error.
   const result = rowsQuery.isError ? undefined : rowsQuery.data;
   const searchError = rowsQuery.error ? errorMessage(rowsQuery.error) : null;
-  const rows = result?.rows ?? [];
+  const rows = shown ? inOrder(result?.rows ?? [], shown.ids) : (result?.rows ?? []);
+  const total = shown ? shown.total : result?.total;
   const selection = useRowSelection(rows);
   const { selected, cursor, choose } = selection;
   const chosen = rows.filter((row) => selected.has(row.id));
-  const bulk = useBulkActions(chosen, { onEdit: setEditing, onDialog: setDialog, onDeleted: selection.clear });
+  const keepRows = () => {
+    if (!shown && result && rows.length) setShown({ ids: rows.map((r) => r.id), total: result.total });
+  };
+  const bulk = useBulkActions(chosen, { onEdit: setEditing, onDialog: setDialog, onDeleted: selection.clear, onChange: keepRows });
   const current = rows[cursor];
   const currentCard = current ? (mode === "cards" ? current.id : (current.card_ids[0] ?? null)) : null;
   const noun = mode === "notes" ? "note" : "card";
 
   const go = (changes: Record<string, string>) => {
+    setShown(null);
     selection.reset();
     bulk.reset();
     view.navigate(changes);
@@ -50,6 +64,7 @@ export default function BrowsePage() {
     focusTable();
   };
   const closeDialog = () => {
+    if (dialog === "change-notetype") setShown(null); // cards were added or removed: search again
     setDialog(null);
     focusTable();
   };
@@ -77,13 +92,13 @@ export default function BrowsePage() {
     }
   };
 
-  const pages = result ? Math.max(1, Math.ceil(result.total / Math.max(1, result.page_size))) : 1;
+  const pages = result && total !== undefined ? Math.max(1, Math.ceil(total / Math.max(1, result.page_size))) : 1;
 
   return (
     <section className="page browse-page">
       <div className="page-head">
         <h1>Browse</h1>
-        <SearchBar key={search} search={search} onSearch={(text) => go({ q: text })} onSave={() => setDialog("save-search")} />
+        <SearchBar key={search} search={search} onSearch={(text) => go({ q: text })} />
       </div>
       <ViewToolbar
         mode={mode}
@@ -94,7 +109,7 @@ export default function BrowsePage() {
         infoOpen={view.infoOpen}
         onInfo={() => view.setInfoOpen((open) => !open)}
       />
-      <BulkActions count={result ? result.total : -1} selected={chosen.length} noun={noun} oneNotetype={new Set(chosen.map((r) => r.notetype_id)).size === 1} onAction={bulk.act} />
+      <BulkActions count={total ?? -1} selected={chosen.length} noun={noun} oneNotetype={new Set(chosen.map((r) => r.notetype_id)).size === 1} onAction={bulk.act} />
       <ErrorNotice message={bulk.error} onDismiss={() => bulk.setError(null)} />
       {bulk.notice && (
         <p className="browse-notice" role="status">
@@ -102,7 +117,7 @@ export default function BrowsePage() {
         </p>
       )}
       <div className={`browse-layout${view.infoOpen ? " browse-layout--info" : ""}`}>
-        <BrowseSidebar onSearch={(text) => go({ q: text })} onError={bulk.setError} />
+        <BrowseSidebar onSearch={(text) => go({ q: text })} onSave={() => setDialog("save-search")} onError={bulk.setError} />
         <div className="browse-main">
           {searchError ? (
             <ErrorNotice message={searchError} />

@@ -6,11 +6,24 @@ interface Item {
   search: string;
 }
 
-function Group({ title, items, onSearch, onDelete }: { title: string; items: Item[]; onSearch: (search: string) => void; onDelete?: (name: string) => void }) {
-  if (!items.length) return null;
+interface GroupProps {
+  title: string;
+  items: Item[];
+  onSearch: (search: string) => void;
+  onDelete?: (name: string) => void;
+  onSave?: () => void;
+}
+
+function Group({ title, items, onSearch, onDelete, onSave }: GroupProps) {
+  if (!items.length && !onSave) return null;
   return (
     <details className="browse-sidebar__group" open>
       <summary>{title}</summary>
+      {onSave && (
+        <button type="button" className="browse-sidebar__save" onClick={onSave}>
+          + Save current search
+        </button>
+      )}
       <ul>
         {items.map((item) => (
           <li key={`${title}:${item.name}`}>
@@ -30,8 +43,8 @@ function Group({ title, items, onSearch, onDelete }: { title: string; items: Ite
 }
 
 /** Saved searches, decks, note types, tags, flags and card states: a click runs its search;
- * a saved search can be deleted from here. */
-export function BrowseSidebar({ onSearch, onError }: { onSearch: (search: string) => void; onError: (message: string) => void }) {
+ * the current search is saved, and a saved one deleted, from here. */
+export function BrowseSidebar({ onSearch, onSave, onError }: { onSearch: (search: string) => void; onSave: () => void; onError: (message: string) => void }) {
   const sidebar = useBrowseSidebar();
   const remove = useDeleteSavedSearch();
   const data = sidebar.data;
@@ -42,7 +55,7 @@ export function BrowseSidebar({ onSearch, onError }: { onSearch: (search: string
   };
   return (
     <nav className="browse-sidebar" aria-label="Browse sidebar">
-      <Group title="Saved searches" items={data.saved_searches} onSearch={onSearch} onDelete={deleteSaved} />
+      <Group title="Saved searches" items={data.saved_searches} onSearch={onSearch} onDelete={deleteSaved} onSave={onSave} />
       <Group title="Card states" items={data.card_states} onSearch={onSearch} />
       <Group title="Flags" items={data.flags} onSearch={onSearch} />
       <Group title="Decks" items={data.decks} onSearch={onSearch} />

@@ -2,7 +2,7 @@
  * follows the URL's search (a sidebar click, a link, Back). */
 import { useState } from "react";
 
-export function SearchBar({ search, onSearch, onSave }: { search: string; onSearch: (text: string) => void; onSave: () => void }) {
+export function SearchBar({ search, onSearch }: { search: string; onSearch: (text: string) => void }) {
   const [draft, setDraft] = useState(search);
   return (
     <form
@@ -21,9 +21,6 @@ export function SearchBar({ search, onSearch, onSave }: { search: string; onSear
       />
       <button className="button button--primary" type="submit">
         Search
-      </button>
-      <button className="button button--small" type="button" onClick={onSave} title="Save the current search in the sidebar">
-        Save search
       </button>
     </form>
   );

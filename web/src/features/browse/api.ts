@@ -24,14 +24,16 @@ export const browseKeys = {
 };
 
 /** While a page loads, the previous rows stay only if they answer the same search (another sort
- * or page): a new search never shows an older search's rows, nor those before an error. */
-export function useBrowseRows(query: BrowseQuery) {
+ * or page) or `keepRows` says so (the same rows after an action): a new search never shows an
+ * older search's rows, nor those before an error. */
+export function useBrowseRows(query: BrowseQuery, keepRows = false) {
   return useQuery({
     queryKey: browseKeys.rows(query),
     queryFn: ({ signal }) => unwrap(api.client.GET("/api/browse/rows", { params: { query }, signal })),
     placeholderData: (previous, previousQuery) => {
       const asked = previousQuery?.queryKey[2] as BrowseQuery | undefined;
-      return asked && asked.search === query.search && asked.mode === query.mode ? keepPreviousData(previous) : undefined;
+      const same = asked && asked.search === query.search && asked.mode === query.mode;
+      return same || keepRows ? keepPreviousData(previous) : undefined;
     },
   });
 }

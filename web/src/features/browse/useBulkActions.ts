@@ -22,9 +22,11 @@ interface Handlers {
   onEdit: (noteId: number) => void;
   onDialog: (dialog: DialogKind) => void;
   onDeleted: () => void;
+  /** Called before anything changes the rows. */
+  onChange: () => void;
 }
 
-export function useBulkActions(chosen: BrowserRow[], { onEdit, onDialog, onDeleted }: Handlers) {
+export function useBulkActions(chosen: BrowserRow[], { onEdit, onDialog, onDeleted, onChange }: Handlers) {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const suspend = useSuspendCards();
@@ -42,6 +44,7 @@ export function useBulkActions(chosen: BrowserRow[], { onEdit, onDialog, onDelet
   const run = <T>(mutation: { mutate: (v: T, o: { onError: (e: unknown) => void; onSuccess: () => void }) => void }, value: T, then?: () => void) => {
     setError(null);
     setNotice(null);
+    onChange();
     mutation.mutate(value, { onError: (caught) => setError(errorMessage(caught)), onSuccess: () => then?.() });
   };
 
@@ -70,6 +73,7 @@ export function useBulkActions(chosen: BrowserRow[], { onEdit, onDialog, onDelet
         return;
       case "undo":
         setError(null);
+        onChange();
         undo.mutate(undefined, {
           onSuccess: (done) => setNotice(`Undone: ${done.label}`),
           onError: (caught) => setError(errorMessage(caught)),
@@ -81,6 +85,8 @@ export function useBulkActions(chosen: BrowserRow[], { onEdit, onDialog, onDelet
           return;
         }
         setError(null);
+        // Changing the note type adds and removes cards: the search runs again to show them.
+        if (!NEED_NO_SELECTION.includes(action.dialog) && action.dialog !== "change-notetype") onChange();
         onDialog(action.dialog);
     }
   };
