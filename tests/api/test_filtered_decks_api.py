@@ -74,3 +74,48 @@ def test_empty_and_rebuild_can_be_undone(alice: ApiUser) -> None:
     assert alice.ok(alice.get(f"/api/decks/{did}/filtered"))["cards"] == 0
     alice.ok(alice.post("/api/undo"))
     assert alice.ok(alice.get(f"/api/decks/{did}/filtered"))["cards"] == 3
+
+
+def test_the_dialog_edits_renames_and_each_build_is_undone(alice: ApiUser) -> None:
+    home = alice.new_deck("Spanish")
+    for i in range(6):
+        alice.new_card(home, front=f"hola {i}")
+    body = {"name": "Cram", "search": "deck:Spanish", "limit": 2}
+    did = alice.ok(alice.post("/api/decks/filtered", body), 201)["id"]
+    changed = {
+        **body,
+        "name": "Cramming",
+        "limit": 3,
+        "reschedule": False,
+        "second_filter": {"search": "deck:Spanish", "limit": 1, "order": "latest_added_first"},
+        "preview_again_secs": 30,
+    }
+    assert alice.ok(alice.put(f"/api/decks/{did}/filtered", changed))["cards"] == 4
+    view = alice.ok(alice.get(f"/api/decks/{did}/filtered"))
+    assert view["name"] == "Cramming" and view["reschedule"] is False
+    assert [t["limit"] for t in view["terms"]] == [3, 1] and view["preview_again_secs"] == 30
+
+    assert alice.ok(alice.post("/api/undo"))["label"] == "Build Deck"
+    view = alice.ok(alice.get(f"/api/decks/{did}/filtered"))
+    assert (view["name"], view["cards"], len(view["terms"])) == ("Cram", 2, 1)
+    assert alice.ok(alice.post("/api/undo"))["label"] == "Build Deck"
+    names = [d["name"] for d in alice.ok(alice.get("/api/decks"))["decks"]]
+    assert "Cram" not in names
+    assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == 6
+
+
+def test_custom_study_is_undone_as_one_step(alice: ApiUser) -> None:
+    home = alice.new_deck("Spanish")
+    for i in range(25):
+        alice.new_card(home, front=f"palabra {i}")
+    alice.ok(alice.post(f"/api/decks/{home}/custom-study", {"mode": "new_limit", "amount": 5}))
+    assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == 25
+    assert alice.ok(alice.post("/api/undo"))["label"] == "Custom Study"
+    assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == 20
+    session = alice.ok(
+        alice.post(f"/api/decks/{home}/custom-study", {"mode": "preview_new", "amount": 1})
+    )["deck_id"]
+    assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == 0
+    assert alice.ok(alice.post("/api/undo"))["label"] == "Custom Study"
+    assert session not in [d["id"] for d in alice.ok(alice.get("/api/decks"))["decks"]]
+    assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == 20

@@ -139,7 +139,8 @@ def create_filtered_deck(handle: CollectionHandle, body: dict[str, Any]) -> dict
     config = _config(body)
 
     def create(col: Collection) -> dict[str, Any]:
-        did, count = filtered.save_filtered_deck(col, body["name"], config)
+        with undoable(col, "Build Deck") as step:
+            did, count = filtered.save_filtered_deck(col, body["name"], config, step=step)
         return {"id": did, "cards": count}
 
     return handle.write(create)
@@ -165,7 +166,10 @@ def update_filtered_deck(
     config = _config(body)
 
     def update(col: Collection) -> dict[str, Any]:
-        did, count = filtered.save_filtered_deck(col, body["name"], config, deck_id=deck_id)
+        with undoable(col, "Build Deck") as step:
+            did, count = filtered.save_filtered_deck(
+                col, body["name"], config, deck_id=deck_id, step=step
+            )
         return {"id": did, "cards": count}
 
     return handle.write(update)
@@ -221,7 +225,10 @@ def custom_study(handle: CollectionHandle, deck_id: int, body: dict[str, Any]) -
     )
 
     def run(col: Collection) -> dict[str, Any]:
-        did = study.custom_study(col, deck_id, body["mode"], amount=body["amount"], cram=cram)
+        with undoable(col, "Custom Study") as step:
+            did = study.custom_study(
+                col, deck_id, body["mode"], amount=body["amount"], cram=cram, step=step
+            )
         return {"deck_id": did}
 
     return handle.write(run)

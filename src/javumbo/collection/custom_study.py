@@ -22,6 +22,7 @@ from javumbo.collection.filtered_decks import (
     SearchTerm,
     save_filtered_deck,
 )
+from javumbo.collection.undo import UndoStep
 
 CUSTOM_STUDY_DECK = "Custom Study Session"
 # Today's extensions alone ([day, new, review]): Anki's newToday/revToday mix them with the
@@ -100,6 +101,7 @@ def custom_study(
     *,
     amount: int = 0,
     cram: CramOptions | None = None,
+    step: UndoStep | None = None,
 ) -> int | None:
     """Apply one custom study mode to ``deck_id``. ``amount`` is the limit increase (the two
     limit modes) or the number of days (forgotten, review ahead, preview). Returns the id of
@@ -116,6 +118,7 @@ def custom_study(
             deck_id,
             new_delta=amount if mode == "new_limit" else 0,
             review_delta=amount if mode == "review_limit" else 0,
+            step=step,
         )
         return None
     name = _deck_search(str(deck["name"]))
@@ -130,7 +133,7 @@ def custom_study(
             "preview_new": lambda: _config(False, f"is:new added:{days} {name}", ORDER_ADDED),
         }[mode]()
     with col.transaction():
-        did = _build_session(col, config)
+        did = _build_session(col, config, step)
         if mode == "cram":
             options = cram or CramOptions()
             conf = dict(col.conf)
@@ -140,10 +143,19 @@ def custom_study(
     return did
 
 
-def extend_limits(col: Collection, deck_id: int, *, new_delta: int, review_delta: int) -> None:
+def extend_limits(
+    col: Collection,
+    deck_id: int,
+    *,
+    new_delta: int,
+    review_delta: int,
+    step: UndoStep | None = None,
+) -> None:
     """Anki's ``extend_limits`` plus the remembered ``extendNew``/``extendRev``."""
     today = col.sched_timing().days_elapsed
     with col.transaction():
+        if step is not None:
+            step.decks_changing([deck_id])
         all_decks = dict(col.decks)
         deck = dict(decks.get_deck(col, deck_id))
         if _studied_day(deck) != today:
@@ -205,7 +217,7 @@ def _config(
     )
 
 
-def _build_session(col: Collection, config: FilteredDeckConfig) -> int:
+def _build_session(col: Collection, config: FilteredDeckConfig, step: UndoStep | None) -> int:
     existing = decks.deck_by_name(col, CUSTOM_STUDY_DECK)
     if existing is not None and not existing.get("dyn"):
         raise ValidationError(
@@ -213,7 +225,7 @@ def _build_session(col: Collection, config: FilteredDeckConfig) -> int:
         )
     deck_id = int(existing["id"]) if existing is not None else None
     try:
-        did, _ = save_filtered_deck(col, CUSTOM_STUDY_DECK, config, deck_id=deck_id)
+        did, _ = save_filtered_deck(col, CUSTOM_STUDY_DECK, config, deck_id=deck_id, step=step)
     except ValidationError as error:
         if "matched no cards" in str(error):
             raise ValidationError("no cards matched the criteria you provided") from None

@@ -152,11 +152,13 @@ def save_filtered_deck(
     *,
     deck_id: int | None = None,
     allow_empty: bool = False,
+    step: UndoStep | None = None,
 ) -> tuple[int, int]:
     """Add (``deck_id`` None) or update a filtered deck, then rebuild it; ``(id, cards)``.
 
     As in Anki, a search that matches nothing undoes the whole change (``ValidationError``)
-    unless ``allow_empty``; the deck becomes the current deck."""
+    unless ``allow_empty``; the deck becomes the current deck. With ``step``, the decks and
+    cards it changes are recorded for undo (Anki's "Build Deck")."""
     if not config.terms or len(config.terms) > MAX_TERMS:
         raise ValidationError("a filtered deck needs one search, or two with a second filter")
     for term in config.terms:
@@ -166,21 +168,26 @@ def save_filtered_deck(
     if clash is not None and int(clash["id"]) != deck_id:
         raise ValidationError(f"a deck named {clean!r} already exists")
     with col.transaction():
+        decks_before = set(col.decks)
+        if step is not None and deck_id is not None:
+            step.decks_changing([deck_id])
+        if deck_id is not None and str(get_filtered_deck(col, deck_id)["name"]) != clean:
+            decks.rename_deck(col, deck_id, clean)  # Anki's dialog renames too
         all_decks = {k: dict(v) for k, v in col.decks.items()}
         if deck_id is None:
             decks._create_missing(col, all_decks, decks._parent_names(clean))
             deck = _new_filtered_deck(col, all_decks, clean)
         else:
             deck = dict(get_filtered_deck(col, deck_id))
-            if str(deck["name"]) != clean:
-                raise ValidationError("rename a filtered deck with PUT /api/decks/<id>")
         deck.update(_config_json(config))
         deck["mod"] = col.now_secs()
         deck["usn"] = -1
         all_decks[str(deck["id"])] = deck
         col.save_json("decks", all_decks)
         did = int(deck["id"])
-        count = rebuild(col, did)
+        if step is not None:
+            step.decks_added(int(k) for k in set(col.decks) - decks_before)
+        count = rebuild(col, did, step)
         if count == 0 and not allow_empty:
             raise ValidationError("the search matched no cards to study")
         conf = dict(col.conf)

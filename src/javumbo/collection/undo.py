@@ -99,6 +99,11 @@ class UndoStep:
         """Cards the block made (an edit that gives a note a new card): undo deletes them."""
         self.added_cards.extend(int(c) for c in card_ids if int(c) not in self.added_cards)
 
+    def decks_added(self, deck_ids: Iterable[int]) -> None:
+        """Decks the block made: undo removes them."""
+        for did in deck_ids:
+            self.decks.setdefault(str(int(did)), None)
+
     def decks_changing(self, deck_ids: Iterable[int]) -> None:
         """Keep these decks' entries of ``col.decks`` (absent ones are removed on undo)."""
         for did in deck_ids:
