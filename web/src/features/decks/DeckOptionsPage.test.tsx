@@ -168,7 +168,8 @@ describe("DeckOptionsPage", () => {
     fireEvent.click(within(limits).getByLabelText(/New cards ignore review limit/));
     const easyDays = screen.getByRole("group", { name: "Easy Days" });
     expect((within(easyDays).getByLabelText("Tuesday") as HTMLInputElement).value).toBe("0");
-    fireEvent.change(within(easyDays).getByLabelText("Sunday"), { target: { value: "50" } });
+    expect((within(easyDays).getByLabelText("Wednesday") as HTMLSelectElement).selectedOptions[0].textContent).toBe("Reduced");
+    fireEvent.change(within(easyDays).getByLabelText("Sunday"), { target: { value: "0.5" } });
     fireEvent.click(within(easyDays).getByLabelText(/Load balancer/));
     fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(deckPuts).toHaveLength(1));
