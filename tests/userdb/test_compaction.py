@@ -7,9 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from javumbo.collection import Collection
-from javumbo.userdb import ConflictError, JournalLimits, names
+from javumbo.userdb import ConflictError, JournalLimits, names, working_copy
 
 from .conftest import Instances, Stores, answer, answers
 
@@ -114,6 +115,53 @@ def test_bulk_write_runs_again_when_a_write_lands_meanwhile(
 
     with pytest.raises(ConflictError):
         a.bulk_write(USER, always_racing)
+
+
+def test_a_bulk_write_stores_its_copy_as_it_is_and_keeps_it_as_the_working_copy(
+    instances: Instances, stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No second backup of the copy and no restore from the snapshot just stored: the file is
+    compressed as it is and moved into place. What is stored is a self-contained rollback-
+    journal file, the working copy has exactly its bytes, and compactions go on from it."""
+    a = instances("a")
+    a.write(USER, lambda col: answer(col, 1))
+    backups: list[object] = []
+    restores: list[object] = []
+    real_backup = Collection.backup_to
+    monkeypatch.setattr(
+        Collection, "backup_to", lambda col, dest: (backups.append(dest), real_backup(col, dest))
+    )
+    monkeypatch.setattr(working_copy, "materialize", lambda *args: restores.append(args))
+
+    def many(col: Collection) -> None:
+        try:  # a failed transaction inside the bulk work rolls back as anywhere else
+            with col.transaction() as db:
+                db.execute("insert into revlog values (7, 1, -1, 3, 1, 0, 2500, 1000, 1)")
+                raise RuntimeError("stop")
+        except RuntimeError:
+            pass
+        _notes(col, 10_000, 5_000)
+
+    _, replaced = a.bulk_write(USER, many)
+    assert len(backups) == 1 and not restores  # the copy of the live collection only
+    monkeypatch.undo()
+    image = (
+        zstandard.ZstdDecompressor()
+        .decompressobj()
+        .decompress(stores.blobs.get(replaced.snapshot_key).data)
+    )
+    assert image[18:20] == b"\x01\x01"  # a lone file: no WAL needed to read it
+    live = a.cache.live_path(USER).read_bytes()
+    assert live[100:] == image[100:]  # the same pages (its header says WAL mode now)
+    with a.read(USER) as col:
+        ids, _ = answers(col)
+        assert len(ids) == 5_001 and 7 not in ids
+    for n in (2, 3):  # a base after a replacement, then a delta on it
+        a.write(USER, lambda col, n=n: answer(col, n))
+        assert names.is_delta(a.compact(USER).snapshot_key) == (n == 3)
+    with instances("cold").read(USER) as col:
+        assert len(answers(col)[0]) == 5_003
+        assert col.db.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
 def test_the_wal_is_truncated_after_a_compaction_and_a_bulk_replay(

@@ -196,6 +196,33 @@ def test_sigkill_mid_session_loses_no_acknowledged_answer(workers: Any) -> None:
     assert set(range(1, 11)) | set(range(12, 21)) <= set(revlog) and reps == len(revlog)
 
 
+@pytest.mark.parametrize("crash", ["after_replacement_put", "after_append:6"])
+def test_sigkill_during_a_bulk_write_loses_nothing_and_applies_it_whole_or_not_at_all(
+    workers: Any, crash: str
+) -> None:
+    """Killed after the bulk write's collection is stored but before its marker, or after the
+    marker (the 6th append) but before the new working copy and the head move: acknowledged
+    answers stay, the bulk rows are all there or none, and the same instance folder (with its
+    leftover copy) and a fresh one both go on from there."""
+    bulk = list(range(1000, 1500))
+    first = workers("p1", crash=crash)
+    for n in range(1, 6):
+        first.answer(n)
+    first.send(op="bulk", user=USER, start=bulk[0], count=len(bulk))
+    with pytest.raises(EOFError):
+        first.reply()
+    expected = list(range(1, 6)) + (bulk if crash.startswith("after_append") else [])
+    for name in ("p1", "p2"):
+        worker = workers(name)
+        assert worker.state() == (expected, 5)
+        worker.stop()
+    again = workers("p1")
+    again.answer(6)
+    again.call(op="bulk", user=USER, start=2000, count=10)
+    revlog, reps = workers("p3").state()
+    assert revlog == sorted([*expected, 6, *range(2000, 2010)]) and reps == 6
+
+
 def test_two_processes_alternating_equal_the_sequential_result(workers: Any) -> None:
     a, b = workers("a"), workers("b")
     for n in range(1, 21):

@@ -6,8 +6,9 @@ deployment; ``--backend aws``: S3 + DynamoDB at ``AWS_ENDPOINT_URL``).
 
 ``JAVUMBO_TEST_CRASH=<point>[:<n>]`` makes the process SIGKILL itself the n-th time (default 1st)
 it passes a point: ``after_append`` (journal entry stored, answer not sent),
-``after_snapshot_put`` (snapshot uploaded, head not moved) or ``after_delta_put`` (a page-level
-delta uploaded, head not moved).
+``after_snapshot_put`` (snapshot uploaded, head not moved), ``after_delta_put`` (a page-level
+delta uploaded, head not moved) or ``after_replacement_put`` (a bulk write's collection
+uploaded, its marker not appended).
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class CrashingBlobs:
             self._crash.passed("after_snapshot_put")
         if "/deltas/" in key:
             self._crash.passed("after_delta_put")
+        if "/replaced/" in key:
+            self._crash.passed("after_replacement_put")
         return etag
 
     def __getattr__(self, name: str) -> Any:
@@ -116,6 +119,18 @@ def serve(engine: StorageEngine, command: dict[str, Any]) -> dict[str, Any]:
         if isinstance(result, AlreadyApplied):
             return {"ok": True, "already": True, "seq": result.seq, "result": result.result}
         return {"ok": True, "already": False, "result": result, "seq": engine.applied_seq(user)}
+    if op == "bulk":  # revlog rows start..start+count-1, the bulk way
+        first, count = int(command["start"]), int(command["count"])
+
+        def many(col: Collection) -> None:
+            with col.transaction() as db:
+                db.executemany(
+                    "insert into revlog values (?, ?, -1, 3, 1, 0, 2500, 1000, 1)",
+                    [(n, CARD_ID) for n in range(first, first + count)],
+                )
+
+        _, replaced = engine.bulk_write(user, many)
+        return {"ok": True, "seq": replaced.seq}
     if op == "flush":
         flushed = engine.flush(user)
         return {"ok": True, "status": flushed.status, "seq": flushed.snapshot_seq}

@@ -328,6 +328,10 @@ class StorageEngine:
                         copy.col.backup_to(scratch)
                 col = Collection.open(scratch, self.clock, disposable=True)
                 try:
+                    # The copy is thrown away if fn fails: its rollback journal can live in
+                    # memory, and the rows are written once (a WAL would write them again at
+                    # the checkpoint).
+                    col.db.execute("pragma journal_mode = memory")
                     result = fn(col)
                 finally:
                     col.close()
@@ -341,6 +345,7 @@ class StorageEngine:
                         base_seq,
                         lambda: self._user_lock(user_id),
                         idempotency,
+                        owned=True,
                     )
                 except DuplicateIdempotencyKeyError:
                     if idempotency_key is None:

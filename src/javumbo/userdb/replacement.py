@@ -14,13 +14,14 @@ from pathlib import Path
 
 from javumbo.collection import Collection
 from javumbo.collection.clock import Clock
+from javumbo.collection.collection import check_collection_file
 from javumbo.stores.ports import ConditionFailedError, DuplicateIdempotencyKeyError, Head
 from javumbo.userdb import names
 from javumbo.userdb.changes import encode_replace_marker
 from javumbo.userdb.errors import ConflictError
 from javumbo.userdb.flusher import Flusher, FlushLease, flush_lease
 from javumbo.userdb.parts import EngineParts
-from javumbo.userdb.snapshots import PreparedSnapshot, prepare_snapshot
+from javumbo.userdb.snapshots import PreparedSnapshot, compress_beside, prepare_snapshot
 from javumbo.userdb.working_copy import CopyLoader
 
 log = logging.getLogger(__name__)
@@ -56,19 +57,33 @@ class Replacer:
         expected_seq: int | None,
         user_lock: Callable[[], AbstractContextManager[None]],
         idempotency: tuple[str, bytes | None] | None = None,
+        *,
+        owned: bool = False,
     ) -> ReplaceResult:
         """Make the collection file at ``path`` the user's whole collection (see
         ``StorageEngine.replace_collection``); ``user_lock`` is taken once the lease is held.
-        ``idempotency`` (key, small result) goes with the marker, as a journaled write's."""
+        ``idempotency`` (key, small result) goes with the marker, as a journaled write's.
+
+        ``owned``: ``path`` is a closed, self-contained file of this instance's cache folder
+        that no one else uses (a bulk write's copy). It is compressed as it is, without a
+        backup copy first, and becomes the new working copy itself (moved, not restored from
+        the snapshot: the same bytes), so a large import passes over its file twice less."""
         parts = self.parts
         workdir = parts.cache.user_dir(user_id)
-        prepared = _prepare_replacement(path, workdir, parts.clock)
+        restored: Path | None = None
+        if owned and _self_contained(path):
+            prepared = compress_beside(path)
+            restored = path if prepared.compressed else None
+        else:
+            prepared = _prepare_replacement(path, workdir, parts.clock)
         try:
             with flush_lease(parts, user_id, wait=_LEASE_WAIT) as lease:
                 if lease is None:
                     raise ConflictError(f"flush:{user_id} stays taken; try the replacement again")
                 with user_lock():
-                    return self._install(user_id, prepared, expected_seq, lease, idempotency)
+                    return self._install(
+                        user_id, prepared, expected_seq, lease, idempotency, restored
+                    )
         finally:
             prepared.path.unlink(missing_ok=True)
 
@@ -79,8 +94,10 @@ class Replacer:
         expected_seq: int | None,
         lease: FlushLease,
         idempotency: tuple[str, bytes | None] | None,
+        restored: Path | None = None,
     ) -> ReplaceResult:
-        """Upload, append the marker, install the new working copy, move the head, clean up."""
+        """Upload, append the marker, install the new working copy (``restored``, the
+        uncompressed file, when given), move the head, clean up."""
         parts = self.parts
         head = parts.get_head(user_id)
         if expected_seq is not None and head.seq != expected_seq:
@@ -105,8 +122,10 @@ class Replacer:
             self.loader.drop(old)
         pristine = parts.cache.pristine_path(user_id, key)
         os.replace(prepared.path, pristine)
-        parts.cache.drop_other_pristine(user_id, pristine)
-        copy = self.loader.open(user_id, Head(user_id, seq, key, seq, etag), [(key, pristine)])
+        parts.cache.drop_other_pristine(user_id, pristine, *([restored] if restored else []))
+        copy = self.loader.open(
+            user_id, Head(user_id, seq, key, seq, etag), [(key, pristine)], restored=restored
+        )
         moved = self._move_head(user_id, head.snapshot_key, key, seq, etag)
         if moved:
             try:
@@ -181,6 +200,14 @@ class Replacer:
                     return False  # a newer snapshot already covers the replacement
                 expected_key = head.snapshot_key
         return False
+
+
+def _self_contained(path: Path) -> bool:
+    """A schema-11 collection file with nothing in a ``-wal`` beside it (``InvalidCollectionError``
+    if it is not a collection)."""
+    check_collection_file(path)
+    wal = path.with_name(path.name + "-wal")
+    return not wal.exists() or wal.stat().st_size == 0
 
 
 def _prepare_replacement(path: Path, workdir: Path, clock: Clock) -> PreparedSnapshot:

@@ -37,13 +37,21 @@ def prepare_snapshot(col: Collection, workdir: Path) -> PreparedSnapshot:
 
 
 def compress_if_it_pays(raw: Path) -> PreparedSnapshot:
+    """``raw`` compressed beside itself when that pays (``raw`` is then removed), else ``raw``."""
+    prepared = compress_beside(raw)
+    if prepared.compressed:
+        raw.unlink()
+    return prepared
+
+
+def compress_beside(raw: Path) -> PreparedSnapshot:
+    """Like ``compress_if_it_pays`` but ``raw`` stays where it is either way."""
     raw_size = raw.stat().st_size
     packed = raw.with_name(raw.name + ".zst")
     with raw.open("rb") as src, packed.open("wb") as dst:
         zstandard.ZstdCompressor(level=3).copy_stream(src, dst)
     packed_size = packed.stat().st_size
     if packed_size < raw_size * _WORTH_COMPRESSING:
-        raw.unlink()
         return PreparedSnapshot(packed, True, raw_size, packed_size)
     packed.unlink()
     return PreparedSnapshot(raw, False, raw_size, raw_size)

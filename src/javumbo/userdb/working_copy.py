@@ -246,14 +246,26 @@ class CopyLoader:
             raise InconsistentStoreError(f"{key} has ETag {info.etag}, its reference says {etag}")
         return path
 
-    def open(self, user_id: str, head: Head, chain: list[tuple[str, Path]]) -> WorkingCopy:
+    def open(
+        self,
+        user_id: str,
+        head: Head,
+        chain: list[tuple[str, Path]],
+        *,
+        restored: Path | None = None,
+    ) -> WorkingCopy:
         """A working copy restored from the stored files ``head`` names (a snapshot, or a base
         and its deltas, base first), with the journal writer's hooks installed; it replaces any
-        copy this instance held."""
+        copy this instance held. ``restored``: a file already holding exactly what the chain
+        stands for (the uncompressed bytes of a snapshot just stored), moved into place."""
         assert head.snapshot_key is not None
         live = self.parts.cache.live_path(user_id)
         (base_key, base), deltas = chain[0], [path for _key, path in chain[1:]]
-        materialize(base, names.is_compressed_snapshot(base_key), deltas, live)
+        if restored is not None and not deltas:
+            remove_collection_files(live)
+            os.replace(restored, live)
+        else:
+            materialize(base, names.is_compressed_snapshot(base_key), deltas, live)
         col = Collection.open(live, self.parts.clock, disposable=True)
         copy = WorkingCopy(
             user_id=user_id,
