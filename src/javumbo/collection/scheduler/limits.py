@@ -108,11 +108,11 @@ def _own_remaining(node: DeckNode, new_used: int, review_used: int, new_ignores:
 
 
 def _used_today(
-    nodes: dict[int, DeckNode], done: dict[int, list[int]], settings: LimitSettings
+    nodes: dict[int, DeckNode], root: int, done: dict[int, list[int]], settings: LimitSettings
 ) -> dict[int, tuple[int, int]]:
-    """Per deck, today's new and review count as Anki's deck stats hold it: answers in the
-    deck and its subdecks, less the deck's own limit extensions (and its subdecks' when
-    parent limits all apply, since Anki then extends the parents too)."""
+    """Per deck of ``root``'s subtree, today's new and review count as Anki's deck stats hold
+    it: answers in the deck and its subdecks, less the deck's own limit extensions (and its
+    subdecks' when parent limits all apply, since Anki then extends the parents too)."""
     used: dict[int, tuple[int, int]] = {}
 
     def visit(did: int) -> tuple[int, int, int, int]:
@@ -130,9 +130,7 @@ def _used_today(
         used[did] = (new - ext_new, review - ext_review)
         return new, review, ext_new, ext_review
 
-    for did, node in nodes.items():
-        if node.parent is None:
-            visit(did)
+    visit(root)
     return used
 
 
@@ -153,7 +151,7 @@ class Limits:
         self.dids = subtree(nodes, top)
         above = ancestors(nodes, top)[::-1] if self.settings.apply_all_parent_limits else []
         self.root = above[0] if above else top
-        used = _used_today(nodes, done, self.settings)
+        used = _used_today(nodes, self.root, done, self.settings)
         new_ignores = self.settings.new_ignores_review_limit
         self.own = {
             did: _own_remaining(nodes[did], *used.get(did, (0, 0)), new_ignores)
