@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { errorMessage } from "../../lib/errors";
+import { useDeckTree } from "../decks/api";
 import { useCreateFilteredDeck, useFilteredDeck, useUpdateFilteredDeck, type FilteredDeck, type FilteredDeckInput } from "./api";
 
 type Order = NonNullable<FilteredDeckInput["order"]>;
@@ -36,12 +37,31 @@ interface Values {
   goodSecs: number;
 }
 
+interface NamedNode {
+  name: string;
+  children: NamedNode[];
+}
+
+/** Anki's name for a new filtered deck: "Filtered Deck 1", or the first number not taken. */
+export function nextFilteredName(decks: NamedNode[]): string {
+  const taken = new Set<string>();
+  const visit = (nodes: NamedNode[]) =>
+    nodes.forEach((node) => {
+      taken.add(node.name.toLowerCase());
+      visit(node.children);
+    });
+  visit(decks);
+  let n = 1;
+  while (taken.has(`filtered deck ${n}`)) n += 1;
+  return `Filtered Deck ${n}`;
+}
+
 /** A new deck as Anki starts one: due cards of the deck first, its new cards as the (off)
  * second filter, rescheduling on, preview delays 60/600/0 seconds. */
-function freshValues(deckSearch: string): Values {
+function freshValues(deckSearch: string, name = "Filtered Deck 1"): Values {
   const scoped = (state: string) => (deckSearch ? `${deckSearch} ${state}` : state);
   return {
-    name: "Filtered Deck 1",
+    name,
     search: scoped("is:due"),
     limit: 100,
     order: "random",
@@ -99,7 +119,9 @@ interface DialogProps {
  * preview delays used when not rescheduling. Builds a new deck, or edits and rebuilds one. */
 export function FilteredDeckDialog({ deckId, deckSearch = "", onClose }: DialogProps) {
   const saved = useFilteredDeck(deckId ?? null);
-  if (deckId !== undefined && !saved.data) {
+  const tree = useDeckTree();
+  const waiting = deckId === undefined ? tree.isPending : !saved.data;
+  if (waiting) {
     return (
       <Frame label="Filtered deck" onClose={onClose}>
         {saved.error ? (
@@ -117,7 +139,7 @@ export function FilteredDeckDialog({ deckId, deckSearch = "", onClose }: DialogP
       </Frame>
     );
   }
-  const initial = saved.data ? savedValues(saved.data) : freshValues(deckSearch);
+  const initial = saved.data ? savedValues(saved.data) : freshValues(deckSearch, nextFilteredName(tree.data ?? []));
   return <FilteredDeckForm deckId={deckId} initial={initial} onClose={onClose} />;
 }
 

@@ -1,11 +1,17 @@
 import { fireEvent, screen, waitFor } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { apiError, on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
+import { deckNode } from "../../test/fixtures";
 import { CustomStudyDialog } from "./CustomStudyDialog";
-import { FilteredDeckDialog } from "./FilteredDeckDialog";
+import { FilteredDeckDialog, nextFilteredName } from "./FilteredDeckDialog";
 import { deckSearch, FilteredMenuItems } from "./FilteredMenuItems";
+
+beforeEach(() => {
+  // The filtered deck dialog names a new deck after the decks there are.
+  server.use(on("get", "/api/decks", () => ({ decks: [] })));
+});
 
 const DEFAULTS = {
   available_new: 40,
@@ -91,6 +97,7 @@ describe("filtered deck dialog", () => {
   it("builds a new deck from Anki's starting values, with a second filter and preview delays", async () => {
     const sent: unknown[] = [];
     server.use(
+      on("get", "/api/decks", () => ({ decks: [deckNode(1, "Spanish"), deckNode(2, "Filtered Deck 1")] })),
       on("post", "/api/decks/filtered", ({ body }) => {
         sent.push(body);
         return { id: 7, cards: 3 };
@@ -98,7 +105,8 @@ describe("filtered deck dialog", () => {
     );
     logIn();
     renderPage(<FilteredDeckDialog deckSearch="deck:Spanish" onClose={() => {}} />);
-    expect(screen.getByLabelText<HTMLInputElement>("Search").value).toBe("deck:Spanish is:due");
+    expect((await screen.findByLabelText<HTMLInputElement>("Search")).value).toBe("deck:Spanish is:due");
+    expect(screen.getByLabelText<HTMLInputElement>("Name").value).toBe("Filtered Deck 2");
     expect(screen.queryByLabelText("Delay for Again")).toBeNull();
     fireEvent.change(screen.getByLabelText("Limit"), { target: { value: "20" } });
     fireEvent.click(screen.getByLabelText("Enable second filter"));
@@ -109,7 +117,7 @@ describe("filtered deck dialog", () => {
     fireEvent.click(screen.getByRole("button", { name: "Build" }));
     await waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]).toEqual({
-      name: "Filtered Deck 1",
+      name: "Filtered Deck 2",
       search: "deck:Spanish is:due",
       limit: 20,
       order: "random",
@@ -195,6 +203,12 @@ describe("the deck menu's filtered deck items", () => {
     fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
     fireEvent.click(screen.getByRole("button", { name: "Rebuild" }));
     expect((await screen.findByRole("alert")).textContent).toContain("matched no cards");
+  });
+
+  it("names a new filtered deck with the first free number, as Anki does", () => {
+    expect(nextFilteredName([])).toBe("Filtered Deck 1");
+    const taken = [deckNode(1, "Filtered Deck 1"), deckNode(2, "A", [deckNode(3, "filtered deck 2")])];
+    expect(nextFilteredName(taken)).toBe("Filtered Deck 3");
   });
 
   it("quotes and escapes a deck name as Anki's search writer does", () => {
