@@ -274,7 +274,7 @@ describe("Text import", () => {
 });
 
 describe("Notes in Plain Text export", () => {
-  it("exports the chosen deck as text, without the package's options", async () => {
+  it("exports the chosen deck as text with Anki's text options instead of the package's", async () => {
     const queries: URLSearchParams[] = [];
     const saved: string[] = [];
     server.use(
@@ -301,8 +301,18 @@ describe("Notes in Plain Text export", () => {
     fireEvent.change(screen.getByLabelText("Deck to export"), { target: { value: "5" } });
     fireEvent.click(screen.getByLabelText("Notes in Plain Text (.txt)"));
     expect(screen.queryByLabelText(/Include scheduling/)).toBeNull();
+    fireEvent.click(screen.getByLabelText("Include HTML and media references"));
+    fireEvent.click(screen.getByLabelText(/Include unique identifier/));
     fireEvent.click(screen.getByRole("button", { name: "Export .txt" }));
     await waitFor(() => expect(saved).toEqual(["Lang-2026-12-05.txt"]));
-    expect(Object.fromEntries(queries[0])).toEqual({ format: "txt", deck_id: "5" });
+    expect(Object.fromEntries(queries[0])).toEqual({
+      format: "txt",
+      deck_id: "5",
+      with_html: "false",
+      with_tags: "true",
+      with_deck: "true",
+      with_notetype: "true",
+      with_guid: "false",
+    });
   });
 });

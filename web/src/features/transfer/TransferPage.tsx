@@ -10,6 +10,16 @@ import { ImportReportView } from "./ImportReportView";
 import { TextImportForm } from "./TextImportForm";
 
 type ExportFormat = "apkg" | "txt";
+type TextExportOption = "with_html" | "with_tags" | "with_deck" | "with_notetype" | "with_guid";
+
+/** Anki's options for Notes in Plain Text, in its export dialog's words. */
+const TEXT_EXPORT_OPTIONS: { key: TextExportOption; label: string }[] = [
+  { key: "with_html", label: "Include HTML and media references" },
+  { key: "with_tags", label: "Include tags" },
+  { key: "with_deck", label: "Include deck name" },
+  { key: "with_notetype", label: "Include note type name" },
+  { key: "with_guid", label: "Include unique identifier (later imports update these notes)" },
+];
 
 function saveBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
@@ -32,6 +42,13 @@ export default function TransferPage() {
   const [media, setMedia] = useState(true);
   const [forNewAnki, setForNewAnki] = useState(false);
   const [format, setFormat] = useState<ExportFormat>("apkg");
+  const [textOptions, setTextOptions] = useState<Record<TextExportOption, boolean>>({
+    with_html: true,
+    with_tags: true,
+    with_deck: true,
+    with_notetype: true,
+    with_guid: true,
+  });
   /** Counts the files chosen: a new one starts its text import dialog afresh. */
   const [fileCount, setFileCount] = useState(0);
   const [exporting, setExporting] = useState(false);
@@ -74,7 +91,7 @@ export default function TransferPage() {
     try {
       const { blob, filename } = await exportPackage(
         format === "txt"
-          ? { format, deck_id: deckId ?? undefined }
+          ? { format, deck_id: deckId ?? undefined, ...textOptions }
           : { deck_id: deckId ?? undefined, scheduling, media, layout: forNewAnki ? "current" : "legacy" },
       );
       const deck = deckList.find((d) => d.id === deckId);
@@ -188,10 +205,22 @@ export default function TransferPage() {
             </label>
           </>
         ) : (
-          <p className="muted small">
-            One note per line, tab-separated, as Anki writes it: each note's ID, note type, deck, fields (with their HTML)
-            and tags. No scheduling and no media files. It imports back here or into Anki.
-          </p>
+          <>
+            <p className="muted small">
+              One note per line, tab-separated, as Anki writes it. No scheduling and no media files; it imports back here or
+              into Anki.
+            </p>
+            {TEXT_EXPORT_OPTIONS.map(({ key, label }) => (
+              <label key={key} className="check">
+                <input
+                  type="checkbox"
+                  checked={textOptions[key]}
+                  onChange={(e) => setTextOptions({ ...textOptions, [key]: e.target.checked })}
+                />
+                <span>{label}</span>
+              </label>
+            ))}
+          </>
         )}
         <div className="form-actions">
           <button type="button" className="button button--primary" disabled={exporting} onClick={runExport}>
