@@ -138,7 +138,9 @@ def test_change_note_type_from_the_browser(new_page: Callable[..., Any]) -> None
     expect(uno).to_have_count(2)
 
 
-def test_card_info_panel_and_the_edit_dialog_focus(new_page: Callable[..., Any]) -> None:
+def test_card_info_panel_and_the_edit_dialog_focus(
+    new_page: Callable[..., Any], screenshot: Callable[[Page, str], Any]
+) -> None:
     page = new_page()
     register(page, "info.user", "correct horse battery")
     seed_cards(page, "Words", FRONTS[:3])
@@ -154,6 +156,7 @@ def test_card_info_panel_and_the_edit_dialog_focus(new_page: Callable[..., Any])
     page.keyboard.press("ArrowDown")
     expect(panel).to_contain_text(f"Card ID{ids[1]}")
     expect(panel).to_contain_text("New #")
+    screenshot(page, "browse-card-info")
 
     # Double-click opens the editor, which takes focus; Escape closes it and the table has it.
     page.locator(ROWS).nth(2).dblclick()
@@ -171,7 +174,7 @@ def test_card_info_panel_and_the_edit_dialog_focus(new_page: Callable[..., Any])
 
 
 def test_phone_width_card_info_sheet_and_duplicate_link(
-    new_page: Callable[..., Any], console_errors: Any
+    new_page: Callable[..., Any], console_errors: Any, screenshot: Callable[[Page, str], Any]
 ) -> None:
     console_errors.allow("status of 400")  # the bad search below, on purpose
     page = new_page(width=390, height=844)
@@ -182,12 +185,14 @@ def test_phone_width_card_info_sheet_and_duplicate_link(
     page.goto(f"/browse?search=nid:{nids}")
     expect(page.get_by_label("Search")).to_have_value(f"nid:{nids}")
     expect(page.locator(ROWS)).to_have_count(2)
+    screenshot(page, "browse-phone")
     page.get_by_role("button", name="Card info").click()
     sheet = page.get_by_label("Card info panel")
     expect(sheet).to_be_visible()
     box = sheet.bounding_box()
     assert box is not None and box["x"] == 0 and abs(box["width"] - 390) < 2
     assert box["y"] + box["height"] <= 844 + 1
+    screenshot(page, "browse-phone-card-info")
     sheet.get_by_role("button", name="Close card info").click()
     expect(sheet).to_be_hidden()
     # A bad search's error replaces the rows; the next search's rows replace the error.
@@ -195,7 +200,11 @@ def test_phone_width_card_info_sheet_and_duplicate_link(
     page.get_by_label("Search").press("Enter")
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.locator(ROWS)).to_have_count(0)
-    page.get_by_label("Search").fill("deck:Words")
-    page.get_by_label("Search").press("Enter")
+    # On a phone the sidebar folds away above the table until asked for.
+    sidebar = page.get_by_role("navigation", name="Browse sidebar")
+    expect(sidebar.get_by_role("button", name="Words")).to_be_hidden()
+    sidebar.get_by_role("button", name="Sidebar: saved searches, decks, tags…").click()
+    sidebar.get_by_role("button", name="Words").click()
+    expect(page.get_by_label("Search")).to_have_value('"deck:Words"')
     expect(page.locator(ROWS)).to_have_count(2)
     expect(page.get_by_role("alert")).to_have_count(0)

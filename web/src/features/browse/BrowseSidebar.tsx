@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { errorMessage } from "../../lib/errors";
 import { useBrowseSidebar, useDeleteSavedSearch } from "./api";
 
@@ -47,6 +48,7 @@ function Group({ title, items, onSearch, onDelete, onSave }: GroupProps) {
 export function BrowseSidebar({ onSearch, onSave, onError }: { onSearch: (search: string) => void; onSave: () => void; onError: (message: string) => void }) {
   const sidebar = useBrowseSidebar();
   const remove = useDeleteSavedSearch();
+  const [open, setOpen] = useState(false); // on a phone the sidebar folds away above the table
   const data = sidebar.data;
   if (!data) return null;
   const deleteSaved = (name: string) => {
@@ -54,7 +56,10 @@ export function BrowseSidebar({ onSearch, onSave, onError }: { onSearch: (search
     remove.mutate(name, { onError: (caught) => onError(errorMessage(caught)) });
   };
   return (
-    <nav className="browse-sidebar" aria-label="Browse sidebar">
+    <nav className={`browse-sidebar${open ? " browse-sidebar--open" : ""}`} aria-label="Browse sidebar">
+      <button type="button" className="button button--small browse-sidebar__toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {open ? "Hide sidebar" : "Sidebar: saved searches, decks, tags…"}
+      </button>
       <Group title="Saved searches" items={data.saved_searches} onSearch={onSearch} onDelete={deleteSaved} onSave={onSave} />
       <Group title="Card states" items={data.card_states} onSearch={onSearch} />
       <Group title="Flags" items={data.flags} onSearch={onSearch} />
