@@ -23,14 +23,13 @@ from __future__ import annotations
 import copy
 import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from javumbo.collection import decks as decks_mod
 from javumbo.collection import notetypes, schema
+from javumbo.collection.apkg import card_rewrites as cr
 from javumbo.collection.apkg import media as media_mod
-from javumbo.collection.apkg.card_rewrites import leave_filtered_deck, reset_to_new, shift_days
 from javumbo.collection.apkg.errors import PackageError
 from javumbo.collection.apkg.import_report import ImportReport
 from javumbo.collection.apkg.media import MediaStore, resolve_media_store
@@ -348,37 +347,42 @@ class _Merge:
         max_new_due = 0
         rows: list[tuple[Any, ...]] = []
         total = self.source.db.execute("select count() from cards").fetchone()[0]
-        for done, card in enumerate(_rows(self.source.db, "cards"), 1):
+        note_map, deck_map = self.note_map, self.deck_map
+        columns = ", ".join(schema.COLUMNS["cards"])  # checked when the source was opened
+        for done, row in enumerate(
+            self.source.db.execute(f"select {columns} from cards order by id"), 1
+        ):
             if done % BATCH == 0:
                 self.progress(done, total, "cards")
-            nid = self.note_map.get(int(card["nid"]))
+            card = list(row)
+            nid = note_map.get(int(card[cr.NID]))
             if nid is None:
                 if not self.source.db.execute(
-                    "select 1 from notes where id = ?", (card["nid"],)
+                    "select 1 from notes where id = ?", (card[cr.NID],)
                 ).fetchone():
                     self.report.cards_dropped += 1
                 continue
-            if (nid, int(card["ord"])) in existing:
+            if (nid, int(card[cr.ORD])) in existing:
                 continue
-            existing.add((nid, int(card["ord"])))
-            card["nid"] = nid
-            card["did"] = self.deck_map.get(int(card["did"]), decks_mod.DEFAULT_DECK_ID)
-            card["odid"] = self.deck_map.get(int(card["odid"]), 0) if card["odid"] else 0
-            leave_filtered_deck(card)
+            existing.add((nid, int(card[cr.ORD])))
+            card[cr.NID] = nid
+            card[cr.DID] = deck_map.get(int(card[cr.DID]), decks_mod.DEFAULT_DECK_ID)
+            card[cr.ODID] = deck_map.get(int(card[cr.ODID]), 0) if card[cr.ODID] else 0
+            cr.leave_filtered_deck(card)
             if self.scheduling:
-                shift_days(card, delta)
+                cr.shift_days(card, delta)
             else:
-                reset_to_new(card, next_pos + done)
-            if int(card["queue"]) == 0:
-                max_new_due = max(max_new_due, int(card["due"]))
-            source_id = int(card["id"])
+                cr.reset_to_new(card, next_pos + done)
+            if int(card[cr.QUEUE]) == 0:
+                max_new_due = max(max_new_due, int(card[cr.DUE]))
+            source_id = int(card[cr.ID])
             new_id = source_id
             while new_id in taken_ids:
                 new_id += 999
             taken_ids.add(new_id)
             self.card_map[source_id] = new_id
-            card.update({"id": new_id, "usn": -1})
-            rows.append(tuple(card.values()))
+            card[cr.ID], card[cr.USN] = new_id, -1
+            rows.append(tuple(card))
             self.report.cards_added += 1
             if len(rows) >= BATCH:
                 self._insert("cards", rows)
@@ -419,13 +423,6 @@ class _Merge:
 
 
 # ----------------------------------------------------------------- helpers
-
-
-def _rows(db: sqlite3.Connection, table: str) -> Iterator[dict[str, Any]]:
-    cursor = db.execute(f"select * from {table} order by id")
-    names = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield dict(zip(names, row, strict=True))
 
 
 def _schema_key(nt: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
