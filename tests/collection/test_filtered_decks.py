@@ -286,3 +286,44 @@ def test_fnvhash_is_anki_tie_break(pair: Pair) -> None:
     for values in ((1,), (1, 2), (1796479953291, 1796479953), (-5, 0, 2**62)):
         args = ", ".join(str(v) for v in values)
         assert fnvhash(*values) == pair.anki.db.scalar(f"select fnvhash({args})")
+
+
+def test_undoing_a_build_or_an_edit_matches_anki(pair: Pair) -> None:
+    from javumbo.collection.undo import undo, undoable
+
+    before = pair.cards()
+    config = CONFIGS["due order, rescheduling"]
+    edited = CONFIGS["two filters, limit"]
+
+    def anki_save(deck_id: int, name: str, cfg: FilteredDeckConfig) -> int:
+        deck = pair.anki.sched.get_or_create_filtered_deck(deck_id)
+        deck.name = name
+        del deck.config.search_terms[:]
+        for term in cfg.terms:
+            deck.config.search_terms.add(search=term.search, limit=term.limit, order=term.order)
+        deck.config.reschedule = cfg.reschedule
+        return int(pair.anki.sched.add_or_update_filtered_deck(deck).id)
+
+    anki_did = anki_save(0, "Filtered", config)
+    with undoable(pair.ours, "Build Deck") as step:
+        our_did, _ = save_filtered_deck(pair.ours, "Filtered", config, step=step)
+    built = pair.cards()
+    anki_save(anki_did, "Renamed", edited)
+    with undoable(pair.ours, "Build Deck") as step:
+        save_filtered_deck(pair.ours, "Renamed", edited, deck_id=our_did, step=step)
+    _same_cards(*pair.cards(), (anki_did, our_did))
+
+    label = pair.anki.undo_status().undo
+    pair.anki.undo()
+    assert undo(pair.ours).label == label == "Build Deck"
+    theirs, ours = pair.cards()
+    assert theirs == built[0]
+    _same_cards(theirs, ours, (anki_did, our_did))
+    assert pair.ours.decks[str(our_did)]["name"] == pair.anki.decks.get(anki_did)["name"]
+
+    pair.anki.undo()
+    undo(pair.ours)
+    theirs, ours = pair.cards()
+    assert ours == theirs == before[0]
+    assert str(our_did) not in pair.ours.decks
+    assert pair.anki.decks.by_name("Filtered") is None
