@@ -150,3 +150,12 @@ def test_timer_mark_and_set_due_date_during_review(
     forget.get_by_role("button", name="Cancel").click()
     expect(forget).to_have_count(0)
     expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
+
+    # deleting the note asks nothing, as in Anki: it is one undo away
+    page.keyboard.press("Control+Delete")
+    expect(page.get_by_test_id("review-notice")).to_have_text("Note deleted")
+    expect(page.locator(".card-stage")).not_to_have_attribute("data-card-id", first)
+    page.keyboard.press("z")
+    expect(page.get_by_test_id("review-notice")).to_have_text("Undone: Delete Note")
+    expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
+    assert _card_row(page, token, first)["type"] == 0

@@ -25,7 +25,7 @@ const ENTRIES: { label: string; keys: string; choice: MenuChoice }[] = [
   { label: "Suspend note", keys: "!", choice: { kind: "suspend-note" } },
   { label: "Set due date…", keys: "Ctrl+Shift+D", choice: { kind: "ask-due" } },
   { label: "Reset (forget)…", keys: "Ctrl+Alt+N", choice: { kind: "ask-forget" } },
-  { label: "Delete note…", keys: "Ctrl+Delete", choice: { kind: "ask-delete" } },
+  { label: "Delete note", keys: "Ctrl+Delete", choice: { kind: "ask-delete" } },
 ];
 
 export function ReviewMenu({

@@ -67,7 +67,8 @@ export default function ReviewPage() {
           setReminder(autoAdvance ? "Auto Advance disabled" : "Auto Advance enabled");
           return;
         case "ask-delete":
-          if (window.confirm("Delete this note and all its cards?")) act({ kind: "delete-note" });
+          // As in Anki: no question asked, the deletion is one undo step away.
+          act({ kind: "delete-note" });
           return;
         default:
           act(choice as CardAction);
