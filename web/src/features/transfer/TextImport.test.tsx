@@ -249,6 +249,9 @@ describe("Text import", () => {
     expect(screen.getByRole("option", { name: "From file (new deck named in the file)", selected: true })).toBeTruthy();
     expect(screen.getByRole("option", { name: "From a column of the file", selected: true })).toBeTruthy();
     expect(screen.queryByLabelText("Column for Front")).toBeNull();
+    await waitFor(() => expect(within(screen.getByLabelText("Deck")).getByRole("option", { name: "Words" })).toBeTruthy());
+    fireEvent.change(screen.getByLabelText("Deck"), { target: { value: "6" } });
+    fireEvent.change(screen.getByLabelText("Deck"), { target: { value: "" } });
     fireEvent.click(screen.getByRole("button", { name: "Import" }));
     await waitFor(() => expect(imports()).toHaveLength(1));
     expect(imports()[0].fields).not.toHaveProperty("deck_id");

@@ -190,13 +190,14 @@ export function TextImportForm({ file, busy, onImport }: TextImportFormProps) {
             label="Deck"
             value={chosenDeck}
             placeholder={
-              chosenDeck === null
-                ? preview.deck_name
-                  ? `${preview.deck_name} (new deck named in the file)`
-                  : "From a column of the file"
-                : undefined
+              preview.deck_name
+                ? `${preview.deck_name} (new deck named in the file)`
+                : preview.deck_id === null
+                  ? "From a column of the file"
+                  : undefined
             }
             onChange={setDeckId}
+            onClear={() => setDeckId(null)}
           />
         </label>
         <label className="field">
