@@ -24,6 +24,7 @@ from javumbo.collection.scheduler.load_balancer import (
     easy_day_loads,
     easy_days_modifiers,
     load_balancer,
+    weekday_of,
 )
 from javumbo.collection.scheduler.states import RelearnState, ReviewState
 
@@ -208,3 +209,12 @@ def test_switched_off_load_balancer_is_none(make_pair: Any) -> None:
     assert load_balancer(pair.ours) is not None
     pair.ours.save_json("conf", {**pair.ours.conf, "loadBalancerEnabled": False})
     assert load_balancer(pair.ours) is None
+
+
+def test_weekdays_are_the_learners_local_ones() -> None:
+    # the day starts at 04:00 in UTC+10 on Monday 2026-12-07, which is Sunday 18:00 in UTC
+    next_day_at = 1796580000
+    assert weekday_of(1, next_day_at, -600) == 0  # Monday where the learner is
+    assert weekday_of(1, next_day_at, 0) == 6  # still Sunday in UTC
+    assert weekday_of(8, next_day_at, -600) == 0
+    assert weekday_of(3, next_day_at, -600) == 2
