@@ -118,6 +118,17 @@ def test_studying_ahead_with_custom_study_on_a_phone(
     greek = page.locator('[data-deck="Greek"]')
     expect(greek.locator(".count--review")).to_have_text("0")
 
+    # the filtered deck dialog fits a phone: its second filter and preview delays too
+    _open_menu(page, "Greek")
+    greek.get_by_role("button", name="Filtered deck").click()
+    dialog = page.get_by_role("dialog", name="Filtered deck")
+    dialog.get_by_label("Enable second filter").check()
+    dialog.get_by_label("Reschedule cards based on my answers in this deck").uncheck()
+    expect(dialog.get_by_label("Delay for Good")).to_have_value("0")
+    screenshot(page, "filtered-deck-phone")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+
     _open_menu(page, "Greek")
     greek.get_by_role("button", name="Custom study").click()
     study = page.get_by_role("dialog", name="Custom study: Greek")
