@@ -120,6 +120,7 @@ interface DialogProps {
 export function FilteredDeckDialog({ deckId, deckSearch = "", onClose }: DialogProps) {
   const saved = useFilteredDeck(deckId ?? null);
   const tree = useDeckTree();
+  // Saving refetches the deck before the dialog closes: a dialog opened again starts from it.
   const waiting = deckId === undefined ? tree.isPending : !saved.data;
   if (waiting) {
     return (

@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { apiError, on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
@@ -203,6 +203,34 @@ describe("the deck menu's filtered deck items", () => {
     fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
     fireEvent.click(screen.getByRole("button", { name: "Rebuild" }));
     expect((await screen.findByRole("alert")).textContent).toContain("matched no cards");
+  });
+
+  it("opens the options again with what was saved, not an older answer", async () => {
+    let limit = 50;
+    server.use(
+      on("get", "/api/decks/{deck_id}/filtered", () => ({
+        id: 12,
+        name: "Cram",
+        terms: [{ search: "deck:Spanish", limit, order: 1 }],
+        reschedule: true,
+        preview_again_secs: 60,
+        preview_hard_secs: 600,
+        preview_good_secs: 0,
+        cards: 5,
+      })),
+      on("put", "/api/decks/{deck_id}/filtered", ({ body }) => {
+        limit = body!.limit!;
+        return { id: 12, cards: limit };
+      }),
+    );
+    logIn();
+    renderPage(<FilteredMenuItems deck={{ id: 12, name: "Cram", dyn: true }} />);
+    fireEvent.click(screen.getByRole("button", { name: "Options" }));
+    fireEvent.change(await screen.findByLabelText("Limit"), { target: { value: "7" } });
+    fireEvent.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Rebuild" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    fireEvent.click(screen.getByRole("button", { name: "Options" }));
+    expect((await screen.findByLabelText<HTMLInputElement>("Limit")).value).toBe("7");
   });
 
   it("names a new filtered deck with the first free number, as Anki does", () => {
