@@ -91,6 +91,14 @@ describe("actions on the card under review", () => {
     // The server's card agrees after the refresh.
     await waitFor(() => expect(screen.getByTestId("review-notice").textContent).toBe("Note marked"));
     expect(screen.getByRole("img", { name: "Red flag" })).toBeTruthy();
+
+    // The menu shows the card's flag; choosing it again takes it off, as Anki's reviewer does.
+    fireEvent.click(screen.getByRole("button", { name: /More/ }));
+    expect(screen.getByRole("menuitemradio", { name: "Red flag" }).getAttribute("aria-checked")).toBe("true");
+    expect(screen.getByRole("menuitemradio", { name: "Blue flag" }).getAttribute("aria-checked")).toBe("false");
+    fireEvent.click(screen.getByRole("menuitemradio", { name: "Red flag" }));
+    expect(screen.queryByRole("img", { name: "Red flag" })).toBeNull();
+    await waitFor(() => expect(sent.at(-1)).toEqual({ path: "flag", body: { card_ids: [1], flag: 0 } }));
   });
 
   it("resets a card with the options the learner chose in Anki's dialog", async () => {

@@ -32,11 +32,14 @@ export function ReviewMenu({
   onChoose,
   onClose,
   autoAdvance,
+  flag,
 }: {
   onChoose: (choice: MenuChoice) => void;
   onClose: () => void;
   /** Whether auto advance is on (Anki's checkable "Auto Advance" entry). */
   autoAdvance: boolean;
+  /** The card's flag (0 none): its entry shows as chosen, and choosing it again removes it. */
+  flag: number;
 }) {
   const choose = (choice: MenuChoice) => {
     onClose();
@@ -65,10 +68,11 @@ export function ReviewMenu({
           <button
             key={name}
             type="button"
-            role="menuitem"
+            role="menuitemradio"
             className={`review-flag review-flag--${index + 1}`}
             title={`${name} flag (Ctrl+${index + 1})`}
             aria-label={`${name} flag`}
+            aria-checked={flag === index + 1}
             onClick={() => choose({ kind: "flag", flag: index + 1 })}
           />
         ))}

@@ -70,6 +70,10 @@ export default function ReviewPage() {
           // As in Anki: no question asked, the deletion is one undo step away.
           act({ kind: "delete-note" });
           return;
+        case "flag":
+          // Anki's reviewer: choosing the card's own flag again takes it off.
+          act({ kind: "flag", flag: choice.flag === card.flag ? 0 : choice.flag });
+          return;
         default:
           act(choice as CardAction);
       }
@@ -282,7 +286,9 @@ export default function ReviewPage() {
           >
             More ▾
           </button>
-          {panel === "more" && <ReviewMenu onChoose={choose} onClose={() => setPanel(null)} autoAdvance={autoAdvance} />}
+          {panel === "more" && (
+            <ReviewMenu onChoose={choose} onClose={() => setPanel(null)} autoAdvance={autoAdvance} flag={current?.flag ?? 0} />
+          )}
         </div>
       </div>
       <ErrorNotice message={queue.error} onDismiss={queue.dismissError} />
