@@ -8,6 +8,7 @@ import io
 import pytest
 
 from javumbo.api.packages import PREVIEW_BYTES
+from javumbo.imports.admission import IMPORT_ADMISSION
 from tests.api.conftest import ApiUser, assert_error
 from tests.api.test_packages import upload, wait_for_job
 
@@ -56,6 +57,8 @@ def test_a_file_that_is_no_text_import_is_a_clear_400(
 
 
 def test_a_field_mapping_that_does_not_fit_the_note_type_is_a_400(alice: ApiUser) -> None:
+    """Refused uploads give their place under the import caps back."""
+    held = IMPORT_ADMISSION.in_flight()
     refused = upload(alice, b"one,un\n", name="words.csv", field_columns="1,2,3")
     assert_error(refused, 400, "invalid_text_file")
     assert "Front, Back" in refused.get_json()["error"]["message"]
@@ -63,6 +66,7 @@ def test_a_field_mapping_that_does_not_fit_the_note_type_is_a_400(alice: ApiUser
     assert_error(outside, 400, "invalid_text_file")
     words = upload(alice, b"one,un\n", name="words.csv", field_columns="1,x")
     assert_error(words, 400, "invalid_text_file")
+    assert IMPORT_ADMISSION.in_flight() <= held
 
 
 def test_bad_bytes_past_the_checked_start_fail_the_job_with_the_text_code(

@@ -158,10 +158,11 @@ def import_upload(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, A
         raise api_error(404, "no such upload (it may have expired)")
     if info.size > svc.settings.import_temp_bytes:
         raise api_error(413, "the package is too large to import", code="payload_too_large")
+    name = upload_name(key.rsplit("/", 1)[-1])
+    text_choices = text_choices_for(Path(name), body)  # before taking a place under the caps
     ticket = admit_import(svc, handle.user_id, info.size)
     workdir = Path(tempfile.mkdtemp(prefix="javumbo-import-"))
-    package = workdir / upload_name(key.rsplit("/", 1)[-1])
-    text_choices = text_choices_for(package, body)
+    package = workdir / name
     now = svc.clock.now()
     job_id = new_job_id(now)
     job = ImportJob(

@@ -287,12 +287,13 @@ def start_import(handle: CollectionHandle, form: dict[str, Any]) -> dict[str, An
     ``media_quota_exceeded`` or ``media_file_too_large``, changing nothing)."""
     svc = services()
     upload = form["file"]
+    name = upload_name(upload.filename)
+    text_choices = text_choices_for(Path(name), form)  # refused here, the place goes back
     workdir = Path(tempfile.mkdtemp(prefix="javumbo-import-"))
-    package = workdir / upload_name(upload.filename)
+    package = workdir / name
     now = svc.clock.now()
     job_id = new_job_id(now)
     ticket: ImportTicket = g.pop("javumbo_import_ticket")  # the job gives it back when it ends
-    text_choices = text_choices_for(package, form)
     job = ImportJob(
         engine=svc.engine,
         blobs=svc.blobs,
