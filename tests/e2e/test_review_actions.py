@@ -159,3 +159,31 @@ def test_timer_mark_and_set_due_date_during_review(
     expect(page.get_by_test_id("review-notice")).to_have_text("Undone: Delete Note")
     expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
     assert _card_row(page, token, first)["type"] == 0
+
+
+def test_auto_advance_follows_the_preset_once_turned_on(new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    _api(page, "POST", "/register", None, {"username": "advance", "password": PASSWORD})
+    login = _api(page, "POST", "/login", None, {"username": "advance", "password": PASSWORD})
+    token = login["access_token"]
+    deck_id = _api(page, "POST", "/api/decks", token, {"name": "Hands free"})["id"]
+    for front in ("eins", "zwei"):
+        _api(page, "POST", "/api/cards", token, {"deck_id": deck_id, "front": front, "back": "x"})
+    preset_id = _api(page, "GET", f"/api/decks/{deck_id}", token, None)["preset_id"]
+    advance = {"seconds_to_show_question": 1, "seconds_to_show_answer": 1, "answer_action": 2}
+    _api(page, "PUT", f"/api/presets/{preset_id}", token, advance)
+
+    page.goto("/")
+    page.get_by_label("Username").fill("advance")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.locator('[data-deck="Hands free"]').get_by_role("link", name="Hands free").click()
+    wait_for_side(page, "question")
+    first = card_id(page)
+    page.keyboard.press("Shift+A")
+    expect(page.get_by_test_id("review-reminder")).to_have_text("Auto Advance enabled")
+    # after a second the answer shows, after another the card is answered Good
+    wait_for_side(page, "answer")
+    expect(page.locator(".card-stage")).not_to_have_attribute("data-card-id", first)
+    expect(page.get_by_test_id("save-status")).to_have_text("Saved")
+    assert _card_row(page, token, first)["reps"] == 1
