@@ -77,6 +77,22 @@ describe("packages through storage", () => {
     expect(progress).toEqual([0.5, 1]);
   });
 
+  it("sends a text file's import choices with the upload's key", async () => {
+    const imported: unknown[] = [];
+    server.use(
+      on("post", "/api/import/from-upload", ({ body }) => {
+        imported.push(body);
+        return importJob({ job_id: "j10" });
+      }),
+    );
+    const choices = { separator: "semicolon" as const, deck_id: 5, field_columns: "2,1", tags: "fr", duplicates: "preserve" as const };
+
+    await startImport(new File(["un;one\n"], "words.csv"), () => undefined, choices);
+
+    expect(StorageXhr.sent).toHaveLength(1);
+    expect(imported).toEqual([{ ...choices, key: KEY, scheduling: true }]);
+  });
+
   it("says the package is too large when storage refuses its size", async () => {
     StorageXhr.status = 400;
     await expect(startImport(new File(["PK"], "deck.apkg"), () => undefined)).rejects.toMatchObject({
