@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from javumbo.api import packages
 from javumbo.api.packages import PREVIEW_BYTES
 from javumbo.imports.admission import IMPORT_ADMISSION
 from tests.api.conftest import ApiUser, assert_error
@@ -201,3 +202,13 @@ def test_plain_text_export_options_leave_out_html_and_columns(alice: ApiUser) ->
         "#deck column:2",
         "Basic\tOptions\tfront one\tback two",
     ]
+
+
+def test_a_text_file_too_large_to_read_whole_is_a_413(
+    alice: ApiUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packages, "TEXT_IMPORT_MAX_BYTES", 16)
+    refused = upload(alice, b"one,un\ntwo,deux\nthree,trois\n", name="words.csv")
+    assert_error(refused, 413, "payload_too_large")
+    assert "split the file" in refused.get_json()["error"]["message"]
+    assert alice.ok(alice.get("/api/cards"))["total"] == 0

@@ -59,12 +59,15 @@ from javumbo.imports.records import (
     read_job,
     with_staleness,
 )
+from javumbo.userdb.media import describe_size
 from javumbo.userdb.package_media import BlobMediaStore
 
 APKG_MIMETYPE = "application/octet-stream"
 UNNAMED_UPLOAD = "the uploaded file"
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 PREVIEW_BYTES = 256 * 1024  # the web app sends at most this much of a file to preview
+TEXT_IMPORT_MAX_BYTES = 64 * 1024 * 1024
+"""A text file is read whole into memory to import it (as Anki does); larger ones are 413."""
 IMPORT_BUSY_RETRY_AFTER_SECONDS = 30
 TEXT_EXPORT_OPTIONS = ("with_html", "with_tags", "with_deck", "with_notetype", "with_guid")
 
@@ -412,7 +415,15 @@ def _text_metadata(
 def check_text_file(handle: CollectionHandle, package: Path, choices: TextImportChoices) -> None:
     """Refuse, before a job starts, a text file its first rows show cannot be imported (not
     UTF-8 text, no rows, a field mapping that does not fit it) with a 400
-    ``invalid_text_file``; a fault further down fails the job with the same code."""
+    ``invalid_text_file``; a fault further down fails the job with the same code. A file
+    over ``TEXT_IMPORT_MAX_BYTES`` is a 413."""
+    if package.stat().st_size > TEXT_IMPORT_MAX_BYTES:
+        raise api_error(
+            413,
+            f"text files of up to {describe_size(TEXT_IMPORT_MAX_BYTES)} can be imported;"
+            " split the file",
+            code="payload_too_large",
+        )
     with package.open("rb") as file:
         data = file.read(PREVIEW_BYTES)
     _text_metadata(handle, data, complete=len(data) < PREVIEW_BYTES, choices=choices)
