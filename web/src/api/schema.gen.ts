@@ -9435,6 +9435,8 @@ export interface components {
             tags?: string;
             /** @description text files: the column holding each note's tags (0 = none) */
             tags_column?: number;
+            /** @description text files: tags added to the notes the import updates */
+            updated_tags?: string;
         };
         FsrsChangesSchema: {
             desired_retention?: number;
@@ -9535,6 +9537,8 @@ export interface components {
             tags?: string;
             /** @description text files: the column holding each note's tags (0 = none) */
             tags_column?: number;
+            /** @description text files: tags added to the notes the import updates */
+            updated_tags?: string;
         };
         ImportJobSchema: {
             error: components["schemas"]["JobErrorSchema"] | null;
