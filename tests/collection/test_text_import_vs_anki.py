@@ -248,7 +248,7 @@ def test_the_import_dialogs_choices(
 ) -> None:
     """What the web app's import dialog sends (a chosen separator, HTML off, the field columns
     swapped, a tags column, tags for all, duplicate handling and its scope) gives the notes the
-    same choices give in Anki's own import dialog."""
+    same choices give in Anki's own import dialog (tags for updated notes too)."""
 
     def setup(col: Any) -> None:
         with_existing_notes(col)  # cat, dog, <b>sun</b> in Default
@@ -277,6 +277,7 @@ def test_the_import_dialogs_choices(
             field_columns=[2, 1],
             tags_column=3,
             tags=["german", "lesson::1"],
+            updated_tags=["changed"],
             dupe_resolution=resolution,
             match_scope=scope,
         )
@@ -302,6 +303,7 @@ def test_the_import_dialogs_choices(
         metadata.global_notetype.field_columns.extend([2, 1])
         metadata.tags_column = 3
         metadata.global_tags.extend(["german", "lesson::1"])
+        metadata.updated_tags.append("changed")
         metadata.dupe_resolution = _RESOLUTIONS[resolution]  # type: ignore[assignment]
         metadata.match_scope = 1 if scope == "notetype_and_deck" else 0  # type: ignore[assignment]
         log = anki.import_csv(pb.ImportCsvRequest(path=str(csv), metadata=metadata)).log

@@ -98,6 +98,9 @@ class TextChoicesSchema(Schema):
         metadata={"description": "text files: the column holding each note's tags (0 = none)"}
     )
     tags = String(metadata={"description": "text files: tags added to every note"})
+    updated_tags = String(
+        metadata={"description": "text files: tags added to the notes the import updates"}
+    )
     duplicates = String(
         validate=[OneOf(DUPE_RESOLUTIONS)],
         metadata={
@@ -456,6 +459,7 @@ def _text_choices(form: dict[str, Any]) -> TextImportChoices:
         field_columns=columns,
         tags_column=form.get("tags_column"),
         tags=str(form.get("tags") or "").split(),
+        updated_tags=str(form.get("updated_tags") or "").split(),
         dupe_resolution=form.get("duplicates"),
         match_scope=form.get("match_scope"),
     )

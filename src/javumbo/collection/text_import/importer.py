@@ -316,7 +316,7 @@ class _TextImport:
                 note = self._merged(
                     Note(**{**dupe.note.__dict__, "fields": list(dupe.note.fields)}),
                     foreign,
-                    self.meta.global_tags,
+                    [*self.meta.global_tags, *self.meta.updated_tags],
                 )
                 if dupe.identical:
                     found = "identical"

@@ -53,6 +53,7 @@ class TextImportChoices:
     field_columns: list[int] | None = None
     tags_column: int | None = None
     tags: list[str] = field(default_factory=list)
+    updated_tags: list[str] = field(default_factory=list)  # added to notes the import updates
     dupe_resolution: str | None = None
     match_scope: str | None = None
 
@@ -66,6 +67,7 @@ class TextMetadata:
     is_html: bool = False
     force_is_html: bool = False
     global_tags: list[str] = field(default_factory=list)
+    updated_tags: list[str] = field(default_factory=list)
     column_labels: list[str] = field(default_factory=list)
     deck_id: int | None = None
     deck_name: str | None = None  # a ``#deck:`` naming a deck not there yet: created
@@ -348,6 +350,7 @@ def _apply_choices(col: Collection, meta: TextMetadata, chosen: TextImportChoice
             raise ValidationError(f"the first field ({names[0]}) must come from a column")
         meta.field_columns = list(chosen.field_columns)
     meta.global_tags = meta.global_tags + list(chosen.tags)
+    meta.updated_tags = list(chosen.updated_tags)
     if chosen.dupe_resolution is not None:
         if chosen.dupe_resolution not in DUPE_RESOLUTIONS:
             raise ValidationError(f"unknown duplicate handling {chosen.dupe_resolution!r}")
