@@ -213,6 +213,7 @@ describe("Text import", () => {
     await waitFor(() => expect((screen.getByLabelText("Deck") as HTMLSelectElement).value).toBe("5"));
     fireEvent.change(screen.getByLabelText("Deck"), { target: { value: "6" } });
     fireEvent.change(screen.getByLabelText("Tags added to all notes"), { target: { value: " german  lesson1 " } });
+    fireEvent.change(screen.getByLabelText("Tags added to updated notes"), { target: { value: "changed" } });
     fireEvent.change(screen.getByLabelText("When a note is already there"), { target: { value: "preserve" } });
     fireEvent.change(screen.getByLabelText("Look for existing notes of"), { target: { value: "notetype_and_deck" } });
     fireEvent.click(screen.getByRole("button", { name: "Import" }));
@@ -227,6 +228,7 @@ describe("Text import", () => {
       field_columns: "2,1",
       tags_column: "0",
       tags: "german  lesson1",
+      updated_tags: "changed",
       duplicates: "preserve",
       match_scope: "notetype_and_deck",
     });

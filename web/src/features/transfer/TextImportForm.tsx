@@ -60,6 +60,7 @@ export function TextImportForm({ file, busy, onImport }: TextImportFormProps) {
   const [ask, setAsk] = useState<PreviewAsk>({});
   const [deckId, setDeckId] = useState<number | null>(null);
   const [tags, setTags] = useState("");
+  const [updatedTags, setUpdatedTags] = useState("");
   const [duplicates, setDuplicates] = useState<Duplicates | null>(null);
   const [matchScope, setMatchScope] = useState<MatchScope | null>(null);
   const [mapping, setMapping] = useState<Mapping | null>(null);
@@ -103,6 +104,7 @@ export function TextImportForm({ file, busy, onImport }: TextImportFormProps) {
       field_columns: preview.notetype_id !== null ? current.fieldColumns.join(",") : undefined,
       tags_column: current.tagsColumn,
       tags: tags.trim() || undefined,
+      updated_tags: updatedTags.trim() || undefined,
       duplicates: duplicates ?? (preview.duplicates as Duplicates),
       match_scope: matchScope ?? preview.match_scope,
     });
@@ -281,6 +283,16 @@ export function TextImportForm({ file, busy, onImport }: TextImportFormProps) {
         />
       </label>
       {preview.tags.length > 0 && <p className="muted small">The file adds the tags {preview.tags.join(" ")} too.</p>}
+      <label className="field">
+        <span>Tags added to updated notes</span>
+        <input
+          type="text"
+          aria-label="Tags added to updated notes"
+          value={updatedTags}
+          placeholder="space-separated"
+          onChange={(e) => setUpdatedTags(e.target.value)}
+        />
+      </label>
 
       <div className="form-actions">
         <button type="submit" className="button button--primary" disabled={busy || updating || previewQuery.isError}>
