@@ -44,6 +44,7 @@ def test_custom_study_modes(alice: ApiUser) -> None:
     before = alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"]
     defaults = alice.ok(alice.get(f"/api/decks/{home}/custom-study"))
     assert (defaults["available_new"], defaults["available_review"]) == (25, 0)
+    assert defaults["tags"] == []
     raised = alice.ok(
         alice.post(f"/api/decks/{home}/custom-study", {"mode": "new_limit", "amount": 5})
     )
@@ -119,3 +120,32 @@ def test_custom_study_is_undone_as_one_step(alice: ApiUser) -> None:
     assert alice.ok(alice.post("/api/undo"))["label"] == "Custom Study"
     assert session not in [d["id"] for d in alice.ok(alice.get("/api/decks"))["decks"]]
     assert alice.ok(alice.get(f"/api/decks/{home}"))["counts"]["new"] == 20
+
+
+def test_custom_study_offers_the_decks_tags_and_remembers_the_choice(alice: ApiUser) -> None:
+    home = alice.new_deck("Spanish")
+    cards = [alice.new_card(home, front=f"verbo {i}") for i in range(3)]
+    alice.ok(alice.post("/api/cards/tag", {"card_ids": cards[:2], "add": ["verbs"]}))
+    alice.ok(alice.post("/api/cards/tag", {"card_ids": cards[2:], "add": ["Leech"]}))
+    before = alice.ok(alice.get(f"/api/decks/{home}/custom-study"))["tags"]
+    assert before == [
+        {"name": "Leech", "include": False, "exclude": False},
+        {"name": "verbs", "include": False, "exclude": False},
+    ]
+    body = {
+        "mode": "cram",
+        "cram_kind": "all",
+        "tags_to_include": ["verbs"],
+        "tags_to_exclude": ["Leech"],
+    }
+    session = alice.ok(alice.post(f"/api/decks/{home}/custom-study", body))["deck_id"]
+    # as in Anki, the tags offered are those of the cards in the deck now
+    assert [t["name"] for t in alice.ok(alice.get(f"/api/decks/{home}/custom-study"))["tags"]] == [
+        "Leech"
+    ]
+    alice.ok(alice.post(f"/api/decks/{session}/empty"))
+    after = alice.ok(alice.get(f"/api/decks/{home}/custom-study"))["tags"]
+    assert after == [
+        {"name": "Leech", "include": False, "exclude": True},
+        {"name": "verbs", "include": True, "exclude": False},
+    ]

@@ -19,6 +19,7 @@ from javumbo.collection.custom_study import (
     CUSTOM_STUDY_DECK,
     CramOptions,
     StudyDefaults,
+    TagChoice,
     custom_study,
     study_defaults,
 )
@@ -171,6 +172,10 @@ def test_available_counts_match_anki(tmp_path: Path) -> None:
         return ids
 
     home, kid = add(1, 30), add(child, 5)
+    for cid, tags in ((home[0], "b A::x"), (kid[1], "kid Zed"), (home[1], "c b")):
+        note = anki.get_card(cid).note()  # type: ignore[arg-type]
+        note.tags = tags.split()
+        anki.update_note(note)
     today = anki.sched.today
     review = "update cards set type = 2, queue = ?, due = ?, ivl = 3 where id = ?"
     for cid in home[:3]:
@@ -183,6 +188,11 @@ def test_available_counts_match_anki(tmp_path: Path) -> None:
     anki.db.execute("update cards set type = 1, queue = 1, due = 0 where id = ?", home[8])
     anki.db.execute(review, 2, today, kid[0])
     anki.sched.extend_limits(5, 0)
+    cram = _anki_request("cram", 0, CramOptions("all", 100, ("b",), ("Zed",)))
+    anki.sched.custom_study(cram)
+    session = anki.decks.by_name(CUSTOM_STUDY_DECK)
+    assert session is not None
+    anki.sched.empty_filtered_deck(session["id"])
     expected = {}
     for did in (1, child):
         d = anki.sched.custom_study_defaults(did)  # type: ignore[arg-type]
@@ -193,6 +203,7 @@ def test_available_counts_match_anki(tmp_path: Path) -> None:
             d.available_review_in_children,
             d.extend_new,
             d.extend_review,
+            tuple(TagChoice(t.name, t.include, t.exclude) for t in d.tags),
         )
     anki.close(downgrade=True)
     ours = Collection.open(source, clock=FixedClock(time.time()))
@@ -200,5 +211,7 @@ def test_available_counts_match_anki(tmp_path: Path) -> None:
         for did, theirs in expected.items():
             assert study_defaults(ours, did) == theirs
         assert expected[1].available_new_in_children == 4
+        assert [t.name for t in expected[1].tags] == ["A::x", "b", "c", "kid", "Zed"]
+        assert {t.name for t in expected[1].tags if t.include or t.exclude} == {"b", "Zed"}
     finally:
         ours.close()

@@ -150,3 +150,21 @@ def test_studying_ahead_with_custom_study_on_a_phone(
     expect(page.get_by_test_id("save-status")).to_have_text("Saved")
     page.locator(".review-head").get_by_role("link", name="Decks").click()
     expect(session.locator(".count--review")).to_have_text("3")
+
+    # study by card state or tag: the deck's tags are offered to choose from
+    new_cards = [c["card_id"] for c in cards[4:]]
+    tagged = page.request.post(
+        "/api/cards/tag", data={"card_ids": new_cards, "add": ["verbs"]}, headers=headers
+    )
+    assert tagged.ok, tagged.text()
+    _open_menu(page, "Greek")
+    greek.get_by_role("button", name="Custom study").click()
+    study.get_by_label("Study by card state or tag", exact=True).check()
+    study.get_by_role("combobox").select_option("New cards only")
+    study.get_by_role("group", name="Require one or more of these tags:").get_by_label(
+        "verbs"
+    ).check()
+    screenshot(page, "custom-study-tags-phone")
+    study.get_by_role("button", name="OK").click()
+    expect(session.locator(".count--new")).to_have_text("2")
+    expect(session.locator(".count--review")).to_have_text("0")

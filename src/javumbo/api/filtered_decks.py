@@ -105,6 +105,23 @@ class CustomStudyDoneSchema(Schema):
     )
 
 
+class TagChoiceSchema(Schema):
+    name = String(required=True)
+    # 'include' and 'exclude' are names marshmallow's Schema uses itself
+    required_tag = Boolean(
+        required=True,
+        attribute="include",
+        data_key="include",
+        metadata={"description": "required by the last session"},
+    )
+    excluded_tag = Boolean(
+        required=True,
+        attribute="exclude",
+        data_key="exclude",
+        metadata={"description": "excluded by the last session"},
+    )
+
+
 class StudyDefaultsSchema(Schema):
     available_new = Integer(required=True, metadata={"description": "new cards in the deck"})
     available_new_in_children = Integer(required=True)
@@ -114,6 +131,11 @@ class StudyDefaultsSchema(Schema):
     available_review_in_children = Integer(required=True)
     extend_new = Integer(required=True, metadata={"description": "the last new limit increase"})
     extend_review = Integer(required=True)
+    tags = List(
+        Nested(TagChoiceSchema),
+        required=True,
+        metadata={"description": "the tags of the deck's notes, for 'study by card state or tag'"},
+    )
 
 
 def _config(body: dict[str, Any]) -> filtered.FilteredDeckConfig:

@@ -47,6 +47,16 @@ class CramOptions:
 
 
 @dataclass(frozen=True)
+class TagChoice:
+    """A tag of the deck's notes, and whether the last "study by card state or tag" session
+    required or excluded it (Anki's tag chooser starts from that)."""
+
+    name: str
+    include: bool
+    exclude: bool
+
+
+@dataclass(frozen=True)
 class StudyDefaults:
     """What Anki's custom study dialog shows before a mode is chosen
     (``custom_study_defaults``): the cards available beyond today's limits in the deck itself
@@ -58,6 +68,7 @@ class StudyDefaults:
     available_review_in_children: int
     extend_new: int
     extend_review: int
+    tags: tuple[TagChoice, ...] = ()
 
 
 def study_defaults(col: Collection, deck_id: int) -> StudyDefaults:
@@ -87,7 +98,34 @@ def study_defaults(col: Collection, deck_id: int) -> StudyDefaults:
         available_review_in_children=sum(r for _, r in counts.values()) - own_review,
         extend_new=_whole(deck.get("extendNew")),
         extend_review=_whole(deck.get("extendRev")),
+        tags=_deck_tags(col, deck_id, dids),
     )
+
+
+def _deck_tags(col: Collection, deck_id: int, dids: list[int]) -> tuple[TagChoice, ...]:
+    """The tags of notes with a card in the deck or below (not the cards a filtered deck
+    borrowed), case-insensitively unique and sorted, as Anki's ``all_tags_in_deck``."""
+    found: dict[str, str] = {}
+    for start in range(0, len(dids), 400):
+        part = dids[start : start + 400]
+        rows = col.db.execute(
+            "select distinct tags from notes where id in (select nid from cards where"
+            f" did in ({', '.join('?' * len(part))}))",
+            part,
+        )
+        for (tags,) in rows:
+            for tag in str(tags).split():
+                found.setdefault(tag.casefold(), tag)
+    include = _saved_tags(col, f"_deck_{deck_id}_customStudyIncludeTags")
+    exclude = _saved_tags(col, f"_deck_{deck_id}_customStudyExcludeTags")
+    return tuple(
+        TagChoice(name, name in include, name in exclude) for _, name in sorted(found.items())
+    )
+
+
+def _saved_tags(col: Collection, key: str) -> set[str]:
+    value = col.conf.get(key)
+    return {t for t in value if isinstance(t, str)} if isinstance(value, list) else set()
 
 
 def _whole(value: Any) -> int:

@@ -10406,6 +10406,8 @@ export interface components {
             /** @description the last new limit increase */
             extend_new: number;
             extend_review: number;
+            /** @description the tags of the deck's notes, for 'study by card state or tag' */
+            tags: components["schemas"]["TagChoiceSchema"][];
         };
         SuspendSchema: {
             card_ids: number[];
@@ -10415,6 +10417,13 @@ export interface components {
              * @enum {string}
              */
             scope: "cards" | "notes";
+        };
+        TagChoiceSchema: {
+            /** @description excluded by the last session */
+            exclude: boolean;
+            /** @description required by the last session */
+            include: boolean;
+            name: string;
         };
         TagListSchema: {
             /** @description every tag, sorted without regard to case (``a::b`` nested) */

@@ -23,6 +23,35 @@ const CRAM_KINDS: [CramKind, string][] = [
   ["all", "All cards in random order (don't reschedule)"],
 ];
 
+/** One of Anki's two tag lists of "study by card state or tag". */
+function TagList({
+  label,
+  tags,
+  chosen,
+  onChange,
+}: {
+  label: string;
+  tags: string[];
+  chosen: string[];
+  onChange: (chosen: string[]) => void;
+}) {
+  return (
+    <fieldset className="filtered-tag-list" aria-label={label}>
+      <legend>{label}</legend>
+      {tags.map((tag) => (
+        <label key={tag} className="filtered-check">
+          <input
+            type="checkbox"
+            checked={chosen.includes(tag)}
+            onChange={(e) => onChange(e.target.checked ? [...chosen, tag] : chosen.filter((t) => t !== tag))}
+          />
+          {tag}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /** "12" or, with cards in subdecks, "12 (3 in subdecks)", as Anki words it. */
 function available(own: number, children: number): string {
   return children ? `${own} (${children} in subdecks)` : String(own);
@@ -44,10 +73,13 @@ export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: numbe
   const [typed, setTyped] = useState<{ mode: Mode; amount: number } | null>(null);
   const amount = typed?.mode === mode ? typed.amount : startingAmount(mode, defaults.data);
   const [cramKind, setCramKind] = useState<CramKind>("new");
-  const [include, setInclude] = useState("");
-  const [exclude, setExclude] = useState("");
+  // The tags required and excluded: the learner's choice, or the last session's (as Anki).
+  const [include, setInclude] = useState<string[] | null>(null);
+  const [exclude, setExclude] = useState<string[] | null>(null);
+  const tags = defaults.data?.tags ?? [];
+  const included = include ?? tags.filter((t) => t.include).map((t) => t.name);
+  const excluded = exclude ?? tags.filter((t) => t.exclude).map((t) => t.name);
   const study = useCustomStudy();
-  const words = (text: string) => text.split(/\s+/).filter(Boolean);
 
   function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -58,8 +90,8 @@ export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: numbe
       amount: cram ? 0 : amount,
       cram_kind: cramKind,
       card_limit: cram ? amount : 100,
-      tags_to_include: cram ? words(include) : [],
-      tags_to_exclude: cram ? words(exclude) : [],
+      tags_to_include: cram ? included : [],
+      tags_to_exclude: cram ? excluded : [],
     };
     study.mutate(body, { onSuccess: onClose });
   }
@@ -126,14 +158,12 @@ export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: numbe
                   ))}
                 </select>
               </label>
-              <label className="filtered-field">
-                Require one or more of these tags:
-                <input value={include} onChange={(e) => setInclude(e.target.value)} placeholder="tag1 tag2" />
-              </label>
-              <label className="filtered-field">
-                Select tags to exclude:
-                <input value={exclude} onChange={(e) => setExclude(e.target.value)} placeholder="tag1 tag2" />
-              </label>
+              {tags.length > 0 && (
+                <div className="filtered-tags">
+                  <TagList label="Require one or more of these tags:" tags={tags.map((t) => t.name)} chosen={included} onChange={setInclude} />
+                  <TagList label="Select tags to exclude:" tags={tags.map((t) => t.name)} chosen={excluded} onChange={setExclude} />
+                </div>
+              )}
             </>
           )}
           {study.error && <p role="alert">{errorMessage(study.error)}</p>}

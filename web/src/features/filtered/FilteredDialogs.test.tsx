@@ -20,6 +20,11 @@ const DEFAULTS = {
   available_review_in_children: 0,
   extend_new: 0,
   extend_review: 25,
+  tags: [
+    { name: "irregular", include: false, exclude: false },
+    { name: "leech", include: false, exclude: true },
+    { name: "verbs", include: true, exclude: false },
+  ],
 };
 
 function studyServer() {
@@ -78,8 +83,14 @@ describe("custom study", () => {
     fireEvent.click(screen.getByLabelText("Study by card state or tag"));
     fireEvent.change(screen.getByLabelText(/^Select.*cards from the deck/), { target: { value: "30" } });
     fireEvent.change(screen.getByLabelText("Cards"), { target: { value: "all" } });
-    fireEvent.change(screen.getByLabelText("Require one or more of these tags:"), { target: { value: "verbs  irregular" } });
-    fireEvent.change(screen.getByLabelText("Select tags to exclude:"), { target: { value: "leech" } });
+    // the last session's choice is where the lists start, as in Anki
+    const required = await screen.findByRole("group", { name: "Require one or more of these tags:" });
+    const excludedTags = screen.getByRole("group", { name: "Select tags to exclude:" });
+    expect(within(required).getByLabelText<HTMLInputElement>("verbs").checked).toBe(true);
+    expect(within(excludedTags).getByLabelText<HTMLInputElement>("leech").checked).toBe(true);
+    fireEvent.click(within(required).getByLabelText("irregular"));
+    fireEvent.click(within(excludedTags).getByLabelText("leech"));
+    fireEvent.click(within(excludedTags).getByLabelText("verbs"));
     fireEvent.click(screen.getByRole("button", { name: "OK" }));
     await waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]).toMatchObject({
@@ -88,7 +99,7 @@ describe("custom study", () => {
       cram_kind: "all",
       card_limit: 30,
       tags_to_include: ["verbs", "irregular"],
-      tags_to_exclude: ["leech"],
+      tags_to_exclude: ["verbs"],
     });
   });
 });
