@@ -66,7 +66,18 @@ function startingAmount(mode: Mode, defaults: StudyDefaults | undefined): number
 
 /** Anki's custom study dialog for one deck: the six modes, with the cards available beyond
  * today's limits for the two limit increases. */
-export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: number; deckName: string; onClose: () => void }) {
+export function CustomStudyDialog({
+  deckId,
+  deckName,
+  onClose,
+  onStudied,
+}: {
+  deckId: number;
+  deckName: string;
+  onClose: () => void;
+  /** After OK: the Custom Study Session deck built, or null when a limit was raised. */
+  onStudied?: (sessionDeckId: number | null) => void;
+}) {
   const defaults = useStudyDefaults(deckId);
   const [mode, setMode] = useState<Mode>("new_limit");
   const chosen = MODES.find((m) => m.mode === mode)!;
@@ -93,7 +104,12 @@ export function CustomStudyDialog({ deckId, deckName, onClose }: { deckId: numbe
       tags_to_include: cram ? included : [],
       tags_to_exclude: cram ? excluded : [],
     };
-    study.mutate(body, { onSuccess: onClose });
+    study.mutate(body, {
+      onSuccess: (done) => {
+        onClose();
+        onStudied?.(done.deck_id ?? null);
+      },
+    });
   }
 
   const counts = defaults.data;

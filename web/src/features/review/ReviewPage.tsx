@@ -12,6 +12,7 @@ import { reviewCommand } from "./reviewKeys";
 import { CardFrame, prepareCardHtml } from "./CardFrame";
 import { createMediaLoader } from "./media";
 import { SaveStatusNotice } from "./SaveStatusNotice";
+import { StudyMore } from "./StudyMore";
 import { compareTypedAnswer, describeComparison } from "./typedAnswer";
 import { comparisonHtml } from "./typedAnswerMarkup";
 import { useReviewQueue } from "./useReviewQueue";
@@ -356,6 +357,7 @@ export default function ReviewPage() {
             <Link to="/stats" className="button">
               See statistics
             </Link>
+            <StudyMore deckId={deckId} onChanged={queue.refresh} />
           </div>
         </div>
       ) : !current ? (
