@@ -273,7 +273,12 @@ export default function ReviewPage() {
           )}
         </div>
         <SaveStatusNotice status={queue.save} onRetry={queue.retrySave} />
-        <button type="button" className="button button--quiet button--small" onClick={undo} title="Undo (Z)">
+        <button
+          type="button"
+          className="button button--quiet button--small"
+          onClick={undo}
+          title={queue.undoLabel ? `Undo ${queue.undoLabel} (Z)` : "Undo (Z)"}
+        >
           ↶ Undo
         </button>
         <div className="review-more">

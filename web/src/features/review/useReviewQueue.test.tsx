@@ -104,13 +104,17 @@ describe("useReviewQueue", () => {
   it("burying moves on at once, tells the server, and undo brings the card back", async () => {
     const { hook, buried, undone } = setup();
     await waitFor(() => expect(hook.result.current.current?.card_id).toBe(1));
+    answerShown(hook, 3);
     act(() => hook.result.current.act({ kind: "bury-card" }));
-    expect(hook.result.current.current?.card_id).toBe(2);
-    expect(hook.result.current.answered).toBe(0);
-    await waitFor(() => expect(buried).toEqual([1]));
+    expect(hook.result.current.current?.card_id).toBe(3);
+    expect(hook.result.current.answered).toBe(1);
+    expect(hook.result.current.undoLabel).toBe("Bury Card");
+    await waitFor(() => expect(buried).toEqual([2]));
     await waitFor(() => expect(hook.result.current.notice).toBe("Card buried"));
     act(() => hook.result.current.undo());
-    expect(hook.result.current.current?.card_id).toBe(1);
+    expect(hook.result.current.current?.card_id).toBe(2);
+    // the next step back is the answer before
+    expect(hook.result.current.undoLabel).toBe("Answer Card");
     await waitFor(() => expect(undone).toEqual([1]));
     await waitFor(() => expect(hook.result.current.notice).toBe("Undone: Answer Card"));
   });

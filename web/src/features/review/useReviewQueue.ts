@@ -50,6 +50,8 @@ export interface ReviewQueueState {
   save: SaveStatus;
   /** What the last action or undo did ("Card buried", "Undone: Bury Card"). */
   notice: string | null;
+  /** What Z would take back, as Anki names it in its Edit menu ("Bury Card"), when known. */
+  undoLabel: string | null;
 }
 
 export interface ReviewQueue extends ReviewQueueState {
@@ -87,13 +89,29 @@ const INITIAL: ReviewQueueState = {
   error: null,
   save: { state: "idle" },
   notice: null,
+  undoLabel: null,
 };
 
 interface Step {
   card: ReviewCard;
   /** An answer (counted in this session) rather than an action on the card. */
   answered: boolean;
+  /** The server's name for the step. */
+  label: string;
 }
+
+/** The undo step names the server gives each action (Anki's). */
+const ACTION_LABELS: Record<CardAction["kind"], string> = {
+  "bury-card": "Bury Card",
+  "bury-note": "Bury Note",
+  "suspend-card": "Suspend Card",
+  "suspend-note": "Suspend Note",
+  "delete-note": "Delete Note",
+  forget: "Forget",
+  "set-due": "Set Due Date",
+  flag: "Flag Card",
+  mark: "Toggle Mark",
+};
 
 export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
   const [state, setState] = useState<ReviewQueueState>(INITIAL);
@@ -223,7 +241,7 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
       };
       lastAnswerKey.current = pending.idempotencyKey;
       unsent.current.add(card.card_id);
-      history.current.push({ card, answered: true });
+      history.current.push({ card, answered: true, label: "Answer Card" });
       const next = s.upcoming[0] ?? null;
       shownAt.current = performance.now();
       update(() => ({
@@ -234,6 +252,7 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
         loading: next === null,
         answered: s.answered + 1,
         canUndo: true,
+        undoLabel: "Answer Card",
         save: { state: "saving" },
       }));
       enqueue(async () => {
@@ -273,6 +292,7 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
         done: false,
         answered: step.answered ? Math.max(0, s.answered - 1) : s.answered,
         canUndo: history.current.length > 0,
+        undoLabel: history.current.at(-1)?.label ?? null,
         save: step.answered ? { state: "idle" } : s.save,
       }));
     }
@@ -290,7 +310,7 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
       const s = stateRef.current;
       const card = s.current;
       if (!card) return;
-      const step: Step = { card, answered: false };
+      const step: Step = { card, answered: false, label: ACTION_LABELS[action.kind] };
       history.current.push(step);
       const leaves = removesCard(action);
       if (leaves) {
@@ -304,12 +324,13 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
           showingAnswer: false,
           loading: next === null,
           canUndo: true,
+          undoLabel: step.label,
         }));
       } else {
         // The flag or star shows at once; the server's answer (refill) confirms it.
         const shown =
           action.kind === "flag" ? { ...card, flag: action.flag } : action.kind === "mark" ? { ...card, marked: !card.marked } : card;
-        update(() => ({ ...s, current: shown, canUndo: true }));
+        update(() => ({ ...s, current: shown, canUndo: true, undoLabel: step.label }));
       }
       enqueue(async () => {
         await startSession(client);
@@ -318,7 +339,12 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
           if (mounted.current) update((st) => ({ ...st, notice }));
         } catch (error) {
           history.current = history.current.filter((h) => h !== step);
-          if (mounted.current) update((st) => ({ ...st, canUndo: history.current.length > 0 }));
+          if (mounted.current)
+            update((st) => ({
+              ...st,
+              canUndo: history.current.length > 0,
+              undoLabel: history.current.at(-1)?.label ?? null,
+            }));
           unsent.current.delete(card.card_id);
           await refill(leaves ? card.card_id : null);
           throw error;
@@ -334,8 +360,8 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
 
   const noteEdited = useCallback(
     (card: ReviewCard) => {
-      history.current.push({ card, answered: false });
-      update((s) => ({ ...s, canUndo: true }));
+      history.current.push({ card, answered: false, label: "Update Note" });
+      update((s) => ({ ...s, canUndo: true, undoLabel: "Update Note" }));
       enqueue(() => refill());
     },
     [enqueue, refill, update],
