@@ -248,6 +248,15 @@ def test_preview_answers_match_anki_and_return_cards_home(pair: Pair) -> None:
     ]
     sched = Scheduler(pair.ours)
     assert sched.next_intervals(cids[0]) == [60, 600, 300, 0]
+    # the answer buttons read as Anki's: "<1m", "<10m", "<5m", "(end)"
+    pair.anki.decks.select(anki_did)
+    queued = pair.anki.sched.get_queued_cards().cards[0]
+    assert queued.card.id == cids[0]
+    theirs = [
+        label.replace("\u2068", "").replace("\u2069", "")
+        for label in pair.anki.sched.describe_next_states(queued.states)
+    ]
+    assert sched.interval_labels(cids[0]) == theirs
     for cid, ratings in zip(cids, ([1, 2, 3], [4], [3, 1, 4]), strict=False):
         for rating in ratings:
             pair.answer(cid, rating)

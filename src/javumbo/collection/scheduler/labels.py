@@ -34,8 +34,9 @@ def answer_button_time(seconds: int) -> str:
 
 
 def answer_button_label(seconds: int, collapse_secs: int) -> str:
-    """Times within the learn-ahead limit read "<10m"; zero reads "End" (preview finished)."""
+    """Times within the learn-ahead limit read "<10m"; zero reads "(end)" as Anki's
+    ``scheduling-end`` (a preview finished: the card goes home)."""
     if seconds == 0:
-        return "End"
+        return "(end)"
     label = answer_button_time(seconds)
     return f"<{label}" if seconds < collapse_secs else label
