@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { answered, reviewCard, stats } from "../../test/fixtures";
 import { on } from "../../test/handlers";
@@ -106,6 +106,7 @@ describe("actions on the card under review", () => {
     await ready(1);
     fireEvent.keyDown(window, { key: "n", code: "KeyN", ctrlKey: true, altKey: true });
     const dialog = await screen.findByRole("dialog", { name: "Reset Card" });
+    expect(document.activeElement).toBe(within(dialog).getByRole("button", { name: "OK" }));
     expect(screen.getByLabelText<HTMLInputElement>("Restore original position where possible").checked).toBe(true);
     const counts = screen.getByLabelText<HTMLInputElement>("Reset repetition and lapse counts");
     expect(counts.checked).toBe(false);

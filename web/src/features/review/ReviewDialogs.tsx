@@ -10,11 +10,14 @@ function Dialog({
   onClose,
   onSubmit,
   children,
+  focusOk = false,
 }: {
   label: string;
   onClose: () => void;
   onSubmit: () => void;
   children: React.ReactNode;
+  /** Start with the keyboard on OK (a dialog without a text box: Enter confirms). */
+  focusOk?: boolean;
 }) {
   return (
     <div className="dialog-backdrop" role="presentation" onClick={onClose}>
@@ -40,7 +43,7 @@ function Dialog({
           <button type="button" className="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="button button--primary">
+          <button type="submit" className="button button--primary" autoFocus={focusOk}>
             OK
           </button>
         </div>
@@ -61,7 +64,7 @@ export function ForgetDialog({
   const [restorePosition, setRestorePosition] = useState(true);
   const [resetCounts, setResetCounts] = useState(false);
   return (
-    <Dialog label="Reset Card" onClose={onClose} onSubmit={() => onConfirm({ restorePosition, resetCounts })}>
+    <Dialog label="Reset Card" focusOk onClose={onClose} onSubmit={() => onConfirm({ restorePosition, resetCounts })}>
       <p className="muted small">The card becomes a new card again.</p>
       <label className="review-dialog-check">
         <input type="checkbox" checked={restorePosition} onChange={(e) => setRestorePosition(e.target.checked)} />
