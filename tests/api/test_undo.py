@@ -39,3 +39,19 @@ def test_an_edit_is_one_step_and_its_new_cards_go_with_it(alice: ApiUser) -> Non
     assert note["card_ids"] == [card_id]
     # the answer before the edit is still there, the next step back
     assert alice.ok(alice.post("/api/undo"))["label"] == "Answer Card"
+
+
+def test_undoing_an_action_on_one_card_names_that_card(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Study")
+    first, second = (alice.new_card(deck_id, f"q{i}", "a") for i in range(2))
+    alice.ok(alice.post("/api/cards/bury", {"card_ids": [second]}))
+    alice.ok(alice.post("/api/cards/flag", {"card_ids": [first, second], "flag": 2}))
+    # several cards: no one card to show again
+    assert alice.ok(alice.post("/api/undo"))["card_id"] is None
+    # the review page, opened afresh, shows the buried card again after undoing its burial
+    assert alice.ok(alice.post("/api/undo")) == {
+        "label": "Bury Card",
+        "card_id": second,
+        "cards": 1,
+        "notes": 0,
+    }

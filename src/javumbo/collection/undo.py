@@ -166,9 +166,13 @@ def undoable(
 
     ``card_ids``/``note_ids``/``deck_ids``: what the block changes, captured before it runs
     (more can be added inside with ``step.cards_changing(...)`` etc.). ``card_id``: the card
-    the learner should see again after undoing (the answered card during review). If the block
-    raises, nothing is written and no step is recorded.
+    the learner should see again after undoing (the answered card during review); by default
+    the one card acted on, when ``card_ids`` names exactly one. If the block raises, nothing is
+    written and no step is recorded.
     """
+    card_ids = list(card_ids)
+    if card_id is None and len(card_ids) == 1:
+        card_id = int(card_ids[0])
     with col.transaction():
         step = UndoStep(col, label, card_id)
         step.cards_changing(card_ids)
