@@ -94,6 +94,16 @@ def test_flag_bury_and_undo_during_review(
     expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
     assert _card_row(page, token, first)["queue"] == 0
 
+    # the steps live on the server: a review page opened afresh undoes a burial, card on screen
+    page.keyboard.press("-")
+    expect(notice).to_have_text("Card buried")
+    page.reload()
+    wait_for_side(page, "question")
+    expect(page.locator(".card-stage")).not_to_have_attribute("data-card-id", first)
+    page.keyboard.press("z")
+    expect(page.get_by_test_id("review-notice")).to_have_text("Undone: Bury Card")
+    expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
+
 
 def test_timer_mark_and_set_due_date_during_review(
     new_page: Callable[..., Page], screenshot: Callable[[Page, str], Path]
