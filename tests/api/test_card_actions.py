@@ -154,3 +154,19 @@ def test_review_cards_carry_flag_mark_timer_and_auto_advance(alice: ApiUser) -> 
         4.0,
         2,
     )
+
+
+def test_the_reset_dialog_remembers_its_options_per_place(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Forget")
+    card = alice.new_card(deck_id, "q", "a")
+    start = {"restore_position": True, "reset_counts": False}
+    assert alice.ok(alice.get("/api/cards/forget", query_string={"context": "reviewer"})) == start
+    body = {"card_ids": [card], "restore_position": False, "reset_counts": True}
+    alice.ok(alice.post("/api/cards/forget", {**body, "remember": "reviewer"}))
+    chosen = {"restore_position": False, "reset_counts": True}
+    assert alice.ok(alice.get("/api/cards/forget", query_string={"context": "reviewer"})) == chosen
+    assert alice.ok(alice.get("/api/cards/forget", query_string={"context": "browser"})) == start
+    alice.ok(alice.post("/api/cards/forget", body))  # without remember: nothing kept
+    assert alice.ok(alice.get("/api/cards/forget", query_string={"context": "browser"})) == start
+    assert_error(alice.get("/api/cards/forget", query_string={"context": "deck"}), 422)
+    assert_error(alice.post("/api/cards/forget", {**body, "remember": "deck"}), 422)

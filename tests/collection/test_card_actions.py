@@ -284,3 +284,24 @@ def test_card_info_matches_ankis_card_stats(pair: Pair) -> None:
             (e.time, e.review_kind, e.button_chosen, e.interval, e.last_interval, e.ease)
             for e in theirs.revlog
         ]
+
+
+@pytest.mark.parametrize("context", actions.FORGET_CONTEXTS)
+def test_the_reset_dialogs_choice_is_kept_where_anki_keeps_it(pair: Pair, context: str) -> None:
+    from anki.collection import Config
+
+    keys = {
+        "reviewer": (Config.Bool.RESTORE_POSITION_REVIEWER, Config.Bool.RESET_COUNTS_REVIEWER),
+        "browser": (Config.Bool.RESTORE_POSITION_BROWSER, Config.Bool.RESET_COUNTS_BROWSER),
+    }[context]
+    theirs = tuple(pair.anki.get_config_bool(key) for key in keys)
+    ours = actions.forget_choice(pair.ours, context)
+    assert (ours.restore_position, ours.reset_counts) == theirs == (True, False)
+    actions.remember_forget_choice(pair.ours, context, actions.ForgetChoice(False, True))
+    for key, value in zip(keys, (False, True), strict=True):
+        pair.anki.set_config_bool(key, value)
+    names = {"restorePositionReviewer", "resetCountsReviewer"}
+    names |= {"restorePositionBrowser", "resetCountsBrowser"}
+    theirs_conf = {k: v for k, v in pair.anki.all_config().items() if k in names}
+    assert {k: v for k, v in pair.ours.conf.items() if k in names} == theirs_conf
+    assert actions.forget_choice(pair.ours, context) == actions.ForgetChoice(False, True)

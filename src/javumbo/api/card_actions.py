@@ -51,6 +51,21 @@ class ForgetSchema(Schema):
     reset_counts = Boolean(
         load_default=False, metadata={"description": "zero the review and lapse counts"}
     )
+    remember = String(
+        load_default=None,
+        allow_none=True,
+        validate=[OneOf(actions.FORGET_CONTEXTS)],
+        metadata={"description": "keep these options for the next Reset dialog there, as Anki"},
+    )
+
+
+class ForgetContextSchema(Schema):
+    context = String(load_default="reviewer", validate=[OneOf(actions.FORGET_CONTEXTS)])
+
+
+class ForgetChoiceSchema(Schema):
+    restore_position = Boolean(required=True)
+    reset_counts = Boolean(required=True)
 
 
 class SetDueSchema(Schema):
@@ -189,6 +204,17 @@ def unbury(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     return handle.write(run)
 
 
+@bp.get("/cards/forget")
+@bp.input(ForgetContextSchema, location="query", arg_name="query")
+@bp.output(ForgetChoiceSchema)
+@user_collection
+def forget_options(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
+    """The options Anki's Reset dialog starts with in the reviewer or the browser."""
+    with handle.read() as col:
+        choice = actions.forget_choice(col, query["context"])
+        return {"restore_position": choice.restore_position, "reset_counts": choice.reset_counts}
+
+
 @bp.post("/cards/forget")
 @bp.input(ForgetSchema, arg_name="body")
 @bp.output(ChangedSchema)
@@ -204,6 +230,9 @@ def forget(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
             restore_position=body["restore_position"],
             reset_counts=body["reset_counts"],
         )
+        if body["remember"]:
+            choice = actions.ForgetChoice(body["restore_position"], body["reset_counts"])
+            actions.remember_forget_choice(col, body["remember"], choice)
         return _changed(ids, changed)
 
     return handle.write(run)

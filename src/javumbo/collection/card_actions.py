@@ -235,6 +235,42 @@ def unbury_deck(col: Collection, deck_id: int, mode: str = "all") -> int:
 
 # ----------------------------------------------------------------- forget
 
+FORGET_CONTEXTS = ("reviewer", "browser")
+
+
+@dataclass(frozen=True)
+class ForgetChoice:
+    """The options of Anki's Reset dialog, which Anki remembers apart for the reviewer and
+    the browser (``restorePositionReviewer``, ``resetCountsBrowser``...)."""
+
+    restore_position: bool = True
+    reset_counts: bool = False
+
+
+def _forget_keys(context: str) -> tuple[str, str]:
+    if context not in FORGET_CONTEXTS:
+        raise ValidationError(f"context must be one of {', '.join(FORGET_CONTEXTS)}")
+    suffix = context.capitalize()
+    return f"restorePosition{suffix}", f"resetCounts{suffix}"
+
+
+def forget_choice(col: Collection, context: str) -> ForgetChoice:
+    """The options the Reset dialog starts with: the last ones chosen there, else Anki's."""
+    restore_key, reset_key = _forget_keys(context)
+    restore, reset = col.conf.get(restore_key), col.conf.get(reset_key)
+    return ForgetChoice(
+        restore_position=restore if isinstance(restore, bool) else True,
+        reset_counts=reset if isinstance(reset, bool) else False,
+    )
+
+
+def remember_forget_choice(col: Collection, context: str, choice: ForgetChoice) -> None:
+    restore_key, reset_key = _forget_keys(context)
+    conf = dict(col.conf)
+    conf[restore_key] = choice.restore_position
+    conf[reset_key] = choice.reset_counts
+    col.save_json("conf", conf)
+
 
 def forget_cards(
     col: Collection,

@@ -1404,7 +1404,92 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The options Anki's Reset dialog starts with in the reviewer or the browser. */
+        get: {
+            parameters: {
+                query?: {
+                    context?: "reviewer" | "browser";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ForgetChoiceSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Anki's "Reset": the cards become new again. */
         post: {
@@ -9388,8 +9473,18 @@ export interface components {
             learning: number;
             review: number;
         };
+        ForgetChoiceSchema: {
+            reset_counts: boolean;
+            restore_position: boolean;
+        };
         ForgetSchema: {
             card_ids: number[];
+            /**
+             * @description keep these options for the next Reset dialog there, as Anki
+             * @default null
+             * @enum {string|null}
+             */
+            remember: "reviewer" | "browser" | null;
             /**
              * @description zero the review and lapse counts
              * @default false

@@ -9,10 +9,11 @@ import { formatElapsed } from "./AnswerTimer";
 import { DUE_DAYS } from "./ReviewDialogs";
 import ReviewPage from "./ReviewPage";
 
-function setup(cards: ReviewCard[]) {
+function setup(cards: ReviewCard[], lastReset = { restore_position: true, reset_counts: false }) {
   const sent: { path: string; body: unknown }[] = [];
   let served = cards;
   server.use(
+    on("get", "/api/cards/forget", () => lastReset),
     on("post", "/api/session/start", () => ({ session_id: "s1", expires_at: 0 })),
     on("get", "/api/review/{deck_id}", () => ({ cards: served, counts: { new: served.length, learning: 0, review: 0 } })),
     on("post", "/api/review", ({ body }) => {
@@ -116,9 +117,23 @@ describe("actions on the card under review", () => {
     expect(stage()?.getAttribute("data-side")).toBe("question");
     fireEvent.submit(dialog.closest("form") ?? dialog);
     await waitFor(() =>
-      expect(sent).toEqual([{ path: "forget", body: { card_ids: [1], restore_position: true, reset_counts: true } }]),
+      expect(sent).toEqual([
+        { path: "forget", body: { card_ids: [1], restore_position: true, reset_counts: true, remember: "reviewer" } },
+      ]),
     );
     await waitFor(() => expect(stage()?.getAttribute("data-card-id")).toBe("2"));
+  });
+
+  it("starts the Reset dialog from the last choice made in it", async () => {
+    setup([reviewCard(1)], { restore_position: false, reset_counts: true });
+    await ready(1);
+    fireEvent.click(screen.getByRole("button", { name: /More/ }));
+    fireEvent.click(screen.getByRole("menuitem", { name: /Reset/ }));
+    const counts = await screen.findByLabelText<HTMLInputElement>("Reset repetition and lapse counts");
+    expect(counts.checked).toBe(true);
+    expect(screen.getByLabelText<HTMLInputElement>("Restore original position where possible").checked).toBe(false);
+    fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
   });
 
   it("sets a due date in Anki's syntax and refuses anything else", async () => {

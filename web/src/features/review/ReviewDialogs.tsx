@@ -1,5 +1,7 @@
 /** The reviewer's two small dialogs, as Anki words them: Reset (forget) and Set Due Date. */
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { forgetChoice } from "./api";
 
 /** Anki's day syntax: "0" today, "3" in three days, "1-7" a random day in the range, and a
  * trailing "!" also sets the interval to the chosen days. */
@@ -52,17 +54,24 @@ function Dialog({
   );
 }
 
-/** Anki's "Reset Card" (forget) options: the original new-card position where possible, and
- * optionally the repetition and lapse counts back to zero. */
-export function ForgetDialog({
-  onConfirm,
-  onClose,
-}: {
+interface ForgetProps {
   onConfirm: (options: { restorePosition: boolean; resetCounts: boolean }) => void;
   onClose: () => void;
-}) {
-  const [restorePosition, setRestorePosition] = useState(true);
-  const [resetCounts, setResetCounts] = useState(false);
+}
+
+/** Anki's "Reset Card" (forget) options: the original new-card position where possible, and
+ * optionally the repetition and lapse counts back to zero; it starts from the last choice. */
+export function ForgetDialog(props: ForgetProps) {
+  // Never from an older cached answer: the last Reset may have changed it.
+  const last = useQuery({ queryKey: ["forget-choice", "reviewer"], queryFn: () => forgetChoice(), gcTime: 0 });
+  if (last.isPending) return null;
+  const start = last.data ?? { restore_position: true, reset_counts: false };
+  return <ForgetForm {...props} restore={start.restore_position} reset={start.reset_counts} />;
+}
+
+function ForgetForm({ onConfirm, onClose, restore, reset }: ForgetProps & { restore: boolean; reset: boolean }) {
+  const [restorePosition, setRestorePosition] = useState(restore);
+  const [resetCounts, setResetCounts] = useState(reset);
   return (
     <Dialog label="Reset Card" focusOk onClose={onClose} onSubmit={() => onConfirm({ restorePosition, resetCounts })}>
       <p className="muted small">The card becomes a new card again.</p>

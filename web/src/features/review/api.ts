@@ -68,7 +68,8 @@ export async function runCardAction(cardId: number, action: CardAction, client: 
     case "forget":
       await unwrap(
         c.POST("/api/cards/forget", {
-          body: { card_ids, restore_position: action.restorePosition, reset_counts: action.resetCounts },
+          // Anki keeps the reviewer's choice for its next Reset dialog.
+          body: { card_ids, restore_position: action.restorePosition, reset_counts: action.resetCounts, remember: "reviewer" },
         }),
       );
       return "Card reset to new";
@@ -94,6 +95,11 @@ export async function undoLatest(client: Api = api): Promise<{ label: string; ca
     if (error instanceof ApiError && error.code === "nothing_to_undo") return null;
     throw error;
   }
+}
+
+/** The options the reviewer's Reset dialog starts with (the last ones chosen there). */
+export function forgetChoice(client: Api = api) {
+  return unwrap(client.client.GET("/api/cards/forget", { params: { query: { context: "reviewer" } } }));
 }
 
 export function cardInfo(cardId: number, client: Api = api) {
