@@ -47,7 +47,15 @@ export default function BrowsePage() {
   const keepRows = () => {
     if (!shown && result && rows.length) setShown({ ids: rows.map((r) => r.id), total: result.total });
   };
-  const bulk = useBulkActions(chosen, { onEdit: setEditing, onDialog: setDialog, onDeleted: selection.clear, onChange: keepRows });
+  const bulk = useBulkActions(chosen, {
+    onEdit: setEditing,
+    onDialog: setDialog,
+    onDeleted: () => {
+      selection.clear();
+      setShown(null); // the count changes: search again
+    },
+    onChange: keepRows,
+  });
   const current = rows[cursor];
   const currentCard = current ? (mode === "cards" ? current.id : (current.card_ids[0] ?? null)) : null;
   const noun = mode === "notes" ? "note" : "card";
