@@ -57,3 +57,38 @@ def test_rename_a_field_and_add_then_delete_a_note_type(
     expect(mine).to_have_count(0)
     assert "its 0 notes" in asked[0]
     expect(page.get_by_role("status")).to_contain_text("full sync")
+
+
+def test_reposition_a_card_type_and_its_cards_follow(
+    new_page: Callable[..., Page], screenshot: Callable[[Page, str], Path]
+) -> None:
+    page = new_page()
+    register(page, "reposition.learner", "correct horse battery")
+    headers = {"Authorization": f"Bearer {access_token(page)}"}
+    listing = page.request.get("/api/notetypes", headers=headers).json()["notetypes"]
+    both = next(nt["id"] for nt in listing if nt["name"] == "Basic (and reversed card)")
+    note = {"notetype_id": both, "deck_id": 1, "fields": ["perro", "dog"]}
+    assert page.request.post("/api/notes", data=note, headers=headers).status == 201
+
+    def card_templates() -> dict[int, str]:
+        cards = page.request.get("/api/cards?q=perro", headers=headers).json()["cards"]
+        nt = page.request.get(f"/api/notetypes/{both}", headers=headers).json()
+        names = {t["ord"]: t["name"] for t in nt["templates"]}
+        return {c["card_id"]: names[c["ord"]] for c in cards}
+
+    before = card_templates()
+    assert sorted(before.values()) == ["Card 1", "Card 2"]
+    page.goto("/notetypes")
+    page.get_by_role("button", name="Basic (and reversed card)", exact=True).click()
+    page.get_by_role("button", name="Card 2", exact=True).click()
+    page.get_by_label("Position").select_option("0")
+    tabs = page.locator(".notetypes-template-tabs button")
+    expect(tabs).to_have_text(["Card 2", "Card 1", "Add card type"])
+    expect(page.get_by_label("Front template")).to_have_value("{{Back}}")
+    expect(page.frame_locator('iframe[title="Preview front"]').get_by_text("dog")).to_be_visible()
+    screenshot(page, "notetypes-reposition")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("full sync")
+    saved = page.request.get(f"/api/notetypes/{both}", headers=headers).json()
+    assert [(t["ord"], t["name"]) for t in saved["templates"]] == [(0, "Card 2"), (1, "Card 1")]
+    assert card_templates() == before  # every card is still made by its own template

@@ -21,7 +21,7 @@ export function TemplatePreview({ notetypeId, front, back, css }: { notetypeId: 
         </button>
       </div>
       {preview.isError && <p className="muted small">{preview.error.message}</p>}
-      {preview.data && (
+      {preview.data ? (
         <CardFrame
           html={answer ? preview.data.answer : preview.data.question}
           css={preview.data.css}
@@ -29,6 +29,10 @@ export function TemplatePreview({ notetypeId, front, back, css }: { notetypeId: 
           label={`Preview ${answer ? "back" : "front"}`}
           shown
         />
+      ) : (
+        // The frame's room is kept while the first preview loads: the Save button below does
+        // not jump away under the pointer.
+        !preview.isError && <div className="card-frame card-frame--loading" aria-busy="true" />
       )}
     </section>
   );
