@@ -4,6 +4,7 @@ the duplicate link's search, and errors replacing results."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -208,3 +209,53 @@ def test_phone_width_card_info_sheet_and_duplicate_link(
     expect(page.get_by_label("Search")).to_have_value('"deck:Words"')
     expect(page.locator(ROWS)).to_have_count(2)
     expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_reposition_set_due_mark_and_duplicates(new_page: Callable[..., Any]) -> None:
+    page = new_page()
+    register(page, "dialogs.user", "correct horse battery")
+    seed_cards(page, "Animals", ["perro", "gato", "perro"])
+    _open_browser(page, ["sort_field", "due"], "deck:Animals")
+    page.locator("thead").get_by_role("button", name="Due").click()
+    due = page.locator(ROWS).locator("td:nth-child(3)")
+    expect(due).to_have_text(["New #1", "New #2", "New #3"])
+
+    # Reposition the last new card to the front, shifting the others back (Anki's dialog).
+    page.locator(ROWS).nth(2).click()
+    page.get_by_label("Rows", exact=True).press("Control+Shift+S")
+    dialog = page.get_by_role("dialog", name="Reposition New Cards")
+    expect(dialog.get_by_label("Start position")).to_be_focused()
+    dialog.get_by_label("Start position").fill("1")
+    dialog.get_by_label("Shift position of existing cards").check()
+    dialog.get_by_role("button", name="OK").click()
+    expect(due).to_have_text(["New #2", "New #3", "New #1"])
+
+    # Set the first card due today: it becomes a review card with a date.
+    page.locator(ROWS).nth(0).click()
+    page.get_by_label("More actions").select_option(label="Set due date…")
+    dialog = page.get_by_role("dialog", name="Set Due Date")
+    dialog.get_by_label("Show cards in how many days").fill("0")
+    dialog.get_by_role("button", name="OK").click()
+    expect(due.nth(0)).not_to_have_text("New #2")
+    expect(due.nth(0)).not_to_be_empty()
+    assert _api(page, "/api/browse/rows?search=deck:Animals is:due")["total"] == 1
+
+    # Mark it (the row takes the marked colour), then undo the mark.
+    page.get_by_role("button", name="Toggle mark").click()
+    expect(page.locator(ROWS).nth(0)).to_have_attribute("data-colour", "marked")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_role("status")).to_have_text("Undone: Toggle Mark")
+    expect(page.locator(ROWS).nth(0)).not_to_have_attribute("data-colour", "marked")
+
+    # Find duplicates of the Front field; a set runs its notes' search; tag them all.
+    page.get_by_label("More actions").select_option(label="Find duplicates…")
+    dialog = page.get_by_role("dialog", name="Find Duplicates")
+    dialog.get_by_label("Search in").select_option("Front")
+    dialog.get_by_role("button", name="Search").click()
+    dialog.get_by_role("button", name="Tag Duplicates").click()
+    expect(dialog.get_by_role("button", name="Tagged")).to_be_visible()
+    dialog.get_by_role("button", name="2 notes: perro").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_label("Search")).to_have_value(re.compile(r"^nid:\d+,\d+$"))
+    expect(page.locator(ROWS)).to_have_count(2)
+    assert _api(page, "/api/browse/rows?search=tag:duplicate")["total"] == 2
