@@ -170,3 +170,19 @@ def test_the_reset_dialog_remembers_its_options_per_place(alice: ApiUser) -> Non
     assert alice.ok(alice.get("/api/cards/forget", query_string={"context": "browser"})) == start
     assert_error(alice.get("/api/cards/forget", query_string={"context": "deck"}), 422)
     assert_error(alice.post("/api/cards/forget", {**body, "remember": "deck"}), 422)
+
+
+def test_the_set_due_date_dialog_remembers_its_days(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Due")
+    card = alice.new_card(deck_id, "q", "a")
+    assert alice.ok(alice.get("/api/cards/set-due", query_string={"context": "reviewer"})) == {
+        "days": "1"
+    }
+    body = {"card_ids": [card], "days": "3-7!", "remember": "reviewer"}
+    alice.ok(alice.post("/api/cards/set-due", body))
+    assert alice.ok(alice.get("/api/cards/set-due")) == {"days": "3-7!"}
+    assert alice.ok(alice.get("/api/cards/set-due", query_string={"context": "browser"})) == {
+        "days": "0"
+    }
+    assert_error(alice.post("/api/cards/set-due", {**body, "days": "soon"}), 400)
+    assert alice.ok(alice.get("/api/cards/set-due")) == {"days": "3-7!"}

@@ -305,3 +305,19 @@ def test_the_reset_dialogs_choice_is_kept_where_anki_keeps_it(pair: Pair, contex
     theirs_conf = {k: v for k, v in pair.anki.all_config().items() if k in names}
     assert {k: v for k, v in pair.ours.conf.items() if k in names} == theirs_conf
     assert actions.forget_choice(pair.ours, context) == actions.ForgetChoice(False, True)
+
+
+@pytest.mark.parametrize("context", actions.FORGET_CONTEXTS)
+def test_the_set_due_date_dialogs_days_are_kept_where_anki_keeps_them(
+    pair: Pair, context: str
+) -> None:
+    from anki.collection import Config
+
+    key = {"reviewer": Config.String.SET_DUE_REVIEWER, "browser": Config.String.SET_DUE_BROWSER}
+    assert actions.due_days_choice(pair.ours, context) == pair.anki.get_config_string(key[context])
+    actions.remember_due_days(pair.ours, context, "3-7!")
+    pair.anki.set_config_string(key[context], "3-7!")
+    names = {"setDueReviewer", "setDueBrowser"}
+    theirs = {k: v for k, v in pair.anki.all_config().items() if k in names}
+    assert {k: v for k, v in pair.ours.conf.items() if k in names} == theirs
+    assert actions.due_days_choice(pair.ours, context) == "3-7!"

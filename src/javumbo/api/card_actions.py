@@ -59,7 +59,7 @@ class ForgetSchema(Schema):
     )
 
 
-class ForgetContextSchema(Schema):
+class DialogContextSchema(Schema):
     context = String(load_default="reviewer", validate=[OneOf(actions.FORGET_CONTEXTS)])
 
 
@@ -75,6 +75,16 @@ class SetDueSchema(Schema):
         validate=[Length(min=1, max=20)],
         metadata={"description": "Anki's day spec: 0 today, 3, a range 1-7; ! sets the interval"},
     )
+    remember = String(
+        load_default=None,
+        allow_none=True,
+        validate=[OneOf(actions.FORGET_CONTEXTS)],
+        metadata={"description": "keep these days for the next Set Due Date dialog there"},
+    )
+
+
+class DueDaysSchema(Schema):
+    days = String(required=True, metadata={"description": "the last days typed there, else 1"})
 
 
 class RepositionSchema(Schema):
@@ -205,7 +215,7 @@ def unbury(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/cards/forget")
-@bp.input(ForgetContextSchema, location="query", arg_name="query")
+@bp.input(DialogContextSchema, location="query", arg_name="query")
 @bp.output(ForgetChoiceSchema)
 @user_collection
 def forget_options(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
@@ -238,6 +248,16 @@ def forget(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     return handle.write(run)
 
 
+@bp.get("/cards/set-due")
+@bp.input(DialogContextSchema, location="query", arg_name="query")
+@bp.output(DueDaysSchema)
+@user_collection
+def set_due_options(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
+    """What Anki's Set Due Date dialog starts with in the reviewer or the browser."""
+    with handle.read() as col:
+        return {"days": actions.due_days_choice(col, query["context"])}
+
+
 @bp.post("/cards/set-due")
 @bp.input(SetDueSchema, arg_name="body")
 @bp.output(ChangedSchema)
@@ -247,7 +267,10 @@ def set_due(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 
     def run(col: Collection) -> dict[str, Any]:
         ids = list(dict.fromkeys(body["card_ids"]))
-        return _changed(ids, actions.set_due_date(col, ids, body["days"]))
+        changed = actions.set_due_date(col, ids, body["days"])
+        if body["remember"]:
+            actions.remember_due_days(col, body["remember"], body["days"].strip())
+        return _changed(ids, changed)
 
     return handle.write(run)
 

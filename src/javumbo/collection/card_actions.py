@@ -235,6 +235,7 @@ def unbury_deck(col: Collection, deck_id: int, mode: str = "all") -> int:
 
 # ----------------------------------------------------------------- forget
 
+# Where Anki's Reset and Set Due Date dialogs remember their last choice apart.
 FORGET_CONTEXTS = ("reviewer", "browser")
 
 
@@ -247,10 +248,15 @@ class ForgetChoice:
     reset_counts: bool = False
 
 
-def _forget_keys(context: str) -> tuple[str, str]:
+def _dialog_suffix(context: str) -> str:
+    """ "Reviewer" or "Browser", as Anki's config keys end."""
     if context not in FORGET_CONTEXTS:
         raise ValidationError(f"context must be one of {', '.join(FORGET_CONTEXTS)}")
-    suffix = context.capitalize()
+    return context.capitalize()
+
+
+def _forget_keys(context: str) -> tuple[str, str]:
+    suffix = _dialog_suffix(context)
     return f"restorePosition{suffix}", f"resetCounts{suffix}"
 
 
@@ -262,6 +268,21 @@ def forget_choice(col: Collection, context: str) -> ForgetChoice:
         restore_position=restore if isinstance(restore, bool) else True,
         reset_counts=reset if isinstance(reset, bool) else False,
     )
+
+
+def due_days_choice(col: Collection, context: str) -> str:
+    """What Anki's Set Due Date dialog starts with: the last days typed there, else Anki's
+    "1" in the reviewer and "0" in the browser."""
+    value = col.conf.get(f"setDue{_dialog_suffix(context)}")
+    if isinstance(value, str) and value:
+        return value
+    return "1" if context == "reviewer" else "0"
+
+
+def remember_due_days(col: Collection, context: str, days: str) -> None:
+    conf = dict(col.conf)
+    conf[f"setDue{_dialog_suffix(context)}"] = days
+    col.save_json("conf", conf)
 
 
 def remember_forget_choice(col: Collection, context: str, choice: ForgetChoice) -> None:

@@ -1901,7 +1901,92 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** What Anki's Set Due Date dialog starts with in the reviewer or the browser. */
+        get: {
+            parameters: {
+                query?: {
+                    context?: "reviewer" | "browser";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DueDaysSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Anki's "Set Due Date" (``days``: "0", "3", "1-7", "5!"). */
         post: {
@@ -9296,6 +9381,10 @@ export interface components {
             mean: number | null;
             total: number;
         };
+        DueDaysSchema: {
+            /** @description the last days typed there, else 1 */
+            days: string;
+        };
         DuplicateQuerySchema: {
             fields: string[];
             /** @description the note being edited (not its own duplicate) */
@@ -10398,6 +10487,12 @@ export interface components {
             card_ids: number[];
             /** @description Anki's day spec: 0 today, 3, a range 1-7; ! sets the interval */
             days: string;
+            /**
+             * @description keep these days for the next Set Due Date dialog there
+             * @default null
+             * @enum {string|null}
+             */
+            remember: "reviewer" | "browser" | null;
         };
         SidebarCardTypeSchema: {
             name: string;

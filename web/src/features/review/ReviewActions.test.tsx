@@ -14,6 +14,7 @@ function setup(cards: ReviewCard[], lastReset = { restore_position: true, reset_
   let served = cards;
   server.use(
     on("get", "/api/cards/forget", () => lastReset),
+    on("get", "/api/cards/set-due", () => ({ days: "2" })),
     on("post", "/api/session/start", () => ({ session_id: "s1", expires_at: 0 })),
     on("get", "/api/review/{deck_id}", () => ({ cards: served, counts: { new: served.length, learning: 0, review: 0 } })),
     on("post", "/api/review", ({ body }) => {
@@ -141,14 +142,17 @@ describe("actions on the card under review", () => {
     await waitFor(() => expect(stage()?.getAttribute("data-card-id")).toBe("1"));
     fireEvent.click(screen.getByRole("button", { name: /More/ }));
     fireEvent.click(screen.getByRole("menuitem", { name: /Set due date/ }));
-    const box = screen.getByLabelText("Show card in how many days?");
+    const box = await screen.findByLabelText<HTMLInputElement>("Show card in how many days?");
+    expect(box.value).toBe("2"); // the days typed last time, as Anki
     fireEvent.change(box, { target: { value: "soon" } });
     fireEvent.click(screen.getByRole("button", { name: "OK" }));
     expect(screen.getByRole("alert").textContent).toContain("range");
     expect(sent).toEqual([]);
     fireEvent.change(box, { target: { value: "3-7!" } });
     fireEvent.click(screen.getByRole("button", { name: "OK" }));
-    await waitFor(() => expect(sent).toEqual([{ path: "set-due", body: { card_ids: [1], days: "3-7!" } }]));
+    await waitFor(() =>
+      expect(sent).toEqual([{ path: "set-due", body: { card_ids: [1], days: "3-7!", remember: "reviewer" } }]),
+    );
     expect(screen.queryByRole("dialog", { name: "Set Due Date" })).toBeNull();
   });
 

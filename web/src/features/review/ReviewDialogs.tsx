@@ -1,7 +1,7 @@
 /** The reviewer's two small dialogs, as Anki words them: Reset (forget) and Set Due Date. */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { forgetChoice } from "./api";
+import { dueDaysChoice, forgetChoice } from "./api";
 
 /** Anki's day syntax: "0" today, "3" in three days, "1-7" a random day in the range, and a
  * trailing "!" also sets the interval to the chosen days. */
@@ -87,9 +87,21 @@ function ForgetForm({ onConfirm, onClose, restore, reset }: ForgetProps & { rest
   );
 }
 
-/** Anki's "Set Due Date": "Show card in how many days?" with its syntax hint. */
-export function SetDueDialog({ onConfirm, onClose }: { onConfirm: (days: string) => void; onClose: () => void }) {
-  const [days, setDays] = useState("0");
+interface SetDueProps {
+  onConfirm: (days: string) => void;
+  onClose: () => void;
+}
+
+/** Anki's "Set Due Date": "Show card in how many days?" with its syntax hint, starting from
+ * the days last typed there. */
+export function SetDueDialog(props: SetDueProps) {
+  const last = useQuery({ queryKey: ["due-days-choice", "reviewer"], queryFn: () => dueDaysChoice(), gcTime: 0 });
+  if (last.isPending) return null;
+  return <SetDueForm {...props} start={last.data ?? "1"} />;
+}
+
+function SetDueForm({ onConfirm, onClose, start }: SetDueProps & { start: string }) {
+  const [days, setDays] = useState(start);
   const [invalid, setInvalid] = useState(false);
   return (
     <Dialog

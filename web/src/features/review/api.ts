@@ -74,7 +74,7 @@ export async function runCardAction(cardId: number, action: CardAction, client: 
       );
       return "Card reset to new";
     case "set-due":
-      await unwrap(c.POST("/api/cards/set-due", { body: { card_ids, days: action.days } }));
+      await unwrap(c.POST("/api/cards/set-due", { body: { card_ids, days: action.days, remember: "reviewer" } }));
       return `Due date set (${action.days})`;
     case "flag":
       await unwrap(c.POST("/api/cards/flag", { body: { card_ids, flag: action.flag } }));
@@ -100,6 +100,11 @@ export async function undoLatest(client: Api = api): Promise<{ label: string; ca
 /** The options the reviewer's Reset dialog starts with (the last ones chosen there). */
 export function forgetChoice(client: Api = api) {
   return unwrap(client.client.GET("/api/cards/forget", { params: { query: { context: "reviewer" } } }));
+}
+
+/** The days the reviewer's Set Due Date dialog starts with (the last typed there). */
+export async function dueDaysChoice(client: Api = api): Promise<string> {
+  return (await unwrap(client.client.GET("/api/cards/set-due", { params: { query: { context: "reviewer" } } }))).days;
 }
 
 export function cardInfo(cardId: number, client: Api = api) {
