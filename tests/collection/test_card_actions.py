@@ -17,6 +17,7 @@ import pytest
 
 from javumbo.collection import Collection, FixedClock, NotFoundError, ValidationError
 from javumbo.collection import card_actions as actions
+from javumbo.collection import dialog_choices as choices
 from javumbo.collection import undo as undo_ops
 from javumbo.collection.card_info import card_info
 
@@ -286,7 +287,7 @@ def test_card_info_matches_ankis_card_stats(pair: Pair) -> None:
         ]
 
 
-@pytest.mark.parametrize("context", actions.FORGET_CONTEXTS)
+@pytest.mark.parametrize("context", choices.DIALOG_CONTEXTS)
 def test_the_reset_dialogs_choice_is_kept_where_anki_keeps_it(pair: Pair, context: str) -> None:
     from anki.collection import Config
 
@@ -295,29 +296,29 @@ def test_the_reset_dialogs_choice_is_kept_where_anki_keeps_it(pair: Pair, contex
         "browser": (Config.Bool.RESTORE_POSITION_BROWSER, Config.Bool.RESET_COUNTS_BROWSER),
     }[context]
     theirs = tuple(pair.anki.get_config_bool(key) for key in keys)
-    ours = actions.forget_choice(pair.ours, context)
+    ours = choices.forget_choice(pair.ours, context)
     assert (ours.restore_position, ours.reset_counts) == theirs == (True, False)
-    actions.remember_forget_choice(pair.ours, context, actions.ForgetChoice(False, True))
+    choices.remember_forget_choice(pair.ours, context, choices.ForgetChoice(False, True))
     for key, value in zip(keys, (False, True), strict=True):
         pair.anki.set_config_bool(key, value)
     names = {"restorePositionReviewer", "resetCountsReviewer"}
     names |= {"restorePositionBrowser", "resetCountsBrowser"}
     theirs_conf = {k: v for k, v in pair.anki.all_config().items() if k in names}
     assert {k: v for k, v in pair.ours.conf.items() if k in names} == theirs_conf
-    assert actions.forget_choice(pair.ours, context) == actions.ForgetChoice(False, True)
+    assert choices.forget_choice(pair.ours, context) == choices.ForgetChoice(False, True)
 
 
-@pytest.mark.parametrize("context", actions.FORGET_CONTEXTS)
+@pytest.mark.parametrize("context", choices.DIALOG_CONTEXTS)
 def test_the_set_due_date_dialogs_days_are_kept_where_anki_keeps_them(
     pair: Pair, context: str
 ) -> None:
     from anki.collection import Config
 
     key = {"reviewer": Config.String.SET_DUE_REVIEWER, "browser": Config.String.SET_DUE_BROWSER}
-    assert actions.due_days_choice(pair.ours, context) == pair.anki.get_config_string(key[context])
-    actions.remember_due_days(pair.ours, context, "3-7!")
+    assert choices.due_days_choice(pair.ours, context) == pair.anki.get_config_string(key[context])
+    choices.remember_due_days(pair.ours, context, "3-7!")
     pair.anki.set_config_string(key[context], "3-7!")
     names = {"setDueReviewer", "setDueBrowser"}
     theirs = {k: v for k, v in pair.anki.all_config().items() if k in names}
     assert {k: v for k, v in pair.ours.conf.items() if k in names} == theirs
-    assert actions.due_days_choice(pair.ours, context) == "3-7!"
+    assert choices.due_days_choice(pair.ours, context) == "3-7!"

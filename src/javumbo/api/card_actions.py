@@ -15,6 +15,7 @@ from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.ids import ID_PATH, id_list_field
 from javumbo.collection import Collection
 from javumbo.collection import card_actions as actions
+from javumbo.collection import dialog_choices as choices
 from javumbo.collection.card_info import card_info
 from javumbo.collection.notes import delete_notes
 from javumbo.collection.undo import undoable
@@ -54,13 +55,13 @@ class ForgetSchema(Schema):
     remember = String(
         load_default=None,
         allow_none=True,
-        validate=[OneOf(actions.FORGET_CONTEXTS)],
+        validate=[OneOf(choices.DIALOG_CONTEXTS)],
         metadata={"description": "keep these options for the next Reset dialog there, as Anki"},
     )
 
 
 class DialogContextSchema(Schema):
-    context = String(load_default="reviewer", validate=[OneOf(actions.FORGET_CONTEXTS)])
+    context = String(load_default="reviewer", validate=[OneOf(choices.DIALOG_CONTEXTS)])
 
 
 class ForgetChoiceSchema(Schema):
@@ -78,7 +79,7 @@ class SetDueSchema(Schema):
     remember = String(
         load_default=None,
         allow_none=True,
-        validate=[OneOf(actions.FORGET_CONTEXTS)],
+        validate=[OneOf(choices.DIALOG_CONTEXTS)],
         metadata={"description": "keep these days for the next Set Due Date dialog there"},
     )
 
@@ -221,7 +222,7 @@ def unbury(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 def forget_options(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
     """The options Anki's Reset dialog starts with in the reviewer or the browser."""
     with handle.read() as col:
-        choice = actions.forget_choice(col, query["context"])
+        choice = choices.forget_choice(col, query["context"])
         return {"restore_position": choice.restore_position, "reset_counts": choice.reset_counts}
 
 
@@ -241,8 +242,8 @@ def forget(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
             reset_counts=body["reset_counts"],
         )
         if body["remember"]:
-            choice = actions.ForgetChoice(body["restore_position"], body["reset_counts"])
-            actions.remember_forget_choice(col, body["remember"], choice)
+            choice = choices.ForgetChoice(body["restore_position"], body["reset_counts"])
+            choices.remember_forget_choice(col, body["remember"], choice)
         return _changed(ids, changed)
 
     return handle.write(run)
@@ -255,7 +256,7 @@ def forget(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 def set_due_options(handle: CollectionHandle, query: dict[str, Any]) -> dict[str, Any]:
     """What Anki's Set Due Date dialog starts with in the reviewer or the browser."""
     with handle.read() as col:
-        return {"days": actions.due_days_choice(col, query["context"])}
+        return {"days": choices.due_days_choice(col, query["context"])}
 
 
 @bp.post("/cards/set-due")
@@ -269,7 +270,7 @@ def set_due(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
         ids = list(dict.fromkeys(body["card_ids"]))
         changed = actions.set_due_date(col, ids, body["days"])
         if body["remember"]:
-            actions.remember_due_days(col, body["remember"], body["days"].strip())
+            choices.remember_due_days(col, body["remember"], body["days"].strip())
         return _changed(ids, changed)
 
     return handle.write(run)
