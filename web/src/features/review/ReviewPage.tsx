@@ -5,7 +5,7 @@ import { CardInfo } from "../card-info/CardInfo";
 import { NoteEditor } from "../notes/NoteEditor";
 import type { CardAction, ReviewCard } from "./api";
 import { AnswerTimer } from "./AnswerTimer";
-import { playSounds, sideSounds, soundsFinished } from "./replayAudio";
+import { playSounds, sideSounds } from "./replayAudio";
 import { ForgetDialog, SetDueDialog } from "./ReviewDialogs";
 import { FLAGS, ReviewMenu, type MenuChoice } from "./ReviewMenu";
 import { reviewCommand } from "./reviewKeys";
@@ -15,6 +15,7 @@ import { SaveStatusNotice } from "./SaveStatusNotice";
 import { StudyMore } from "./StudyMore";
 import { compareTypedAnswer, describeComparison } from "./typedAnswer";
 import { comparisonHtml } from "./typedAnswerMarkup";
+import { useAutoAdvance } from "./useAutoAdvance";
 import { useReviewQueue } from "./useReviewQueue";
 
 const BUTTONS = [
@@ -113,45 +114,17 @@ export default function ReviewPage() {
     void playSounds(autoplayed.split("\n"), load);
   }, [prompt, showingAnswer, autoplayed, load]);
 
-  // Auto advance as the preset says (Anki's reviewer): after the question's seconds the question
-  // action (show the answer or a reminder), after the answer's seconds the answer action (bury,
-  // Again, Good, Hard or a reminder), waiting for the side's sounds to end if asked to.
-  const advance = current?.auto_advance ?? null;
-  const advanceSeconds = advance ? (showingAnswer ? advance.answer_secs : advance.question_secs) : 0;
-  const advanceAction = advance ? (showingAnswer ? advance.answer_action : advance.question_action) : 0;
-  const waitForAudio = advance?.wait_for_audio ?? false;
-  const blocked = panel !== null && panel !== "more";
-  useEffect(() => {
-    if (!autoAdvance || prompt === null || blocked || !advanceSeconds) return;
-    let cancelled = false;
-    const timer = setTimeout(() => {
-      void (async () => {
-        if (waitForAudio) await soundsFinished();
-        if (cancelled) return;
-        if (!showingAnswer) {
-          if (advanceAction === 1) setReminder("Question time elapsed");
-          else showAnswer();
-          return;
-        }
-        switch (advanceAction) {
-          case 1:
-            return answer(1);
-          case 2:
-            return answer(3);
-          case 3:
-            return answer(2);
-          case 4:
-            return setReminder("Answer time elapsed");
-          default:
-            return act({ kind: "bury-card" });
-        }
-      })();
-    }, advanceSeconds * 1000);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [autoAdvance, prompt, blocked, advanceSeconds, advanceAction, waitForAudio, showingAnswer, showAnswer, answer, act]);
+  useAutoAdvance({
+    enabled: autoAdvance,
+    showing: prompt,
+    card: current,
+    showingAnswer,
+    paused: panel !== null && panel !== "more",
+    showAnswer,
+    answer,
+    act,
+    remind: setReminder,
+  });
 
   // Prefetch the media of the next cards so a keypress shows them without the network.
   useEffect(() => {
