@@ -140,6 +140,42 @@ def test_deck_moved_to_a_preset_with_other_parameters_as_anki(
     assert all(not data for (data,) in untouched)
 
 
+def test_reschedule_through_the_load_balancer_as_anki(
+    pair: tuple[Any, Collection, int, int],
+) -> None:
+    """Anki's default: the load balancer on, so rescheduled cards are spread over the days of
+    their fuzz range by the cards already due (and easy days), card after card."""
+    from anki.collection import Config
+
+    anki, ours, _, _ = pair
+    # 18 cards with history: Anki balances cards in an unstable sort by history length,
+    # which keeps card order for equal lengths up to 20 cards (Rust's insertion sort); the
+    # other cards, without history, are review cards due over the coming months that the
+    # balancer weighs
+    kept = ",".join(str(c) for c in anki.db.list("select id from cards order by id limit 18"))
+    today = anki.sched.today
+    for execute in (anki.db.execute, lambda sql: ours.db.execute(sql)):
+        execute(f"delete from revlog where cid not in ({kept})")
+        execute(f"update cards set due = {today} + 1 + (id * 7) % 200 where id not in ({kept})")
+    anki.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, True)
+    ours.save_json("conf", {**ours.conf, "loadBalancerEnabled": True})
+    easy_days = [1.0, 1.0, 0.5, 1.0, 1.0, 0.0, 1.0]
+    config = _config(anki, 1, 1)
+    config.config.desired_retention = 0.8
+    del config.config.easy_days_percentages[:]
+    config.config.easy_days_percentages.extend(easy_days)
+    ours.clock.set(time.time())  # type: ignore[attr-defined]
+    _anki_save(anki, 1, config, reschedule=True)
+    with ours.transaction():
+        before = fsrs_snapshot(ours)
+        preset_ops.update_preset(
+            ours, 1, {"desired_retention": 0.8, "easy_days_percentages": easy_days}
+        )
+        done = follow_options_change(ours, before, reschedule=True)
+    assert _assert_same_cards(anki, ours) == done.cards > 10
+    assert done.rescheduled > 10
+
+
 def test_options_unrelated_to_fsrs_touch_no_card(pair: tuple[Any, Collection, int, int]) -> None:
     anki, ours, _, _ = pair
     config = _config(anki, 1, 1)

@@ -2,8 +2,9 @@
 ``fsrs/memory_state.rs``: ``update_memory_state``): every card that is not new gets its memory
 state recomputed from its history with the new parameters, plus the preset's desired retention
 and decay; with "reschedule cards on change", review cards also get a new due date from their
-new stability (fuzzed as Anki fuzzes a reschedule) and a "Rescheduled" revlog entry. With FSRS
-off, the FSRS keys are removed from the cards' data instead.
+new stability (through the load balancer when it is on, else fuzzed as Anki fuzzes a
+reschedule) and a "Rescheduled" revlog entry. With FSRS off, the FSRS keys are removed from
+the cards' data instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from typing import Any
 
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import ValidationError
-from javumbo.collection.scheduler.fsrs_items import DAY_SECS, RevlogEntry, by_card
+from javumbo.collection.scheduler.fsrs_items import (
+    DAY_SECS,
+    RevlogEntry,
+    by_card,
+    reviews_for_fsrs,
+)
 from javumbo.collection.scheduler.fsrs_memory import (
     CardHistory,
     MemoryState,
@@ -34,6 +40,7 @@ from javumbo.collection.scheduler.fsrs_presets import (
     revlog_rows,
     stored_params,
 )
+from javumbo.collection.scheduler.fsrs_rescheduler import Rescheduler
 from javumbo.collection.scheduler.fuzz import f32, fuzz_factor, fuzz_seed, with_review_fuzz
 from javumbo.collection.scheduler.states import minimum_review_fuzz_interval
 from javumbo.collection.search.parser import parse
@@ -95,6 +102,27 @@ def _parse(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _balancing_order(
+    card_ids: list[int],
+    revlog: dict[int, list[RevlogEntry]],
+    next_day_at: int,
+    ignore_before_ms: int,
+) -> list[int]:
+    """The order Anki updates (and so load-balances) cards in: by the length of their
+    memory-state item (Anki sorts the items by it, with Rust's unstable sort: equal lengths
+    keep card order up to 20 cards, the length Rust sorts by insertion; beyond that Anki's
+    order among equal lengths is its sort's own)."""
+
+    def length(cid: int) -> int:
+        reviews = reviews_for_fsrs(revlog.get(cid, []), next_day_at, False, ignore_before_ms)
+        if reviews is None:
+            return 0
+        size = len(reviews.items[-1][1].reviews)
+        return size if reviews.complete else size - 1
+
+    return sorted(card_ids, key=length)
+
+
 def update_memory_states(
     col: Collection, preset_id: int, *, reschedule: bool, deck_ids: list[int] | None = None
 ) -> MemoryUpdate:
@@ -114,8 +142,14 @@ def update_memory_states(
     rescheduled = 0
     touched = 0
     now_secs = col.now_secs()
+    balancer = Rescheduler.for_collection(col) if reschedule and enabled else None
     with col.transaction():
-        for cid in card_ids:
+        order = (
+            _balancing_order(card_ids, revlog, timing.next_day_at, preset.ignore_before_ms)
+            if balancer is not None
+            else card_ids
+        )
+        for cid in order:
             row = col.db.execute(
                 "select did, odid, type, queue, ivl, factor, reps, due, odue, data "
                 "from cards where id = ?",
@@ -159,9 +193,24 @@ def update_memory_states(
                     minimum_review_fuzz_interval(interval, previous or 0, preset.maximum_interval),
                     1,
                 )
-                factor_draw = fuzz_factor(fuzz_seed(cid, max(int(reps) - 1, 0)))
-                new_ivl = with_review_fuzz(factor_draw, interval, minimum, preset.maximum_interval)
+                seed = fuzz_seed(cid, max(int(reps) - 1, 0))
+                balanced = (
+                    balancer.find_interval(
+                        interval, minimum, preset.maximum_interval, days_elapsed, preset_id, seed
+                    )
+                    if balancer is not None
+                    else None
+                )
+                new_ivl = (
+                    balanced
+                    if balanced is not None
+                    else with_review_fuzz(
+                        fuzz_factor(seed), interval, minimum, preset.maximum_interval
+                    )
+                )
                 target = timing.days_elapsed - days_elapsed + new_ivl
+                if balancer is not None:
+                    balancer.moved(int(odue or due), target, preset_id)
                 if odue:
                     new_odue = target
                 else:
