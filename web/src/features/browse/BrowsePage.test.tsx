@@ -201,6 +201,8 @@ describe("BrowsePage", () => {
     expect([checked(1), checked(2), checked(3)]).toEqual([false, true, true]);
     fireEvent.keyDown(body, { key: "ArrowUp" });
     expect([checked(1), checked(2), checked(3)]).toEqual([false, true, false]);
+    fireEvent.keyDown(body, { key: "f", ctrlKey: true });
+    expect(document.activeElement).toBe(screen.getByLabelText("Search"));
     fireEvent.keyDown(body, { key: "a", ctrlKey: true });
     expect([checked(1), checked(2), checked(3)]).toEqual([true, true, true]);
     let asked = "";

@@ -30,6 +30,7 @@ export default function BrowsePage() {
   const [editing, setEditing] = useState<number | null>(null);
   const [dialog, setDialog] = useState<DialogKind | null>(null);
   const tableRef = useRef<HTMLTableSectionElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
   const columnList = useBrowseColumns();
   // After an action the table keeps the rows it showed (as Anki's does, without searching
   // again): they are fetched by id, so cards moved out of a deck search stay in view.
@@ -93,6 +94,9 @@ export default function BrowsePage() {
         return selection.selectAll(true);
       case "card-info":
         return view.setInfoOpen((open) => !open);
+      case "focus-search":
+        searchRef.current?.focus();
+        return searchRef.current?.select();
       case "suspend":
         return bulk.act({ kind: "suspend", suspended: !chosen.every((row) => row.queue === -1) });
       default:
@@ -106,7 +110,7 @@ export default function BrowsePage() {
     <section className="page browse-page">
       <div className="page-head">
         <h1>Browse</h1>
-        <SearchBar key={search} search={search} onSearch={(text) => go({ q: text })} />
+        <SearchBar key={search} search={search} onSearch={(text) => go({ q: text })} inputRef={searchRef} />
       </div>
       <ViewToolbar
         mode={mode}

@@ -9,7 +9,6 @@ export type BulkAction =
   | { kind: "edit" }
   | { kind: "suspend"; suspended: boolean }
   | { kind: "bury" }
-  | { kind: "forget" }
   | { kind: "mark" }
   | { kind: "flag"; flag: number }
   | { kind: "move"; deckId: number }
@@ -52,7 +51,7 @@ export function BulkActions({ count, selected, noun, oneNotetype, onAction }: Bu
       {button("Suspend", { kind: "suspend", suspended: true })}
       {button("Unsuspend", { kind: "suspend", suspended: false })}
       {button("Bury", { kind: "bury" })}
-      {button("Forget", { kind: "forget" })}
+      {button("Forget", { kind: "dialog", dialog: "forget" })}
       {button("Toggle mark", { kind: "mark" })}
       {MORE.slice(0, 2).map((m) => button(m.label.replace("…", ""), { kind: "dialog", dialog: m.dialog }))}
       <select

@@ -1,8 +1,14 @@
 /** The browser's search box (Anki's search syntax). Mounted with `key={search}` so the text
  * follows the URL's search (a sidebar click, a link, Back). */
-import { useState } from "react";
+import { useState, type RefObject } from "react";
 
-export function SearchBar({ search, onSearch }: { search: string; onSearch: (text: string) => void }) {
+interface SearchBarProps {
+  search: string;
+  onSearch: (text: string) => void;
+  inputRef?: RefObject<HTMLInputElement | null>;
+}
+
+export function SearchBar({ search, onSearch, inputRef }: SearchBarProps) {
   const [draft, setDraft] = useState(search);
   return (
     <form
@@ -14,6 +20,7 @@ export function SearchBar({ search, onSearch }: { search: string; onSearch: (tex
       }}
     >
       <input
+        ref={inputRef}
         aria-label="Search"
         placeholder='Anki search, e.g. deck:Spanish tag:verbs is:due "front:*ar"'
         value={draft}

@@ -103,11 +103,36 @@ export function useBuryCards() {
   });
 }
 
+export interface ForgetChoice {
+  restorePosition: boolean;
+  resetCounts: boolean;
+}
+
+/** The Reset dialog's options as last chosen in the browser (Anki keeps them per place). */
+export function useForgetDefaults() {
+  return useQuery({
+    queryKey: [...browseKeys.all, "forget-defaults"],
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/cards/forget", { params: { query: { context: "browser" } }, signal })),
+  });
+}
+
+/** The days last typed in the browser's Set Due Date dialog. */
+export function useDueDefaults() {
+  return useQuery({
+    queryKey: [...browseKeys.all, "due-defaults"],
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/cards/set-due", { params: { query: { context: "browser" } }, signal })),
+  });
+}
+
 export function useForgetCards() {
   const invalidate = useInvalidateRows();
   return useMutation({
-    mutationFn: ({ cardIds }: { cardIds: number[] }) =>
-      unwrap(api.client.POST("/api/cards/forget", { body: { card_ids: cardIds, restore_position: true, reset_counts: false } })),
+    mutationFn: ({ cardIds, restorePosition, resetCounts }: { cardIds: number[] } & ForgetChoice) =>
+      unwrap(
+        api.client.POST("/api/cards/forget", {
+          body: { card_ids: cardIds, restore_position: restorePosition, reset_counts: resetCounts, remember: "browser" },
+        }),
+      ),
     onSuccess: invalidate,
   });
 }
@@ -166,7 +191,7 @@ export function useSetDue() {
   const invalidate = useInvalidateRows();
   return useMutation({
     mutationFn: ({ cardIds, days }: { cardIds: number[]; days: string }) =>
-      unwrap(api.client.POST("/api/cards/set-due", { body: { card_ids: cardIds, days } })),
+      unwrap(api.client.POST("/api/cards/set-due", { body: { card_ids: cardIds, days, remember: "browser" } })),
     onSuccess: invalidate,
   });
 }

@@ -22,6 +22,7 @@ describe("the browser's keys (Anki's)", () => {
     expect(key("k", { ctrlKey: true })).toEqual({ kind: "mark" });
     expect(key("j", { ctrlKey: true })).toEqual({ kind: "suspend" });
     expect(key("z", { ctrlKey: true })).toEqual({ kind: "undo" });
+    expect(key("f", { ctrlKey: true })).toEqual({ kind: "focus-search" });
     expect(key("I", { ctrlKey: true, shiftKey: true })).toEqual({ kind: "card-info" });
     expect(key("D", { ctrlKey: true, shiftKey: true })).toEqual({ kind: "dialog", dialog: "set-due" });
     expect(key("S", { ctrlKey: true, shiftKey: true })).toEqual({ kind: "dialog", dialog: "reposition" });
@@ -29,6 +30,6 @@ describe("the browser's keys (Anki's)", () => {
     expect(key("A", { ctrlKey: true, shiftKey: true })).toEqual({ kind: "dialog", dialog: "add-tags" });
     expect(key("A", { ctrlKey: true, shiftKey: true, altKey: true })).toEqual({ kind: "dialog", dialog: "remove-tags" });
     expect(key("f", { ctrlKey: true, altKey: true })).toEqual({ kind: "dialog", dialog: "find-replace" });
-    expect(key("n", { ctrlKey: true, altKey: true })).toEqual({ kind: "forget" });
+    expect(key("n", { ctrlKey: true, altKey: true })).toEqual({ kind: "dialog", dialog: "forget" });
   });
 });

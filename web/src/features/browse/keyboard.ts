@@ -10,9 +10,9 @@ export type KeyAction =
   | { kind: "mark" }
   | { kind: "suspend" }
   | { kind: "flag"; flag: number }
-  | { kind: "dialog"; dialog: "set-due" | "reposition" | "change-notetype" | "find-replace" | "add-tags" | "remove-tags" }
-  | { kind: "forget" }
-  | { kind: "undo" };
+  | { kind: "dialog"; dialog: "set-due" | "reposition" | "change-notetype" | "find-replace" | "add-tags" | "remove-tags" | "forget" }
+  | { kind: "undo" }
+  | { kind: "focus-search" };
 
 interface KeyLike {
   key: string;
@@ -39,7 +39,7 @@ export function keyAction(event: KeyLike): KeyAction | null {
   if (/^[1-7]$/.test(event.key) && !shift && !alt) return { kind: "flag", flag: Number(event.key) };
   if (alt && shift && key === "a") return { kind: "dialog", dialog: "remove-tags" };
   if (alt && key === "f") return { kind: "dialog", dialog: "find-replace" };
-  if (alt && key === "n") return { kind: "forget" };
+  if (alt && key === "n") return { kind: "dialog", dialog: "forget" };
   if (alt) return null;
   if (shift) {
     if (key === "i") return { kind: "card-info" };
@@ -53,5 +53,6 @@ export function keyAction(event: KeyLike): KeyAction | null {
   if (key === "k") return { kind: "mark" };
   if (key === "j") return { kind: "suspend" };
   if (key === "z") return { kind: "undo" };
+  if (key === "f") return { kind: "focus-search" };
   return null;
 }

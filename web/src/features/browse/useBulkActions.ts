@@ -7,7 +7,6 @@ import {
   useBuryCards,
   useDeleteNotesOfCards,
   useFlagCards,
-  useForgetCards,
   useMoveCards,
   useSuspendCards,
   useToggleMark,
@@ -33,7 +32,6 @@ export function useBulkActions(chosen: BrowserRow[], { onEdit, onDialog, onDelet
   const move = useMoveCards();
   const flag = useFlagCards();
   const bury = useBuryCards();
-  const forget = useForgetCards();
   const mark = useToggleMark();
   const remove = useDeleteNotesOfCards();
   const undo = useUndo();
@@ -58,9 +56,6 @@ export function useBulkActions(chosen: BrowserRow[], { onEdit, onDialog, onDelet
         return run(suspend, { cardIds, suspended: action.suspended });
       case "bury":
         return run(bury, { cardIds });
-      case "forget":
-        if (window.confirm(`Reset ${cardIds.length} ${cardIds.length === 1 ? "card" : "cards"} to new?`)) run(forget, { cardIds });
-        return;
       case "mark":
         return run(mark, { cardIds });
       case "flag":

@@ -2,6 +2,7 @@
 import { ChangeNotetypeHost } from "./ChangeNotetypeHost";
 import { DuplicatesDialog } from "./DuplicatesDialog";
 import { FindReplaceDialog } from "./FindReplaceDialog";
+import { ForgetDialog } from "./ForgetDialog";
 import { RepositionDialog } from "./RepositionDialog";
 import { SaveSearchDialog } from "./SaveSearchDialog";
 import { SetDueDialog } from "./SetDueDialog";
@@ -12,6 +13,7 @@ export type DialogKind =
   | "remove-tags"
   | "reposition"
   | "set-due"
+  | "forget"
   | "find-replace"
   | "duplicates"
   | "change-notetype"
@@ -42,6 +44,8 @@ export function BrowseDialogs({ open, selection, search, onClose, onSearch, onDo
       return <RepositionDialog cardIds={cardIds} onClose={onClose} />;
     case "set-due":
       return <SetDueDialog cardIds={cardIds} onClose={onClose} />;
+    case "forget":
+      return <ForgetDialog cardIds={cardIds} onClose={onClose} />;
     case "find-replace":
       return <FindReplaceDialog noteIds={noteIds} notetypeIds={notetypeIds} onClose={onClose} onDone={onDone} />;
     case "duplicates":

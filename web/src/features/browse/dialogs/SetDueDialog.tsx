@@ -1,14 +1,26 @@
 /** Anki's Set Due Date: "0" today, "1" tomorrow, "1-7" a random day in the range; a trailing
- * "!" also sets the card's interval to the chosen delay. */
+ * "!" also sets the card's interval to the chosen delay. Starts from the days last typed in
+ * the browser, as Anki's dialog does. */
 import { useState } from "react";
 import { errorMessage } from "../../../lib/errors";
-import { useSetDue } from "../api";
+import { useDueDefaults, useSetDue } from "../api";
 import { BrowseDialog } from "../BrowseDialog";
 
 export const DUE_SPEC = /^\d{1,5}(-\d{1,5})?!?$/;
 
-export function SetDueDialog({ cardIds, onClose }: { cardIds: number[]; onClose: () => void }) {
-  const [days, setDays] = useState("0");
+interface SetDueDialogProps {
+  cardIds: number[];
+  onClose: () => void;
+}
+
+export function SetDueDialog(props: SetDueDialogProps) {
+  const defaults = useDueDefaults();
+  if (defaults.isPending) return null;
+  return <SetDueForm {...props} initial={defaults.data?.days ?? "1"} />;
+}
+
+function SetDueForm({ cardIds, onClose, initial }: SetDueDialogProps & { initial: string }) {
+  const [days, setDays] = useState(initial);
   const setDue = useSetDue();
   const spec = days.replace(/\s+/g, "");
   const valid = DUE_SPEC.test(spec);

@@ -6,6 +6,7 @@ import { server } from "../../../test/server";
 import { NOTETYPES } from "../testData";
 import { DuplicatesDialog } from "./DuplicatesDialog";
 import { FindReplaceDialog } from "./FindReplaceDialog";
+import { ForgetDialog } from "./ForgetDialog";
 import { RepositionDialog } from "./RepositionDialog";
 import { SetDueDialog } from "./SetDueDialog";
 
@@ -37,18 +38,25 @@ describe("browser dialogs", () => {
     expect(sent).toEqual([{ card_ids: [5, 6], start: 10, step: 2, randomize: false, shift: true }]);
   });
 
-  it("sets due dates in Anki's syntax and refuses anything else; Escape closes", async () => {
-    const sent: string[] = [];
+  it("sets due dates in Anki's syntax from the days last typed, refuses anything else; Escape closes", async () => {
+    const sent: unknown[] = [];
+    const contexts: (string | null)[] = [];
     server.use(
+      on("get", "/api/cards/set-due", ({ request }) => {
+        contexts.push(new URL(request.url).searchParams.get("context"));
+        return { days: "2-4" };
+      }),
       on("post", "/api/cards/set-due", ({ body }) => {
-        sent.push(body!.days);
+        sent.push(body);
         return { card_ids: body!.card_ids, changed: 1 };
       }),
     );
     const onClose = vi.fn();
     renderPage(<SetDueDialog cardIds={[5]} onClose={onClose} />);
-    const dialog = screen.getByRole("dialog", { name: "Set Due Date" });
-    const input = within(dialog).getByLabelText("Show cards in how many days");
+    const dialog = await screen.findByRole("dialog", { name: "Set Due Date" });
+    const input = within(dialog).getByLabelText("Show cards in how many days") as HTMLInputElement;
+    expect(input.value).toBe("2-4");
+    expect(contexts).toEqual(["browser"]);
     const ok = within(dialog).getByRole("button", { name: "OK" }) as HTMLButtonElement;
     for (const bad of ["", "tomorrow", "1-", "-3", "3!!"]) {
       fireEvent.change(input, { target: { value: bad } });
@@ -59,9 +67,31 @@ describe("browser dialogs", () => {
       expect(ok.disabled).toBe(false);
     }
     fireEvent.click(ok);
-    await waitFor(() => expect(sent).toEqual(["3-7!"]));
+    await waitFor(() => expect(sent).toEqual([{ card_ids: [5], days: "3-7!", remember: "browser" }]));
     fireEvent.keyDown(input, { key: "Escape" });
     expect(onClose).toHaveBeenCalled();
+  });
+
+  it("resets cards with the browser's last Reset options and keeps the new ones", async () => {
+    const sent: unknown[] = [];
+    server.use(
+      on("get", "/api/cards/forget", () => ({ restore_position: false, reset_counts: true })),
+      on("post", "/api/cards/forget", ({ body }) => {
+        sent.push(body);
+        return { card_ids: body!.card_ids, changed: 2 };
+      }),
+    );
+    const onClose = vi.fn();
+    renderPage(<ForgetDialog cardIds={[5, 6]} onClose={onClose} />);
+    const dialog = await screen.findByRole("dialog", { name: "Reset" });
+    expect(within(dialog).getByText("Reset 2 cards to new.")).toBeTruthy();
+    const restore = within(dialog).getByLabelText("Restore original position where possible") as HTMLInputElement;
+    expect(restore.checked).toBe(false);
+    expect((within(dialog).getByLabelText("Reset repetition and lapse counts") as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(restore);
+    fireEvent.click(within(dialog).getByRole("button", { name: "OK" }));
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(sent).toEqual([{ card_ids: [5, 6], restore_position: true, reset_counts: true, remember: "browser" }]);
   });
 
   it("finds and replaces in a chosen field of the selected notes, or everywhere", async () => {
