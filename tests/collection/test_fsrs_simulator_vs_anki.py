@@ -175,3 +175,19 @@ def test_oversized_simulations_are_refused(studied: tuple[Any, Collection]) -> N
     assert fsrs_simulator.samples_per_retention(30) == 180
     assert fsrs_simulator.samples_per_retention(180) == 34
     assert fsrs_simulator.samples_per_retention(400) == 16
+
+
+def test_parameters_fsrs_rs_cannot_simulate_are_bad_input(
+    studied: tuple[Any, Collection],
+) -> None:
+    """fsrs-rs accepts these 21 numbers but panics simulating with them (a NaN probability)."""
+    _, ours = studied
+    params = [
+        4.456, 2.3446, -63.355, -60.157, 63.995, 50.657, 14.871, -54.515, 0.2053, 58.546,
+        4.6068, -79.81, 4.0378, -55.969, 2.0089, 73.511, 0.1076, 50.146, -6.2331, 0.5047, 1.6405,
+    ]  # fmt: skip
+    given = fsrs_simulator.simulation_input(ours, 1, _settings(_request(30)), params)
+    with pytest.raises(ValidationError):
+        fsrs_simulator.simulate(given)
+    with pytest.raises(ValidationError):
+        fsrs_simulator.optimal_retention(given)

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TypeVar
 
 import fsrs_rs_python as fsrs_rs
 
@@ -51,6 +52,7 @@ _SMOOTHING_WEIGHT = 50.0
 CARD_TYPE_NEW, QUEUE_SUSPENDED = 0, -1
 QUEUE_LEARN, QUEUE_REVIEW, QUEUE_DAY_LEARN, QUEUE_PREVIEW = 1, 2, 3, 4
 _REVLOG_KIND_MANUAL = 4  # Anki's Rescheduled (5) counts as manual for the simulator
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -368,6 +370,19 @@ def _config(given: SimulationInput, deck_size: int) -> fsrs_rs.SimulatorConfig:
     )
 
 
+def _run_engine(run: Callable[[], T]) -> T:
+    """fsrs-rs panics (a Python ``BaseException``) on parameters it accepts but cannot
+    simulate with (numbers that give it a NaN probability): that is bad input, not a fault."""
+    try:
+        return run()
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as error:  # pyo3's PanicException derives from BaseException
+        raise ValidationError(
+            "fsrs-rs cannot simulate with these parameters; optimize them or use the defaults"
+        ) from error
+
+
 def simulate(given: SimulationInput) -> Simulation:
     """Anki's ``simulate_review`` for the preset's new cards and the extra ones (seed 42)."""
     settings = given.settings
@@ -379,7 +394,11 @@ def simulate(given: SimulationInput) -> Simulation:
             f"too many cards or days to simulate here: {cards} cards over "
             f"{settings.days_to_simulate} days (at most {MAX_CARD_DAYS:,} cards x days)"
         )
-    result = fsrs_rs.simulate(given.params, settings.desired_retention, _config(given, cards), None)
+    result = _run_engine(
+        lambda: fsrs_rs.simulate(
+            given.params, settings.desired_retention, _config(given, cards), None
+        )
+    )
     return Simulation(
         daily_review_count=[int(n) for n in result.review_cnt_per_day],
         daily_new_count=[int(n) for n in result.learn_cnt_per_day],
@@ -447,7 +466,8 @@ def optimal_retention(given: SimulationInput) -> float:
             )
     if not cards:
         raise ValidationError("nothing to simulate: the preset has no cards")
-    found = fsrs_rs.optimal_retention(_config(given, len(cards)), given.params, cards)
+    config = _config(given, len(cards))
+    found = _run_engine(lambda: fsrs_rs.optimal_retention(config, given.params, cards))
     return min(max(float(found), 0.7), 0.95)
 
 
