@@ -1,4 +1,4 @@
-import { act, render, screen } from "@testing-library/react";
+import { act, render, screen, waitFor } from "@testing-library/react";
 import type { Editor } from "@tiptap/react";
 import { describe, expect, it } from "vitest";
 import { RichField } from "./RichField";
@@ -31,5 +31,23 @@ describe("RichField", () => {
     view.rerender(<RichField label="Front" value="" onChange={onChange} />);
     expect(editor.getHTML()).toBe("<p></p>");
     expect(changes).toHaveLength(2); // values from outside are not reported back as edits
+  });
+
+  it("takes the caret when it appears, but not from the tags the learner is already typing in", async () => {
+    const noop = () => undefined;
+    const first = render(<RichField label="Front" value="hello" onChange={noop} autoFocus />);
+    await waitFor(() => expect(editorOf("Front").view.hasFocus()).toBe(true));
+    first.unmount();
+
+    const tags = document.createElement("input");
+    tags.setAttribute("aria-label", "Tags");
+    document.body.appendChild(tags);
+    render(<RichField label="Back" value="" onChange={noop} autoFocus />);
+    tags.focus();
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await waitFor(() => expect(editorOf("Back").isInitialized).toBe(true));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(document.activeElement).toBe(tags);
+    tags.remove();
   });
 });

@@ -12,6 +12,7 @@ import Image from "@tiptap/extension-image";
 import Subscript from "@tiptap/extension-subscript";
 import Superscript from "@tiptap/extension-superscript";
 import { Color, TextStyle } from "@tiptap/extension-text-style";
+import { TextSelection } from "@tiptap/pm/state";
 import StarterKit from "@tiptap/starter-kit";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { createMediaLoader } from "../review/media";
@@ -100,6 +101,17 @@ export interface RichFieldProps {
   clozeNumbers?: () => { next: number; same: number };
   onError?: (message: string) => void;
   autoFocus?: boolean;
+}
+
+const NOT_TYPED_IN = ["button", "submit", "reset", "checkbox", "radio", "file", "range", "color"];
+
+/** Whether the learner is already typing somewhere else on the page (the tags, another field):
+ * a field made a moment ago (after Add, a note type change) must not take the caret from there. */
+function typingElsewhere(editor: Editor): boolean {
+  const active = document.activeElement;
+  if (!(active instanceof HTMLElement) || active === document.body || editor.view.dom.contains(active)) return false;
+  if (active instanceof HTMLTextAreaElement || active.isContentEditable) return true;
+  return active instanceof HTMLInputElement && !NOT_TYPED_IN.includes(active.type);
 }
 
 function insertMediaInto(editor: Editor, stored: { name: string; kind: string }) {
@@ -202,9 +214,16 @@ export function RichField({ label, value, onChange, clozeNumbers, onError, autoF
   const editor = useEditor({
     extensions: EXTENSIONS,
     content: initialValue,
-    autofocus: autoFocus ? "end" : false,
     editorProps,
     onCreate: ({ editor: created }) => {
+      if (autoFocus) {
+        requestAnimationFrame(() => {
+          if (created.isDestroyed || typingElsewhere(created)) return;
+          const { state, view } = created;
+          view.dispatch(state.tr.setSelection(TextSelection.atEnd(state.doc)));
+          view.focus();
+        });
+      }
       const changes = value.trim() !== "" && editorToAnki(created.getHTML()) !== value;
       setLossy(changes);
       if (changes) setHtmlView(true);
