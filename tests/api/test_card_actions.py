@@ -124,6 +124,7 @@ def test_review_cards_carry_flag_mark_timer_and_auto_advance(alice: ApiUser) -> 
     card_id = alice.new_card(deck_id, "gato", "cat")
     [card] = alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]
     assert (card["flag"], card["marked"]) == (0, False)
+    assert card["deck_id"] == card["home_deck_id"] == deck_id
     # Anki's defaults: no timer shown, answers capped at 60 s, no auto advance
     assert card["timer"] == {"show": False, "stop_on_answer": False, "max_secs": 60}
     assert card["auto_advance"] == {

@@ -14,6 +14,8 @@ def test_create_rebuild_empty_and_delete_a_filtered_deck(alice: ApiUser) -> None
     did = built["id"]
     view = alice.ok(alice.get(f"/api/decks/{did}/filtered"))
     assert view["terms"] == [{"search": "deck:Spanish", "limit": 2, "order": 5}]
+    shown = alice.ok(alice.get(f"/api/review/{did}"))["cards"][0]
+    assert (shown["deck_id"], shown["home_deck_id"]) == (did, home)
     assert view["cards"] == 2 and view["reschedule"] is True
     names = {d["name"]: d for d in alice.ok(alice.get("/api/decks"))["decks"]}
     assert names["Cram"]["dyn"] is True and names["Cram"]["new"] == 2

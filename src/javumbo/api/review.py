@@ -87,6 +87,12 @@ class ReviewCardSchema(Schema):
     card_id = Integer(required=True)
     note_id = Integer(required=True)
     deck_id = Integer(required=True)
+    home_deck_id = Integer(
+        required=True,
+        metadata={
+            "description": "the deck whose preset the card follows (odid in a filtered deck)"
+        },
+    )
     question = String(required=True, metadata={"description": "rendered question HTML"})
     answer = String(required=True, metadata={"description": "rendered answer HTML"})
     css = String(required=True)
@@ -164,6 +170,7 @@ def _review_card(col: Collection, scheduler: Scheduler, card: Card) -> dict[str,
         "card_id": card.id,
         "note_id": card.nid,
         "deck_id": card.did,
+        "home_deck_id": card.odid or card.did,
         "question": rendered.question,
         "answer": rendered.answer,
         "css": rendered.css,

@@ -10401,6 +10401,8 @@ export interface components {
             deck_id: number;
             /** @description the card's flag 0-7 (0 none, 1 red ... 7 purple) */
             flag: number;
+            /** @description the deck whose preset the card follows (odid in a filtered deck) */
+            home_deck_id: number;
             interval_seconds: number[];
             /** @description labels for again, hard, good, easy */
             intervals: string[];

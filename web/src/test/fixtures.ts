@@ -8,6 +8,7 @@ export function reviewCard(id: number, overrides: Partial<Schemas["ReviewCardSch
     card_id: id,
     note_id: id * 10,
     deck_id: 7,
+    home_deck_id: 7,
     question: `Q${id}`,
     answer: `A${id}`,
     css: "",

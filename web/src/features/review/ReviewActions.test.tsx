@@ -1,4 +1,7 @@
-import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { MemoryRouter, Route, Routes, useParams } from "react-router-dom";
+import { createQueryClient } from "../../lib/queryClient";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { answered, reviewCard, stats } from "../../test/fixtures";
 import { on } from "../../test/handlers";
@@ -10,6 +13,13 @@ import { DUE_DAYS } from "./ReviewDialogs";
 import ReviewPage from "./ReviewPage";
 
 function setup(cards: ReviewCard[], lastReset = { restore_position: true, reset_counts: false }) {
+  const sent = serve(cards, lastReset);
+  renderPage(<ReviewPage />, { path: "/review/7", route: "/review/:deckId" });
+  return { sent };
+}
+
+/** The review routes answering with these cards; what the page sent, in order. */
+function serve(cards: ReviewCard[], lastReset: { restore_position: boolean; reset_counts: boolean }) {
   const sent: { path: string; body: unknown }[] = [];
   let served = cards;
   server.use(
@@ -50,8 +60,7 @@ function setup(cards: ReviewCard[], lastReset = { restore_position: true, reset_
     on("get", "/api/stats", () => stats(0)),
   );
   logIn();
-  renderPage(<ReviewPage />, { path: "/review/7", route: "/review/:deckId" });
-  return { sent };
+  return sent;
 }
 
 const TIMERS: ("setTimeout" | "clearTimeout" | "setInterval" | "clearInterval")[] = [
@@ -154,6 +163,26 @@ describe("actions on the card under review", () => {
       expect(sent).toEqual([{ path: "set-due", body: { card_ids: [1], days: "3-7!", remember: "reviewer" } }]),
     );
     expect(screen.queryByRole("dialog", { name: "Set Due Date" })).toBeNull();
+  });
+
+  it("opens the options of the card's home deck with O, as Anki's reviewer", async () => {
+    serve([reviewCard(1, { deck_id: 99, home_deck_id: 7 })], { restore_position: true, reset_counts: false });
+    function OptionsProbe() {
+      return <p data-testid="options-of">{useParams().deckId}</p>;
+    }
+    render(
+      <QueryClientProvider client={createQueryClient()}>
+        <MemoryRouter initialEntries={["/review/99"]}>
+          <Routes>
+            <Route path="/review/:deckId" element={<ReviewPage />} />
+            <Route path="/decks/:deckId/options" element={<OptionsProbe />} />
+          </Routes>
+        </MemoryRouter>
+      </QueryClientProvider>,
+    );
+    await ready(1);
+    fireEvent.keyDown(window, { key: "o", code: "KeyO" });
+    expect((await screen.findByTestId("options-of")).textContent).toBe("7");
   });
 
   it("accepts the day specs Anki accepts", () => {

@@ -12,7 +12,8 @@ export type MenuChoice =
   | { kind: "ask-due" }
   | { kind: "ask-forget" }
   | { kind: "ask-delete" }
-  | { kind: "auto-advance" };
+  | { kind: "auto-advance" }
+  | { kind: "options" };
 
 const ENTRIES: { label: string; keys: string; choice: MenuChoice }[] = [
   { label: "Edit note", keys: "E", choice: { kind: "edit" } },
@@ -26,6 +27,7 @@ const ENTRIES: { label: string; keys: string; choice: MenuChoice }[] = [
   { label: "Set due date…", keys: "Ctrl+Shift+D", choice: { kind: "ask-due" } },
   { label: "Reset (forget)…", keys: "Ctrl+Alt+N", choice: { kind: "ask-forget" } },
   { label: "Delete note", keys: "Ctrl+Delete", choice: { kind: "ask-delete" } },
+  { label: "Options", keys: "O", choice: { kind: "options" } },
 ];
 
 export function ReviewMenu({

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { Link, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams } from "react-router-dom";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { CardInfo } from "../card-info/CardInfo";
 import { NoteEditor } from "../notes/NoteEditor";
@@ -32,6 +32,7 @@ function isTyping(target: EventTarget | null): boolean {
 
 export default function ReviewPage() {
   const deckId = Number(useParams().deckId);
+  const navigate = useNavigate();
   const queue = useReviewQueue(deckId);
   const load = useMemo(() => createMediaLoader(), []);
   const { current, upcoming, showingAnswer, showAnswer, answer, undo, act, noteEdited } = queue;
@@ -64,6 +65,10 @@ export default function ReviewPage() {
           setPanelCard(card);
           setPanel("forget");
           return;
+        case "options":
+          // Anki's reviewer opens the options of the deck the card belongs to (its home deck).
+          navigate(`/decks/${card.home_deck_id}/options`);
+          return;
         case "auto-advance":
           setAutoAdvance(!autoAdvance);
           setReminder(autoAdvance ? "Auto Advance disabled" : "Auto Advance enabled");
@@ -80,7 +85,7 @@ export default function ReviewPage() {
           act(choice as CardAction);
       }
     },
-    [act, autoAdvance, current, load, showingAnswer],
+    [act, autoAdvance, current, load, navigate, showingAnswer],
   );
 
   // A reminder shows for a few seconds, as Anki's tooltip.

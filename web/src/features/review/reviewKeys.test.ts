@@ -19,6 +19,7 @@ describe("Anki's reviewer keys", () => {
     ["Delete", "Delete", true, false, false, { kind: "ask-delete" }],
     ["n", "KeyN", true, false, true, { kind: "ask-forget" }],
     ["A", "KeyA", false, true, false, { kind: "auto-advance" }],
+    ["o", "KeyO", false, false, false, { kind: "options" }],
   ])("%s (ctrl %s, shift %s, alt %s)", (key, code, ctrl, shift, alt, expected) => {
     expect(reviewCommand(key, code, ctrl, shift, alt)).toEqual(expected);
   });

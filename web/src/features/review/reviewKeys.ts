@@ -21,6 +21,7 @@ export function reviewCommand(key: string, code: string, ctrl: boolean, shift: b
     "=": { kind: "bury-note" },
     "@": { kind: "suspend-card" },
     "!": { kind: "suspend-note" },
+    o: { kind: "options" },
   };
   return byKey[key.length === 1 ? key.toLowerCase() : key] ?? byKey[key] ?? null;
 }
