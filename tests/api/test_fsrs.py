@@ -221,3 +221,17 @@ def test_simulator_refuses_oversized_or_bad_input(app: APIFlask, alice: ApiUser)
         assert_error(alice.post(url, {"additional_new_cards": 5}), 429, "fsrs_busy")
     finally:
         fsrs_api._TRAINING.release()
+
+
+def test_optimize_and_evaluate_use_settings_not_saved_yet(app: APIFlask, alice: ApiUser) -> None:
+    """As Anki's Optimize, the screen's search and 'ignore reviews before' apply unsaved."""
+    _history(app, alice, cards=20)
+    url = "/api/presets/1/fsrs/optimize"
+    assert alice.ok(alice.post(url, {}))["item_count"] > 50
+    assert alice.ok(alice.post(url, {"param_search": "deck:Nothing"}))["item_count"] == 0
+    later = {"ignore_revlogs_before_date": "2999-01-01"}
+    assert alice.ok(alice.post(url, later))["item_count"] == 0
+    assert alice.ok(alice.post("/api/presets/1/fsrs/evaluate", later))["item_count"] == 0
+    assert_error(alice.post(url, {"param_search": "re:x("}), 400)
+    assert_error(alice.post(url, {"params": [0.1] * 5}), 400)
+    assert alice.ok(alice.get("/api/presets/1/fsrs"))["param_search"] == ""  # nothing saved

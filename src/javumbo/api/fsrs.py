@@ -24,6 +24,7 @@ from javumbo.api.ids import ID_PATH
 from javumbo.collection import Collection
 from javumbo.collection import presets as preset_ops
 from javumbo.collection.scheduler import fsrs_optimizer, fsrs_simulator
+from javumbo.collection.scheduler.fsrs_memory import valid_parameters
 from javumbo.collection.scheduler.fsrs_presets import fsrs_enabled, fsrs_preset
 from javumbo.collection.scheduler.fsrs_reschedule import save_fsrs_settings
 
@@ -88,7 +89,17 @@ class OptimizedSchema(Schema):
     item_count = Integer(required=True, metadata={"description": "FSRS items trained on"})
 
 
-class EvaluateSchema(Schema):
+class OptimizeSchema(Schema):
+    """Settings edited but not saved yet (Anki optimizes with the screen's values)."""
+
+    params = _params_field("the current parameters, kept if they fit at least as well")
+    param_search = String(validate=[Length(max=1000)])
+    ignore_revlogs_before_date = String(
+        validate=[Regexp(r"^(\d{4}-\d{2}-\d{2})?$", error="YYYY-MM-DD or empty")]
+    )
+
+
+class EvaluateSchema(OptimizeSchema):
     params = _params_field("parameters to judge (default: the saved ones)")
 
 
@@ -150,15 +161,29 @@ def _one_training() -> None:
         )
 
 
+def _unsaved(body: dict[str, Any], *, with_params: bool) -> fsrs_optimizer.Unsaved:
+    params = body.get("params")
+    return fsrs_optimizer.Unsaved(
+        params=tuple(params) if with_params and params is not None else None,
+        param_search=body.get("param_search"),
+        ignore_before_date=body.get("ignore_revlogs_before_date"),
+    )
+
+
 @bp.post(f"/<{ID_PATH}:preset_id>/fsrs/optimize")
+@bp.input(OptimizeSchema, arg_name="body")
 @bp.output(OptimizedSchema)
 @user_collection
-def optimize(handle: CollectionHandle, preset_id: int) -> dict[str, Any]:
+def optimize(handle: CollectionHandle, preset_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Parameters trained on the reviews of the preset's cards (or its optimizer search), as
-    Anki's "Optimize"; nothing is saved. An empty list: FSRS's defaults fit best."""
+    Anki's "Optimize"; the body may carry settings not saved yet; nothing is saved. An empty
+    list: FSRS's defaults fit best."""
+    unsaved = _unsaved(body, with_params=True)
+    if unsaved.params is not None and not valid_parameters(unsaved.params):
+        raise api_error(400, "FSRS parameters must be empty or 17, 19 or 21 numbers in range")
     try:
         with handle.read() as col:
-            given = fsrs_optimizer.training_input(col, preset_id)
+            given = fsrs_optimizer.training_input(col, preset_id, unsaved=unsaved)
     except fsrs_optimizer.TooManyReviewsError as error:
         raise _too_many(error) from error
     _one_training()
@@ -182,7 +207,9 @@ def evaluate(handle: CollectionHandle, preset_id: int, body: dict[str, Any]) -> 
     try:
         with handle.read() as col:
             params = body.get("params", list(fsrs_preset(col, preset_id).params))
-            data = fsrs_optimizer.evaluation_input(col, preset_id)
+            data = fsrs_optimizer.evaluation_input(
+                col, preset_id, unsaved=_unsaved(body, with_params=False)
+            )
     except fsrs_optimizer.TooManyReviewsError as error:
         raise _too_many(error) from error
     _one_training()

@@ -436,6 +436,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/browse/reposition-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What Anki's Reposition New Cards dialog shows (queue top and bottom) and starts from. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Successful response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RepositionDefaultsSchema"];
+                    };
+                };
+                /** @description Bad input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Missing, invalid or expired token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Not found (also: another user's id) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Conflict with a concurrent change; retry after Retry-After seconds */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Request body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Storage backend unavailable; retry after Retry-After seconds */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/browse/rows": {
         parameters: {
             query?: never;
@@ -7429,7 +7519,8 @@ export interface paths {
         put?: never;
         /**
          * Parameters trained on the reviews of the preset's cards (or its optimizer search), as
-         * @description Anki's "Optimize"; nothing is saved. An empty list: FSRS's defaults fit best.
+         * @description Anki's "Optimize"; the body may carry settings not saved yet; nothing is saved. An empty
+         *     list: FSRS's defaults fit best.
          */
         post: {
             parameters: {
@@ -7440,7 +7531,11 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["OptimizeSchema"];
+                };
+            };
             responses: {
                 /** @description Successful response */
                 200: {
@@ -7489,6 +7584,15 @@ export interface paths {
                 };
                 /** @description Request body too large */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorSchema"];
+                    };
+                };
+                /** @description Validation error */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9430,6 +9534,8 @@ export interface components {
             error: components["schemas"]["ErrorBodySchema"];
         };
         EvaluateSchema: {
+            ignore_revlogs_before_date?: string;
+            param_search?: string;
             /** @description parameters to judge (default: the saved ones) */
             params?: number[];
         };
@@ -10032,6 +10138,12 @@ export interface components {
             optimal_retention: number;
             studied_cards: number;
         };
+        OptimizeSchema: {
+            ignore_revlogs_before_date?: string;
+            param_search?: string;
+            /** @description the current parameters, kept if they fit at least as well */
+            params?: number[];
+        };
         OptimizedSchema: {
             /** @description FSRS items trained on */
             item_count: number;
@@ -10368,6 +10480,16 @@ export interface components {
         ReplacedSchema: {
             /** @description notes changed */
             changed: number;
+        };
+        RepositionDefaultsSchema: {
+            /** @description last new-queue position */
+            queue_bottom: number;
+            /** @description first new-queue position */
+            queue_top: number;
+            /** @description as the last reposition */
+            randomize: boolean;
+            /** @description as the last reposition */
+            shift: boolean;
         };
         RepositionSchema: {
             card_ids: number[];

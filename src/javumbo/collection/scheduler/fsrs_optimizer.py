@@ -10,7 +10,7 @@ current parameters are kept when they already predict the reviews at least as we
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import fsrs_rs_python as fsrs_rs
 
@@ -22,11 +22,13 @@ from javumbo.collection.scheduler.fsrs_presets import (
     FsrsPreset,
     TooManyReviewsError,
     fsrs_preset,
+    ignore_before_ms,
     preset_card_ids,
     preset_conf,
     revlog_rows,
 )
 from javumbo.collection.search import find_cards
+from javumbo.collection.search.parser import parse
 
 __all__ = ["TooManyReviewsError", "evaluate", "optimize", "train", "training_input"]
 
@@ -85,8 +87,32 @@ class TrainingInput:
     data: TrainingSet
 
 
-def training_input(col: Collection, preset_id: int, *, limit: int | None = None) -> TrainingInput:
-    preset = fsrs_preset(col, preset_id)
+@dataclass(frozen=True)
+class Unsaved:
+    """Settings as edited but not saved yet, which Anki's Optimize and Evaluate use."""
+
+    params: tuple[float, ...] | None = None
+    param_search: str | None = None
+    ignore_before_date: str | None = None
+
+
+def _with_unsaved(preset: FsrsPreset, unsaved: Unsaved) -> FsrsPreset:
+    if unsaved.param_search is not None:
+        if unsaved.param_search:
+            parse(unsaved.param_search)  # refuses a search Anki would not run
+        preset = replace(preset, param_search=unsaved.param_search)
+    if unsaved.ignore_before_date is not None:
+        ignore_before_ms(unsaved.ignore_before_date)  # refuses a malformed date
+        preset = replace(preset, ignore_before_date=unsaved.ignore_before_date)
+    if unsaved.params is not None:
+        preset = replace(preset, params=unsaved.params)
+    return preset
+
+
+def training_input(
+    col: Collection, preset_id: int, *, limit: int | None = None, unsaved: Unsaved = Unsaved()
+) -> TrainingInput:
+    preset = _with_unsaved(fsrs_preset(col, preset_id), unsaved)
     relearn = (preset_conf(col, preset_id).get("lapse") or {}).get("delays", [10.0])
     return TrainingInput(
         current=list(preset.params),
@@ -137,8 +163,10 @@ def _keep_current_when_better(
     return current if short_term.stability < start.stability else optimized
 
 
-def evaluation_input(col: Collection, preset_id: int, *, limit: int | None = None) -> TrainingSet:
-    return training_set(col, fsrs_preset(col, preset_id), limit=limit)
+def evaluation_input(
+    col: Collection, preset_id: int, *, limit: int | None = None, unsaved: Unsaved = Unsaved()
+) -> TrainingSet:
+    return training_set(col, _with_unsaved(fsrs_preset(col, preset_id), unsaved), limit=limit)
 
 
 def evaluate_items(data: TrainingSet, params: Sequence[float]) -> Evaluation:

@@ -122,8 +122,10 @@ describe("FsrsSection", () => {
   it("shows progress while optimizing, fills in the new parameters and evaluates them", async () => {
     let finish: (() => void) | undefined;
     let judged: number[] | undefined;
+    let optimizedWith: Schemas["OptimizeSchema"] | undefined;
     server.use(
-      on("post", "/api/presets/{preset_id}/fsrs/optimize", async () => {
+      on("post", "/api/presets/{preset_id}/fsrs/optimize", async ({ body }) => {
+        optimizedWith = body;
         await new Promise<void>((resolve) => (finish = resolve));
         return { params: TRAINED, review_count: 812, item_count: 500 };
       }),
@@ -135,8 +137,10 @@ describe("FsrsSection", () => {
     const changes: PresetChanges[] = [];
     logIn();
     renderPage(<Harness changes={changes} />);
+    fireEvent.change(screen.getByLabelText("Optimizer search"), { target: { value: "deck:Spanish" } });
     fireEvent.click(screen.getByRole("button", { name: "Optimize" }));
     expect(await screen.findByRole("progressbar", { name: "Optimizing" })).toBeTruthy();
+    await waitFor(() => expect(optimizedWith).toEqual({ params: [], param_search: "deck:Spanish", ignore_revlogs_before_date: "" }));
     expect((screen.getByRole("button", { name: "Optimizing…" }) as HTMLButtonElement).disabled).toBe(true);
     await waitFor(() => expect(finish).toBeDefined());
     act(() => finish?.());

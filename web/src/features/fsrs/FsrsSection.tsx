@@ -101,9 +101,12 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
     if (parsed !== null) onChange(paramsChanges(parsed));
   };
 
+  // Optimize and Evaluate use the settings as edited, saved or not, as Anki's do.
+  const unsaved = { param_search: preset.param_search, ignore_revlogs_before_date: preset.ignore_revlogs_before_date };
+
   const onOptimize = () => {
     setResult(null);
-    optimize.mutate(undefined, {
+    optimize.mutate({ ...unsaved, params: params ?? presetParams(preset) }, {
       onSuccess: (optimized) => {
         if (optimized.item_count === 0) {
           setResult("Not enough reviews to optimize yet: the parameters stay as they are.");
@@ -125,7 +128,7 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
   const onEvaluate = () => {
     if (params === null) return;
     setResult(null);
-    evaluate.mutate(params, {
+    evaluate.mutate({ ...unsaved, params }, {
       onSuccess: (judged) =>
         setResult(
           judged.item_count === 0
@@ -231,9 +234,6 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
               onChange={(e) => onChange({ historical_retention: Number(e.target.value) })}
             />
           </label>
-          <p className="muted small">
-            Optimize and Evaluate read the saved search and date; save first after changing them.
-          </p>
 
           <label className="check">
             <input type="checkbox" checked={reschedule} onChange={(e) => onReschedule(e.target.checked)} />

@@ -8,6 +8,7 @@ import { useMutation } from "@tanstack/react-query";
 import type { components } from "../../api/schema.gen";
 import { api, unwrap } from "../../lib/api";
 
+export type OptimizeRequest = components["schemas"]["OptimizeSchema"];
 export type Optimized = components["schemas"]["OptimizedSchema"];
 export type Evaluation = components["schemas"]["EvaluationSchema"];
 export type SimulationRequest = components["schemas"]["SimulateSchema"];
@@ -18,14 +19,15 @@ const path = (presetId: number) => ({ params: { path: { preset_id: presetId } } 
 
 export function useOptimizeFsrs(presetId: number) {
   return useMutation({
-    mutationFn: () => unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/optimize", path(presetId))),
+    mutationFn: (body: OptimizeRequest) =>
+      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/optimize", { ...path(presetId), body })),
   });
 }
 
 export function useEvaluateFsrs(presetId: number) {
   return useMutation({
-    mutationFn: (params: number[]) =>
-      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/evaluate", { ...path(presetId), body: { params } })),
+    mutationFn: (body: OptimizeRequest) =>
+      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/evaluate", { ...path(presetId), body })),
   });
 }
 
