@@ -96,3 +96,13 @@ def test_find_replace_and_duplicates(alice: ApiUser) -> None:
     assert len(dupes["duplicates"][0]["note_ids"]) == 2
     bad = {"search": "(", "replacement": "", "regex": True}
     assert_error(alice.post("/api/notes/find-replace", bad), 400)
+
+
+def test_reposition_dialog_defaults_follow_the_last_reposition(alice: ApiUser) -> None:
+    _, card_ids = _cards(alice, 3)
+    first = alice.ok(alice.get("/api/browse/reposition-defaults"))
+    assert first == {"queue_top": 1, "queue_bottom": 3, "randomize": False, "shift": False}
+    body = {"card_ids": card_ids[2:], "start": 10, "randomize": True, "shift": True}
+    alice.ok(alice.post("/api/cards/reposition", body))
+    after = alice.ok(alice.get("/api/browse/reposition-defaults"))
+    assert after == {"queue_top": 1, "queue_bottom": 10, "randomize": True, "shift": True}

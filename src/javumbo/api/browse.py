@@ -17,6 +17,7 @@ from javumbo.collection.browser import COLUMNS, Mode, browse_page
 from javumbo.collection.browser.columns import DEFAULT_COLUMNS, DEFAULT_SORT
 from javumbo.collection.browser.duplicates import find_duplicates
 from javumbo.collection.browser.find_replace import find_and_replace
+from javumbo.collection.browser.reposition_choice import reposition_defaults
 from javumbo.collection.browser.saved_searches import (
     delete_saved_search,
     save_search,
@@ -331,3 +332,19 @@ def note_tags(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
         return {"note_ids": nids, "changed": len(nids)}
 
     return handle.write(run)
+
+
+class RepositionDefaultsSchema(Schema):
+    queue_top = Integer(required=True, metadata={"description": "first new-queue position"})
+    queue_bottom = Integer(required=True, metadata={"description": "last new-queue position"})
+    randomize = Boolean(required=True, metadata={"description": "as the last reposition"})
+    shift = Boolean(required=True, metadata={"description": "as the last reposition"})
+
+
+@bp.get("/browse/reposition-defaults")
+@bp.output(RepositionDefaultsSchema)
+@user_collection
+def reposition_dialog(handle: CollectionHandle) -> dict[str, Any]:
+    """What Anki's Reposition New Cards dialog shows (queue top and bottom) and starts from."""
+    with handle.read() as col:
+        return vars(reposition_defaults(col))

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from javumbo.collection.browser.reposition_choice import remember_reposition_choice
 from javumbo.collection.cards import (
     CARD_COLUMNS,
     CARD_TYPE_NEW,
@@ -370,6 +371,7 @@ def reposition_new_cards(
                 card.due = positions[card.nid]
             _write(col, card)
             moved += 1
+        remember_reposition_choice(col, randomize=randomize, shift=shift)
         col.touch()
     return moved
 

@@ -116,6 +116,14 @@ export function useForgetDefaults() {
   });
 }
 
+/** The new queue's first and last positions and the last reposition's choices. */
+export function useRepositionDefaults() {
+  return useQuery({
+    queryKey: [...browseKeys.all, "reposition-defaults"],
+    queryFn: ({ signal }) => unwrap(api.client.GET("/api/browse/reposition-defaults", { signal })),
+  });
+}
+
 /** The days last typed in the browser's Set Due Date dialog. */
 export function useDueDefaults() {
   return useQuery({

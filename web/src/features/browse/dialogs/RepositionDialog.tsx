@@ -1,15 +1,34 @@
-/** Anki's Reposition New Cards: start position, step, randomize order, shift position of
- * existing cards. Only new cards move (the server leaves the others). */
+/** Anki's Reposition New Cards: the queue's top and bottom shown, start position, step,
+ * randomize order, shift position of existing cards (the last two as last chosen). Only new
+ * cards move (the server leaves the others). */
 import { useState } from "react";
 import { errorMessage } from "../../../lib/errors";
-import { useReposition } from "../api";
+import { useReposition, useRepositionDefaults } from "../api";
 import { BrowseDialog } from "../BrowseDialog";
 
-export function RepositionDialog({ cardIds, onClose }: { cardIds: number[]; onClose: () => void }) {
+interface RepositionDialogProps {
+  cardIds: number[];
+  onClose: () => void;
+}
+
+interface Defaults {
+  queue_top: number;
+  queue_bottom: number;
+  randomize: boolean;
+  shift: boolean;
+}
+
+export function RepositionDialog(props: RepositionDialogProps) {
+  const defaults = useRepositionDefaults();
+  if (defaults.isPending) return null;
+  return <RepositionForm {...props} defaults={defaults.data ?? { queue_top: 0, queue_bottom: 0, randomize: false, shift: false }} />;
+}
+
+function RepositionForm({ cardIds, onClose, defaults }: RepositionDialogProps & { defaults: Defaults }) {
   const [start, setStart] = useState("0");
   const [step, setStep] = useState("1");
-  const [randomize, setRandomize] = useState(false);
-  const [shift, setShift] = useState(false);
+  const [randomize, setRandomize] = useState(defaults.randomize);
+  const [shift, setShift] = useState(defaults.shift);
   const reposition = useReposition();
   const valid = /^\d+$/.test(start) && /^[1-9]\d*$/.test(step);
   return (
@@ -20,6 +39,11 @@ export function RepositionDialog({ cardIds, onClose }: { cardIds: number[]; onCl
       busy={reposition.isPending || !valid}
       error={reposition.error ? errorMessage(reposition.error) : null}
     >
+      <p className="muted small">
+        Queue top: {defaults.queue_top}
+        <br />
+        Queue bottom: {defaults.queue_bottom}
+      </p>
       <label className="field">
         <span>Start position</span>
         <input inputMode="numeric" value={start} onChange={(e) => setStart(e.target.value.trim())} />

@@ -16,9 +16,10 @@ beforeEach(() => {
 });
 
 describe("browser dialogs", () => {
-  it("repositions new cards with Anki's start, step, randomize and shift", async () => {
+  it("repositions new cards with Anki's start, step, randomize and shift, from the last choices", async () => {
     const sent: unknown[] = [];
     server.use(
+      on("get", "/api/browse/reposition-defaults", () => ({ queue_top: 1, queue_bottom: 40, randomize: true, shift: false })),
       on("post", "/api/cards/reposition", ({ body }) => {
         sent.push(body);
         return { card_ids: body!.card_ids, changed: 2 };
@@ -26,7 +27,10 @@ describe("browser dialogs", () => {
     );
     const onClose = vi.fn();
     renderPage(<RepositionDialog cardIds={[5, 6]} onClose={onClose} />);
-    const dialog = screen.getByRole("dialog", { name: "Reposition New Cards" });
+    const dialog = await screen.findByRole("dialog", { name: "Reposition New Cards" });
+    expect(dialog.textContent).toContain("Queue bottom: 40");
+    expect((within(dialog).getByLabelText("Randomize order") as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(within(dialog).getByLabelText("Randomize order"));
     expect(document.activeElement).toBe(within(dialog).getByLabelText("Start position"));
     fireEvent.change(within(dialog).getByLabelText("Start position"), { target: { value: "10" } });
     fireEvent.change(within(dialog).getByLabelText("Step"), { target: { value: "0" } });
