@@ -340,6 +340,10 @@ def test_a_learners_first_hour(
     page.get_by_role("link", name="Media", exact=True).click()
     unused = page.get_by_role("region", name="Unused files (1)")
     expect(unused.get_by_text("mistake.png")).to_be_visible()
+    unused.get_by_role("button", name="Show mistake.png").click()
+    shown = unused.get_by_role("img", name="mistake.png")
+    expect(shown).to_be_visible()
+    assert shown.evaluate("img => img.complete && img.naturalWidth") == 120
     expect(page.get_by_role("region", name=re.compile("Missing files"))).to_have_count(0)
     screenshot(page, "first-hour-06-check-media")
     page.once("dialog", lambda dialog: dialog.accept())

@@ -5,6 +5,15 @@ import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
 import MediaCheckPage from "./MediaCheckPage";
 
+// The file as review's media loader gives it (jsdom cannot read a fetched Blob as a data URL).
+const loaded: string[] = [];
+vi.mock("../review/media", () => ({
+  createMediaLoader: () => (name: string) => {
+    loaded.push(name);
+    return Promise.resolve(name.endsWith(".png") ? "data:image/png;base64,iVBORw0KGgo=" : null);
+  },
+}));
+
 afterEach(() => vi.restoreAllMocks());
 
 describe("MediaCheckPage", () => {
@@ -75,5 +84,22 @@ describe("MediaCheckPage", () => {
     logIn();
     renderPage(<MediaCheckPage />);
     expect(await screen.findByText(/No unused or missing files/)).toBeTruthy();
+  });
+
+  it("shows an unused picture before it is deleted", async () => {
+    server.use(
+      on("get", "/api/media-check", () => ({ unused: ["old.png", "notes.txt"], missing: [] })),
+    );
+    logIn();
+    renderPage(<MediaCheckPage />);
+    const show = await screen.findByRole("button", { name: "Show old.png" });
+    expect(loaded).toEqual([]); // nothing is fetched until asked for
+    expect(screen.queryByRole("button", { name: "Show notes.txt" })).toBeNull();
+    fireEvent.click(show);
+    const picture = await screen.findByRole("img", { name: "old.png" });
+    expect(picture.getAttribute("src")).toMatch(/^data:image\/png/);
+    expect(loaded).toEqual(["old.png"]);
+    fireEvent.click(screen.getByRole("button", { name: "Hide old.png" }));
+    expect(screen.queryByRole("img", { name: "old.png" })).toBeNull();
   });
 });

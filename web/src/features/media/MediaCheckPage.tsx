@@ -8,6 +8,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { errorMessage } from "../../lib/errors";
+import { canPreview, MediaPreview } from "./MediaPreview";
 import { MISSING_MEDIA_TAG, notesSearchLink, useDeleteUnusedMedia, useMediaCheck, useTagMissingMedia } from "./api";
 
 function files(count: number): string {
@@ -25,6 +26,7 @@ export default function MediaCheckPage() {
   // Files the learner unticked; every other unused file is to be deleted.
   const [kept, setKept] = useState<Set<string>>(new Set());
   const [notice, setNotice] = useState<string | null>(null);
+  const [looking, setLooking] = useState<Set<string>>(new Set());
 
   const unused = check.data?.unused ?? [];
   const missing = check.data?.missing ?? [];
@@ -32,13 +34,13 @@ export default function MediaCheckPage() {
   const missingNoteIds = [...new Set(missing.flatMap((m) => m.note_ids))].sort((a, b) => a - b);
   const error = check.error ?? remove.error ?? tag.error;
 
-  const toggle = (name: string) =>
-    setKept((old) => {
-      const next = new Set(old);
-      if (next.has(name)) next.delete(name);
-      else next.add(name);
-      return next;
-    });
+  const flip = (set: Set<string>, name: string) => {
+    const next = new Set(set);
+    if (next.has(name)) next.delete(name);
+    else next.add(name);
+    return next;
+  };
+  const toggle = (name: string) => setKept((old) => flip(old, name));
 
   const deleteChosen = () => {
     if (chosen.length === 0) return;
@@ -118,6 +120,18 @@ export default function MediaCheckPage() {
                   <input type="checkbox" checked={!kept.has(name)} onChange={() => toggle(name)} />
                   <span className="media-check__name">{name}</span>
                 </label>
+                {canPreview(name) && (
+                  <button
+                    type="button"
+                    className="button button--small"
+                    aria-expanded={looking.has(name)}
+                    aria-label={`${looking.has(name) ? "Hide" : "Show"} ${name}`}
+                    onClick={() => setLooking((old) => flip(old, name))}
+                  >
+                    {looking.has(name) ? "Hide" : "Show"}
+                  </button>
+                )}
+                {looking.has(name) && <MediaPreview name={name} />}
               </li>
             ))}
           </ul>
