@@ -169,12 +169,14 @@ describe("BrowsePage", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Spanish" }));
     await waitFor(() => expect(searches.at(-1)).toBe('"deck:Spanish"'));
     expect((screen.getByLabelText("Search") as HTMLInputElement).value).toBe('"deck:Spanish"');
+    fireEvent.click(screen.getByRole("button", { name: "Leeches" }), { ctrlKey: true });
+    await waitFor(() => expect(searches.at(-1)).toBe('("deck:Spanish") tag:leech'));
 
     fireEvent.click(screen.getByRole("button", { name: "+ Save current search" }));
     const dialog = await screen.findByRole("dialog", { name: "Save Current Search" });
     fireEvent.change(within(dialog).getByLabelText("Name"), { target: { value: "Spanish words" } });
     fireEvent.click(within(dialog).getByRole("button", { name: "Save" }));
-    await waitFor(() => expect(saved).toEqual([{ name: "Spanish words", search: '"deck:Spanish"' }]));
+    await waitFor(() => expect(saved).toEqual([{ name: "Spanish words", search: '("deck:Spanish") tag:leech' }]));
 
     window.confirm = () => true;
     fireEvent.click(screen.getByRole("button", { name: "Delete saved search Leeches" }));

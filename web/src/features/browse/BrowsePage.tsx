@@ -13,6 +13,7 @@ import { ViewToolbar } from "./ViewToolbar";
 import { useBrowseColumns, useBrowseRows, type BrowserRow } from "./api";
 import { BrowseDialogs, type DialogKind } from "./dialogs/BrowseDialogs";
 import { keyAction } from "./keyboard";
+import { combinedSearch } from "./sidebarSearch";
 import { useBrowseView } from "./useBrowseView";
 import { useBulkActions } from "./useBulkActions";
 import { useRowSelection } from "./useRowSelection";
@@ -129,7 +130,7 @@ export default function BrowsePage() {
         </p>
       )}
       <div className={`browse-layout${view.infoOpen ? " browse-layout--info" : ""}`}>
-        <BrowseSidebar onSearch={(text) => go({ q: text })} onSave={() => setDialog("save-search")} onError={bulk.setError} />
+        <BrowseSidebar onSearch={(text, e) => go({ q: combinedSearch(search, text, e) })} onSave={() => setDialog("save-search")} onError={bulk.setError} />
         <div className="browse-main">
           {searchError ? (
             <ErrorNotice message={searchError} />

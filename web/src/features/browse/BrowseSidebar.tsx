@@ -10,7 +10,7 @@ interface Item {
 interface GroupProps {
   title: string;
   items: Item[];
-  onSearch: (search: string) => void;
+  onSearch: (search: string, event: React.MouseEvent) => void;
   onDelete?: (name: string) => void;
   onSave?: () => void;
 }
@@ -28,7 +28,7 @@ function Group({ title, items, onSearch, onDelete, onSave }: GroupProps) {
       <ul>
         {items.map((item) => (
           <li key={`${title}:${item.name}`}>
-            <button type="button" className="browse-sidebar__item" title={item.search} onClick={() => onSearch(item.search)}>
+            <button type="button" className="browse-sidebar__item" title={item.search} onClick={(e) => onSearch(item.search, e)}>
               {item.name}
             </button>
             {onDelete && (
@@ -43,9 +43,17 @@ function Group({ title, items, onSearch, onDelete, onSave }: GroupProps) {
   );
 }
 
-/** Saved searches, decks, note types, tags, flags and card states: a click runs its search;
+/** Saved searches, decks, note types, tags, flags and card states: a click runs its search
+ * (with Ctrl, Shift or Alt combined with the current one, as in Anki);
  * the current search is saved, and a saved one deleted, from here. */
-export function BrowseSidebar({ onSearch, onSave, onError }: { onSearch: (search: string) => void; onSave: () => void; onError: (message: string) => void }) {
+interface BrowseSidebarProps {
+  /** The item's search with the click's modifiers (Ctrl/Cmd: AND, Shift: OR, Alt: NOT). */
+  onSearch: (search: string, event: React.MouseEvent) => void;
+  onSave: () => void;
+  onError: (message: string) => void;
+}
+
+export function BrowseSidebar({ onSearch, onSave, onError }: BrowseSidebarProps) {
   const sidebar = useBrowseSidebar();
   const remove = useDeleteSavedSearch();
   const [open, setOpen] = useState(false); // on a phone the sidebar folds away above the table
