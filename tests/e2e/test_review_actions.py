@@ -57,6 +57,7 @@ def test_flag_bury_and_undo_during_review(
     expect(notice).to_have_text("Flag 1 set")
     expect(page.get_by_role("img", name="Red flag")).to_be_visible()
     expect(page.locator(".card-stage")).to_have_attribute("data-flag", "1")
+    screenshot(page, "29-review-flagged-phone")
     assert _card_row(page, token, first)["flags"] == 1
 
     page.keyboard.press("-")
@@ -131,6 +132,7 @@ def test_timer_mark_and_set_due_date_during_review(
 
     page.keyboard.press("*")
     expect(page.get_by_role("img", name="Marked")).to_be_visible()
+    screenshot(page, "31-review-marked-timer-phone")
     expect(page.get_by_test_id("review-notice")).to_have_text("Note marked")
     assert "marked" in _card_row(page, token, first)["tags"]
 
