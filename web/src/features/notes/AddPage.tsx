@@ -118,6 +118,7 @@ export default function AddPage() {
               value={values[index] ?? ""}
               onChange={(html) => setField(index, html)}
               clozeNumbers={() => ({ next: nextClozeNumber(values), same: sameClozeNumber(values) })}
+              clozeButton={type.is_cloze}
               onError={setMediaError}
               autoFocus={index === 0}
             />

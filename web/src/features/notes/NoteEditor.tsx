@@ -85,6 +85,7 @@ export function NoteEditor({ noteId, onClose, onSaved }: NoteEditorProps) {
                     ? () => ({ next: nextClozeNumber(values), same: sameClozeNumber(values) })
                     : undefined
                 }
+                clozeButton={type?.is_cloze ?? false}
                 onError={setMediaError}
                 autoFocus={index === 0}
               />

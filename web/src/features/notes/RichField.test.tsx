@@ -1,4 +1,4 @@
-import { act, render, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import type { Editor } from "@tiptap/react";
 import { describe, expect, it } from "vitest";
 import { RichField } from "./RichField";
@@ -49,5 +49,23 @@ describe("RichField", () => {
     await new Promise((resolve) => requestAnimationFrame(resolve));
     expect(document.activeElement).toBe(tags);
     tags.remove();
+  });
+
+  it("hides the selected text in a cloze with the toolbar button (no keyboard shortcut on a phone)", () => {
+    const changes: string[] = [];
+    const numbers = () => ({ next: 2, same: 1 });
+    render(<RichField label="Text" value="Paris is in France" onChange={(html) => changes.push(html)} clozeNumbers={numbers} clozeButton />);
+    const editor = editorOf("Text");
+    act(() => {
+      editor.commands.focus();
+      editor.commands.setTextSelection({ from: 13, to: 19 });
+    });
+    fireEvent.click(screen.getByRole("button", { name: "Cloze deletion" }));
+    expect(changes.at(-1)).toBe("Paris is in {{c2::France}}");
+  });
+
+  it("has no cloze button outside cloze note types", () => {
+    render(<RichField label="Front" value="" onChange={() => undefined} clozeNumbers={() => ({ next: 1, same: 1 })} />);
+    expect(screen.queryByRole("button", { name: "Cloze deletion" })).toBeNull();
   });
 });

@@ -99,6 +99,8 @@ export interface RichFieldProps {
   onChange: (html: string) => void;
   /** Cloze number for Ctrl+Shift+C (`next`) and Ctrl+Alt+Shift+C (`same`). */
   clozeNumbers?: () => { next: number; same: number };
+  /** A toolbar button for a cloze deletion (cloze note types: the shortcut needs a keyboard). */
+  clozeButton?: boolean;
   onError?: (message: string) => void;
   autoFocus?: boolean;
 }
@@ -150,7 +152,7 @@ function clozeInEditor(editor: Editor, n: number) {
   }
 }
 
-export function RichField({ label, value, onChange, clozeNumbers, onError, autoFocus }: RichFieldProps) {
+export function RichField({ label, value, onChange, clozeNumbers, clozeButton, onError, autoFocus }: RichFieldProps) {
   const [htmlView, setHtmlView] = useState(false);
   const [lossy, setLossy] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -345,6 +347,19 @@ export function RichField({ label, value, onChange, clozeNumbers, onError, autoF
         <button type="button" className="rich-field__tool" title="Clear formatting" aria-label="Clear formatting" onClick={run((e) => e.chain().focus().unsetAllMarks().clearNodes().run())}>
           Clear
         </button>
+        {clozeButton && clozeNumbers && (
+          <button
+            type="button"
+            className="rich-field__tool"
+            title="Cloze deletion (Ctrl+Shift+C)"
+            aria-label="Cloze deletion"
+            // The field keeps its focus and selection: the selected text is what gets hidden.
+            onMouseDown={(event) => event.preventDefault()}
+            onClick={run((e) => clozeInEditor(e, clozeNumbers().next))}
+          >
+            [...]
+          </button>
+        )}
         <button type="button" className="rich-field__tool" title="Attach a picture or sound" aria-label="Attach picture or sound" disabled={busy} onClick={() => fileInput.current?.click()}>
           Attach
         </button>
