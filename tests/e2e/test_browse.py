@@ -68,8 +68,9 @@ def test_sort_by_due_and_bulk_tag_ten_cards_then_undo(new_page: Callable[..., An
     found = _api(page, search)
     assert [r["cells"]["sort_field"] for r in found["rows"]] == FRONTS[::-1][:10]
 
-    # The bulk change is one undo step: Undo takes the tag off all ten notes.
-    page.get_by_role("toolbar", name="Selected rows").get_by_role("button", name="Undo").click()
+    # The bulk change is one undo step, named as Anki names it: it takes the tag off all ten.
+    toolbar = page.get_by_role("toolbar", name="Selected rows")
+    toolbar.get_by_role("button", name="Undo Add Tags").click()
     expect(page.get_by_role("status")).to_have_text("Undone: Add Tags")
     assert _api(page, search)["total"] == 0
 
@@ -89,7 +90,7 @@ def test_change_deck_of_ten_cards_and_undo_it(new_page: Callable[..., Any]) -> N
     expect(page.locator(ROWS).locator("td:nth-child(3)")).to_have_text(["Archive"] * 10)
     assert _api(page, "/api/browse/rows?search=deck:Archive")["total"] == 10
 
-    page.get_by_role("button", name="Undo").click()
+    page.get_by_role("button", name="Undo Change Deck").click()
     expect(page.get_by_role("status")).to_have_text("Undone: Change Deck")
     expect(page.locator(ROWS).locator("td:nth-child(3)")).to_have_text(["Words"] * 10)
     assert _api(page, "/api/browse/rows?search=deck:Words")["total"] == 10

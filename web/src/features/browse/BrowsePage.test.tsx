@@ -23,6 +23,7 @@ beforeEach(() => {
     on("get", "/api/decks", () => ({ decks: [] })),
     on("get", "/api/browse/columns", () => COLUMNS),
     on("get", "/api/notetypes", () => NOTETYPES),
+    on("get", "/api/undo", () => ({ next: null })),
   );
 });
 
@@ -130,15 +131,21 @@ describe("BrowsePage", () => {
         buried.push(body!.card_ids);
         return { card_ids: body!.card_ids, changed: 1 };
       }),
-      on("post", "/api/undo", () => ({ label: "Bury", card_id: null, cards: 1, notes: 0 })),
+      on("post", "/api/undo", () => {
+        buried.length = 0;
+        return { label: "Bury", card_id: null, cards: 1, notes: 0 };
+      }),
+      on("get", "/api/undo", () => ({ next: buried.length ? { label: "Bury", undoable: true } : null })),
     );
     logIn();
     renderPage(<BrowsePage />, { path: "/browse" });
     fireEvent.click(await screen.findByLabelText("Select card 2"));
+    expect((screen.getByRole("button", { name: /^Undo/ }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(screen.getByRole("button", { name: "Bury" }));
     await waitFor(() => expect(buried).toEqual([[2]]));
-    fireEvent.click(screen.getByRole("button", { name: "Undo" }));
+    fireEvent.click(await screen.findByRole("button", { name: "Undo Bury" }));
     expect((await screen.findByRole("status")).textContent).toBe("Undone: Bury");
+    await waitFor(() => expect((screen.getByRole("button", { name: "Undo" }) as HTMLButtonElement).disabled).toBe(true));
   });
 
   it("runs the search of a sidebar item, saves the search and deletes a saved one", async () => {

@@ -10,7 +10,7 @@ import { BulkActions } from "./BulkActions";
 import { CardInfoPanel } from "./CardInfoPanel";
 import { SearchBar } from "./SearchBar";
 import { ViewToolbar } from "./ViewToolbar";
-import { useBrowseColumns, useBrowseRows, type BrowserRow } from "./api";
+import { useBrowseColumns, useBrowseRows, useUndoStatus, type BrowserRow } from "./api";
 import { BrowseDialogs, type DialogKind } from "./dialogs/BrowseDialogs";
 import { keyAction } from "./keyboard";
 import { combinedSearch } from "./sidebarSearch";
@@ -33,6 +33,7 @@ export default function BrowsePage() {
   const tableRef = useRef<HTMLTableSectionElement>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const columnList = useBrowseColumns();
+  const undoStatus = useUndoStatus();
   // After an action the table keeps the rows it showed (as Anki's does, without searching
   // again): they are fetched by id, so cards moved out of a deck search stay in view.
   const [shown, setShown] = useState<{ ids: number[]; total: number } | null>(null);
@@ -122,7 +123,7 @@ export default function BrowsePage() {
         infoOpen={view.infoOpen}
         onInfo={() => view.setInfoOpen((open) => !open)}
       />
-      <BulkActions count={total ?? -1} selected={chosen.length} noun={noun} oneNotetype={new Set(chosen.map((r) => r.notetype_id)).size === 1} onAction={bulk.act} />
+      <BulkActions undoLabel={undoStatus.data?.undoable ? undoStatus.data.label : null} count={total ?? -1} selected={chosen.length} noun={noun} oneNotetype={new Set(chosen.map((r) => r.notetype_id)).size === 1} onAction={bulk.act} />
       <ErrorNotice message={bulk.error} onDismiss={() => bulk.setError(null)} />
       {bulk.notice && (
         <p className="browse-notice" role="status">

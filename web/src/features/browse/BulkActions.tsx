@@ -17,6 +17,8 @@ export type BulkAction =
   | { kind: "dialog"; dialog: DialogKind };
 
 interface BulkActionsProps {
+  /** The step Undo would take back (its Anki label), or null when there is none. */
+  undoLabel: string | null;
   count: number;
   selected: number;
   noun: string;
@@ -34,7 +36,7 @@ const MORE: { dialog: DialogKind; label: string; needsSelection: boolean }[] = [
   { dialog: "duplicates", label: "Find duplicates…", needsSelection: false },
 ];
 
-export function BulkActions({ count, selected, noun, oneNotetype, onAction }: BulkActionsProps) {
+export function BulkActions({ undoLabel, count, selected, noun, oneNotetype, onAction }: BulkActionsProps) {
   const none = selected === 0;
   const button = (label: string, action: BulkAction, disabled = none, extra = "") => (
     <button type="button" className={`button button--small ${extra}`} disabled={disabled} onClick={() => onAction(action)}>
@@ -94,7 +96,7 @@ export function BulkActions({ count, selected, noun, oneNotetype, onAction }: Bu
         ))}
       </select>
       {button("Delete", { kind: "delete" }, none, "button--danger")}
-      {button("Undo", { kind: "undo" }, false)}
+      {button(undoLabel ? `Undo ${undoLabel}` : "Undo", { kind: "undo" }, undoLabel === null)}
     </div>
   );
 }

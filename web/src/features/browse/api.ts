@@ -145,6 +145,14 @@ export function useForgetCards() {
   });
 }
 
+/** What Undo would take back now (Anki's "Undo <step>" menu entry), or null. */
+export function useUndoStatus() {
+  return useQuery({
+    queryKey: [...browseKeys.all, "undo-status"],
+    queryFn: async ({ signal }) => (await unwrap(api.client.GET("/api/undo", { signal }))).next ?? null,
+  });
+}
+
 /** Undo the latest step, whatever it was (a bulk action of the browser included). */
 export function useUndo() {
   const invalidate = useInvalidateRows();
