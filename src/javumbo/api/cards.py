@@ -3,12 +3,13 @@ act on selections (suspend, unsuspend, move, flag, tag)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import Response, jsonify
+from flask import Response
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
 from javumbo.api.ids import id_field, id_list_field, query_id_field
@@ -149,16 +150,15 @@ def list_cards(handle: CollectionHandle, query: dict[str, Any]) -> Response:
             page_size=query["page_size"],
             order=query["order"],
         )
-    # Answered as built (the rows already have CardRowSchema's fields and types): dumping a
-    # page through the schema cost more than the search itself.
-    return jsonify(
-        {
-            "cards": [_row_view(row) for row in page["rows"]],
-            "total": page["total"],
-            "page": page["page"],
-            "page_size": page["page_size"],
-        }
-    )
+    # Answered as built (the rows already have CardRowSchema's fields and types), compact and
+    # in the rows' own key order: dumping a page through the schema cost more than the search.
+    body = {
+        "cards": [_row_view(row) for row in page["rows"]],
+        "total": page["total"],
+        "page": page["page"],
+        "page_size": page["page_size"],
+    }
+    return Response(json.dumps(body, separators=(",", ":")), mimetype="application/json")
 
 
 @bp.post("")
