@@ -247,7 +247,17 @@ def test_a_learners_first_hour(
     page.keyboard.type("let gases in and out")
     page.get_by_role("button", name="Add", exact=True).click()
     added_badge(page, 9)
-    add_plain(page, 10, {"Front": "kinetic energy", "Back": "\\(\\frac{1}{2}mv^2\\)"})
+    field(page, "Front").fill("kinetic energy")
+    field(page, "Back").fill("\\frac{1}{2}mv^2")
+    field(page, "Back").click()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Home")
+    page.get_by_role("toolbar", name="Back formatting").get_by_role(
+        "button", name="Formula"
+    ).click()
+    expect(field(page, "Back")).to_have_text("\\(\\frac{1}{2}mv^2\\)")
+    page.get_by_role("button", name="Add", exact=True).click()
+    added_badge(page, 10)
     for n, (asked, told) in enumerate(MORE_REVERSED, start=11):
         add_plain(page, n, {"Front": asked, "Back": told})
     assert n == 14

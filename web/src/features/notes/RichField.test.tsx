@@ -68,4 +68,16 @@ describe("RichField", () => {
     render(<RichField label="Front" value="" onChange={() => undefined} clozeNumbers={() => ({ next: 1, same: 1 })} />);
     expect(screen.queryByRole("button", { name: "Cloze deletion" })).toBeNull();
   });
+
+  it("puts a formula's MathJax delimiters around the selection", () => {
+    const changes: string[] = [];
+    render(<RichField label="Back" value="E=mc^2 is famous" onChange={(html) => changes.push(html)} />);
+    const editor = editorOf("Back");
+    act(() => {
+      editor.commands.focus();
+      editor.commands.setTextSelection({ from: 1, to: 7 });
+    });
+    fireEvent.click(screen.getByRole("button", { name: "Formula" }));
+    expect(changes.at(-1)).toBe("\\(E=mc^2\\) is famous");
+  });
 });

@@ -138,18 +138,22 @@ function shownSelection(editor: Editor): { from: number; to: number } {
   return editor.state.selection;
 }
 
-function clozeInEditor(editor: Editor, n: number) {
+/** Puts `opening` and `closing` around the selection (or the caret, which then sits between). */
+function wrapInEditor(editor: Editor, opening: string, closing: string) {
   const { from, to } = shownSelection(editor);
-  const opening = `{{c${n}::`;
   const chain = editor.chain().focus();
   if (from === to) {
     chain
-      .insertContentAt(from, `${opening}}}`)
+      .insertContentAt(from, `${opening}${closing}`)
       .setTextSelection(from + opening.length)
       .run();
   } else {
-    chain.insertContentAt(to, "}}").insertContentAt(from, opening).run();
+    chain.insertContentAt(to, closing).insertContentAt(from, opening).run();
   }
+}
+
+function clozeInEditor(editor: Editor, n: number) {
+  wrapInEditor(editor, `{{c${n}::`, "}}");
 }
 
 export function RichField({ label, value, onChange, clozeNumbers, clozeButton, onError, autoFocus }: RichFieldProps) {
@@ -360,6 +364,16 @@ export function RichField({ label, value, onChange, clozeNumbers, clozeButton, o
             [...]
           </button>
         )}
+        <button
+          type="button"
+          className="rich-field__tool"
+          title={"MathJax formula, inline: \\(…\\)"}
+          aria-label="Formula"
+          onMouseDown={(event) => event.preventDefault()}
+          onClick={run((e) => wrapInEditor(e, "\\(", "\\)"))}
+        >
+          ∑
+        </button>
         <button type="button" className="rich-field__tool" title="Attach a picture or sound" aria-label="Attach picture or sound" disabled={busy} onClick={() => fileInput.current?.click()}>
           Attach
         </button>
