@@ -8,7 +8,7 @@ import { server } from "../../test/server";
 import ReviewPage from "./ReviewPage";
 
 /** A deck with nothing left today; `dyn` says whether it is a filtered deck. */
-function finishedDeck(dyn: boolean) {
+function finishedDeck(dyn: boolean, buried = 0) {
   const sent: string[] = [];
   let served: ReturnType<typeof reviewCard>[] = [];
   server.use(
@@ -18,6 +18,16 @@ function finishedDeck(dyn: boolean) {
     // The deck's own fields are what matters here; the rest of its answer is not read.
     on("get", "/api/decks/{deck_id}", () => HttpResponse.json({ id: 7, name: "Italian", basename: "Italian", dyn })),
     on("get", "/api/decks", () => ({ decks: [] })),
+    on("get", "/api/cards", ({ request }) => {
+      expect(new URL(request.url).searchParams.get("q")).toBe("is:buried");
+      return { cards: [], total: buried, page: 1, page_size: 1 };
+    }),
+    on("post", "/api/decks/{deck_id}/unbury", ({ body }) => {
+      sent.push(`unbury ${body!.mode}`);
+      buried = 0;
+      served = [reviewCard(43)];
+      return { card_ids: [43], changed: 1 };
+    }),
     on("get", "/api/decks/{deck_id}/custom-study", () => ({
       available_new: 30,
       available_new_in_children: 0,
@@ -54,6 +64,15 @@ describe("the finished deck screen", () => {
     fireEvent.click(screen.getByRole("button", { name: "OK" }));
     await waitFor(() => expect(stage()?.getAttribute("data-card-id")).toBe("41"));
     expect(sent).toEqual(["new_limit"]);
+  });
+
+  it("tells of cards buried today and unburies them, as Anki's congratulations screen", async () => {
+    const sent = finishedDeck(false, 2);
+    await screen.findByTestId("done-for-today");
+    expect((await screen.findByTestId("buried-cards")).textContent).toContain("will be shown tomorrow");
+    fireEvent.click(screen.getByRole("button", { name: "unbury them" }));
+    await waitFor(() => expect(stage()?.getAttribute("data-card-id")).toBe("43"));
+    expect(sent).toEqual(["unbury all"]);
   });
 
   it("offers Rebuild and Empty on a filtered deck", async () => {
