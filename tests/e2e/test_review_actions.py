@@ -172,6 +172,16 @@ def test_timer_mark_and_set_due_date_during_review(
     expect(page.locator(".card-stage")).to_have_attribute("data-card-id", first)
     assert _card_row(page, token, first)["type"] == 0
 
+    # both cards buried: the finished screen says so and unburies them on request
+    page.keyboard.press("-")
+    expect(page.locator(".card-stage")).not_to_have_attribute("data-card-id", first)
+    page.keyboard.press("-")
+    expect(page.get_by_test_id("done-for-today")).to_be_visible()
+    expect(page.get_by_test_id("buried-cards")).to_contain_text("shown tomorrow")
+    page.get_by_role("button", name="unbury them").click()
+    expect(page.locator(".card-stage")).to_be_visible()
+    assert _card_row(page, token, first)["queue"] == 0
+
 
 def test_auto_advance_follows_the_preset_once_turned_on(new_page: Callable[..., Page]) -> None:
     page = new_page()
