@@ -164,6 +164,29 @@ def test_a_bulk_write_stores_its_copy_as_it_is_and_keeps_it_as_the_working_copy(
         assert col.db.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
+def test_a_compaction_during_a_bulk_write_leaves_its_copy_alone(
+    instances: Instances, stores: Stores
+) -> None:
+    """The same instance compacts the user while the bulk work runs: the copy being worked on
+    is not mistaken for an old snapshot; the bulk work runs again on the newer state."""
+    a = instances("a")
+    a.write(USER, lambda col: answer(col, 1))
+    runs: list[int] = []
+
+    def racing(col: Collection) -> None:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            a.write(USER, lambda c: answer(c, 2))
+            a.flush(USER)
+        _notes(col, 10_000, 100)
+
+    a.bulk_write(USER, racing)
+    assert runs == [0, 1]
+    with instances("cold").read(USER) as col:
+        ids, reps = answers(col)
+        assert ids[:2] == [1, 2] and len(ids) == 102 and reps == 2
+
+
 def test_the_wal_is_truncated_after_a_compaction_and_a_bulk_replay(
     instances: Instances, stores: Stores
 ) -> None:

@@ -55,9 +55,11 @@ class InstanceCache:
 
     def drop_other_pristine(self, user_id: str, *keep: Path) -> None:
         """Older snapshots and deltas of this user will never be loaded again by this instance
-        (``keep``: the head's chain, a base and the deltas on it)."""
+        (``keep``: the head's chain, a base and the deltas on it). Files whose name starts with
+        a dot belong to work in progress (a bulk write's copy, a snapshot being prepared) and
+        stay; a process's start removes those an earlier process left."""
         for path in self.user_dir(user_id).iterdir():
-            stale = path not in keep and path.name != LIVE_NAME
+            stale = path not in keep and path.name != LIVE_NAME and not path.name.startswith(".")
             if stale and path.name.endswith((".anki2", ".anki2.zst", ".delta")):
                 path.unlink(missing_ok=True)
 
