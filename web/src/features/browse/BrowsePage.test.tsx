@@ -46,7 +46,7 @@ describe("BrowsePage", () => {
     fireEvent.click(await screen.findByRole("button", { name: "Due" }));
     await waitFor(() => expect(asked.at(-1)?.get("sort")).toBe("due"));
     expect(asked.at(-1)?.get("reverse")).toBe("false");
-    fireEvent.click(await screen.findByRole("button", { name: /Due/ }));
+    fireEvent.click(await screen.findByRole("button", { name: /^Due/ }));
     await waitFor(() => expect(asked.at(-1)?.get("reverse")).toBe("true"));
   });
 
@@ -65,7 +65,7 @@ describe("BrowsePage", () => {
     expect((screen.getByLabelText("Search") as HTMLInputElement).value).toBe("nid:10,20");
   });
 
-  it("keeps the chosen columns in localStorage", async () => {
+  it("keeps the chosen columns, in the chosen order, in localStorage", async () => {
     const asked: string[] = [];
     server.use(
       on("get", "/api/browse/rows", ({ request }) => {
@@ -78,6 +78,11 @@ describe("BrowsePage", () => {
     fireEvent.click(await screen.findByLabelText("Question"));
     await waitFor(() => expect(asked.at(-1)).toBe("sort_field,card_type,due,deck,question"));
     expect(JSON.parse(window.localStorage.getItem(COLUMNS_STORAGE_KEY)!)).toContain("question");
+    fireEvent.click(screen.getByRole("button", { name: "Move Question left" }));
+    await waitFor(() => expect(asked.at(-1)).toBe("sort_field,card_type,due,question,deck"));
+    expect((screen.getByRole("button", { name: "Move Sort Field left" }) as HTMLButtonElement).disabled).toBe(true);
+    const headers = screen.getAllByRole("columnheader").map((h) => h.textContent);
+    expect(headers.slice(1)).toEqual(["Sort Field ▲", "Card Type", "Due", "Question", "Deck"]);
   });
 
   it("suspends the selected cards and tags them; the rows shown stay, fetched again by id", async () => {
