@@ -138,6 +138,10 @@ def test_change_note_type_from_the_browser(new_page: Callable[..., Any]) -> None
     uno = page.locator(ROWS).filter(has_text="uno")
     expect(uno.first.locator("td").nth(2)).to_have_text("Basic (and reversed card)")
     expect(uno).to_have_count(2)
+    # Notes mode: one row per note, the card type column becomes the cards' count.
+    page.get_by_role("group", name="Show").get_by_role("button", name="Notes").click()
+    expect(page.locator(ROWS)).to_have_count(2)
+    expect(page.locator("thead")).to_contain_text("Cards")
 
 
 def test_card_info_panel_and_the_edit_dialog_focus(
