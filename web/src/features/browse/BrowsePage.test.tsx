@@ -4,7 +4,7 @@ import { apiError, on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
 import BrowsePage, { COLUMNS_STORAGE_KEY } from "./BrowsePage";
-import { COLUMNS, EMPTY_SIDEBAR, NOTETYPES, cardInfo, page, row } from "./testData";
+import { COLUMNS, EMPTY_SIDEBAR, NOTETYPES, cardInfo, note, page, row } from "./testData";
 import { INFO_STORAGE_KEY } from "./useBrowseView";
 
 beforeAll(() => {
@@ -233,20 +233,14 @@ describe("BrowsePage", () => {
   });
 
   it("opens the note editor with Enter; it takes focus, Escape closes it and the table has focus again", async () => {
+    let saved = false;
     server.use(
-      on("get", "/api/browse/rows", () => page([row(1), row(2)])),
-      on("get", "/api/notes/{note_id}", ({ params }) => ({
-        id: Number(params.note_id),
-        guid: "g",
-        mod: 1,
-        notetype: "Basic",
-        notetype_id: 1,
-        deck_id: 2,
-        card_ids: [2],
-        field_names: ["Front", "Back"],
-        fields: ["verb 2", "back"],
-        tags: [],
-      })),
+      on("get", "/api/browse/rows", () => page([row(1), row(2, saved ? { cells: { ...row(2).cells, sort_field: "verb two" } } : {})])),
+      on("put", "/api/notes/{note_id}", ({ params }) => {
+        saved = true;
+        return note(Number(params.note_id));
+      }),
+      on("get", "/api/notes/{note_id}", ({ params }) => note(Number(params.note_id))),
       on("get", "/api/tags", () => ({ tags: [] })),
       on("post", "/api/notes/duplicates", () => ({ note_ids: [] })),
     );
@@ -262,6 +256,11 @@ describe("BrowsePage", () => {
     fireEvent.keyDown(document.activeElement!, { key: "Escape" });
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
     await waitFor(() => expect(document.activeElement).toBe(body));
+    // Saving from the editor refreshes the row (the table keeps its rows, as Anki's).
+    fireEvent.keyDown(body, { key: "Enter" });
+    const again = await screen.findByRole("dialog", { name: /Edit note/ });
+    fireEvent.keyDown(again, { key: "Enter", ctrlKey: true });
+    expect(await screen.findByText("verb two")).toBeTruthy();
   });
 
   it("shows the card info of the current row in a side panel", async () => {

@@ -10,7 +10,7 @@ import { BulkActions } from "./BulkActions";
 import { CardInfoPanel } from "./CardInfoPanel";
 import { SearchBar } from "./SearchBar";
 import { ViewToolbar } from "./ViewToolbar";
-import { useBrowseColumns, useBrowseRows, useUndoStatus, type BrowserRow } from "./api";
+import { useBrowseColumns, useBrowseRows, useInvalidateRows, useUndoStatus, type BrowserRow } from "./api";
 import { BrowseDialogs, type DialogKind } from "./dialogs/BrowseDialogs";
 import { keyAction } from "./keyboard";
 import { combinedSearch } from "./sidebarSearch";
@@ -34,6 +34,7 @@ export default function BrowsePage() {
   const searchRef = useRef<HTMLInputElement>(null);
   const columnList = useBrowseColumns();
   const undoStatus = useUndoStatus();
+  const invalidateRows = useInvalidateRows();
   // After an action the table keeps the rows it showed (as Anki's does, without searching
   // again): they are fetched by id, so cards moved out of a deck search stay in view.
   const [shown, setShown] = useState<{ ids: number[]; total: number } | null>(null);
@@ -176,7 +177,16 @@ export default function BrowsePage() {
         </div>
         {view.infoOpen && <CardInfoPanel cardId={currentCard} onClose={() => view.setInfoOpen(false)} />}
       </div>
-      {editing !== null && <NoteEditor noteId={editing} onClose={closeEditor} />}
+      {editing !== null && (
+        <NoteEditor
+          noteId={editing}
+          onClose={closeEditor}
+          onSaved={() => {
+            keepRows();
+            void invalidateRows();
+          }}
+        />
+      )}
       <BrowseDialogs
         open={dialog}
         selection={{

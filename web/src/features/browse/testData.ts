@@ -73,3 +73,18 @@ export function cardInfo(cardId: number): Schemas["CardInfoSchema"] {
     revlog: [],
   };
 }
+
+export function note(id: number): Schemas["NoteSchema"] {
+  return {
+    id,
+    guid: "g",
+    mod: 1,
+    notetype: "Basic",
+    notetype_id: 1,
+    deck_id: 2,
+    card_ids: [id / 10],
+    field_names: ["Front", "Back"],
+    fields: [`verb ${id / 10}`, "back"],
+    tags: [],
+  };
+}
