@@ -25,3 +25,17 @@ def test_studying_a_missing_deck_leaves_the_current_deck(alice: ApiUser) -> None
     alice.ok(alice.get(f"/api/review/{spanish}"))
     assert_error(alice.get("/api/review/987654"), 404)
     assert alice.ok(alice.get("/api/notes/defaults"))["deck_id"] == spanish
+
+
+def test_after_studying_a_filtered_deck_the_add_screen_starts_on_default(
+    alice: ApiUser,
+) -> None:
+    spanish = alice.new_deck("Spanish")
+    alice.new_card(spanish)
+    alice.ok(alice.get(f"/api/review/{spanish}"))
+    assert alice.ok(alice.get("/api/notes/defaults"))["deck_id"] == spanish
+    body = {"name": "Cram", "search": "deck:Spanish", "limit": 10, "order": "order_due"}
+    cram = alice.ok(alice.post("/api/decks/filtered", body), 201)["id"]
+    assert len(alice.ok(alice.get(f"/api/review/{cram}"))["cards"]) == 1
+    # Anki's rule: a filtered deck takes no new notes, so the Add screen falls back to Default.
+    assert alice.ok(alice.get("/api/notes/defaults"))["deck_id"] == 1
