@@ -87,8 +87,11 @@ def test_reposition_a_card_type_and_its_cards_follow(
     expect(page.get_by_label("Front template")).to_have_value("{{Back}}")
     expect(page.frame_locator('iframe[title="Preview front"]').get_by_text("dog")).to_be_visible()
     screenshot(page, "notetypes-reposition")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("full sync")
+    assert "one-way full sync" in asked[0]  # asked before, as Anki asks
     saved = page.request.get(f"/api/notetypes/{both}", headers=headers).json()
     assert [(t["ord"], t["name"]) for t in saved["templates"]] == [(0, "Card 2"), (1, "Card 1")]
     assert card_templates() == before  # every card is still made by its own template

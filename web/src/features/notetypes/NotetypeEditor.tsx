@@ -17,6 +17,21 @@ function moved<T>(items: T[], from: number, to: number): T[] {
   return copy;
 }
 
+/** Whether saving `after` over `before` is one of Anki's schema changes (fields or card types
+ * added, removed or moved, another sort field): its own client then needs a one-way full sync. */
+export function changesSchema(before: NotetypeDetail, after: NotetypeDetail): boolean {
+  const moved = (items: { ord: number | null }[], count: number) =>
+    items.length !== count || items.some((item, i) => item.ord !== i);
+  return (
+    moved(after.fields, before.fields.length) ||
+    moved(after.templates, before.templates.length) ||
+    after.sort_field !== before.sort_field
+  );
+}
+
+export const FULL_SYNC_QUESTION =
+  "This change needs a one-way full sync: at its next sync, Anki's own client will have to upload or download the whole collection. Continue?";
+
 export function NotetypeEditor({
   notetype,
   saving,
@@ -185,7 +200,16 @@ export function NotetypeEditor({
           </button>
         </div>
       )}
-      <button type="button" className="primary" disabled={saving} onClick={() => void onSave(draft)}>
+      <button
+        type="button"
+        className="primary"
+        disabled={saving}
+        onClick={() => {
+          // As Anki, asked before the change is made, not only told after.
+          if (changesSchema(notetype, draft) && !window.confirm(FULL_SYNC_QUESTION)) return;
+          void onSave(draft);
+        }}
+      >
         Save
       </button>
     </div>

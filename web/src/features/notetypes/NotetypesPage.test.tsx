@@ -4,7 +4,7 @@ import { on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
 import { ChangeNotetypeDialog } from "./ChangeNotetypeDialog";
-import { NotetypeEditor } from "./NotetypeEditor";
+import { changesSchema, NotetypeEditor } from "./NotetypeEditor";
 import NotetypesPage from "./NotetypesPage";
 
 const LIST = [
@@ -122,6 +122,7 @@ describe("NotetypeEditor", () => {
       on("post", "/api/notetypes/{notetype_id}/preview", () => ({ question: "q", answer: "a", css: "", note_id: null })),
     );
     const onSave = vi.fn(() => Promise.resolve());
+    const confirm = vi.spyOn(window, "confirm").mockReturnValueOnce(false).mockReturnValue(true);
     logIn();
     renderPage(<NotetypeEditor notetype={three} saving={false} onSave={onSave} />);
     fireEvent.click(screen.getByRole("button", { name: "Spoken" }));
@@ -132,6 +133,9 @@ describe("NotetypeEditor", () => {
     const tabs = screen.getAllByRole("button", { name: /^(Forward|Backward|Spoken)$/ });
     expect(tabs.map((b) => b.textContent)).toEqual(["Spoken", "Forward", "Backward"]);
     fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    expect(confirm.mock.calls[0][0]).toContain("full sync");
+    expect(onSave).not.toHaveBeenCalled(); // the learner said no
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(onSave).toHaveBeenCalledTimes(1));
     const saved = (onSave.mock.calls[0] as unknown as [typeof three])[0];
     expect(saved.templates.map((t) => [t.ord, t.name])).toEqual([
@@ -139,5 +143,18 @@ describe("NotetypeEditor", () => {
       [0, "Forward"],
       [1, "Backward"],
     ]);
+  });
+});
+
+describe("changesSchema", () => {
+  it("is Anki's schema change: fields or card types added, removed or moved, or the sort field", () => {
+    const field = DETAIL.fields[0];
+    const two = { ...DETAIL, fields: [field, { ...field, ord: 1, name: "Extra" }] };
+    expect(changesSchema(two, { ...two, name: "Renamed", css: ".x {}" })).toBe(false);
+    expect(changesSchema(two, { ...two, fields: [{ ...field, name: "Words" }, two.fields[1]] })).toBe(false);
+    expect(changesSchema(two, { ...two, fields: [two.fields[1], field] })).toBe(true);
+    expect(changesSchema(two, { ...two, fields: [field] })).toBe(true);
+    expect(changesSchema(two, { ...two, sort_field: 1 })).toBe(true);
+    expect(changesSchema(DETAIL, { ...DETAIL, templates: [...DETAIL.templates, { ...DETAIL.templates[0], ord: null as unknown as number }] })).toBe(true);
   });
 });
