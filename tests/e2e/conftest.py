@@ -41,6 +41,9 @@ CHROMIUM_ARGS = [
     # click sent right after Playwright scrolls was then routed by the frame's stale hit-test
     # area into the card frame instead of the button now under the pointer (Save lost).
     "--disable-features=IsolateSandboxedIframes",
+    # A fake microphone (a test tone) that needs no permission prompt: the editor's Record audio.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 SERVER_START_TIMEOUT = 60.0
 # The machine is shared with other test runs: give the page time before an assertion gives up.

@@ -1,37 +1,16 @@
 """Recording a sound from the microphone into a field, as Anki's Record Audio: Chromium's fake
-microphone (a test tone) is recorded, stored as the collection's media under the name the field
-gets, and played back in review."""
+microphone (a test tone, ``CHROMIUM_ARGS`` in conftest) is recorded, stored as the collection's
+media under the name the field gets, and played back in review."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM_ARGS, EXPECT_TIMEOUT_MS
 from tests.e2e.test_editor import api_get, field, register
-
-FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: Path) -> Iterator[Any]:
-    """Chromium with a fake microphone that needs no permission prompt."""
-    from playwright.sync_api import sync_playwright
-
-    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium_path),
-            headless=True,
-            args=CHROMIUM_ARGS + FAKE_MICROPHONE,
-        )
-        yield launched
-        launched.close()
 
 
 def test_record_a_sound_into_a_field_and_hear_it_in_review(
