@@ -295,7 +295,10 @@ def test_a_learners_first_hour(
     assert n == 20
 
     # --- what was made, in the page and in the API
-    page.goto("/browse?search=deck%3ABiology")
+    page.get_by_role("link", name="Browse added notes").click()
+    expect(page.get_by_label("Search", exact=True)).to_have_value(
+        re.compile(r"^nid:\d+(,\d+){19}$")
+    )
     expect(page.get_by_text("27 cards", exact=True)).to_be_visible()
     screenshot(page, "first-hour-03-browse")
     listed = api(page, "GET", "/api/cards?q=deck:Biology&page_size=100")["cards"]

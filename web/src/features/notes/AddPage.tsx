@@ -4,6 +4,7 @@
  * goes exactly to the deck the select shows (Add waits until the lists are loaded).
  */
 import { useState } from "react";
+import { Link } from "react-router-dom";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { errorMessage } from "../../lib/errors";
 import { DeckSelect } from "../decks/DeckSelect";
@@ -14,6 +15,9 @@ import { RichField } from "./RichField";
 import { TagEditor } from "./TagEditor";
 import { splitTags, useAddNote, useAddingDefaults, useNotetypes } from "./api";
 import { nextClozeNumber, sameClozeNumber } from "./cloze";
+
+/** How many of the notes just added the "Browse added notes" link opens. */
+const HISTORY_LENGTH = 50;
 
 export default function AddPage() {
   const notetypes = useNotetypes();
@@ -26,6 +30,8 @@ export default function AddPage() {
   const [fields, setFields] = useState<string[]>([]);
   const [tags, setTags] = useState("");
   const [added, setAdded] = useState<number>(0);
+  // The notes added on this screen, newest last (Anki's History): a link opens them in the browser.
+  const [addedIds, setAddedIds] = useState<number[]>([]);
   const [previewing, setPreviewing] = useState(false);
   const [mediaError, setMediaError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
@@ -49,8 +55,9 @@ export default function AddPage() {
     add.mutate(
       { notetype_id: type.id, deck_id: deckId, fields: values, tags: splitTags(tags) },
       {
-        onSuccess: () => {
+        onSuccess: (created) => {
           setAdded((n) => n + 1);
+          setAddedIds((ids) => [...ids, created.id].slice(-HISTORY_LENGTH));
           setFields(type.fields.map(() => ""));
           setGeneration((g) => g + 1);
           setMediaError(null);
@@ -67,6 +74,11 @@ export default function AddPage() {
           <span className="badge badge--ok" role="status">
             Added {added} {added === 1 ? "note" : "notes"}
           </span>
+        )}
+        {addedIds.length > 0 && (
+          <Link className="small" to={`/browse?search=${encodeURIComponent(`nid:${addedIds.join(",")}`)}`}>
+            Browse added notes
+          </Link>
         )}
       </div>
       <ErrorNotice
