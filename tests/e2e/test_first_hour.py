@@ -221,9 +221,13 @@ def test_a_learners_first_hour(
     page.get_by_role("button", name="Add", exact=True).click()
     added_badge(page, 2)
 
-    # --- note 3: a picture attached by mistake, then replaced by text (its file goes unused)
+    # --- note 3: a picture attached by mistake (F3, Anki's attach key), then replaced by text
+    # (its file goes unused)
+    field(page, "Back").click()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("F3")
     with page.expect_response(lambda r: r.url.endswith("/api/media") and r.status == 201):
-        page.get_by_label("Back file").set_input_files(str(mistake))
+        chooser.value.set_files(str(mistake))
     expect(field(page, "Back").locator("img.rich-field__image")).to_be_visible()
     add_plain(page, 3, {"Front": MORE_BASIC[0][0], "Back": MORE_BASIC[0][1]})
     expect(field(page, "Back")).to_have_text("")

@@ -5,7 +5,8 @@
  * whose stored HTML the editor cannot show faithfully (markup it does not know) opens in the HTML
  * view, and nothing is ever written back unless the learner edits: `onChange` only fires on
  * their edits. Shortcuts as in Anki: Ctrl+B/I/U, Ctrl+Shift+C cloze (next number),
- * Ctrl+Alt+Shift+C (same number), Ctrl+Shift+X the HTML view; Ctrl+Enter is left to the form.
+ * Ctrl+Alt+Shift+C (same number), Ctrl+Shift+X the HTML view, F3 attach; Ctrl+Enter is left to
+ * the form.
  */
 import { EditorContent, Extension, useEditor, type Editor } from "@tiptap/react";
 import Image from "@tiptap/extension-image";
@@ -24,6 +25,7 @@ import { AudioRecorder } from "./AudioRecorder";
 const loadMedia = createMediaLoader();
 const CLOZE_EVENT = "javumbo-cloze";
 const HTML_VIEW_EVENT = "javumbo-html-view";
+const ATTACH_EVENT = "javumbo-attach";
 
 /** `<img src="name">` shown with the file fetched under the learner's token; stored as is. */
 const AnkiImage = Image.extend({
@@ -63,6 +65,8 @@ const AnkiKeys = Extension.create({
       "Mod-Shift-c": tell(CLOZE_EVENT, false),
       "Mod-Alt-Shift-c": tell(CLOZE_EVENT, true),
       "Mod-Shift-x": tell(HTML_VIEW_EVENT),
+      // Anki's F3: attach a picture or sound (the browser's own F3 is find-next).
+      F3: tell(ATTACH_EVENT),
       // Ctrl+Enter adds the note (the form's shortcut): no line break in the field.
       "Mod-Enter": () => true,
     };
@@ -269,11 +273,14 @@ export function RichField({ label, value, onChange, clozeNumbers, clozeButton, o
       if (numbers) clozeInEditor(editor, (event as CustomEvent<boolean>).detail ? numbers.same : numbers.next);
     };
     const toggle = () => setHtmlView((v) => !v);
+    const attach = () => fileInput.current?.click();
     dom.addEventListener(CLOZE_EVENT, cloze);
     dom.addEventListener(HTML_VIEW_EVENT, toggle);
+    dom.addEventListener(ATTACH_EVENT, attach);
     return () => {
       dom.removeEventListener(CLOZE_EVENT, cloze);
       dom.removeEventListener(HTML_VIEW_EVENT, toggle);
+      dom.removeEventListener(ATTACH_EVENT, attach);
     };
   }, [editor, clozeNumbers]);
 
@@ -374,7 +381,7 @@ export function RichField({ label, value, onChange, clozeNumbers, clozeButton, o
         >
           ∑
         </button>
-        <button type="button" className="rich-field__tool" title="Attach a picture or sound" aria-label="Attach picture or sound" disabled={busy} onClick={() => fileInput.current?.click()}>
+        <button type="button" className="rich-field__tool" title="Attach a picture or sound (F3)" aria-label="Attach picture or sound" disabled={busy} onClick={() => fileInput.current?.click()}>
           Attach
         </button>
         <AudioRecorder
