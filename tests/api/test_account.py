@@ -28,7 +28,7 @@ def test_server_info_is_public_and_says_whether_registration_is_open(
 ) -> None:
     response = client.get("/api/server-info")
     assert response.status_code == 200
-    assert response.get_json() == {"registration": "open"}
+    assert response.get_json() == {"registration": "open", "direct_transfers": False}
 
 
 def test_closed_registration_refuses_sign_up_but_not_login(tmp_path: Path) -> None:
@@ -38,7 +38,10 @@ def test_closed_registration_refuses_sign_up_but_not_login(tmp_path: Path) -> No
     app = create_app(Settings(data_dir=tmp_path / "data", registration="closed"), in_lambda=False)
     client = app.test_client()
     try:
-        assert client.get("/api/server-info").get_json() == {"registration": "closed"}
+        assert client.get("/api/server-info").get_json() == {
+            "registration": "closed",
+            "direct_transfers": False,
+        }
         response = client.post("/register", json={"username": "late", "password": PASSWORD})
         assert_error(response, 403, "registration_closed")
         login = client.post("/login", json={"username": "early", "password": PASSWORD})

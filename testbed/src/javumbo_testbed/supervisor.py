@@ -226,9 +226,10 @@ class Cluster:
         """Block until ``name`` serves again in a generation newer than ``after_generation``."""
         end = time.monotonic() + deadline
         while time.monotonic() < end:
-            instance = self.instance(name)
-            if instance.ready and instance.generation > after_generation:
-                return instance
+            with self._lock:
+                instance = self.instance(name)
+                if instance.ready and instance.generation > after_generation:
+                    return instance
             time.sleep(0.05)
         raise ClusterError(f"{name} did not come back within {deadline}s")
 
@@ -284,6 +285,9 @@ class Cluster:
 
     def _spawn(self, instance: Instance) -> None:
         """Start a generation with an empty cache folder, as a fresh Lambda instance has."""
+        # Not ready before the generation moves on: a waiter must never see the new generation
+        # with the old process's readiness.
+        instance.ready = False
         shutil.rmtree(instance.cache_dir, ignore_errors=True)
         instance.cache_dir.mkdir(parents=True)
         instance.generation += 1
