@@ -223,7 +223,7 @@ def test_a_learners_day(
     expect(page.get_by_text("1 card", exact=True)).to_be_visible()
     page.locator("tbody input[type=checkbox]").first.check()
     page.get_by_role("button", name="Suspend", exact=True).click()
-    expect(page.locator("tbody tr.is-suspended")).to_have_count(1)
+    expect(page.locator("tbody tr[data-colour=suspended]")).to_have_count(1)
     screenshot(page, "08-browse")
 
     # --- export everything; real Anki opens it
@@ -377,7 +377,7 @@ def test_deck_options_rename_edit_move_delete_and_deck_export(
     page.locator("tbody input[type=checkbox]").first.check()
     page.get_by_role("button", name="Edit").click()
     editor = page.get_by_role("dialog", name="Edit note")
-    editor.get_by_label("Front").fill("word three")
+    editor.get_by_role("textbox", name="Front").fill("word three")
     editor.get_by_label("Tags").fill("edited")
     editor.get_by_role("button", name="Save").click()
     expect(editor).to_be_hidden()
