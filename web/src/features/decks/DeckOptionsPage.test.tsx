@@ -1,63 +1,13 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { components } from "../../api/schema.gen";
+import { preset } from "../../test/fixtures";
 import { on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
 import DeckOptionsPage from "./DeckOptionsPage";
 
 type Schemas = components["schemas"];
-
-function preset(id: number, name: string, overrides: Partial<Schemas["PresetSchema"]> = {}): Schemas["PresetSchema"] {
-  return {
-    id,
-    name,
-    use_count: 1,
-    new_per_day: 20,
-    reviews_per_day: 200,
-    learn_steps: [1, 10],
-    graduating_interval_good: 1,
-    graduating_interval_easy: 4,
-    new_card_insert_order: 0,
-    relearn_steps: [10],
-    minimum_lapse_interval: 1,
-    leech_threshold: 8,
-    leech_action: 1,
-    new_card_gather_priority: 0,
-    new_card_sort_order: 0,
-    new_mix: 0,
-    interday_learning_mix: 0,
-    review_order: 0,
-    bury_new: false,
-    bury_reviews: false,
-    bury_interday_learning: false,
-    disable_autoplay: false,
-    skip_question_when_replaying_answer: false,
-    cap_answer_time_to_secs: 60,
-    show_timer: false,
-    stop_timer_on_answer: false,
-    seconds_to_show_question: 0,
-    seconds_to_show_answer: 0,
-    wait_for_audio: true,
-    question_action: 0,
-    answer_action: 0,
-    easy_days_percentages: [1, 1, 1, 1, 1, 1, 1],
-    maximum_review_interval: 36500,
-    initial_ease: 2.5,
-    easy_multiplier: 1.3,
-    interval_multiplier: 1,
-    hard_multiplier: 1.2,
-    lapse_multiplier: 0,
-    desired_retention: 0.9,
-    historical_retention: 0.9,
-    fsrs_params_4: [],
-    fsrs_params_5: [],
-    fsrs_params_6: [],
-    param_search: "",
-    ignore_revlogs_before_date: "",
-    ...overrides,
-  };
-}
 
 function deck(overrides: Partial<Schemas["DeckSchema"]> = {}): Schemas["DeckSchema"] {
   return {
