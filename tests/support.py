@@ -13,7 +13,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from javumbo.settings import Settings
 
@@ -124,3 +124,26 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+def anki_save_deck_options(
+    anki: Any, deck_id: int, configs: list[Any], *, fsrs: bool, reschedule: bool = False
+) -> None:
+    """Anki's deck options screen pressing Save for ``deck_id`` with ``configs`` (changed
+    presets), the FSRS switch and "reschedule cards on change"; the deck's limits unchanged."""
+    from anki.deck_config_pb2 import UpdateDeckConfigsMode
+
+    current = anki.decks.get_deck_configs_for_update(deck_id)
+    anki._backend.update_deck_configs(
+        target_deck_id=deck_id,
+        configs=configs,
+        removed_config_ids=[],
+        mode=UpdateDeckConfigsMode.UPDATE_DECK_CONFIGS_MODE_NORMAL,
+        card_state_customizer="",
+        limits=current.current_deck.limits,
+        new_cards_ignore_review_limit=False,
+        fsrs=fsrs,
+        apply_all_parent_limits=False,
+        fsrs_reschedule=reschedule,
+        fsrs_health_check=False,
+    )

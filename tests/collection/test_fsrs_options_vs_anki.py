@@ -22,6 +22,7 @@ from javumbo.collection import Collection, FixedClock
 from javumbo.collection import presets as preset_ops
 from javumbo.collection.scheduler.fsrs_reschedule import follow_options_change, fsrs_snapshot
 from tests.collection.test_fsrs_vs_anki import PARAMS, _write_history
+from tests.support import anki_save_deck_options
 
 OTHER_PARAMS = [
     0.3, 1.3, 3.0, 15.0, 6.9, 0.6, 2.0, 0.01, 1.5, 0.12,
@@ -67,22 +68,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[Any, Collection, int, int]]:
 
 def _anki_save(anki: Any, deck_id: int, config: Any, *, reschedule: bool) -> None:
     """Anki's deck options Save for ``deck_id`` with ``config`` as its (changed) preset."""
-    from anki.deck_config_pb2 import UpdateDeckConfigsMode
-
-    current = anki.decks.get_deck_configs_for_update(deck_id)
-    anki._backend.update_deck_configs(
-        target_deck_id=deck_id,
-        configs=[config],
-        removed_config_ids=[],
-        mode=UpdateDeckConfigsMode.UPDATE_DECK_CONFIGS_MODE_NORMAL,
-        card_state_customizer="",
-        limits=current.current_deck.limits,
-        new_cards_ignore_review_limit=False,
-        fsrs=True,
-        apply_all_parent_limits=False,
-        fsrs_reschedule=reschedule,
-        fsrs_health_check=False,
-    )
+    anki_save_deck_options(anki, deck_id, [config], fsrs=True, reschedule=reschedule)
 
 
 def _config(anki: Any, deck_id: int, preset_id: int) -> Any:
@@ -202,22 +188,7 @@ def test_switching_fsrs_off_clears_every_deck_as_anki(
         preset_ops.update_preset(ours, 1, {"desired_retention": 0.85})
         follow_options_change(ours, before, reschedule=False)
     assert _assert_same_cards(anki, ours) > 100
-    from anki.deck_config_pb2 import UpdateDeckConfigsMode
-
-    current = anki.decks.get_deck_configs_for_update(two)
-    anki._backend.update_deck_configs(
-        target_deck_id=two,
-        configs=[_config(anki, two, 1)],
-        removed_config_ids=[],
-        mode=UpdateDeckConfigsMode.UPDATE_DECK_CONFIGS_MODE_NORMAL,
-        card_state_customizer="",
-        limits=current.current_deck.limits,
-        new_cards_ignore_review_limit=False,
-        fsrs=False,
-        apply_all_parent_limits=False,
-        fsrs_reschedule=False,
-        fsrs_health_check=False,
-    )
+    anki_save_deck_options(anki, two, [_config(anki, two, 1)], fsrs=False)
     with ours.transaction():
         before = fsrs_snapshot(ours)
         ours.save_json("conf", {**ours.conf, "fsrs": False})

@@ -21,6 +21,7 @@ import pytest
 from javumbo.collection import Collection, FixedClock
 from javumbo.collection.scheduler import fsrs_optimizer
 from javumbo.collection.scheduler.fsrs_presets import card_memory, fsrs_preset
+from tests.support import anki_save_deck_options
 
 DAY = 86_400
 PARAMS = [
@@ -223,24 +224,10 @@ def test_relearning_steps_counted_within_a_day() -> None:
 
 def _anki_save_preset(anki: Any, *, desired_retention: float, reschedule: bool) -> None:
     """Anki's deck options 'Save' with a new desired retention (FSRS stays on)."""
-    from anki.deck_config_pb2 import UpdateDeckConfigsMode
-
     current = anki.decks.get_deck_configs_for_update(1)
     config = current.all_config[0].config
     config.config.desired_retention = desired_retention
-    anki._backend.update_deck_configs(
-        target_deck_id=1,
-        configs=[config],
-        removed_config_ids=[],
-        mode=UpdateDeckConfigsMode.UPDATE_DECK_CONFIGS_MODE_NORMAL,
-        card_state_customizer="",
-        limits=current.current_deck.limits,
-        new_cards_ignore_review_limit=False,
-        fsrs=True,
-        apply_all_parent_limits=False,
-        fsrs_reschedule=reschedule,
-        fsrs_health_check=False,
-    )
+    anki_save_deck_options(anki, 1, [config], fsrs=True, reschedule=reschedule)
 
 
 @pytest.mark.parametrize("reschedule", [False, True])
