@@ -3,11 +3,12 @@ step at a time, newest first, whatever each step was.
 
 The server keeps nothing between requests, so the steps live in the collection itself, in
 ``col.conf["javumboUndoSteps"]`` (Anki keeps conf keys it does not know). Each step is a label
-and the rows it changed as they were before: cards, notes and deck entries, plus the revlog rows
-and graves it added (removed again on undo). The stack is bounded in steps (Anki keeps 30) and
-in bytes, because the whole conf is rewritten with every step; a step too large to keep (a bulk
-action on thousands of cards) is recorded as a marker that cannot be undone and clears the
-steps before it, as a non-undoable change does in Anki.
+and the rows it changed as they were before: cards, notes and deck entries (or only the decks'
+today counters, which every answer changes), plus the revlog rows and graves it added (removed
+again on undo). The stack is bounded in steps (Anki keeps 30) and in bytes, because the whole
+conf is rewritten with every step; a step too large to keep (a bulk action on thousands of
+cards) is recorded as a marker that cannot be undone and clears the steps before it, as a
+non-undoable change does in Anki.
 
 Writers wrap their change::
 
@@ -38,6 +39,7 @@ MAX_STEPS = 30
 MAX_TOTAL_BYTES = 256_000
 MAX_STEP_BYTES = 128_000
 MAX_STEP_ROWS = 1_500  # rows captured before a step is known to be too large to keep
+DECK_COUNTER_KEYS = ("lrnToday", "revToday", "newToday", "timeToday")
 
 NOTE_COLUMNS = ("id", "guid", "mid", "mod", "usn", "tags", "flds", "sfld", "csum", "flags", "data")
 _CARD_SELECT = f"select {', '.join(CARD_COLUMNS)} from cards"
@@ -82,6 +84,7 @@ class UndoStep:
         self.cards: dict[int, list[Any]] = {}
         self.notes: dict[int, list[Any]] = {}
         self.decks: dict[str, Any] = {}
+        self.deck_counters: dict[str, dict[str, Any]] = {}
         self.added_cards: list[int] = []
         self.too_large = False
         self._revlog_floor = _max_rowid(col, "revlog", "id")
@@ -110,6 +113,15 @@ class UndoStep:
             key = str(int(did))
             if key not in self.decks:
                 self.decks[key] = self.col.decks.get(key)
+
+    def deck_counters_changing(self, deck_ids: Iterable[str | int]) -> None:
+        """Keep only these decks' today counters (``newToday``... ``timeToday``): an answer
+        changes nothing else of a deck, and a whole deck entry would weigh on every step."""
+        for did in deck_ids:
+            key = str(int(did))
+            deck = self.col.decks.get(key)
+            if key not in self.deck_counters and isinstance(deck, dict):
+                self.deck_counters[key] = {k: deck.get(k) for k in DECK_COUNTER_KEYS}
 
     def _capture(self, ids: Iterable[int], into: dict[int, list[Any]], select: str) -> None:
         if self.too_large:
@@ -141,6 +153,8 @@ class UndoStep:
         }
         if self.added_cards:
             step["added_cards"] = self.added_cards
+        if self.deck_counters:
+            step["deck_counters"] = self.deck_counters
         size = len(_dumps(step))
         if self.too_large or size > MAX_STEP_BYTES or len(added_revlog) > MAX_STEP_ROWS:
             kept = [{"label": self.label, "card_id": self.card_id, "too_large": True}]
@@ -230,6 +244,7 @@ def undo(col: Collection) -> UndoResult:
             col.db.execute("delete from graves where rowid > ?", (int(step["graves"]),))
         _remove_added_cards(col, added)
         _restore_decks(col, step.get("decks") or {})
+        _restore_deck_counters(col, step.get("deck_counters") or {})
         _save_steps(col, steps[:-1])
     card_id = step.get("card_id")
     return UndoResult(
@@ -326,3 +341,25 @@ def _restore_decks(col: Collection, decks: dict[str, Any]) -> None:
         else:
             restored[key] = deck
     col.save_json("decks", restored)
+
+
+def _restore_deck_counters(col: Collection, counters: dict[str, Any]) -> None:
+    """Put the kept today counters back into decks that still exist."""
+    restored = dict(col.decks)
+    changed = False
+    for key, values in counters.items():
+        deck = restored.get(key)
+        if not isinstance(deck, dict) or not isinstance(values, dict):
+            continue
+        deck = dict(deck)
+        for name in DECK_COUNTER_KEYS:
+            if values.get(name) is None:
+                deck.pop(name, None)
+            else:
+                deck[name] = values[name]
+        deck["mod"] = col.now_secs()
+        deck["usn"] = -1
+        restored[key] = deck
+        changed = True
+    if changed:
+        col.save_json("decks", restored)

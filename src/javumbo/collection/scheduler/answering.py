@@ -21,7 +21,7 @@ from javumbo.collection.cards import (
 )
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import ValidationError
-from javumbo.collection.scheduler import fsrs_memory, fsrs_presets
+from javumbo.collection.scheduler import deck_stats, fsrs_memory, fsrs_presets
 from javumbo.collection.scheduler.card_state import (
     Moment,
     apply_state,
@@ -237,6 +237,7 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
             what = "suspended" if card.queue == -1 else "buried"
             raise ValidationError(f"card {card_id} is {what} and cannot be answered")
         options = home_options(col, card)
+        studied = (card.did, card.queue)  # Anki counts the answer by its deck and queue
         preview = preview_delays(col, card)
         if preview is not None:
             return _answer_preview(col, card, rating, time_ms, preview, options, moment, step)
@@ -266,6 +267,7 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
         ivl = chosen.interval.as_days_if_past_rollover(moment.secs_until_rollover)
         last = current.interval.as_days_if_past_rollover(moment.secs_until_rollover)
         taken = min(time_ms, options.cap_answer_secs * 1000)
+        _count_studied(col, studied, taken, moment.today, step)
         col.db.execute(
             "insert into revlog values (?, ?, -1, ?, ?, ?, ?, ?, ?)",
             (
@@ -291,6 +293,16 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
         leeched=chosen.leeched,
         buried_sibling_ids=tuple(int(r[0]) for r in siblings),
     )
+
+
+def _count_studied(
+    col: Collection, studied: tuple[int, int], taken_ms: int, today: int, step: UndoStep
+) -> None:
+    """Today's counters of the card's deck and its parents, for Anki's clients (our limits
+    count from the revlog)."""
+    deck_id, queue_before = studied
+    delta = deck_stats.StudiedDelta.of_answer(queue_before, taken_ms)
+    deck_stats.record_answer(col, deck_id, today, delta, step)
 
 
 def preview_delays(col: Collection, card: Card) -> tuple[int, int, int, int] | None:
@@ -321,6 +333,8 @@ def _answer_preview(
 ) -> AnswerResult:
     """Anki's ``apply_preview_state``: the card's scheduling is left alone (no reps, no last
     review time); it comes back after the button's delay, or goes home on a 0 delay."""
+    taken = min(time_ms, options.cap_answer_secs * 1000)
+    _count_studied(col, (card.did, card.queue), taken, moment.today, step)
     delay = delays[rating - 1]
     current = Interval(delays[0], False).as_days_if_past_rollover(moment.secs_until_rollover)
     chosen = Interval(delay, False).as_days_if_past_rollover(moment.secs_until_rollover)
@@ -343,7 +357,7 @@ def _answer_preview(
             rating,
             chosen.revlog_value(),
             current.revlog_value(),
-            min(time_ms, options.cap_answer_secs * 1000),
+            taken,
             REVLOG_FILTERED,
         ),
     )
