@@ -1,0 +1,58 @@
+"""Cards studied on the web count against the limits Anki's own client shows after a sync: the
+decks' today counters travel with the decks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from anki.collection import Collection as AnkiCollection
+
+from javumbo.collection import Collection
+from javumbo.collection.scheduler import Scheduler
+from tests.sync.conftest import Required, RunningServer, uploaded_client
+
+NEW_PER_DAY = 3
+STUDIED_ON_THE_WEB = 2
+
+
+def test_new_cards_studied_on_the_web_use_up_anki_desktops_limit(
+    server: RunningServer, anki_col: Callable[[str], AnkiCollection]
+) -> None:
+    col_a, auth_a = uploaded_client(server, anki_col)
+    geography = col_a.decks.id("Geography", create=False)
+    conf = col_a.decks.config_dict_for_deck_id(geography)
+    conf["new"]["perDay"] = NEW_PER_DAY
+    today = col_a.sched.today
+    before = col_a.decks.get(geography)
+    new_before, time_before = (
+        (before["newToday"][1], before["timeToday"][1])
+        if before["newToday"][0] == today
+        else (0, 0)
+    )
+    # room for NEW_PER_DAY more new cards today, and more new cards than that waiting
+    conf["new"]["perDay"] = new_before + NEW_PER_DAY
+    col_a.decks.save(conf)
+    added = []
+    for i in range(NEW_PER_DAY + STUDIED_ON_THE_WEB):
+        note = col_a.new_note(col_a.models.by_name("Basic"))
+        note["Front"], note["Back"] = f"new question {i}", f"new answer {i}"
+        col_a.add_note(note, geography)
+        added.extend(note.card_ids())
+    assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
+
+    def study_new_cards(col: Collection) -> None:
+        sched = Scheduler(col)
+        for cid in added[:STUDIED_ON_THE_WEB]:
+            sched.answer_card(cid, 3, 4_000)
+
+    user = server.deps.meta.get_user("alice")
+    assert user is not None
+    server.deps.engine.write(user.user_id, study_new_cards)
+
+    assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
+    deck = col_a.decks.get(geography)
+    assert deck["newToday"] == [today, new_before + STUDIED_ON_THE_WEB]
+    assert deck["timeToday"] == [today, time_before + STUDIED_ON_THE_WEB * 4_000]
+    col_a.decks.select(geography)
+    new_count, _, _ = col_a.sched.counts()
+    assert new_count == NEW_PER_DAY - STUDIED_ON_THE_WEB
