@@ -5,7 +5,8 @@ The server keeps nothing between requests, so the steps live in the collection i
 ``col.conf["javumboUndoSteps"]`` (Anki keeps conf keys it does not know). Each step is a label
 and the rows it changed as they were before: cards, notes and deck entries (or only the decks'
 today counters, which every answer changes), plus the revlog rows and graves it added (removed
-again on undo). The stack is bounded in steps (Anki keeps 30) and in bytes, because the whole
+again on undo) and the changes to the tag list (Anki's undo covers its tags table). The stack
+is bounded in steps (Anki keeps 30) and in bytes, because the whole
 conf is rewritten with every step; a step too large to keep (a bulk action on thousands of
 cards) is recorded as a marker that cannot be undone and clears the steps before it, as a
 non-undoable change does in Anki.
@@ -87,6 +88,7 @@ class UndoStep:
         self.deck_counters: dict[str, dict[str, Any]] = {}
         self.added_cards: list[int] = []
         self.too_large = False
+        self._tags_before = dict(col.tags)
         self._revlog_floor = _max_rowid(col, "revlog", "id")
         self._graves_floor = _max_rowid(col, "graves", "rowid")
 
@@ -155,6 +157,13 @@ class UndoStep:
             step["added_cards"] = self.added_cards
         if self.deck_counters:
             step["deck_counters"] = self.deck_counters
+        tags_now = self.col.tags
+        tags_added = [t for t in tags_now if t not in self._tags_before]
+        tags_removed = {t: u for t, u in self._tags_before.items() if t not in tags_now}
+        if tags_added:
+            step["tags_added"] = tags_added
+        if tags_removed:
+            step["tags_removed"] = tags_removed
         size = len(_dumps(step))
         if self.too_large or size > MAX_STEP_BYTES or len(added_revlog) > MAX_STEP_ROWS:
             kept = [{"label": self.label, "card_id": self.card_id, "too_large": True}]
@@ -245,6 +254,7 @@ def undo(col: Collection) -> UndoResult:
         _remove_added_cards(col, added)
         _restore_decks(col, step.get("decks") or {})
         _restore_deck_counters(col, step.get("deck_counters") or {})
+        _restore_tags(col, step.get("tags_added") or [], step.get("tags_removed") or {})
         _save_steps(col, steps[:-1])
     card_id = step.get("card_id")
     return UndoResult(
@@ -363,3 +373,16 @@ def _restore_deck_counters(col: Collection, counters: dict[str, Any]) -> None:
         changed = True
     if changed:
         col.save_json("decks", restored)
+
+
+def _restore_tags(col: Collection, added: list[Any], removed: dict[str, Any]) -> None:
+    """Put the tag list back as it was: Anki's undo covers its tags table, so a tag the step
+    registered leaves the list (and the browser's sidebar) again."""
+    if not added and not removed:
+        return
+    registry = dict(col.tags)
+    for name in added:
+        registry.pop(str(name), None)
+    for name, usn in removed.items():
+        registry.setdefault(str(name), usn)
+    col.save_json("tags", registry)

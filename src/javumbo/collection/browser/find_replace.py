@@ -43,17 +43,13 @@ def find_and_replace(
     field: str | None = None,
 ) -> int:
     """Replace in the notes ``note_ids`` (every note when empty); the number of notes changed."""
-    pattern_text = search if regex_search else regex.escape(search)
-    if col.conf.get("normalize_note_text", True):
-        pattern_text = unicodedata.normalize("NFC", pattern_text)
-    flags = regex.VERSION0 | (0 if match_case else regex.IGNORECASE)
-    try:
-        pattern = regex.compile(pattern_text, flags)
-    except regex.error as exc:
-        raise ValidationError(f"not a valid regular expression: {exc}") from None
-    template = _replacement_template(
-        replacement if regex_search else replacement.replace("$", "$$")
+    pattern = compile_search(
+        search,
+        regex_search=regex_search,
+        match_case=match_case,
+        nfc=bool(col.conf.get("normalize_note_text", True)),
     )
+    template = replacement_template(replacement, regex_search=regex_search)
     if not note_ids:
         note_ids = [int(r[0]) for r in col.db.execute("select id from notes")]
     rows = col.db.execute(
@@ -74,17 +70,45 @@ def find_and_replace(
         )
         new = list(values)
         for i in targets:
-            try:
-                new[i] = pattern.sub(template, values[i], timeout=REGEX_SECONDS)
-            except TimeoutError:
-                raise ValidationError(
-                    "this regular expression takes too long; make it simpler"
-                ) from None
+            new[i] = substitute(pattern, template, values[i])[0]
         if new != values:
             changed.append((int(nid), int(mid), new))
     if changed:
         _save(col, changed)
     return len(changed)
+
+
+def compile_search(
+    search: str, *, regex_search: bool, match_case: bool, nfc: bool = False
+) -> regex.Pattern[str]:
+    """The user's search as a pattern: a literal unless ``regex_search``, case-insensitive
+    unless ``match_case``; a bad expression is a ``ValidationError``."""
+    pattern_text = search if regex_search else regex.escape(search)
+    if nfc:
+        pattern_text = unicodedata.normalize("NFC", pattern_text)
+    flags = regex.VERSION0 | (0 if match_case else regex.IGNORECASE)
+    try:
+        return regex.compile(pattern_text, flags)
+    except regex.error as exc:
+        raise ValidationError(f"not a valid regular expression: {exc}") from None
+
+
+def replacement_template(
+    replacement: str, *, regex_search: bool
+) -> Callable[[regex.Match[str]], str]:
+    """The replacement as a function of the match: Rust's ``$1``/``${name}`` for a regular
+    expression, the text as it is otherwise."""
+    return _replacement_template(replacement if regex_search else replacement.replace("$", "$$"))
+
+
+def substitute(
+    pattern: regex.Pattern[str], template: Callable[[regex.Match[str]], str], text: str
+) -> tuple[str, int]:
+    """``pattern.subn`` within the time limit (a runaway expression is a ``ValidationError``)."""
+    try:
+        return pattern.subn(template, text, timeout=REGEX_SECONDS)
+    except TimeoutError:
+        raise ValidationError("this regular expression takes too long; make it simpler") from None
 
 
 def _save(col: Collection, changed: list[tuple[int, int, list[str]]]) -> None:
