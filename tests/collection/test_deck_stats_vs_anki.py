@@ -23,6 +23,7 @@ import pytest
 from javumbo.collection import Collection, FixedClock
 from javumbo.collection.custom_study import extend_limits
 from javumbo.collection.scheduler import Scheduler
+from javumbo.collection.scheduler.limits import APPLY_ALL_PARENT_LIMITS_KEY
 from javumbo.collection.undo import undo
 
 TODAY_KEYS = ("newToday", "revToday", "lrnToday", "timeToday")
@@ -211,8 +212,14 @@ def test_undo_gives_the_counters_back(pair: Pair) -> None:
     assert ours == before
 
 
-def test_increased_limit_and_answers_add_up_as_in_anki(pair: Pair) -> None:
-    """Custom study lowers today's new count of the deck; answers then add to it."""
+@pytest.mark.parametrize("all_parent_limits", [False, True], ids=["own limit", "parent limits"])
+def test_increased_limit_and_answers_add_up_as_in_anki(pair: Pair, all_parent_limits: bool) -> None:
+    """Custom study lowers today's counts of the deck (and of its parents when all parent
+    limits apply); answers then add to them."""
+    pair.anki.set_config(APPLY_ALL_PARENT_LIMITS_KEY, all_parent_limits)
+    conf = dict(pair.ours.conf)
+    conf[APPLY_ALL_PARENT_LIMITS_KEY] = all_parent_limits
+    pair.ours.save_json("conf", conf)
     child = pair.deck_id("Parent::Child")
     pair.anki.decks.select(child)
     pair.anki.sched.extend_limits(3, 2)
@@ -224,6 +231,7 @@ def test_increased_limit_and_answers_add_up_as_in_anki(pair: Pair) -> None:
     theirs, ours = pair.counters()
     assert ours == theirs
     assert ours[child]["newToday"][1] == 1 - 3
+    assert ours[pair.deck_id("Parent")]["newToday"][1] == (1 - 3 if all_parent_limits else 1)
 
 
 def test_undo_step_keeps_only_the_counters(pair: Pair) -> None:

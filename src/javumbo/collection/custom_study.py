@@ -22,6 +22,8 @@ from javumbo.collection.filtered_decks import (
     SearchTerm,
     save_filtered_deck,
 )
+from javumbo.collection.scheduler import deck_stats
+from javumbo.collection.scheduler.limits import APPLY_ALL_PARENT_LIMITS_KEY
 from javumbo.collection.undo import UndoStep
 
 CUSTOM_STUDY_DECK = "Custom Study Session"
@@ -33,7 +35,6 @@ CRAM_KINDS = ("due", "new", "review", "all")  # Anki's CramKind 0-3
 DEFAULT_CARD_LIMIT = 99_999
 MAX_DAYS = 36_500
 MAX_DELTA = 9_999
-_TODAY_KEYS = ("lrnToday", "revToday", "newToday", "timeToday")
 _WILDCARDS = re.compile(r"[\\*_]")
 _NEEDS_QUOTES = re.compile(r"(?i)^and$|^or$|^-.| |\u3000|\(|\)")
 
@@ -189,18 +190,20 @@ def extend_limits(
     review_delta: int,
     step: UndoStep | None = None,
 ) -> None:
-    """Anki's ``extend_limits`` plus the remembered ``extendNew``/``extendRev``."""
+    """Anki's ``extend_limits`` plus the remembered ``extendNew``/``extendRev``: today's
+    counters of the deck are lowered by the extension (its parents' too when all parent
+    limits apply, as Anki does; our own limits read ``EXTENDED_KEY`` of the deck alone)."""
     today = col.sched_timing().days_elapsed
     with col.transaction():
+        decks.get_deck(col, deck_id)
+        lowered = [str(deck_id)]
+        if col.conf.get(APPLY_ALL_PARENT_LIMITS_KEY, False):
+            lowered = deck_stats.deck_with_parents(col.decks, deck_id)
         if step is not None:
-            step.decks_changing([deck_id])
-        all_decks = dict(col.decks)
-        deck = dict(decks.get_deck(col, deck_id))
-        if _studied_day(deck) != today:
-            for key in _TODAY_KEYS:
-                deck[key] = [today, 0]
-        deck["newToday"] = [today, int(deck["newToday"][1]) - new_delta]
-        deck["revToday"] = [today, int(deck["revToday"][1]) - review_delta]
+            step.decks_changing(int(key) for key in lowered)
+        extension = deck_stats.StudiedDelta(new=-new_delta, review=-review_delta, milliseconds=0)
+        all_decks = deck_stats.updated_decks(col, lowered, today, extension)
+        deck = dict(all_decks[str(deck_id)])
         extended = deck.get(EXTENDED_KEY)
         if not (isinstance(extended, list) and len(extended) == 3 and extended[0] == today):
             extended = [today, 0, 0]
@@ -209,17 +212,8 @@ def extend_limits(
             deck["extendNew"] = new_delta
         if review_delta > 0:
             deck["extendRev"] = review_delta
-        deck["mod"] = col.now_secs()
-        deck["usn"] = -1
         all_decks[str(deck_id)] = deck
         col.save_json("decks", all_decks)
-
-
-def _studied_day(deck: dict[str, Any]) -> int | None:
-    value = deck.get("newToday")
-    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], int):
-        return value[0]
-    return None
 
 
 def cram_config(deck_search: str, options: CramOptions) -> FilteredDeckConfig:
