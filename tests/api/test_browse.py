@@ -98,6 +98,52 @@ def test_find_replace_and_duplicates(alice: ApiUser) -> None:
     assert_error(alice.post("/api/notes/find-replace", bad), 400)
 
 
+def _tagged_note(alice: ApiUser, deck_id: int, tags: list[str]) -> int:
+    types = alice.ok(alice.get("/api/notetypes"))["notetypes"]
+    basic = next(nt["id"] for nt in types if nt["name"] == "Basic")
+    body = {"notetype_id": basic, "deck_id": deck_id, "fields": ["q", "a"], "tags": tags}
+    note_id: int = alice.ok(alice.post("/api/notes", body), 201)["note_id"]
+    return note_id
+
+
+def test_find_replace_in_tags_is_undoable(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Words")
+    first = _tagged_note(alice, deck_id, ["verb", "Chapter1"])
+    second = _tagged_note(alice, deck_id, ["chapter1::extra"])
+    untouched = _tagged_note(alice, deck_id, ["chapter1"])
+    body = {
+        "note_ids": [first, second],
+        "search": r"^chapter(\d)",
+        "replacement": "Unit::$1",
+        "regex": True,
+        "target": "tags",
+    }
+    assert alice.ok(alice.post("/api/notes/find-replace", body)) == {"changed": 2}
+    tags = {n: alice.ok(alice.get(f"/api/notes/{n}"))["tags"] for n in (first, second, untouched)}
+    assert tags == {
+        first: ["Unit::1", "verb"],
+        second: ["Unit::1::extra"],
+        untouched: ["Chapter1"],
+    }
+    assert "Unit::1" in alice.ok(alice.get("/api/tags"))["tags"]
+    assert alice.ok(alice.get("/api/undo"))["next"]["label"] == "Update Tag"
+    alice.ok(alice.post("/api/undo"))
+    assert alice.ok(alice.get(f"/api/notes/{first}"))["tags"] == ["verb", "Chapter1"]
+    assert alice.ok(alice.get("/api/tags"))["tags"] == ["Chapter1", "chapter1::extra", "verb"]
+
+
+def test_find_replace_in_tags_refuses_bad_input_with_400(alice: ApiUser) -> None:
+    deck_id = alice.new_deck("Words")
+    note = _tagged_note(alice, deck_id, ["verb"])
+    for body, status in (
+        ({"search": "(", "regex": True, "target": "tags"}, 400),
+        ({"search": "verb", "replacement": "two words", "target": "tags"}, 400),
+        ({"search": "verb", "target": "labels"}, 422),
+    ):
+        assert_error(alice.post("/api/notes/find-replace", body), status)
+    assert alice.ok(alice.get(f"/api/notes/{note}"))["tags"] == ["verb"]
+
+
 def test_reposition_dialog_defaults_follow_the_last_reposition(alice: ApiUser) -> None:
     _, card_ids = _cards(alice, 3)
     first = alice.ok(alice.get("/api/browse/reposition-defaults"))

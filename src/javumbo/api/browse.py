@@ -24,6 +24,7 @@ from javumbo.collection.browser.saved_searches import (
     saved_searches,
 )
 from javumbo.collection.browser.sidebar import sidebar
+from javumbo.collection.browser.tag_replace import find_and_replace_tags
 from javumbo.collection.browser.tagging import tag_notes
 
 MAX_SEARCH_CHARS = 2000
@@ -253,6 +254,14 @@ class FindReplaceSchema(Schema):
         validate=[Length(min=1, max=MAX_FIELD_NAME_CHARS)],
         metadata={"description": "a field name; null = every field"},
     )
+    target = String(
+        load_default="fields",
+        validate=[OneOf(["fields", "tags"])],
+        metadata={
+            "description": "where to replace: the notes' fields (see field) or their tags "
+            "(Anki's 'Tags' choice; a tag replacement may not contain a space)"
+        },
+    )
 
 
 class ReplacedSchema(Schema):
@@ -279,9 +288,23 @@ class DuplicatesSchema(Schema):
 @bp.output(ReplacedSchema)
 @user_collection
 def find_replace(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
-    """Find and replace in notes as Anki does (literal or regular expression)."""
+    """Find and replace in notes' fields or tags as Anki does.
+
+    A literal or a regular expression; one undo step ("Find and Replace", or "Update Tag" for
+    tags as Anki names it)."""
 
     def run(col: Collection) -> dict[str, Any]:
+        if body["target"] == "tags":
+            return {
+                "changed": find_and_replace_tags(
+                    col,
+                    body["note_ids"],
+                    body["search"],
+                    body["replacement"],
+                    regex_search=body["regex"],
+                    match_case=body["match_case"],
+                )
+            }
         changed = find_and_replace(
             col,
             body["note_ids"],

@@ -5569,7 +5569,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Find and replace in notes as Anki does (literal or regular expression). */
+        /**
+         * Find and replace in notes' fields or tags as Anki does.
+         * @description A literal or a regular expression; one undo step ("Find and Replace", or "Update Tag" for
+         *     tags as Anki names it).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -9646,6 +9650,12 @@ export interface components {
             /** @default  */
             replacement: string;
             search: string;
+            /**
+             * @description where to replace: the notes' fields (see field) or their tags (Anki's 'Tags' choice; a tag replacement may not contain a space)
+             * @default fields
+             * @enum {string}
+             */
+            target: "fields" | "tags";
         };
         FlagSchema: {
             card_ids: number[];

@@ -218,7 +218,9 @@ export interface FindReplaceChoice {
   replacement: string;
   regex: boolean;
   matchCase: boolean;
+  /** a field name, null for every field; ignored when replacing in tags */
   field: string | null;
+  target: "fields" | "tags";
 }
 
 export function useFindReplace() {
@@ -227,7 +229,7 @@ export function useFindReplace() {
     mutationFn: (c: FindReplaceChoice) =>
       unwrap(
         api.client.POST("/api/notes/find-replace", {
-          body: { note_ids: c.noteIds, search: c.search, replacement: c.replacement, regex: c.regex, match_case: c.matchCase, field: c.field },
+          body: { note_ids: c.noteIds, search: c.search, replacement: c.replacement, regex: c.regex, match_case: c.matchCase, field: c.field, target: c.target },
         }),
       ),
     onSuccess: invalidate,

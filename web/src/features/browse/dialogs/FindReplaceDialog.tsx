@@ -1,10 +1,17 @@
-/** Anki's Find and Replace: text or a regular expression, case-sensitive or not, in one field
- * or all, in the selected notes or every note; one undo step ("Find and Replace"). */
+/** Anki's Find and Replace: text or a regular expression, case-sensitive or not, in one field,
+ * all fields or the tags, in the selected notes or every note; one undo step ("Find and
+ * Replace", or "Update Tag" for tags as Anki names it). */
 import { useState } from "react";
 import { errorMessage } from "../../../lib/errors";
 import { useNotetypeList } from "../../notetypes/api";
 import { useFindReplace } from "../api";
 import { BrowseDialog } from "../BrowseDialog";
+
+/** The "In" choice's values: every field, the tags, or one field by name (prefixed, since a
+ * field may be named "Tags"). */
+const ALL_FIELDS = "all";
+const TAGS = "tags";
+const FIELD = "field:";
 
 interface FindReplaceDialogProps {
   noteIds: number[];
@@ -16,7 +23,7 @@ interface FindReplaceDialogProps {
 export function FindReplaceDialog({ noteIds, notetypeIds, onClose, onDone }: FindReplaceDialogProps) {
   const [search, setSearch] = useState("");
   const [replacement, setReplacement] = useState("");
-  const [field, setField] = useState("");
+  const [field, setField] = useState(ALL_FIELDS);
   const [selectedOnly, setSelectedOnly] = useState(noteIds.length > 0);
   const [matchCase, setMatchCase] = useState(false);
   const [regex, setRegex] = useState(false);
@@ -26,7 +33,15 @@ export function FindReplaceDialog({ noteIds, notetypeIds, onClose, onDone }: Fin
   const fields = [...new Set(relevant.flatMap((t) => t.fields))].sort((a, b) => a.localeCompare(b));
   const submit = () =>
     replace.mutate(
-      { noteIds: selectedOnly ? noteIds : [], search, replacement, regex, matchCase, field: field || null },
+      {
+        noteIds: selectedOnly ? noteIds : [],
+        search,
+        replacement,
+        regex,
+        matchCase,
+        field: field.startsWith(FIELD) ? field.slice(FIELD.length) : null,
+        target: field === TAGS ? "tags" : "fields",
+      },
       {
         onSuccess: ({ changed }) => {
           onDone(`${changed} ${changed === 1 ? "note" : "notes"} updated.`);
@@ -53,9 +68,10 @@ export function FindReplaceDialog({ noteIds, notetypeIds, onClose, onDone }: Fin
       <label className="field">
         <span>In</span>
         <select aria-label="In" value={field} onChange={(e) => setField(e.target.value)}>
-          <option value="">All fields</option>
+          <option value={ALL_FIELDS}>All fields</option>
+          <option value={TAGS}>Tags</option>
           {fields.map((name) => (
-            <option key={name} value={name}>
+            <option key={name} value={FIELD + name}>
               {name}
             </option>
           ))}

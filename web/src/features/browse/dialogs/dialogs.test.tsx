@@ -110,19 +110,41 @@ describe("browser dialogs", () => {
     renderPage(<FindReplaceDialog noteIds={[10, 20]} notetypeIds={[1]} onClose={() => undefined} onDone={onDone} />);
     const dialog = screen.getByRole("dialog", { name: "Find and Replace" });
     await within(dialog).findByRole("option", { name: "Back" });
-    expect(within(dialog).getAllByRole("option").map((o) => o.textContent)).toEqual(["All fields", "Back", "Front"]);
+    expect(within(dialog).getAllByRole("option").map((o) => o.textContent)).toEqual(["All fields", "Tags", "Back", "Front"]);
     fireEvent.change(within(dialog).getByLabelText("Find"), { target: { value: "(\\w+)ar$" } });
     fireEvent.change(within(dialog).getByLabelText("Replace with"), { target: { value: "${1}er" } });
-    fireEvent.change(within(dialog).getByLabelText("In"), { target: { value: "Front" } });
+    fireEvent.change(within(dialog).getByLabelText("In"), { target: { value: "field:Front" } });
     fireEvent.click(within(dialog).getByLabelText("Treat input as regular expression"));
     fireEvent.click(within(dialog).getByLabelText("Ignore case"));
     fireEvent.click(within(dialog).getByRole("button", { name: "OK" }));
     await waitFor(() => expect(onDone).toHaveBeenCalledWith("2 notes updated."));
     expect(sent).toEqual([
-      { note_ids: [10, 20], search: "(\\w+)ar$", replacement: "${1}er", regex: true, match_case: true, field: "Front" },
+      { note_ids: [10, 20], search: "(\\w+)ar$", replacement: "${1}er", regex: true, match_case: true, field: "Front", target: "fields" },
     ]);
     fireEvent.click(within(dialog).getByLabelText("Selected notes only"));
     expect(within(dialog).getAllByRole("option").map((o) => o.textContent)).toContain("Meaning");
+  });
+
+  it("finds and replaces in the tags of the selected notes when Tags is chosen", async () => {
+    const sent: unknown[] = [];
+    server.use(
+      on("post", "/api/notes/find-replace", ({ body }) => {
+        sent.push(body);
+        return { changed: 1 };
+      }),
+    );
+    const onDone = vi.fn();
+    renderPage(<FindReplaceDialog noteIds={[10, 20]} notetypeIds={[1]} onClose={() => undefined} onDone={onDone} />);
+    const dialog = screen.getByRole("dialog", { name: "Find and Replace" });
+    fireEvent.change(within(dialog).getByLabelText("Find"), { target: { value: "chapter" } });
+    fireEvent.change(within(dialog).getByLabelText("Replace with"), { target: { value: "unit" } });
+    fireEvent.change(within(dialog).getByLabelText("In"), { target: { value: "tags" } });
+    expect((within(dialog).getByLabelText("In") as HTMLSelectElement).selectedOptions[0]?.textContent).toBe("Tags");
+    fireEvent.click(within(dialog).getByRole("button", { name: "OK" }));
+    await waitFor(() => expect(onDone).toHaveBeenCalledWith("1 note updated."));
+    expect(sent).toEqual([
+      { note_ids: [10, 20], search: "chapter", replacement: "unit", regex: false, match_case: false, field: null, target: "tags" },
+    ]);
   });
 
   it("shows a bad regular expression's error in the dialog", async () => {
