@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.api.conftest import ApiUser, assert_error
 
 
@@ -55,3 +59,40 @@ def test_undoing_an_action_on_one_card_names_that_card(alice: ApiUser) -> None:
         "cards": 1,
         "notes": 0,
     }
+
+
+def _reversed_notes(alice: ApiUser, deck_id: int, count: int) -> None:
+    types = alice.ok(alice.get("/api/notetypes"))["notetypes"]
+    reversed_type = next(nt["id"] for nt in types if nt["name"] == "Basic (and reversed card)")
+    for i in range(count):
+        body = {"notetype_id": reversed_type, "deck_id": deck_id, "fields": [f"q{i}", f"a{i}"]}
+        alice.ok(alice.post("/api/notes", body), 201)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "label"),
+    [
+        ("/api/cards/bury", {"scope": "notes"}, "Bury Note"),
+        ("/api/cards/suspend", {"scope": "notes"}, "Suspend Note"),
+        ("/api/cards/delete-notes", {}, "Delete Note"),
+    ],
+)
+@pytest.mark.parametrize("undo_path", ["/api/undo", "/api/review/undo"])
+def test_undoing_a_note_action_as_the_first_of_a_review_shows_that_card_again(
+    alice: ApiUser, path: str, body: dict[str, Any], label: str, undo_path: str
+) -> None:
+    """As in Anki's reviewer: the card on screen when its note was buried (suspended,
+    deleted) comes back as the next card, though the step changed its siblings too."""
+    deck_id = alice.new_deck("Pairs")
+    _reversed_notes(alice, deck_id, 3)
+    alice.ok(alice.post("/api/session/start"))
+    before = [c["card_id"] for c in alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]]
+    shown = before[0]
+    alice.ok(alice.post(path, {**body, "card_ids": [shown]}))
+    assert shown not in [
+        c["card_id"] for c in alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]
+    ]
+    assert alice.ok(alice.get("/api/undo"))["next"]["label"] == label
+    assert alice.ok(alice.post(undo_path))["card_id"] == shown
+    after = [c["card_id"] for c in alice.ok(alice.get(f"/api/review/{deck_id}"))["cards"]]
+    assert after == before

@@ -182,6 +182,13 @@ def _targets(col: Collection, body: dict[str, Any]) -> list[int]:
     return list(dict.fromkeys(body["card_ids"]))
 
 
+def _acted_on(body: dict[str, Any]) -> int | None:
+    """The one card a request names (the reviewer's card), which undo shows again even when
+    the step took in its siblings ("Bury Note"); None for several."""
+    named = list(dict.fromkeys(body["card_ids"]))
+    return int(named[0]) if len(named) == 1 else None
+
+
 def _changed(card_ids: list[int], changed: int) -> dict[str, Any]:
     return {"card_ids": card_ids, "changed": changed}
 
@@ -196,7 +203,7 @@ def bury(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     def run(col: Collection) -> dict[str, Any]:
         ids = _targets(col, body)
         label = "Bury Note" if body["scope"] == "notes" else "Bury Card"
-        return _changed(ids, actions.bury_cards(col, ids, label=label))
+        return _changed(ids, actions.bury_cards(col, ids, label=label, card_id=_acted_on(body)))
 
     return handle.write(run)
 
@@ -323,7 +330,7 @@ def delete_notes_of_cards(handle: CollectionHandle, body: dict[str, Any]) -> dic
     def run(col: Collection) -> dict[str, Any]:
         nids = actions.note_ids_of(actions.cards_by_id(col, body["card_ids"]))
         cids = actions.cards_of_notes(col, nids)
-        with undoable(col, "Delete Note", card_ids=cids, note_ids=nids):
+        with undoable(col, "Delete Note", card_ids=cids, note_ids=nids, card_id=_acted_on(body)):
             delete_notes(col, nids)
         return {"note_ids": nids, "cards": len(cids)}
 

@@ -196,11 +196,13 @@ def suspend(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 
     def run(col: Collection) -> dict[str, Any]:
         ids = list(dict.fromkeys(body["card_ids"]))
+        # the one card named (the reviewer's), shown again on undo though siblings changed too
+        acted_on = ids[0] if len(ids) == 1 else None
         if body["scope"] == "notes":
             nids = card_actions.note_ids_of(card_actions.cards_by_id(col, ids))
             ids = card_actions.cards_of_notes(col, nids)
         label = "Suspend Note" if body["scope"] == "notes" else "Suspend Card"
-        card_actions.suspend_cards(col, ids, label=label)
+        card_actions.suspend_cards(col, ids, label=label, card_id=acted_on)
         return _updated(ids)
 
     return handle.write(run)

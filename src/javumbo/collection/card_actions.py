@@ -164,11 +164,18 @@ def _unbury_stale(col: Collection) -> None:
 # ----------------------------------------------------------------- bury, suspend
 
 
-def bury_cards(col: Collection, card_ids: Sequence[int], *, label: str = "Bury") -> int:
+def bury_cards(
+    col: Collection,
+    card_ids: Sequence[int],
+    *,
+    label: str = "Bury",
+    card_id: int | None = None,
+) -> int:
     """Bury by hand (queue -3) until the next day; suspended cards stay suspended. Returns
-    how many cards changed."""
+    how many cards changed. ``card_id``: the card acted on (the reviewer's card when its whole
+    note is buried), shown again on undo."""
     cards = cards_by_id(col, card_ids)
-    with undoable(col, label, card_ids=[c.id for c in cards]):
+    with undoable(col, label, card_ids=[c.id for c in cards], card_id=card_id):
         _unbury_stale(col)
         changed = 0
         for card in cards_by_id(col, card_ids):
@@ -182,9 +189,16 @@ def bury_cards(col: Collection, card_ids: Sequence[int], *, label: str = "Bury")
     return changed
 
 
-def suspend_cards(col: Collection, card_ids: Sequence[int], *, label: str = "Suspend") -> int:
+def suspend_cards(
+    col: Collection,
+    card_ids: Sequence[int],
+    *,
+    label: str = "Suspend",
+    card_id: int | None = None,
+) -> int:
+    """Suspend; ``card_id`` as for ``bury_cards``."""
     cards = cards_by_id(col, card_ids)
-    with undoable(col, label, card_ids=[c.id for c in cards]):
+    with undoable(col, label, card_ids=[c.id for c in cards], card_id=card_id):
         changed = 0
         for card in cards:
             if card.queue == QUEUE_SUSPENDED:

@@ -119,6 +119,49 @@ describe("useReviewQueue", () => {
     await waitFor(() => expect(hook.result.current.notice).toBe("Undone: Answer Card"));
   });
 
+  it("burying the note as the first action skips its siblings, and undo shows the same card next", async () => {
+    const { hook } = setup();
+    let served = [reviewCard(1), reviewCard(2, { note_id: 10 }), reviewCard(3)];
+    server.use(
+      on("get", "/api/review/{deck_id}", () => ({ cards: served, counts: { new: served.length, learning: 0, review: 0 } })),
+      on("post", "/api/cards/bury", ({ body }) => {
+        expect(body).toEqual({ card_ids: [1], scope: "notes" });
+        served = served.filter((c) => c.note_id !== 10);
+        return { card_ids: [1, 2], changed: 2 };
+      }),
+      on("post", "/api/undo", () => {
+        served = [reviewCard(1), reviewCard(2, { note_id: 10 }), reviewCard(3)];
+        return { label: "Bury Note", card_id: 1, cards: 2, notes: 0 };
+      }),
+    );
+    act(() => hook.result.current.refresh());
+    await waitFor(() => expect(hook.result.current.upcoming.map((c) => c.card_id)).toEqual([2, 3]));
+    act(() => hook.result.current.act({ kind: "bury-note" }));
+    expect(hook.result.current.current?.card_id).toBe(3);
+    await waitFor(() => expect(hook.result.current.notice).toBe("Note buried"));
+    expect(hook.result.current.current?.card_id).toBe(3);
+    act(() => hook.result.current.undo());
+    expect(hook.result.current.current?.card_id).toBe(1);
+    await waitFor(() => expect(hook.result.current.notice).toBe("Undone: Bury Note"));
+    expect(hook.result.current.current?.card_id).toBe(1);
+    expect(hook.result.current.upcoming.map((c) => c.card_id)).toEqual([2, 3]);
+  });
+
+  it("undo of a step taken before the page opened shows the card the server names", async () => {
+    const { hook } = setup();
+    await waitFor(() => expect(hook.result.current.current?.card_id).toBe(1));
+    server.use(
+      on("get", "/api/review/{deck_id}", () => ({
+        cards: [reviewCard(1), reviewCard(2), reviewCard(3)],
+        counts: { new: 3, learning: 0, review: 0 },
+      })),
+      on("post", "/api/undo", () => ({ label: "Bury Note", card_id: 2, cards: 2, notes: 0 })),
+    );
+    act(() => hook.result.current.undo());
+    await waitFor(() => expect(hook.result.current.notice).toBe("Undone: Bury Note"));
+    expect(hook.result.current.current?.card_id).toBe(2);
+  });
+
   it("an edit of the card's note is the step undo takes back, keeping the same card on screen", async () => {
     const { hook, undone } = setup();
     await waitFor(() => expect(hook.result.current.current?.card_id).toBe(1));

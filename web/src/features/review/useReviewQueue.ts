@@ -100,6 +100,9 @@ interface Step {
   label: string;
 }
 
+/** Actions on the card's whole note: its siblings leave the queue with it. */
+const NOTE_ACTIONS: ReadonlySet<CardAction["kind"]> = new Set(["bury-note", "suspend-note", "delete-note"]);
+
 /** The undo step names the server gives each action (Anki's). */
 const ACTION_LABELS: Record<CardAction["kind"], string> = {
   "bury-card": "Bury Card",
@@ -315,12 +318,13 @@ export function useReviewQueue(deckId: number, client: Api = api): ReviewQueue {
       const leaves = removesCard(action);
       if (leaves) {
         unsent.current.add(card.card_id);
-        const next = s.upcoming[0] ?? null;
+        const rest = NOTE_ACTIONS.has(action.kind) ? s.upcoming.filter((c) => c.note_id !== card.note_id) : s.upcoming;
+        const next = rest[0] ?? null;
         shownAt.current = performance.now();
         update(() => ({
           ...s,
           current: next,
-          upcoming: s.upcoming.slice(1),
+          upcoming: rest.slice(1),
           showingAnswer: false,
           loading: next === null,
           canUndo: true,
