@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.api.conftest import ApiUser, assert_error
 
 
@@ -151,3 +153,43 @@ def test_custom_study_offers_the_decks_tags_and_remembers_the_choice(alice: ApiU
         {"name": "Leech", "include": False, "exclude": True},
         {"name": "verbs", "include": True, "exclude": False},
     ]
+
+
+def _anki_extend_defaults(tmp_path: Path, steps: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """Anki's (extend_new, extend_review) for a fresh deck, then after each step."""
+    from anki.collection import Collection as AnkiCollection
+    from anki.scheduler_pb2 import CustomStudyRequest
+
+    anki = AnkiCollection(str(tmp_path / "referee.anki2"))
+    try:
+        deck_id = anki.decks.id("Spanish")
+        assert deck_id is not None
+        seen = []
+        for mode, amount in [("", 0), *steps]:
+            if mode == "new_limit":
+                anki.sched.custom_study(CustomStudyRequest(deck_id=deck_id, new_limit_delta=amount))
+            elif mode == "review_limit":
+                request = CustomStudyRequest(deck_id=deck_id, review_limit_delta=amount)
+                anki.sched.custom_study(request)
+            found = anki.sched.custom_study_defaults(deck_id)
+            seen.append((found.extend_new, found.extend_review))
+        return seen
+    finally:
+        anki.close()
+
+
+def test_custom_study_increase_defaults_are_ankis(alice: ApiUser, tmp_path: Path) -> None:
+    """The "increase by" values the dialog starts with: a fresh deck's, and the last positive
+    increase of each limit afterwards (a decrease is not remembered), as Anki gives them."""
+    steps = [("new_limit", 7), ("review_limit", 3), ("new_limit", -2), ("new_limit", 4)]
+    home = alice.new_deck("Spanish")
+    alice.new_card(home)
+    ours = []
+    for mode, amount in [("", 0), *steps]:
+        if mode:
+            body = {"mode": mode, "amount": amount}
+            alice.ok(alice.post(f"/api/decks/{home}/custom-study", body))
+        found = alice.ok(alice.get(f"/api/decks/{home}/custom-study"))
+        ours.append((found["extend_new"], found["extend_review"]))
+    assert ours == _anki_extend_defaults(tmp_path, steps)
+    assert ours[0] == (0, 0) and ours[-1] == (4, 3)
