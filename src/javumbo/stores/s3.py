@@ -14,9 +14,10 @@ recent MinIO do; older MinIO, s3rver and others ignore it and overwrite). With
 writing a probe object twice (the answer is cached for the store's life); ``False`` skips the
 question. Without conditional writes a create-only put is a check, a put and a check: it refuses
 a key that already exists and reports a lost race it can see, but writers of one key at the
-same instant may both succeed, and either's object may stand. The storage engine keeps such
-writers apart with the user's flush lease, and the head that names a snapshot records its ETag,
-which loading checks: a collision is refused as inconsistent, never served as the wrong data.
+same instant may both succeed (or all fail), and either's object may stand. The storage engine
+keeps such writers apart with the user's flush lease, and the head that names a snapshot records
+its ETag, which loading checks: a collision is refused as inconsistent, never served as the
+wrong data.
 
 Errors are mapped onto the port's: missing object → ``BlobNotFoundError``, lost create race →
 ``BlobExistsError``, and anything meaning "the store is not answering properly right now"
