@@ -45,13 +45,13 @@ def test_undo_of_add_and_remove_tags_restores_every_note_row(app: APIFlask, alic
     before = _rows(app, alice)
     alice.ok(alice.post("/api/cards/tag", {"card_ids": card_ids, "add": ["bulk::tagged"]}))
     assert alice.ok(alice.get("/api/browse/rows?search=tag:bulk::tagged"))["total"] == 10
-    assert alice.ok(alice.get("/api/undo"))["next"]["label"] == "Add Tags"
+    assert alice.ok(alice.get("/api/undo"))["next"]["label"] == "Update Tag"
     assert alice.ok(alice.post("/api/undo"))["notes"] == 10
     assert _rows(app, alice) == before
 
     alice.ok(alice.post("/api/cards/tag", {"card_ids": card_ids, "remove": ["keep"]}))
     assert alice.ok(alice.get("/api/browse/rows?search=tag:keep"))["total"] == 0
-    assert alice.ok(alice.post("/api/undo"))["label"] == "Remove Tags"
+    assert alice.ok(alice.post("/api/undo"))["label"] == "Remove Tag"
     assert _rows(app, alice) == before
 
 
@@ -64,7 +64,7 @@ def test_tagging_notes_by_id_is_one_undo_step(app: APIFlask, alice: ApiUser) -> 
     tagged = alice.ok(alice.post("/api/notes/tags", body))
     assert tagged == {"note_ids": note_ids[:2], "changed": 2}
     assert alice.ok(alice.get("/api/browse/rows?search=tag:duplicate"))["total"] == 2
-    assert alice.ok(alice.post("/api/undo"))["label"] == "Add Tags"
+    assert alice.ok(alice.post("/api/undo"))["label"] == "Update Tag"
     assert _rows(app, alice) == before
     assert_error(alice.post("/api/notes/tags", {"note_ids": [1], "add": ["x"]}), 404)
     assert_error(alice.post("/api/notes/tags", {"note_ids": note_ids, "add": []}), 400)

@@ -47,7 +47,7 @@ def test_add_note_writes_anki_columns(col: Collection) -> None:
     assert guid == note.guid and 8 <= len(guid) <= 11
     assert mid == mid_of(col, "Basic")
     assert mod == col.now_secs() and usn == -1
-    assert tags == " es a "
+    assert tags == " a es "  # sorted, as Anki stores them
     assert flds == "<b>Hola</b> &amp; adiós\x1fhello"
     assert sfld == "Hola & adiós"
     assert csum == field_checksum("<b>Hola</b> &amp; adiós")

@@ -70,8 +70,8 @@ def test_sort_by_due_and_bulk_tag_ten_cards_then_undo(new_page: Callable[..., An
 
     # The bulk change is one undo step, named as Anki names it: it takes the tag off all ten.
     toolbar = page.get_by_role("toolbar", name="Selected rows")
-    toolbar.get_by_role("button", name="Undo Add Tags").click()
-    expect(page.get_by_role("status")).to_have_text("Undone: Add Tags")
+    toolbar.get_by_role("button", name="Undo Update Tag").click()
+    expect(page.get_by_role("status")).to_have_text("Undone: Update Tag")
     assert _api(page, search)["total"] == 0
 
 

@@ -18,6 +18,7 @@ from javumbo.collection import Collection, NotFoundError, card_actions
 from javumbo.collection import cards as card_ops
 from javumbo.collection import notes as note_ops
 from javumbo.collection import notetypes as notetype_ops
+from javumbo.collection.browser.tagging import tag_notes
 from javumbo.collection.search import search_cards_page
 from javumbo.collection.undo import undoable
 
@@ -260,13 +261,8 @@ def tag(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
     """Add and/or remove tags on the notes of the given cards; one undo step (Anki's label)."""
 
     def run(col: Collection) -> dict[str, Any]:
-        nids = list(dict.fromkeys(card_ops.get_card(col, cid).nid for cid in body["card_ids"]))
-        label = "Add Tags" if body["add"] else "Remove Tags"
-        with undoable(col, label, note_ids=nids):
-            if body["add"]:
-                note_ops.add_tags(col, nids, body["add"])
-            if body["remove"]:
-                note_ops.remove_tags(col, nids, body["remove"])
+        nids = [card_ops.get_card(col, cid).nid for cid in body["card_ids"]]
+        tag_notes(col, nids, body["add"], body["remove"])
         return _updated(body["card_ids"])
 
     return handle.write(run)

@@ -27,6 +27,7 @@ from javumbo.collection.cards import (
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.html_text import field_is_empty, strip_html_media
+from javumbo.collection.tags import TagRegistry, removal_matcher, with_tags_added
 
 __all__ = [
     "Note",
@@ -145,7 +146,9 @@ def add_note(
             raise ValidationError("a Cloze note needs at least one deletion, like {{c1::text}}")
         raise ValidationError(f"these fields give no card with note type {nt['name']!r}")
     with col.transaction() as db:
-        canonical_tags = _register_tags(col, _clean_tags(tags))
+        registry = TagRegistry(col)
+        canonical_tags = registry.canonify(_clean_tags(tags))
+        registry.save()
         note = Note(
             id=col.new_id("notes"),
             guid=new_guid(),
@@ -193,7 +196,9 @@ def update_note(
             note.fields = _field_values(nt, fields, base=note.fields)
             _check_first_field(nt, note.fields)
         if tags is not None:
-            note.tags = _register_tags(col, _clean_tags(tags))
+            registry = TagRegistry(col)
+            note.tags = registry.canonify(_clean_tags(tags))
+            registry.save()
         note.mod = col.now_secs()
         note.usn = -1
         db.execute(
@@ -233,48 +238,54 @@ def delete_notes(col: Collection, nids: Iterable[int]) -> None:
 
 
 def add_tags(col: Collection, nids: Iterable[int], tags: Iterable[str]) -> None:
-    extra = _clean_tags(tags)
-    _retag(col, nids, lambda current: _merge_tags(current, extra), extra)
+    """Anki's bulk "Add Tags": the new tags registered in the collection's spelling, each note
+    lacking one rewritten with its tags sorted; notes that have them all stay untouched."""
+    wanted = _clean_tags(tags)
+    with col.transaction():
+        registry = TagRegistry(col)
+        extra = registry.register_all(wanted)
+        registry.save()
+        _retag(col, nids, lambda current: with_tags_added(current, extra))
 
 
 def remove_tags(col: Collection, nids: Iterable[int], tags: Iterable[str]) -> None:
-    gone = {t.lower() for t in _clean_tags(tags)}
-    _retag(col, nids, lambda current: [t for t in current if t.lower() not in gone], [])
+    """Anki's bulk "Remove Tags": each tag in any case and its children leave the notes; the
+    others keep their order, and the collection's tag list is left as it is."""
+    matcher = removal_matcher(_clean_tags(tags))
+    if matcher is None:
+        return
+
+    def without(current: list[str]) -> list[str] | None:
+        kept = [tag for tag in current if not matcher.match(tag)]
+        return kept if len(kept) < len(current) else None
+
+    _retag(col, nids, without)
 
 
 # ----------------------------------------------------------------- helpers
 
 
 def _retag(
-    col: Collection,
-    nids: Iterable[int],
-    change: Callable[[list[str]], list[str]],
-    new_tags: list[str],
+    col: Collection, nids: Iterable[int], change: Callable[[list[str]], list[str] | None]
 ) -> None:
+    """Apply ``change`` to each note's tags; a note whose tags it leaves alone (``None``)
+    keeps its modification time."""
     ids = list(dict.fromkeys(int(n) for n in nids))
     _check_notes_exist(col, ids)
     with col.transaction() as db:
-        if new_tags:
-            _register_tags(col, new_tags)
         now = col.now_secs()
         for batch in chunks(ids):
             rows = db.execute(
                 f"select id, tags from notes where id in ({placeholders(batch)})", batch
             ).fetchall()
             for nid, text in rows:
-                current = split_tags(str(text))
-                updated = _canonical_case(col, change(current))
-                if updated != current:
+                updated = change(split_tags(str(text)))
+                if updated is not None:
                     db.execute(
                         "update notes set tags = ?, mod = ?, usn = -1 where id = ?",
                         (join_tags(updated), now, nid),
                     )
         col.touch()
-
-
-def _merge_tags(current: list[str], extra: list[str]) -> list[str]:
-    seen = {t.lower() for t in current}
-    return current + [t for t in extra if t.lower() not in seen]
 
 
 def _clean_tags(tags: Iterable[str]) -> list[str]:
@@ -295,23 +306,6 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
                 seen.add(tag.lower())
                 result.append(tag)
     return result
-
-
-def _canonical_case(col: Collection, tags: list[str]) -> list[str]:
-    known = {name.lower(): name for name in col.tags}
-    return [known.get(t.lower(), t) for t in tags]
-
-
-def _register_tags(col: Collection, tags: list[str]) -> list[str]:
-    """Add unknown tags to the collection's tag list (Anki's browser sidebar reads it) and
-    return the tags spelled as already registered, since Anki's tags are case-insensitive."""
-    canonical = _canonical_case(col, tags)
-    new = [t for t in canonical if t not in col.tags]
-    if new:
-        registry = dict(col.tags)
-        registry.update({t: -1 for t in new})
-        col.save_json("tags", registry)
-    return canonical
 
 
 def _field_values(

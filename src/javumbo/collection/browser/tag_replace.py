@@ -8,7 +8,6 @@ Anki names it; undo also unregisters the tags it registered.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 from javumbo.collection.browser.find_replace import (
@@ -20,10 +19,10 @@ from javumbo.collection.cards import chunks, placeholders
 from javumbo.collection.collection import Collection
 from javumbo.collection.errors import ValidationError
 from javumbo.collection.notes import join_tags, split_tags
+from javumbo.collection.tags import TAG_SEPARATORS, TagRegistry
 from javumbo.collection.undo import undoable
 
 UNDO_LABEL = "Update Tag"
-TAG_SEPARATORS = (" ", "\u3000")
 
 
 def find_and_replace_tags(
@@ -71,70 +70,3 @@ def find_and_replace_tags(
         registry.save()
         col.touch()
     return len(matched)
-
-
-class TagRegistry:
-    """The collection's tag list while tags are being registered: Anki's ``canonify_tags``."""
-
-    def __init__(self, col: Collection) -> None:
-        self.col = col
-        self.names = dict(col.tags)
-        self.by_folded = {name.casefold(): name for name in self.names}
-        self.added = False
-
-    def canonify(self, tags: Sequence[str]) -> list[str]:
-        """The tags split, normalized, spelled as registered (registering new ones), without
-        case-insensitive repeats, sorted as Anki sorts them (case-insensitively)."""
-        seen: dict[str, str] = {}
-        for item in tags:
-            for tag in _split(item):
-                name = self.register(tag)
-                seen.setdefault(name.casefold(), name)
-        return sorted(seen.values(), key=str.casefold)
-
-    def register(self, tag: str) -> str:
-        name = normalize_tag_name(tag)
-        known = self.by_folded.get(name.casefold())
-        if known is not None:
-            return known
-        name = self._parent_case(name)
-        self.names[name] = -1
-        self.by_folded[name.casefold()] = name
-        self.added = True
-        return name
-
-    def save(self) -> None:
-        if self.added:
-            self.col.save_json("tags", self.names)
-
-    def _parent_case(self, name: str) -> str:
-        """A new tag under a known parent takes the parent's spelling (``Foo`` + ``foo::bar``
-        gives ``Foo::bar``), as Anki's ``adjusted_case_for_parents``."""
-        parts = name.split("::")
-        for depth in range(len(parts) - 1, 0, -1):
-            parent = self.by_folded.get("::".join(parts[:depth]).casefold())
-            if parent is not None:
-                return "::".join([parent, *parts[depth:]])
-        return name
-
-
-def normalize_tag_name(tag: str) -> str:
-    """Anki's ``normalize_tag_name``: each ``::`` part in NFC without control characters or
-    separators, trimmed, and ``blank`` where nothing is left."""
-    return "::".join(_normalize_part(part) for part in tag.split("::"))
-
-
-def _normalize_part(part: str) -> str:
-    text = unicodedata.normalize("NFC", part)
-    text = "".join(ch for ch in text if not _invalid_in_tag(ch)).strip()
-    return text or "blank"
-
-
-def _invalid_in_tag(ch: str) -> bool:
-    return ord(ch) < 32 or ch == "\x7f" or ch in TAG_SEPARATORS
-
-
-def _split(text: str) -> list[str]:
-    for sep in TAG_SEPARATORS[1:]:
-        text = text.replace(sep, " ")
-    return [t for t in text.split(" ") if t]

@@ -1,4 +1,5 @@
-"""Adding and removing tags on chosen notes as one undoable step, labelled as Anki labels it."""
+"""Adding and removing tags on chosen notes as one undoable step, labelled as Anki labels it
+("Update Tag" for adding, "Remove Tag" for removing)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def tag_notes(
     if not add and not remove:
         raise ValidationError("give tags to add or to remove")
     nids = list(dict.fromkeys(int(n) for n in note_ids))
-    with undoable(col, "Add Tags" if add else "Remove Tags", note_ids=nids):
+    with undoable(col, "Update Tag" if add else "Remove Tag", note_ids=nids):
         if add:
             note_ops.add_tags(col, nids, add)
         if remove:

@@ -1,5 +1,6 @@
-"""Find and replace in tags, and the tag list after undo, against real Anki on copies of one
-collection: the same notes end with the same tags, and ``col.tags.all()`` matches ours."""
+"""Tags against real Anki on copies of one collection: bulk add and remove, notes added and
+edited, find and replace in tags, and the tag list after undo. The same notes end with the same
+tags (spelling and order), and ``col.tags.all()`` matches ours."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from javumbo.collection import Collection, ValidationError
 from javumbo.collection.browser.tag_replace import find_and_replace_tags
 from javumbo.collection.browser.tagging import tag_notes
-from javumbo.collection.notes import update_note
+from javumbo.collection.notes import add_note, update_note
 from javumbo.collection.undo import undo
 
 NOTE_TAGS = [
@@ -45,6 +46,11 @@ class Pair:
     def note_tags(self) -> tuple[list[str], list[str]]:
         theirs = [str(t) for t in self.anki.db.list("select tags from notes order by id")]
         ours = [str(r[0]) for r in self.ours.db.execute("select tags from notes order by id")]
+        return theirs, ours
+
+    def note_mods(self) -> tuple[list[int], list[int]]:
+        theirs = [int(m) for m in self.anki.db.list("select mod from notes order by id")]
+        ours = [int(r[0]) for r in self.ours.db.execute("select mod from notes order by id")]
         return theirs, ours
 
     def registered(self) -> tuple[list[str], list[str]]:
@@ -146,3 +152,62 @@ def test_undoing_a_note_edit_unregisters_its_new_tag(pair: Pair) -> None:
     assert "freshly-typed" in pair.registered()[1]
     undo(pair.ours)
     assert pair.registered()[1] == before
+
+
+BULK_CASES = [
+    ("add", "zz aa"),  # sorted in, case-insensitively
+    ("add", "ALPHA2 beta"),  # every chosen note has them: left untouched
+    ("add", "alpha::one::deep foo::BAR::x"),  # the spelling of known tags and parents
+    ("add", "new::  x\u3000émile Émile"),  # blank parts, the ideographic space, repeats
+    ("remove", "ALPHA"),  # the tag's children go with it
+    ("remove", "beta q*"),  # no wildcards: only the tag itself
+    ("remove", "Ǆx zeta"),
+    ("remove", "absent"),
+]
+
+
+@pytest.mark.parametrize(("action", "tags"), BULK_CASES)
+def test_bulk_add_and_remove_give_anki_tags(pair: Pair, action: str, tags: str) -> None:
+    chosen = pair.nids[:2] + pair.nids[3:]
+    before_mod = pair.note_mods()[0]
+    if action == "add":
+        pair.anki.tags.bulk_add(chosen, tags)
+        tag_notes(pair.ours, chosen, tags.split(), [])
+    else:
+        pair.anki.tags.bulk_remove(chosen, tags)
+        tag_notes(pair.ours, chosen, [], tags.split())
+    theirs, ours = pair.note_tags()
+    assert ours == theirs
+    assert pair.registered()[1] == pair.registered()[0]
+    theirs_mod, ours_mod = pair.note_mods()
+    theirs_touched = [mod != b for mod, b in zip(theirs_mod, before_mod, strict=True)]
+    ours_touched = [mod != b for mod, b in zip(ours_mod, before_mod, strict=True)]
+    assert ours_touched == theirs_touched
+    label = pair.anki.undo_status().undo
+    if any(theirs_touched):
+        assert undo(pair.ours).label == label == ("Update Tag" if action == "add" else "Remove Tag")
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [
+        ["zeta", "ALPHA::one", "Alpha::One::x", "beta", "BETA"],
+        ["foo::bar::baz", "FOO", "m\u0301", "::"],
+    ],
+)
+def test_added_and_edited_notes_spell_and_order_tags_as_anki(pair: Pair, tags: list[str]) -> None:
+    basic = pair.anki.models.by_name("Basic")
+    theirs = pair.anki.new_note(basic)
+    theirs["Front"] = "added"
+    theirs.tags = list(tags)
+    pair.anki.add_note(theirs, 1)
+    ours = add_note(pair.ours, int(basic["id"]), ["added", ""], 1, tags)
+    assert " ".join(ours.tags) == " ".join(pair.anki.get_note(theirs.id).tags)
+    assert pair.registered()[1] == pair.registered()[0]
+
+    edited = pair.anki.get_note(pair.nids[0])
+    edited.tags = [*reversed(tags), "Zeta2"]
+    pair.anki.update_note(edited)
+    update_note(pair.ours, pair.nids[0], tags=[*reversed(tags), "Zeta2"])
+    assert pair.note_tags()[1][0] == pair.note_tags()[0][0]
+    assert pair.registered()[1] == pair.registered()[0]
