@@ -42,7 +42,7 @@ def _build(anki: Any) -> dict[str, int]:
     for name, terms in (("Cram", "deck:Lang::Spanish"), ("Review Geo", "deck:Geo")):
         fid = anki.decks.new_filtered(name)
         deck = anki.decks.get(fid)
-        deck["terms"] = [[terms, 5, 0]]
+        deck["terms"] = [[terms, 100, 0]]  # every card of the searched decks moves in
         anki.decks.save(deck)
         anki.sched.rebuild_filtered_deck(fid)
         ids[name] = fid

@@ -113,7 +113,9 @@ class QueueBuilder:
         for card in self._rows(
             f"{self.decks_sql} and {self.queue} in (1, 4) and due < ?",
             [*self.dids, max(next_day_at, ctx.now + ctx.learn_ahead_secs + 1)],
-            "due, id",
+            # Anki sorts by due what SQLite read through ix_cards_sched (deck, queue, due), so
+            # cards due in the same second come in deck order
+            "due, did, queue, id",
         ):
             self._previous_bury_mode(card)
             self.learning.append(card)
