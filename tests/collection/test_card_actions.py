@@ -322,3 +322,46 @@ def test_the_set_due_date_dialogs_days_are_kept_where_anki_keeps_them(
     theirs = {k: v for k, v in pair.anki.all_config().items() if k in names}
     assert {k: v for k, v in pair.ours.conf.items() if k in names} == theirs
     assert choices.due_days_choice(pair.ours, context) == "3-7!"
+
+
+CHOICE_KEYS = {
+    "randomOrderReposition",
+    "shiftPositionOfExistingCards",
+    "restorePositionBrowser",
+    "resetCountsBrowser",
+    "setDueBrowser",
+    "nextPos",
+}
+
+
+@pytest.mark.parametrize("action", ["reposition", "forget", "set-due"])
+def test_undo_puts_back_the_choices_an_action_remembered_as_anki(pair: Pair, action: str) -> None:
+    """Anki's undo covers the settings its actions write (the dialog's last choice, the next
+    new-card position); after doing and undoing, both collections hold what they held."""
+    from anki.collection import Config
+    from anki.scheduler.base import ScheduleCardsAsNew
+
+    def chosen(conf: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in conf.items() if k in CHOICE_KEYS}
+
+    cids = [int(c) for c in pair.anki.db.list("select id from cards order by id")][:4]
+    before = chosen(pair.ours.conf)
+    assert before == chosen(pair.anki.all_config())
+    if action == "reposition":
+        pair.anki.sched.reposition_new_cards(cids, 3, 1, True, True)
+        actions.reposition_new_cards(pair.ours, cids, start=3, randomize=True, shift=True)
+    elif action == "forget":
+        context = ScheduleCardsAsNew.Context.BROWSER
+        pair.anki.sched.schedule_cards_as_new(
+            cids, restore_position=False, reset_counts=True, context=context
+        )
+        actions.forget_cards(
+            pair.ours, cids, restore_position=False, reset_counts=True, remember="browser"
+        )
+    else:
+        pair.anki.sched.set_due_date(cids, "3-7", config_key=Config.String.SET_DUE_BROWSER)
+        actions.set_due_date(pair.ours, cids, "3-7", remember="browser")
+    assert chosen(pair.ours.conf) == chosen(pair.anki.all_config()) != before
+    pair.anki.undo()
+    undo_ops.undo(pair.ours)
+    assert chosen(pair.ours.conf) == chosen(pair.anki.all_config()) == before

@@ -247,10 +247,8 @@ def forget(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
             ids,
             restore_position=body["restore_position"],
             reset_counts=body["reset_counts"],
+            remember=body["remember"] or None,
         )
-        if body["remember"]:
-            choice = choices.ForgetChoice(body["restore_position"], body["reset_counts"])
-            choices.remember_forget_choice(col, body["remember"], choice)
         return _changed(ids, changed)
 
     return handle.write(run)
@@ -275,9 +273,7 @@ def set_due(handle: CollectionHandle, body: dict[str, Any]) -> dict[str, Any]:
 
     def run(col: Collection) -> dict[str, Any]:
         ids = list(dict.fromkeys(body["card_ids"]))
-        changed = actions.set_due_date(col, ids, body["days"])
-        if body["remember"]:
-            choices.remember_due_days(col, body["remember"], body["days"].strip())
+        changed = actions.set_due_date(col, ids, body["days"], remember=body["remember"] or None)
         return _changed(ids, changed)
 
     return handle.write(run)

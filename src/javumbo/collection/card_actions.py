@@ -15,7 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from javumbo.collection.browser.reposition_choice import remember_reposition_choice
+from javumbo.collection.browser.reposition_choice import (
+    REPOSITION_KEYS,
+    remember_reposition_choice,
+)
 from javumbo.collection.cards import (
     CARD_COLUMNS,
     CARD_TYPE_NEW,
@@ -31,6 +34,13 @@ from javumbo.collection.cards import (
 )
 from javumbo.collection.collection import Collection
 from javumbo.collection.decks import child_deck_ids, config_for_deck
+from javumbo.collection.dialog_choices import (
+    ForgetChoice,
+    due_days_keys,
+    forget_keys,
+    remember_due_days,
+    remember_forget_choice,
+)
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.notes import add_tags, remove_tags
 from javumbo.collection.scheduler.answering import (
@@ -257,12 +267,17 @@ def forget_cards(
     *,
     restore_position: bool = True,
     reset_counts: bool = False,
+    remember: str | None = None,
 ) -> int:
     """Anki's "Reset" (forget): back to new, at the position the card had before it was
     first studied when ``restore_position`` (else at the end of the new queue), review and
-    lapse counts zeroed when ``reset_counts``. Logs a Manual revlog row per card."""
+    lapse counts zeroed when ``reset_counts``. Logs a Manual revlog row per card.
+    ``remember`` ("reviewer"/"browser"): keep the options for that dialog, within the step."""
     cards = cards_by_id(col, card_ids)
-    with undoable(col, "Forget", card_ids=[c.id for c in cards]):
+    with undoable(col, "Forget", card_ids=[c.id for c in cards]) as step:
+        step.config_changing(["nextPos", *(forget_keys(remember) if remember else ())])
+        if remember:
+            remember_forget_choice(col, remember, ForgetChoice(restore_position, reset_counts))
         position = int(col.conf.get("nextPos", 1) or 1)
         next_position = position
         for card in cards:
@@ -298,15 +313,24 @@ def forget_cards(
 
 
 def set_due_date(
-    col: Collection, card_ids: Sequence[int], days: str, rng: random.Random | None = None
+    col: Collection,
+    card_ids: Sequence[int],
+    days: str,
+    rng: random.Random | None = None,
+    *,
+    remember: str | None = None,
 ) -> int:
     """Anki's "Set Due Date": each card becomes a review card due in a day of ``days`` (see
     ``DueSpec``); new and learning cards get that delay as interval, review cards keep theirs
-    unless the spec ends with ``!``. Logs a Manual revlog row per card."""
+    unless the spec ends with ``!``. Logs a Manual revlog row per card. ``remember``
+    ("reviewer"/"browser"): keep ``days`` for that dialog, within the step."""
     spec = parse_due_spec(days)
     cards = cards_by_id(col, card_ids)
     pick = rng or random.Random()
-    with undoable(col, "Set Due Date", card_ids=[c.id for c in cards]):
+    with undoable(col, "Set Due Date", card_ids=[c.id for c in cards]) as step:
+        if remember:
+            step.config_changing(due_days_keys(remember))
+            remember_due_days(col, remember, days.strip())
         today = moment_now(col).today
         eases: dict[int, int] = {}
         for card in cards:
@@ -385,6 +409,7 @@ def reposition_new_cards(
                 card.due = positions[card.nid]
             _write(col, card)
             moved += 1
+        step_record.config_changing(REPOSITION_KEYS)
         remember_reposition_choice(col, randomize=randomize, shift=shift)
         col.touch()
     return moved

@@ -28,14 +28,15 @@ def _dialog_suffix(context: str) -> str:
     return context.capitalize()
 
 
-def _forget_keys(context: str) -> tuple[str, str]:
+def forget_keys(context: str) -> tuple[str, str]:
+    """The config keys of the Reset dialog's two options in ``context``."""
     suffix = _dialog_suffix(context)
     return f"restorePosition{suffix}", f"resetCounts{suffix}"
 
 
 def forget_choice(col: Collection, context: str) -> ForgetChoice:
     """The options the Reset dialog starts with: the last ones chosen there, else Anki's."""
-    restore_key, reset_key = _forget_keys(context)
+    restore_key, reset_key = forget_keys(context)
     restore, reset = col.conf.get(restore_key), col.conf.get(reset_key)
     return ForgetChoice(
         restore_position=restore if isinstance(restore, bool) else True,
@@ -46,20 +47,25 @@ def forget_choice(col: Collection, context: str) -> ForgetChoice:
 def due_days_choice(col: Collection, context: str) -> str:
     """What Anki's Set Due Date dialog starts with: the last days typed there, else Anki's
     "1" in the reviewer and "0" in the browser."""
-    value = col.conf.get(f"setDue{_dialog_suffix(context)}")
+    value = col.conf.get(due_days_keys(context)[0])
     if isinstance(value, str) and value:
         return value
     return "1" if context == "reviewer" else "0"
 
 
+def due_days_keys(context: str) -> tuple[str]:
+    """The config key of the Set Due Date dialog's days in ``context``."""
+    return (f"setDue{_dialog_suffix(context)}",)
+
+
 def remember_due_days(col: Collection, context: str, days: str) -> None:
     conf = dict(col.conf)
-    conf[f"setDue{_dialog_suffix(context)}"] = days
+    conf[due_days_keys(context)[0]] = days
     col.save_json("conf", conf)
 
 
 def remember_forget_choice(col: Collection, context: str, choice: ForgetChoice) -> None:
-    restore_key, reset_key = _forget_keys(context)
+    restore_key, reset_key = forget_keys(context)
     conf = dict(col.conf)
     conf[restore_key] = choice.restore_position
     conf[reset_key] = choice.reset_counts

@@ -86,6 +86,7 @@ class UndoStep:
         self.notes: dict[int, list[Any]] = {}
         self.decks: dict[str, Any] = {}
         self.deck_counters: dict[str, dict[str, Any]] = {}
+        self.config: dict[str, list[Any]] = {}
         self.added_cards: list[int] = []
         self.too_large = False
         self._tags_before = dict(col.tags)
@@ -125,6 +126,14 @@ class UndoStep:
             if key not in self.deck_counters and isinstance(deck, dict):
                 self.deck_counters[key] = {k: deck.get(k) for k in DECK_COUNTER_KEYS}
 
+    def config_changing(self, keys: Iterable[str]) -> None:
+        """Keep these keys of ``col.conf`` (an absent key is removed again on undo): Anki's
+        undo puts back the settings an action changed, such as a dialog's remembered choice."""
+        conf = self.col.conf
+        for key in keys:
+            if key not in self.config:
+                self.config[key] = [key in conf, conf.get(key)]
+
     def _capture(self, ids: Iterable[int], into: dict[int, list[Any]], select: str) -> None:
         if self.too_large:
             return
@@ -157,6 +166,8 @@ class UndoStep:
             step["added_cards"] = self.added_cards
         if self.deck_counters:
             step["deck_counters"] = self.deck_counters
+        if self.config:
+            step["config"] = self.config
         tags_now = self.col.tags
         tags_added = [t for t in tags_now if t not in self._tags_before]
         tags_removed = {t: u for t, u in self._tags_before.items() if t not in tags_now}
@@ -255,6 +266,7 @@ def undo(col: Collection) -> UndoResult:
         _restore_decks(col, step.get("decks") or {})
         _restore_deck_counters(col, step.get("deck_counters") or {})
         _restore_tags(col, step.get("tags_added") or [], step.get("tags_removed") or {})
+        _restore_config(col, step.get("config") or {})
         _save_steps(col, steps[:-1])
     card_id = step.get("card_id")
     return UndoResult(
@@ -386,3 +398,15 @@ def _restore_tags(col: Collection, added: list[Any], removed: dict[str, Any]) ->
     for name, usn in removed.items():
         registry.setdefault(str(name), usn)
     col.save_json("tags", registry)
+
+
+def _restore_config(col: Collection, config: dict[str, Any]) -> None:
+    if not config:
+        return
+    conf = dict(col.conf)
+    for key, (present, value) in config.items():
+        if present:
+            conf[key] = value
+        else:
+            conf.pop(key, None)
+    col.save_json("conf", conf)

@@ -11,6 +11,7 @@ from javumbo.collection.collection import Collection
 
 RANDOM_KEY = "randomOrderReposition"
 SHIFT_KEY = "shiftPositionOfExistingCards"
+REPOSITION_KEYS = (RANDOM_KEY, SHIFT_KEY)
 CARD_TYPE_NEW = 0
 
 
