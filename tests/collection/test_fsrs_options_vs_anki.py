@@ -21,7 +21,7 @@ import pytest
 from javumbo.collection import Collection, FixedClock
 from javumbo.collection import presets as preset_ops
 from javumbo.collection.scheduler.fsrs_reschedule import follow_options_change, fsrs_snapshot
-from tests.collection.test_fsrs_vs_anki import PARAMS, _write_history
+from tests.collection.test_fsrs_vs_anki import PARAMS, _write_history, anki_with_basic_notes
 from tests.support import anki_save_deck_options
 
 OTHER_PARAMS = [
@@ -35,17 +35,9 @@ def pair(tmp_path: Path) -> Iterator[tuple[Any, Collection, int, int]]:
     """(Anki, ours, id of deck Two, id of preset Other): 160 cards with history, the second
     half in Two; Default (PARAMS) used by both decks, Other (OTHER_PARAMS) by none; FSRS on."""
     from anki.collection import Collection as AnkiCollection
-    from anki.collection import Config
 
     source = tmp_path / "anki.anki2"
-    anki = AnkiCollection(str(source))
-    anki.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, False)
-    basic = anki.models.by_name("Basic")
-    for i in range(160):
-        note = anki.new_note(basic)
-        note["Front"] = f"q{i}"
-        anki.add_note(note, 1)
-    cids = [int(c) for c in anki.db.list("select id from cards order by id")]
+    anki, cids = anki_with_basic_notes(source, 160)
     _write_history(anki, cids, random.Random(11))
     two = int(anki.decks.id("Two"))
     anki.db.execute(f"update cards set did = ? where id in ({','.join(map(str, cids[80:]))})", two)

@@ -22,24 +22,16 @@ from javumbo.collection import Collection, FixedClock
 from javumbo.collection.errors import ValidationError
 from javumbo.collection.scheduler import fsrs_simulator
 from javumbo.collection.scheduler.fsrs_simulator import SimulationSettings
-from tests.collection.test_fsrs_vs_anki import PARAMS, _write_history
+from tests.collection.test_fsrs_vs_anki import PARAMS, _write_history, anki_with_basic_notes
 
 SEARCH = 'preset:"Default" -is:suspended'
 
 
 def _make(tmp_path: Path, *, forget_all: bool) -> tuple[Any, Collection]:
     from anki.collection import Collection as AnkiCollection
-    from anki.collection import Config
 
     source = tmp_path / "anki.anki2"
-    anki = AnkiCollection(str(source))
-    anki.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, False)
-    basic = anki.models.by_name("Basic")
-    for i in range(120):
-        note = anki.new_note(basic)
-        note["Front"] = f"q{i}"
-        anki.add_note(note, 1)
-    cids = [int(c) for c in anki.db.list("select id from cards order by id")]
+    anki, cids = anki_with_basic_notes(source, 120)
     _write_history(anki, cids[:80], random.Random(5))
     if forget_all:
         anki.sched.schedule_cards_as_new(cids[:80], restore_position=True, reset_counts=False)

@@ -102,21 +102,29 @@ def _write_history(anki: Any, cids: list[int], rng: random.Random) -> dict[int, 
     return kinds
 
 
+def anki_with_basic_notes(source: Path, count: int) -> tuple[Any, list[int]]:
+    """Real Anki at ``source`` with ``count`` Basic notes in Default and the load balancer off
+    (so due days are the scheduler's alone); returns it and the card ids in order."""
+    from anki.collection import Collection as AnkiCollection
+    from anki.collection import Config
+
+    anki = AnkiCollection(str(source))
+    anki.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, False)
+    basic = anki.models.by_name("Basic")
+    for i in range(count):
+        note = anki.new_note(basic)
+        note["Front"] = f"q{i}"
+        anki.add_note(note, 1)
+    return anki, [int(c) for c in anki.db.list("select id from cards order by id")]
+
+
 @pytest.fixture
 def pair(tmp_path: Path) -> Iterator[tuple[Any, Collection, dict[int, str]]]:
     """(Anki, ours, kind of history per card) on copies of one file; FSRS on, PARAMS set."""
     from anki.collection import Collection as AnkiCollection
-    from anki.collection import Config
 
     source = tmp_path / "anki.anki2"
-    anki = AnkiCollection(str(source))
-    anki.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, False)
-    basic = anki.models.by_name("Basic")
-    for i in range(160):
-        note = anki.new_note(basic)
-        note["Front"] = f"q{i}"
-        anki.add_note(note, 1)
-    cids = [int(c) for c in anki.db.list("select id from cards order by id")]
+    anki, cids = anki_with_basic_notes(source, 160)
     kinds = _write_history(anki, cids, random.Random(7))
     conf = anki.decks.config_dict_for_deck_id(1)
     conf["fsrsParams6"] = PARAMS
