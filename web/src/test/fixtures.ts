@@ -148,3 +148,20 @@ export function preset(id: number, name: string, overrides: Partial<Schemas["Pre
     ...overrides,
   };
 }
+
+/** A deck as GET /api/decks/<id> gives it: Spanish (4), Default preset, FSRS off. */
+export function deckDetail(overrides: Partial<Schemas["DeckSchema"]> = {}): Schemas["DeckSchema"] {
+  return {
+    id: 4,
+    name: "Spanish",
+    basename: "Spanish",
+    dyn: false,
+    collapsed: false,
+    counts: { new: 3, learning: 0, review: 0 },
+    preset_id: 1,
+    limits: { new: null, review: null, new_today: null, review_today: null, new_today_active: false, review_today_active: false },
+    fsrs: false,
+    collection_options: { new_cards_ignore_review_limit: false, apply_all_parent_limits: false, load_balancer: true },
+    ...overrides,
+  };
+}

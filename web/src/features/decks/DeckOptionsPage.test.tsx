@@ -1,29 +1,10 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { components } from "../../api/schema.gen";
-import { preset } from "../../test/fixtures";
+import { deckDetail as deck, preset } from "../../test/fixtures";
 import { on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
 import DeckOptionsPage from "./DeckOptionsPage";
-
-type Schemas = components["schemas"];
-
-function deck(overrides: Partial<Schemas["DeckSchema"]> = {}): Schemas["DeckSchema"] {
-  return {
-    id: 4,
-    name: "Spanish",
-    basename: "Spanish",
-    dyn: false,
-    collapsed: false,
-    counts: { new: 3, learning: 0, review: 0 },
-    preset_id: 1,
-    limits: { new: null, review: null, new_today: null, review_today: null, new_today_active: false, review_today_active: false },
-    fsrs: false,
-    collection_options: { new_cards_ignore_review_limit: false, apply_all_parent_limits: false, load_balancer: true },
-    ...overrides,
-  };
-}
 
 function open() {
   logIn();

@@ -2,7 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from "@testing-library/react"
 import { useState } from "react";
 import { describe, expect, it } from "vitest";
 import type { components } from "../../api/schema.gen";
-import { preset } from "../../test/fixtures";
+import { deckDetail, preset } from "../../test/fixtures";
 import { apiError, on } from "../../test/handlers";
 import { logIn, renderPage } from "../../test/render";
 import { server } from "../../test/server";
@@ -176,18 +176,7 @@ describe("DeckOptionsPage with FSRS", () => {
   it("saves FSRS on, a new retention and parameters with 'reschedule cards on change'", async () => {
     const presetPuts: unknown[] = [];
     const deckPuts: unknown[] = [];
-    const deck: Schemas["DeckSchema"] = {
-      id: 4,
-      name: "Spanish",
-      basename: "Spanish",
-      dyn: false,
-      collapsed: false,
-      counts: { new: 3, learning: 0, review: 0 },
-      preset_id: 1,
-      limits: { new: null, review: null, new_today: null, review_today: null, new_today_active: false, review_today_active: false },
-      fsrs: false,
-      collection_options: { new_cards_ignore_review_limit: false, apply_all_parent_limits: false, load_balancer: true },
-    };
+    const deck = deckDetail();
     server.use(
       on("get", "/api/decks/{deck_id}", () => deck),
       on("get", "/api/presets", () => ({ presets: [preset(1, "Default")] })),
