@@ -37,6 +37,31 @@ const MATCH_SCOPES: { value: MatchScope; label: string }[] = [
   { value: "notetype_and_deck", label: "Same note type and deck" },
 ];
 
+interface ChoiceFieldProps<T extends string> {
+  caption: string;
+  /** The select's accessible name, when shorter than the caption. */
+  label?: string;
+  value: string;
+  choices: { value: T; label: string }[];
+  onChange: (value: T) => void;
+}
+
+/** A labelled select over a fixed list of choices. */
+function ChoiceField<T extends string>({ caption, label, value, choices, onChange }: ChoiceFieldProps<T>) {
+  return (
+    <label className="field">
+      <span>{caption}</span>
+      <select aria-label={label ?? caption} value={value} onChange={(e) => onChange(e.target.value as T)}>
+        {choices.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 /** "Column 2: dog": the column's name from the file's header, else its first row's value. */
 function columnLabel(preview: TextPreview, column: number): string {
   const label = preview.column_labels[column - 1] || preview.rows[0]?.[column - 1] || "";
@@ -117,20 +142,12 @@ export function TextImportForm({ file, busy, onImport }: TextImportFormProps) {
       )}
       <fieldset className="text-import-group">
         <legend>File</legend>
-        <label className="field">
-          <span>Field separator</span>
-          <select
-            aria-label="Field separator"
-            value={preview.separator}
-            onChange={(e) => setAsk({ ...ask, separator: e.target.value as Separator })}
-          >
-            {SEPARATORS.map(({ value, label }) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceField
+          caption="Field separator"
+          value={preview.separator}
+          choices={SEPARATORS}
+          onChange={(separator) => setAsk({ ...ask, separator })}
+        />
         <label className="check">
           <input type="checkbox" checked={preview.html} onChange={(e) => setAsk({ ...ask, html: e.target.checked })} />
           <span>Allow HTML in fields</span>
@@ -202,34 +219,19 @@ export function TextImportForm({ file, busy, onImport }: TextImportFormProps) {
             onClear={() => setDeckId(null)}
           />
         </label>
-        <label className="field">
-          <span>When a note is already there (same first field)</span>
-          <select
-            aria-label="When a note is already there"
-            value={duplicates ?? preview.duplicates}
-            onChange={(e) => setDuplicates(e.target.value as Duplicates)}
-          >
-            {DUPLICATES.map(({ value, label }) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Look for existing notes of</span>
-          <select
-            aria-label="Look for existing notes of"
-            value={matchScope ?? preview.match_scope}
-            onChange={(e) => setMatchScope(e.target.value as MatchScope)}
-          >
-            {MATCH_SCOPES.map(({ value, label }) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ChoiceField
+          caption="When a note is already there (same first field)"
+          label="When a note is already there"
+          value={duplicates ?? preview.duplicates}
+          choices={DUPLICATES}
+          onChange={setDuplicates}
+        />
+        <ChoiceField
+          caption="Look for existing notes of"
+          value={matchScope ?? preview.match_scope}
+          choices={MATCH_SCOPES}
+          onChange={setMatchScope}
+        />
       </fieldset>
 
       <fieldset className="text-import-group">
