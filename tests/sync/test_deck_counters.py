@@ -1,5 +1,6 @@
 """Cards studied on the web count against the limits Anki's own client shows after a sync: the
-decks' today counters travel with the decks."""
+decks' today counters travel with the decks, and a web undo never puts back counters older than
+a sync brought."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from anki.collection import Collection as AnkiCollection
 
 from javumbo.collection import Collection
 from javumbo.collection.scheduler import Scheduler
+from javumbo.collection.scheduler.answering import ANSWER_LABEL
+from javumbo.collection.undo import undo_status
 from tests.sync.conftest import Required, RunningServer, uploaded_client
 
 NEW_PER_DAY = 3
@@ -56,3 +59,45 @@ def test_new_cards_studied_on_the_web_use_up_anki_desktops_limit(
     col_a.decks.select(geography)
     new_count, _, _ = col_a.sched.counts()
     assert new_count == NEW_PER_DAY - STUDIED_ON_THE_WEB
+
+
+def test_a_change_synced_from_another_device_clears_the_web_undo(
+    server: RunningServer, anki_col: Callable[[str], AnkiCollection]
+) -> None:
+    """An answer undone after Anki's client synced would put back older deck counters (and
+    could undo over the client's changes), so a sync that brings changes clears the steps;
+    a sync that brings nothing keeps them."""
+    col_a, auth_a = uploaded_client(server, anki_col)
+    geography = col_a.decks.id("Geography", create=False)
+    cid = int(col_a.db.scalar("select id from cards where did = ? and queue = 0", geography))
+    user = server.deps.meta.get_user("alice")
+    assert user is not None
+
+    def answer(col: Collection) -> None:
+        Scheduler(col).answer_card(cid, 3, 4_000)
+
+    def undo_label(col: Collection) -> str | None:
+        status = undo_status(col)
+        return status.label if status else None
+
+    server.deps.engine.write(user.user_id, answer)
+    assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
+    with server.deps.engine.read(user.user_id) as col:
+        assert undo_label(col) == ANSWER_LABEL
+
+    note = col_a.new_note(col_a.models.by_name("Basic"))
+    note["Front"], note["Back"] = "from the desktop", "answer"
+    col_a.add_note(note, geography)
+    assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
+    with server.deps.engine.read(user.user_id) as col:
+        assert undo_label(col) is None
+        assert "javumboUndoSteps" not in col.conf
+
+    # The client still holds the stack it was sent earlier; its settings coming back with it
+    # do not bring the old steps back.
+    assert "javumboUndoSteps" in col_a.all_config()
+    col_a.set_config("someSetting", 1)
+    assert col_a.sync_collection(auth_a, False).required == Required.NO_CHANGES
+    with server.deps.engine.read(user.user_id) as col:
+        assert col.conf.get("someSetting") == 1
+        assert undo_label(col) is None

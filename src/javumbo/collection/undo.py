@@ -19,7 +19,8 @@ Writers wrap their change::
 
 Undoing restores the rows exactly (``usn`` -1, so a sync sends the restored state) unless one
 of them changed after the step, in which case the stack is cleared and ``UndoConflictError``
-says so: an old step must never overwrite a newer change.
+says so: an old step must never overwrite a newer change. For the same reason a sync that
+brings another device's changes clears the steps (``sync/commit.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from javumbo.collection.errors import CollectionError
 
 STEPS_KEY = "javumboUndoSteps"
 LEGACY_KEY = "javumboUndo"  # the one-level answer undo this replaces
+UNDO_CONF_KEYS = (STEPS_KEY, LEGACY_KEY)
 MAX_STEPS = 30
 MAX_TOTAL_BYTES = 256_000
 MAX_STEP_BYTES = 128_000

@@ -12,6 +12,8 @@ from typing import Any
 
 from javumbo.collection import Collection
 from javumbo.collection.notes import field_checksum, sort_field_value
+from javumbo.collection.undo import UNDO_CONF_KEYS
+from javumbo.sync.client_input import is_empty_changes
 from javumbo.sync.outgoing_changes import server_usn
 from javumbo.sync.protocol import SyncHttpError, bad_request
 from javumbo.sync.sync_state import (
@@ -78,6 +80,10 @@ def commit(
         tags[name] = state.server_usn
     if isinstance(changes.get("conf"), dict):
         conf = changes["conf"]
+    if _brings_changes(incoming):
+        # Another device changed the collection: older web steps could undo over its changes
+        # (and a client's conf may carry a stale copy of the stack), so the stack is cleared.
+        conf = {k: v for k, v in conf.items() if k not in UNDO_CONF_KEYS}
     if changes.get("crt") is not None:
         crt = int(changes["crt"])
     _merge_revlog(col, incoming.rows["revlog"])
@@ -103,6 +109,14 @@ def commit(
         }
     )
     return now_ms
+
+
+def _brings_changes(incoming: Incoming) -> bool:
+    """Whether the client sent anything: rows, graves, or changed objects or settings."""
+    sent_changes = incoming.changes is not None and not is_empty_changes(
+        {"changes": incoming.changes}
+    )
+    return sent_changes or any(incoming.rows.values()) or any(incoming.graves.values())
 
 
 def _counts(
