@@ -12,7 +12,7 @@ from javumbo.collection import Collection
 from javumbo.collection.scheduler import Scheduler
 from javumbo.collection.scheduler.answering import ANSWER_LABEL
 from javumbo.collection.undo import undo_status
-from tests.sync.conftest import Required, RunningServer, uploaded_client
+from tests.sync.conftest import Required, RunningServer, full_sync, uploaded_client
 
 NEW_PER_DAY = 3
 STUDIED_ON_THE_WEB = 2
@@ -101,3 +101,13 @@ def test_a_change_synced_from_another_device_clears_the_web_undo(
     with server.deps.engine.read(user.user_id) as col:
         assert col.conf.get("someSetting") == 1
         assert undo_label(col) is None
+
+    # Nor does a full upload of the client's collection.
+    col_a.mod_schema(check=False)
+    col_a.set_config("someSetting", 2)  # the client compares modification times first
+    out = col_a.sync_collection(auth_a, False)
+    assert out.required == Required.FULL_SYNC
+    full_sync(col_a, auth_a, upload=True, media_usn=out.server_media_usn)
+    with server.deps.engine.read(user.user_id) as col:
+        assert "javumboUndoSteps" not in col.conf
+        assert col.conf.get("someSetting") == 2

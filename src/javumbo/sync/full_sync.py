@@ -34,6 +34,7 @@ from javumbo.collection.apkg.schema11_downgrade import downgrade_in_place
 from javumbo.collection.apkg.schema18_writer import upgrade_to_schema18
 from javumbo.collection.apkg.source import SourceCollection
 from javumbo.collection.collection import SQLITE_MAGIC
+from javumbo.collection.undo import UNDO_CONF_KEYS
 from javumbo.userdb import StorageEngine
 
 CORRUPT_MESSAGE = "Your upload was corrupt. Please use Check Database, or restore from backup."
@@ -69,6 +70,9 @@ def install_upload(
         raise UploadRejected(f"{CORRUPT_MESSAGE} ({exc})") from exc
     try:
         _check_source(source)
+        # a copy of the web's undo steps that the client was sent earlier, stale by now
+        for key in UNDO_CONF_KEYS:
+            source.conf.pop(key, None)
         downgrade_in_place(source)  # triggers and views go first
     finally:
         source.close()
