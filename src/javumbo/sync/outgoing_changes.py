@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from javumbo.collection import Collection
+from javumbo.collection.undo import UNDO_CONF_KEYS
 from javumbo.sync.client_input import graves_part
 from javumbo.sync.protocol import get_bool, get_int
 from javumbo.sync.sync_state import (
@@ -129,7 +130,8 @@ def _server_changes(col: Collection, state: SyncState) -> dict[str, Any]:
         "tags": tags,
     }
     if not state.client_is_newer:
-        answer["conf"] = col.conf
+        # the web's undo steps stay on the server: they mean nothing to Anki's clients
+        answer["conf"] = {k: v for k, v in col.conf.items() if k not in UNDO_CONF_KEYS}
         answer["crt"] = col.crt
     return answer
 
