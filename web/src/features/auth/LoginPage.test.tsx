@@ -8,6 +8,7 @@ import { createQueryClient } from "../../lib/queryClient";
 import { apiError, on } from "../../test/handlers";
 import { jwt } from "../../test/render";
 import { server } from "../../test/server";
+import { COLUMNS, EMPTY_SIDEBAR, page } from "../browse/testData";
 
 function Where() {
   const location = useLocation();
@@ -23,8 +24,11 @@ function openApp(path: string, registration: "open" | "closed" = "open") {
         ? { token, access_token: token, refresh_token: "r1", username: body!.username }
         : apiError(401, "invalid_credentials", "wrong username or password"),
     ),
-    on("get", "/api/cards", () => ({ cards: [], total: 0, page: 1, page_size: 50 })),
     on("get", "/api/decks", () => ({ decks: [] })),
+    on("get", "/api/browse/rows", () => page([])),
+    on("get", "/api/browse/columns", () => COLUMNS),
+    on("get", "/api/browse/sidebar", () => EMPTY_SIDEBAR),
+    on("get", "/api/undo", () => ({ next: null })),
   );
   render(
     <QueryClientProvider client={createQueryClient()}>
