@@ -23,6 +23,8 @@ export function renderPage(element: React.ReactNode, { path = "/", route = path.
       <MemoryRouter initialEntries={[path]}>
         <Routes>
           <Route path={route} element={element} />
+          {/* where a page goes after its work (back to the decks...): nothing to show */}
+          <Route path="*" element={null} />
         </Routes>
       </MemoryRouter>
     </QueryClientProvider>,

@@ -39,7 +39,13 @@ const MORE: { dialog: DialogKind; label: string; needsSelection: boolean }[] = [
 export function BulkActions({ undoLabel, count, selected, noun, oneNotetype, onAction }: BulkActionsProps) {
   const none = selected === 0;
   const button = (label: string, action: BulkAction, disabled = none, extra = "") => (
-    <button type="button" className={`button button--small ${extra}`} disabled={disabled} onClick={() => onAction(action)}>
+    <button
+      key={label}
+      type="button"
+      className={`button button--small ${extra}`}
+      disabled={disabled}
+      onClick={() => onAction(action)}
+    >
       {label}
     </button>
   );
