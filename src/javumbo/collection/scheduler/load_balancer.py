@@ -204,6 +204,11 @@ def load_balancer(col: Collection) -> LoadBalancer | None:
     return balancer
 
 
+# every queue value Anki writes: buried (user, scheduler), suspended, new, learning, review,
+# interday learning, preview
+ALL_QUEUES = (-3, -2, -1, 0, 1, 2, 3, 4)
+
+
 def _preset_of_deck(col: Collection) -> dict[int, int]:
     return {
         int(deck["id"]): int(deck.get("conf", 1))
@@ -217,8 +222,14 @@ def build_load_balancer(col: Collection, today: int, next_day_at: int) -> LoadBa
     days_by_preset: dict[int, list[list[tuple[int, int]]]] = defaultdict(
         lambda: [[] for _ in range(LOAD_BALANCE_DAYS)]
     )
+    # Anki's rows (every card whose due falls in the window, whatever its queue), read through
+    # ix_cards_sched (deck, queue, due) rather than the whole table: cards of filtered decks
+    # and of unknown decks count for no preset, and every queue Anki writes is named.
+    dids = ", ".join(str(did) for did in sorted(preset_of))
+    queues = ", ".join(str(queue) for queue in ALL_QUEUES)
     rows: Iterable[tuple[int, int, int, int]] = col.db.execute(
-        "select id, nid, did, due from cards where due >= ? and due < ?",
+        f"select id, nid, did, due from cards where did in ({dids}) and queue in ({queues})"
+        " and due >= ? and due < ?",
         (today, today + LOAD_BALANCE_DAYS),
     )
     for card_id, note_id, deck_id, due in rows:
