@@ -20,7 +20,9 @@ import pytest
 
 from javumbo.collection import Collection, FixedClock
 from javumbo.collection.scheduler import Scheduler
+from javumbo.collection.scheduler import load_balancer as balancer_module
 from javumbo.collection.scheduler.load_balancer import (
+    LoadBalancer,
     easy_day_loads,
     easy_days_modifiers,
     load_balancer,
@@ -218,3 +220,65 @@ def test_weekdays_are_the_learners_local_ones() -> None:
     assert weekday_of(1, next_day_at, 0) == 6  # still Sunday in UTC
     assert weekday_of(8, next_day_at, -600) == 0
     assert weekday_of(3, next_day_at, -600) == 2
+
+
+def _days(balancer: LoadBalancer | None) -> dict[int, list[list[tuple[int, int]]]]:
+    assert balancer is not None
+    return {
+        preset: [sorted(day) for day in days]
+        for preset, days in balancer.days_by_preset.items()
+        if any(days)
+    }
+
+
+def test_answers_keep_the_balancer_instead_of_reading_it_again(
+    make_pair: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the balancer's window costs more the larger the collection, so an answer moves
+    its card in the cached balancer once it commits: the next answer reads nothing again, and
+    the balancer holds what a fresh read gives (one answer at a time or several in one
+    transaction; a rolled-back answer leaves nothing behind)."""
+    pair = make_pair()
+    col = pair.ours
+    fresh = balancer_module.build_load_balancer
+    builds: list[int] = []
+
+    def counted(*args: Any) -> LoadBalancer:
+        builds.append(1)
+        return fresh(*args)
+
+    monkeypatch.setattr(balancer_module, "build_load_balancer", counted)
+
+    def read_again() -> LoadBalancer:
+        timing = col.sched_timing()
+        return fresh(col, timing.days_elapsed, timing.next_day_at)
+
+    def waiting(cid: int) -> bool:
+        return (
+            int(col.db.execute("select queue from cards where id = ?", (cid,)).fetchone()[0]) >= 0
+        )
+
+    sched = Scheduler(col)
+    answered = 0
+    for k, cid in enumerate(pair.due_today()[:24]):
+        if not waiting(cid):
+            continue  # buried with a sibling answered before
+        sched.answer_card(cid, (3, 1, 4, 2)[k % 4], 1000)
+        answered += 1
+        assert _days(load_balancer(col)) == _days(read_again()), f"after card {cid}"
+    assert answered > 10
+    assert len(builds) == 1
+
+    rest = [cid for cid in pair.due_today() if waiting(cid)][:2]
+    with col.transaction():
+        for cid in rest:
+            sched.answer_card(cid, 3, 1000)
+    assert _days(load_balancer(col)) == _days(read_again())
+
+    before = _days(load_balancer(col))
+    builds.clear()
+    with pytest.raises(RuntimeError), col.transaction():
+        sched.answer_card(next(cid for cid in pair.due_today() if waiting(cid)), 4, 1000)
+        raise RuntimeError("the request failed after answering")
+    assert _days(load_balancer(col)) == before == _days(read_again())
+    assert builds == [1]  # read again: a rolled-back answer still moved SQLite's counters

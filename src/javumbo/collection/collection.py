@@ -108,6 +108,7 @@ class Collection:
         self._depth = 0
         self._before_commit: list[CommitHook] = []
         self._after_reload: list[CommitHook] = []
+        self._on_commit: list[Callable[[], None]] = []
         self._last_id: dict[str, int] = {}
         self._col: dict[str, Any] = {}
         self.reload()
@@ -228,15 +229,27 @@ class Collection:
                     hook(self)
                 self.db.execute("commit")
             except BaseException:
+                self._on_commit.clear()
                 self.db.execute("rollback")
                 self.reload()
                 raise
             finally:
                 self._depth = 0
+            callbacks, self._on_commit = self._on_commit, []
+            for callback in callbacks:
+                callback()
 
     @property
     def in_transaction(self) -> bool:
         return self._depth > 0
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the current transaction has committed (never if it rolls
+        back), or now outside one: for caches that follow a change only once it is kept."""
+        if self._depth:
+            self._on_commit.append(callback)
+        else:
+            callback()
 
     def add_before_commit_hook(self, hook: CommitHook) -> None:
         self._before_commit.append(hook)

@@ -37,7 +37,7 @@ from javumbo.collection.scheduler.fuzz import (
     learning_fuzz_secs,
     round_half_away,
 )
-from javumbo.collection.scheduler.load_balancer import balance_context
+from javumbo.collection.scheduler.load_balancer import balance_context, follow_answer
 from javumbo.collection.scheduler.options import SchedulingOptions
 from javumbo.collection.scheduler.queues import LAST_UNBURIED_KEY
 from javumbo.collection.scheduler.states import (
@@ -238,6 +238,7 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
             raise ValidationError(f"card {card_id} is {what} and cannot be answered")
         options = home_options(col, card)
         studied = (card.did, card.queue)  # Anki counts the answer by its deck and queue
+        placed = (card.did, card.due)
         preview = preview_delays(col, card)
         if preview is not None:
             return _answer_preview(col, card, rating, time_ms, preview, options, moment, step)
@@ -263,6 +264,10 @@ def answer(col: Collection, card_id: int, rating: int, time_ms: int) -> AnswerRe
         card.mod = moment.now
         card.usn = -1
         col.db.execute(_UPDATE_CARD, (*_card_row(card)[1:], card.id))
+        if ctx.balance is not None:
+            follow_answer(
+                col, ctx.balance.balancer, (card.id, card.nid), placed, (card.did, card.due)
+            )
 
         ivl = chosen.interval.as_days_if_past_rollover(moment.secs_until_rollover)
         last = current.interval.as_days_if_past_rollover(moment.secs_until_rollover)

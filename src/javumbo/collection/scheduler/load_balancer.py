@@ -181,27 +181,75 @@ _cached: weakref.WeakKeyDictionary[Collection, tuple[tuple[Any, ...], LoadBalanc
 )
 
 
-def load_balancer(col: Collection) -> LoadBalancer | None:
-    """The collection's load balancer as of now (None when switched off), rebuilt only when
-    the collection changed since the last one."""
-    if not col.conf.get(ENABLED_KEY, True):
-        return None
+def _cache_key(col: Collection) -> tuple[Any, ...]:
+    """What the cached balancer must have been built on: any write, a day's rollover, the
+    decks, presets and settings (each replaced as a whole when saved)."""
     timing = col.sched_timing()
-    key = (
-        col.db.total_changes,
-        _data_version(col.db),
+    return (
         timing.days_elapsed,
         timing.next_day_at,
+        col.db.total_changes,
+        _data_version(col.db),
         id(col.decks),
         id(col.dconf),
         id(col.conf),
     )
+
+
+def load_balancer(col: Collection) -> LoadBalancer | None:
+    """The collection's load balancer as of now (None when switched off), rebuilt only when
+    the collection changed since the last one (an answer keeps it: ``follow_answer``)."""
+    if not col.conf.get(ENABLED_KEY, True):
+        return None
+    key = _cache_key(col)
     cached = _cached.get(col)
     if cached is not None and cached[0] == key:
         return cached[1]
-    balancer = build_load_balancer(col, timing.days_elapsed, timing.next_day_at)
+    balancer = build_load_balancer(col, key[0], key[1])
     _cached[col] = (key, balancer)
     return balancer
+
+
+def follow_answer(
+    col: Collection,
+    balancer: LoadBalancer,
+    card: tuple[int, int],
+    before: tuple[int, int],
+    after: tuple[int, int],
+) -> None:
+    """Keep the cached balancer across an answer instead of reading its window again (the
+    cost of which grows with the collection): once the answer commits, the card (id, note id)
+    moves from its (deck, due) ``before`` to ``after`` and the cache takes the committed state
+    as its key. An answer changes nothing else the balancer reads: siblings and leeches are
+    buried or suspended in place. Anything else, or an answer on another balancer, rebuilds."""
+    cached = _cached.get(col)
+    if cached is None or cached[1] is not balancer:
+        return
+    built_on = cached[0]
+
+    def keep() -> None:
+        if _cached.get(col, (None, None))[1] is not balancer:
+            return
+        key = _cache_key(col)
+        if key[:2] != built_on[:2]:  # a new day: the days are counted from another today
+            _cached.pop(col, None)
+            return
+        today = int(key[0])
+        preset_of = _preset_of_deck(col)
+        for (deck_id, due), add in ((before, False), (after, True)):
+            preset = preset_of.get(deck_id)
+            if preset is None or not today <= due < today + LOAD_BALANCE_DAYS:
+                continue
+            day = balancer.days_by_preset.setdefault(
+                preset, [[] for _ in range(LOAD_BALANCE_DAYS)]
+            )[due - today]
+            if add:
+                day.append(card)
+            elif card in day:
+                day.remove(card)
+        _cached[col] = (key, balancer)
+
+    col.on_commit(keep)
 
 
 # every queue value Anki writes: buried (user, scheduler), suspended, new, learning, review,
