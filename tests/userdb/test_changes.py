@@ -129,6 +129,51 @@ def test_review_entry_is_small_and_omits_unchanged_col_columns(pair: Pair) -> No
     assert set(change.upserts) == {"cards", "revlog"}
 
 
+def test_a_changed_deck_is_journaled_alone_whatever_the_number_of_decks(pair: Pair) -> None:
+    """An answer rewrites its deck's today counters in the decks column: the entry holds that
+    deck's entry only (and the replica's column comes out byte for byte the same)."""
+    col = pair.original
+    decks = dict(col.decks)
+    for k in range(2, 300):
+        decks[str(k)] = {**decks["1"], "id": k, "name": f"Deck {k}"}
+    col.save_json("decks", decks)
+    pair.sync()
+    decks = dict(col.decks)
+    decks["150"] = {**decks["150"], "newToday": [3, 1]}
+    del decks["299"]
+    col.save_json("decks", decks)
+    (payload,) = pair.payloads
+    assert len(payload) < 1_000, len(payload)
+    change = decode_entry(payload).change
+    assert change is not None and "decks" not in change.col
+    assert change.col_patches["decks"]["d"] == ["299"]
+    assert list(change.col_patches["decks"]["s"]) == ["150"]
+    pair.sync()
+    assert dump(pair.replica) == dump(col)
+    assert pair.replica.decks["150"]["newToday"] == [3, 1]
+
+
+def test_a_json_column_written_otherwise_is_journaled_whole(pair: Pair) -> None:
+    """Text that the collection's own writing would not give back (here compact JSON, as Anki
+    writes it) is stored whole, so the replica's bytes stay the original's."""
+    col = pair.original
+    compact = json.dumps({**col.tags, "written-by-anki": 0}, separators=(",", ":"))
+    with col.transaction() as db:
+        db.execute("update col set tags = ?", (compact,))
+    change = decode_entry(pair.payloads[-1]).change
+    assert change is not None and change.col["tags"] == compact and not change.col_patches
+    pair.sync()
+    assert dump(pair.replica) == dump(col)
+
+
+def test_whole_column_entries_of_earlier_versions_still_replay(pair: Pair) -> None:
+    decks = {**pair.original.decks, "7": {**pair.original.decks["1"], "id": 7, "name": "Old"}}
+    change = decode_entry(encode_change(Change(col={"decks": json.dumps(decks)}))).change
+    assert change is not None and not change.col_patches
+    pair.replica_capture.replay([change])
+    assert pair.replica.decks["7"]["name"] == "Old"
+
+
 def test_replay_twice_is_idempotent(pair: Pair) -> None:
     add_note_with_card(pair.original, 100, "q\x1fa")
     review(pair.original, 101, 7000)
@@ -198,6 +243,10 @@ def test_result_and_spill_pointer_round_trip() -> None:
         b"j" + json.dumps({"v": 1, "u": {"sqlite_master": [[1]]}}).encode(),
         b"j" + json.dumps({"v": 1, "d": {"cards": ["x"]}}).encode(),
         b"j" + json.dumps({"v": 1, "c": {"evil; drop": 1}}).encode(),
+        b"j" + json.dumps({"v": 3, "p": {"crt": {"s": {}, "d": []}}}).encode(),
+        b"j" + json.dumps({"v": 3, "p": {"decks": {"s": [], "d": []}}}).encode(),
+        b"j" + json.dumps({"v": 3, "p": {"decks": {"s": {}, "d": [1]}}}).encode(),
+        b"j" + json.dumps({"v": 3, "p": {"decks": 5}}).encode(),
         b"z\x00\x01garbage",
     ],
 )

@@ -9,6 +9,10 @@ table, so they live only on our connection and never reach a snapshot). At the b
 hook we read the final image of every touched row: present -> upsert it (with its rowid), absent
 -> delete it. The ``col`` row holds ~10 KB of JSON (note types), so for it we keep a copy of the
 last committed row and store only the columns that changed: a review stays a few hundred bytes.
+A JSON column that changed is stored as a patch of its top-level keys when that gives the same
+text back (an answer changes its deck's today counters, not the other decks: an entry does not
+grow with the number of decks); such entries carry format version 3, so that an instance that
+knows no patches refuses them loudly instead of skipping the patch.
 
 Replay runs in one transaction: deletes by rowid, then ``insert or replace`` with the rowid, then
 the partial ``col`` update. Rowids are kept because ``graves`` has no primary key: the backup API
@@ -37,6 +41,7 @@ from typing import Any
 import zstandard
 
 from javumbo.collection import Collection
+from javumbo.collection.collection import JSON_COLUMNS
 from javumbo.collection.errors import CollectionError
 from javumbo.collection.schema import COLUMNS
 
@@ -45,6 +50,8 @@ CAPTURED_TABLES = ("col", "notes", "cards", "revlog", "graves")
 _ROWID_IS_ID = frozenset({"col", "notes", "cards", "revlog"})
 _FORMAT_VERSION = 1
 _MARKER_VERSION = 2
+_PATCH_VERSION = 3  # a change with ``col_patches``
+_JSON_COLUMNS = frozenset(JSON_COLUMNS)
 _PLAIN = b"j"
 _ZSTD = b"z"
 _COMPRESS_ABOVE = 512
@@ -63,10 +70,12 @@ class Change:
     upserts: dict[str, list[tuple[int, tuple[SqlValue, ...]]]] = field(default_factory=dict)
     deletes: dict[str, list[int]] = field(default_factory=dict)
     col: dict[str, SqlValue] = field(default_factory=dict)
+    # JSON columns of ``col`` as {"s": {key: value set}, "d": [key deleted]}
+    col_patches: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
-        return not self.upserts and not self.deletes and not self.col
+        return not self.upserts and not self.deletes and not self.col and not self.col_patches
 
 
 @dataclass(frozen=True)
@@ -131,7 +140,11 @@ def _unpack(payload: bytes) -> dict[str, Any]:
         doc = json.loads(body.decode("utf-8"))
     except (zstandard.ZstdError, ValueError) as exc:
         raise EntryFormatError(f"corrupt journal payload: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("v") not in (_FORMAT_VERSION, _MARKER_VERSION):
+    if not isinstance(doc, dict) or doc.get("v") not in (
+        _FORMAT_VERSION,
+        _MARKER_VERSION,
+        _PATCH_VERSION,
+    ):
         raise EntryFormatError("journal payload of an unknown version")
     return doc
 
@@ -151,6 +164,9 @@ def encode_change(change: Change, result: Any = None) -> bytes:
         doc["d"] = change.deletes
     if change.col:
         doc["c"] = {name: _encode_value(v) for name, v in change.col.items()}
+    if change.col_patches:
+        doc["v"] = _PATCH_VERSION
+        doc["p"] = change.col_patches
     if result is not None:
         doc["r"] = result
     return _pack(doc)
@@ -198,9 +214,50 @@ def decode_entry(payload: bytes) -> Entry:
             if name not in COLUMNS["col"]:
                 raise EntryFormatError(f"unknown col column {name!r} in a journal entry")
             change.col[name] = _decode_value(value)
+        for name, patch in doc.get("p", {}).items():
+            change.col_patches[name] = _checked_patch(name, patch)
     except (TypeError, IndexError, AttributeError) as exc:
         raise EntryFormatError(f"malformed journal entry: {exc}") from exc
     return Entry(change=change, result=doc.get("r"))
+
+
+def _checked_patch(name: str, patch: Any) -> dict[str, Any]:
+    if name not in _JSON_COLUMNS:
+        raise EntryFormatError(f"a journal entry patches col column {name!r}, not JSON")
+    sets, dels = (patch.get("s", {}), patch.get("d", [])) if isinstance(patch, dict) else (0, 0)
+    if not isinstance(sets, dict) or not isinstance(dels, list):
+        raise EntryFormatError(f"malformed patch of col column {name!r} in a journal entry")
+    if not all(isinstance(key, str) for key in dels):
+        raise EntryFormatError(f"malformed patch of col column {name!r} in a journal entry")
+    return {"s": sets, "d": dels}
+
+
+def _json_patch(before: str, after: SqlValue) -> dict[str, Any] | None:
+    """The top-level keys that changed between two JSON object texts, when applying them to
+    ``before`` gives ``after`` back byte for byte (else None: the column is stored whole)."""
+    if not isinstance(after, str):
+        return None
+    try:
+        old, new = json.loads(before), json.loads(after)
+    except ValueError:
+        return None
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    patch = {
+        "s": {key: value for key, value in new.items() if key not in old or old[key] != value},
+        "d": [key for key in old if key not in new],
+    }
+    if _patched_text(old, patch) != after:
+        return None
+    return patch
+
+
+def _patched_text(value: dict[str, Any], patch: dict[str, Any]) -> str:
+    """``value`` with ``patch`` applied, as the collection writes its JSON columns."""
+    for key in patch["d"]:
+        value.pop(key, None)
+    value.update(patch["s"])
+    return json.dumps(value)
 
 
 def _check_table(table: str) -> None:
@@ -291,7 +348,19 @@ class ChangeCapture:
             change.deletes["col"] = [1]
             return
         before = self._last_col or {}
-        change.col = {k: v for k, v in current.items() if before.get(k, _MISSING) != v}
+        for name, value in current.items():
+            previous = before.get(name, _MISSING)
+            if previous == value:
+                continue
+            patch = (
+                _json_patch(previous, value)
+                if name in _JSON_COLUMNS and isinstance(previous, str)
+                else None
+            )
+            if patch is not None and len(json.dumps(patch)) < len(str(value)):
+                change.col_patches[name] = patch
+            else:
+                change.col[name] = value
 
     def committed(self) -> None:
         """Tell the capture the collected change is committed (its col copy moves forward)."""
@@ -351,15 +420,31 @@ def apply_change(db: sqlite3.Connection, change: Change) -> None:
         sql = f"insert or replace into main.{table} (rowid, {', '.join(names)}) values ({marks})"
         db.executemany(sql, [(rowid, *values) for rowid, values in rows])
     if change.col:
-        sets = ", ".join(f"{name} = ?" for name in change.col)
-        cur = db.execute(f"update main.col set {sets} where id = 1", tuple(change.col.values()))
-        if cur.rowcount == 1:
-            return
-        if set(change.col) != set(COLUMNS["col"]):
-            raise EntryFormatError("a journal entry updates the col row, which is missing")
-        names = COLUMNS["col"]
-        marks = ",".join("?" * len(names))
-        db.execute(
-            f"insert into main.col ({', '.join(names)}) values ({marks})",
-            tuple(change.col[n] for n in names),
-        )
+        _apply_col_columns(db, change.col)
+    for name, patch in change.col_patches.items():
+        row = db.execute(f"select {name} from main.col where id = 1").fetchone()
+        if row is None or not isinstance(row[0], str):
+            raise EntryFormatError(f"a journal entry patches col column {name!r}, which is missing")
+        try:
+            value = json.loads(row[0])
+        except ValueError as exc:
+            raise EntryFormatError(f"col column {name!r} is not JSON: {exc}") from exc
+        if not isinstance(value, dict):
+            raise EntryFormatError(f"col column {name!r} is not a JSON object")
+        text = _patched_text(value, {"s": dict(patch["s"]), "d": list(patch["d"])})
+        db.execute(f"update main.col set {name} = ? where id = 1", (text,))
+
+
+def _apply_col_columns(db: sqlite3.Connection, columns: dict[str, SqlValue]) -> None:
+    sets = ", ".join(f"{name} = ?" for name in columns)
+    cur = db.execute(f"update main.col set {sets} where id = 1", tuple(columns.values()))
+    if cur.rowcount == 1:
+        return
+    if set(columns) != set(COLUMNS["col"]):
+        raise EntryFormatError("a journal entry updates the col row, which is missing")
+    names = COLUMNS["col"]
+    marks = ",".join("?" * len(names))
+    db.execute(
+        f"insert into main.col ({', '.join(names)}) values ({marks})",
+        tuple(columns[n] for n in names),
+    )
