@@ -228,6 +228,12 @@ def follow_answer(
     built_on = cached[0]
 
     def keep() -> None:
+        try:
+            move()
+        except sqlite3.Error:  # a cache never fails the committed answer: read again next time
+            _cached.pop(col, None)
+
+    def move() -> None:
         if _cached.get(col, (None, None))[1] is not balancer:
             return
         key = _cache_key(col)
