@@ -45,11 +45,11 @@ def test_default_workload_matches_hand_computed_bill() -> None:
     assert line(bill, "API Gateway", "HTTP API requests")[1] == approx(0.132)
     assert line(bill, "S3", "GET")[1] == approx(0.0012)  # 3,000 x $0.0004/1000
     # 10,000-note collections: a 1.25 MB snapshot, whose byte bound (a quarter: 312,500 B of
-    # 1,200 B answers) comes before 1,000 entries: an upload every 260.4 answers, 230.4 a month
-    assert line(bill, "S3", "PUT")[1] == approx(60_000 / (312_500 / 1_200) * 0.005 / 1000)
-    # 3 bases kept; a compaction's delta (260.4 answers x 2,200 B) fits once in half the base,
-    # so the chain is one delta long: half of it stored on average
-    delta = 312_500 / 1_200 * 2_200
+    # 500 B answers) comes before 1,000 entries: an upload every 625 answers, 96 a month
+    assert line(bill, "S3", "PUT")[1] == approx(60_000 / (312_500 / 500) * 0.005 / 1000)
+    # 3 bases kept; a compaction's delta (625 answers x 2,200 B) would pass the base's size, so
+    # it is capped at it and the chain is one delta long: half of it stored on average
+    delta = min(1_250_000, 312_500 / 500 * 2_200)
     stored_mb = 100 * (3 * 1_250_000 + delta / 2) / 1024**2
     assert line(bill, "S3", "storage")[1] == approx(stored_mb / 1024 * 0.023)
     # reads: 132,000 x 3 RRU; writes: 132,000 x 1 WRU + 60,000 x 4 WRU = 372,000 WRU
@@ -60,7 +60,7 @@ def test_default_workload_matches_hand_computed_bill() -> None:
     assert line(bill, "CloudWatch", "custom metrics") == approx((9, 2.70, 0.0))
 
     assert bill.total(fixed=True) == approx(6.00)  # 9 metrics, 3 alarms, 1 dashboard
-    puts = 60_000 / (312_500 / 1_200) * 0.005 / 1000
+    puts = 60_000 / (312_500 / 500) * 0.005 / 1000
     journal_kb = 312_500 / 2 / 1024  # half a bound waits in the journal, on average
     usage = (
         0.264000528 + 0.0264 + 0.000244728 + 0.132 + 0.0012 + puts + stored_mb / 1024 * 0.023
@@ -89,16 +89,16 @@ def test_costs_scale_with_users_and_reviews() -> None:
 def test_collection_size_sets_uploads_storage_and_bytes_per_session() -> None:
     prices = load_prices()
     small, big = Workload(notes_per_user=1_000), Workload(notes_per_user=150_000)
-    # small: the 256 KB floor of the byte bound (213 answers); big: the 1,000-entry bound
-    assert small.reviews_per_compaction == pytest.approx(256_000 / 1_200)
+    # small: the 256 KB floor of the byte bound (512 answers); big: the 1,000-entry bound
+    assert small.reviews_per_compaction == pytest.approx(256_000 / 500)
     assert big.reviews_per_compaction == 1_000
     # big: a compaction uploads a 2.2 MB delta (1,000 answers x 2,200 B); 4 fit in half the
     # 18.75 MB base, then a new base: one base per 5 compactions
     assert big.delta_bytes == 2_200_000 and big.compactions_per_base == 5
     chain = 4 * 2_200_000 / 2
     assert big.stored_mb_per_user == pytest.approx((3 * 18_750_000 + chain) / 1024**2)
-    # a 20-answer session: 24,000 B of journal + 20 x (2,200 B of delta + 1/5,000 of a base)
-    per_answer = 1_200 + 2_200 + 18_750_000 / 5_000
+    # a 20-answer session: 10,000 B of journal + 20 x (2,200 B of delta + 1/5,000 of a base)
+    per_answer = 500 + 2_200 + 18_750_000 / 5_000
     assert big.bytes_written_per_session == pytest.approx(20 * per_answer)
     assert big.bytes_written_per_session < 0.05 * big.snapshot_bytes  # a small part
     storage = line(compute_bill(big, prices), "S3", "storage")[1]

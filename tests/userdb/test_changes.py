@@ -153,6 +153,31 @@ def test_a_changed_deck_is_journaled_alone_whatever_the_number_of_decks(pair: Pa
     assert pair.replica.decks["150"]["newToday"] == [3, 1]
 
 
+def test_a_bounded_list_that_grows_is_journaled_by_its_new_items(pair: Pair) -> None:
+    """The undo steps: a list in ``conf`` that gains a step and, once full, loses its oldest.
+    Each entry carries the new step only; an undo (the last step removed) stores the list."""
+    col = pair.original
+    big = "x" * 2_000
+    steps: list[dict[str, object]] = []
+    for k in range(8):
+        steps = [*steps, {"label": f"Answer {k}", "rows": big}][-5:]
+        col.save_json("conf", {**col.conf, "steps": steps})
+        change = decode_entry(pair.payloads[-1]).change
+        assert change is not None and "conf" not in change.col
+        patch = change.col_patches["conf"]
+        if k == 0:
+            assert patch["s"] == {"steps": steps}  # a new key is set whole
+            continue
+        assert patch["t"]["steps"] == [1 if k >= 5 else 0, [steps[-1]]] and not patch["s"]
+        assert len(pair.payloads[-1]) < 600
+    col.save_json("conf", {**col.conf, "steps": steps[:-1]})
+    change = decode_entry(pair.payloads[-1]).change
+    assert change is not None and change.col_patches["conf"]["s"] == {"steps": steps[:-1]}
+    pair.sync()
+    assert dump(pair.replica) == dump(col)
+    assert pair.replica.conf["steps"] == steps[:-1]
+
+
 def test_a_json_column_written_otherwise_is_journaled_whole(pair: Pair) -> None:
     """Text that the collection's own writing would not give back (here compact JSON, as Anki
     writes it) is stored whole, so the replica's bytes stay the original's."""
@@ -247,6 +272,8 @@ def test_result_and_spill_pointer_round_trip() -> None:
         b"j" + json.dumps({"v": 3, "p": {"decks": {"s": [], "d": []}}}).encode(),
         b"j" + json.dumps({"v": 3, "p": {"decks": {"s": {}, "d": [1]}}}).encode(),
         b"j" + json.dumps({"v": 3, "p": {"decks": 5}}).encode(),
+        b"j" + json.dumps({"v": 3, "p": {"conf": {"t": {"k": [-1, []]}}}}).encode(),
+        b"j" + json.dumps({"v": 3, "p": {"conf": {"t": {"k": [0, 5]}}}}).encode(),
         b"z\x00\x01garbage",
     ],
 )

@@ -58,12 +58,11 @@ class Workload:
     lambda_tmp_mb: int = 1024
     avg_duration_ms: float = 120.0
     # Collection size: the stored (zstd) snapshot is ~125 B per note (python -m bench scale:
-    # 1.2 MB at 10k notes), an answer's journal entry ~1.2 KB: the card, its revlog row, its
-    # deck's today counters and the undo stack, which it rewrites whole (~750 B while the stack
-    # fills: 15 KB for bench scale's first 20 answers, 24 KB for answers 60 to 80).
+    # 1.2 MB at 10k notes), an answer's journal entry ~500 B: the card, its revlog row, its
+    # deck's today counters and its undo step (10 KB for 20 answers, with the stack full or not).
     notes_per_user: int = 10_000
     snapshot_bytes_per_note: float = 125.0
-    journal_bytes_per_review: float = 1_200.0
+    journal_bytes_per_review: float = 500.0
     snapshots_kept: int = 3
     # A compaction uploads the pages its answers changed: ~2.2 KB of zstd delta per answer
     # (python -m bench scale: 44 KB for 20 answers at 50k and 150k notes).

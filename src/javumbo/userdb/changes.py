@@ -11,8 +11,10 @@ hook we read the final image of every touched row: present -> upsert it (with it
 last committed row and store only the columns that changed: a review stays a few hundred bytes.
 A JSON column that changed is stored as a patch of its top-level keys when that gives the same
 text back (an answer changes its deck's today counters, not the other decks: an entry does not
-grow with the number of decks); such entries carry format version 3, so that an instance that
-knows no patches refuses them loudly instead of skipping the patch.
+grow with the number of decks), and a list that only gained items at its end as those items
+(the undo steps in ``conf``: one step per entry, not the stack); such entries carry format
+version 3, so that an instance that knows no patches refuses them loudly instead of skipping
+the patch.
 
 Replay runs in one transaction: deletes by rowid, then ``insert or replace`` with the rowid, then
 the partial ``col`` update. Rowids are kept because ``graves`` has no primary key: the backup API
@@ -224,12 +226,30 @@ def decode_entry(payload: bytes) -> Entry:
 def _checked_patch(name: str, patch: Any) -> dict[str, Any]:
     if name not in _JSON_COLUMNS:
         raise EntryFormatError(f"a journal entry patches col column {name!r}, not JSON")
-    sets, dels = (patch.get("s", {}), patch.get("d", [])) if isinstance(patch, dict) else (0, 0)
-    if not isinstance(sets, dict) or not isinstance(dels, list):
-        raise EntryFormatError(f"malformed patch of col column {name!r} in a journal entry")
+    malformed = EntryFormatError(f"malformed patch of col column {name!r} in a journal entry")
+    if not isinstance(patch, dict):
+        raise malformed
+    sets, dels, tails = patch.get("s", {}), patch.get("d", []), patch.get("t", {})
+    if not isinstance(sets, dict) or not isinstance(dels, list) or not isinstance(tails, dict):
+        raise malformed
     if not all(isinstance(key, str) for key in dels):
-        raise EntryFormatError(f"malformed patch of col column {name!r} in a journal entry")
-    return {"s": sets, "d": dels}
+        raise malformed
+    for tail in tails.values():
+        if not (isinstance(tail, list) and len(tail) == 2 and isinstance(tail[1], list)):
+            raise malformed
+        if not isinstance(tail[0], int) or isinstance(tail[0], bool) or tail[0] < 0:
+            raise malformed
+    return {"s": sets, "d": dels, "t": tails}
+
+
+def _list_tail(old: list[Any], new: list[Any]) -> list[Any] | None:
+    """``[drop, appended]`` when ``new`` is ``old`` without its first ``drop`` items and with
+    ``appended`` after them (a bounded stack that grew: the undo steps), else None."""
+    for drop in range(len(old) + 1):
+        kept = len(old) - drop
+        if new[:kept] == old[drop:]:
+            return [drop, new[kept:]] if kept else None
+    return None
 
 
 def _json_patch(before: str, after: SqlValue) -> dict[str, Any] | None:
@@ -243,10 +263,17 @@ def _json_patch(before: str, after: SqlValue) -> dict[str, Any] | None:
         return None
     if not isinstance(old, dict) or not isinstance(new, dict):
         return None
-    patch = {
-        "s": {key: value for key, value in new.items() if key not in old or old[key] != value},
-        "d": [key for key in old if key not in new],
-    }
+    sets = {key: value for key, value in new.items() if key not in old or old[key] != value}
+    tails = {}
+    for key, value in list(sets.items()):
+        if isinstance(value, list) and isinstance(old.get(key), list):
+            tail = _list_tail(old[key], value)
+            if tail is not None:
+                tails[key] = tail
+                del sets[key]
+    patch: dict[str, Any] = {"s": sets, "d": [key for key in old if key not in new]}
+    if tails:
+        patch["t"] = tails
     if _patched_text(old, patch) != after:
         return None
     return patch
@@ -257,6 +284,11 @@ def _patched_text(value: dict[str, Any], patch: dict[str, Any]) -> str:
     for key in patch["d"]:
         value.pop(key, None)
     value.update(patch["s"])
+    for key, (drop, appended) in patch.get("t", {}).items():
+        current = value.get(key)
+        if not isinstance(current, list):
+            raise EntryFormatError(f"a journal entry appends to {key!r}, which is not a list")
+        value[key] = current[drop:] + appended
     return json.dumps(value)
 
 
@@ -431,7 +463,7 @@ def apply_change(db: sqlite3.Connection, change: Change) -> None:
             raise EntryFormatError(f"col column {name!r} is not JSON: {exc}") from exc
         if not isinstance(value, dict):
             raise EntryFormatError(f"col column {name!r} is not a JSON object")
-        text = _patched_text(value, {"s": dict(patch["s"]), "d": list(patch["d"])})
+        text = _patched_text(value, patch)
         db.execute(f"update main.col set {name} = ? where id = 1", (text,))
 
 
