@@ -12,7 +12,9 @@ last committed row and store only the columns that changed: a review stays a few
 A JSON column that changed is stored as a patch of its top-level keys when that gives the same
 text back (an answer changes its deck's today counters, not the other decks: an entry does not
 grow with the number of decks), and a list that only gained items at its end as those items
-(the undo steps in ``conf``: one step per entry, not the stack); such entries carry format
+(the undo steps in ``conf``: one step per entry, not the stack; with a digest of the whole
+list, so that a list already past that entry is left alone and replay stays idempotent); such
+entries carry format
 version 3, so that an instance that knows no patches refuses them loudly instead of skipping
 the patch.
 
@@ -34,6 +36,7 @@ of skipping it and serving a collection that silently diverges.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -235,20 +238,27 @@ def _checked_patch(name: str, patch: Any) -> dict[str, Any]:
     if not all(isinstance(key, str) for key in dels):
         raise malformed
     for tail in tails.values():
-        if not (isinstance(tail, list) and len(tail) == 2 and isinstance(tail[1], list)):
+        if not (isinstance(tail, list) and len(tail) == 3 and isinstance(tail[1], list)):
             raise malformed
         if not isinstance(tail[0], int) or isinstance(tail[0], bool) or tail[0] < 0:
+            raise malformed
+        if not isinstance(tail[2], str):
             raise malformed
     return {"s": sets, "d": dels, "t": tails}
 
 
+def _list_digest(items: list[Any]) -> str:
+    return hashlib.sha1(json.dumps(items).encode("utf-8")).hexdigest()
+
+
 def _list_tail(old: list[Any], new: list[Any]) -> list[Any] | None:
-    """``[drop, appended]`` when ``new`` is ``old`` without its first ``drop`` items and with
-    ``appended`` after them (a bounded stack that grew: the undo steps), else None."""
+    """``[drop, appended, digest of new]`` when ``new`` is ``old`` without its first ``drop``
+    items and with ``appended`` after them (a bounded stack that grew: the undo steps), else
+    None. The digest keeps replay idempotent: items that do not give ``new`` are not added."""
     for drop in range(len(old) + 1):
         kept = len(old) - drop
         if new[:kept] == old[drop:]:
-            return [drop, new[kept:]] if kept else None
+            return [drop, new[kept:], _list_digest(new)] if kept else None
     return None
 
 
@@ -284,11 +294,15 @@ def _patched_text(value: dict[str, Any], patch: dict[str, Any]) -> str:
     for key in patch["d"]:
         value.pop(key, None)
     value.update(patch["s"])
-    for key, (drop, appended) in patch.get("t", {}).items():
+    for key, (drop, appended, digest) in patch.get("t", {}).items():
         current = value.get(key)
         if not isinstance(current, list):
             raise EntryFormatError(f"a journal entry appends to {key!r}, which is not a list")
-        value[key] = current[drop:] + appended
+        grown = current[drop:] + appended
+        # A list that the items do not turn into the journaled one is already it, or past it
+        # (entries replayed a second time): left as it is, so replay stays idempotent.
+        if _list_digest(grown) == digest:
+            value[key] = grown
     return json.dumps(value)
 
 
