@@ -147,3 +147,10 @@ def anki_save_deck_options(
         fsrs_reschedule=reschedule,
         fsrs_health_check=False,
     )
+
+
+def rollover_far_from_now() -> int:
+    """An hour for a collection's day rollover twelve hours from now, in the local time Anki
+    reads: a test that compares scheduling on the live clock with Anki's then never runs in
+    the minutes before a day ends, where a learning step crosses into the next day."""
+    return (time.localtime().tm_hour + 12) % 24

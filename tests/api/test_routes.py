@@ -374,7 +374,8 @@ def test_review_queue_answer_and_undo(alice: ApiUser) -> None:
     answered = alice.ok(
         alice.post("/api/review", {"card_id": card_id, "rating": 3, "time_ms": 4200})
     )
-    assert answered["card_id"] == card_id and answered["queue"] == 1
+    # learning (queue 1), or interday learning (3) when its step passes the day's rollover
+    assert answered["card_id"] == card_id and answered["queue"] in (1, 3)
     queue = alice.ok(alice.get(f"/api/review/{deck_id}"))
     assert queue["counts"]["new"] == 0
     assert alice.ok(alice.post("/api/review/undo", {})) == {"card_id": card_id}

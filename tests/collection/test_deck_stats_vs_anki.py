@@ -25,6 +25,7 @@ from javumbo.collection.custom_study import extend_limits
 from javumbo.collection.scheduler import Scheduler
 from javumbo.collection.scheduler.limits import APPLY_ALL_PARENT_LIMITS_KEY
 from javumbo.collection.undo import undo
+from tests.support import rollover_far_from_now
 
 TODAY_KEYS = ("newToday", "revToday", "lrnToday", "timeToday")
 YESTERDAYS_COUNT = 5
@@ -95,6 +96,7 @@ def _make_collection(path: Path) -> dict[str, int]:
     anki.db.execute("update col set crt = crt - ?", 10 * 86_400)
     anki.close()
     anki = AnkiCollection(str(path))
+    anki.set_config("rollover", rollover_far_from_now())
     anki.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, False)
     child = anki.decks.id("Parent::Child")
     other = anki.decks.id("Other")

@@ -33,6 +33,7 @@ from javumbo.collection.filtered_decks import (
     save_filtered_deck,
 )
 from javumbo.collection.scheduler import Scheduler
+from tests.support import rollover_far_from_now
 
 CARD_COLUMNS = "id, did, odid, due, odue, queue, type, ivl, factor, reps, lapses, left"
 DECK_KEYS = (
@@ -87,6 +88,7 @@ def _make_anki_collection(path: Path) -> None:
     from anki.collection import Config
 
     anki = AnkiCollection(str(path))
+    anki.set_config("rollover", rollover_far_from_now())
     anki.set_config_bool(Config.Bool.LOAD_BALANCER_ENABLED, False)
     other = anki.decks.id("Other")
     basic = anki.models.by_name("Basic (and reversed card)")
