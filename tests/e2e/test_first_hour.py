@@ -224,6 +224,7 @@ def test_a_learners_first_hour(
     # --- note 3: a picture attached by mistake (F3, Anki's attach key), then replaced by text
     # (its file goes unused)
     field(page, "Back").click()
+    expect(field(page, "Back")).to_be_focused()  # F3 goes to the field that has the focus
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("F3")
     with page.expect_response(lambda r: r.url.endswith("/api/media") and r.status == 201):
