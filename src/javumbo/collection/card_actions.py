@@ -36,7 +36,7 @@ from javumbo.collection.collection import Collection
 from javumbo.collection.decks import child_deck_ids, config_for_deck
 from javumbo.collection.dialog_choices import (
     ForgetChoice,
-    due_days_keys,
+    due_days_key,
     forget_keys,
     remember_due_days,
     remember_forget_choice,
@@ -329,7 +329,7 @@ def set_due_date(
     pick = rng or random.Random()
     with undoable(col, "Set Due Date", card_ids=[c.id for c in cards]) as step:
         if remember:
-            step.config_changing(due_days_keys(remember))
+            step.config_changing([due_days_key(remember)])
             remember_due_days(col, remember, days.strip())
         today = moment_now(col).today
         eases: dict[int, int] = {}

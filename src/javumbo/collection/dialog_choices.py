@@ -47,20 +47,20 @@ def forget_choice(col: Collection, context: str) -> ForgetChoice:
 def due_days_choice(col: Collection, context: str) -> str:
     """What Anki's Set Due Date dialog starts with: the last days typed there, else Anki's
     "1" in the reviewer and "0" in the browser."""
-    value = col.conf.get(due_days_keys(context)[0])
+    value = col.conf.get(due_days_key(context))
     if isinstance(value, str) and value:
         return value
     return "1" if context == "reviewer" else "0"
 
 
-def due_days_keys(context: str) -> tuple[str]:
+def due_days_key(context: str) -> str:
     """The config key of the Set Due Date dialog's days in ``context``."""
-    return (f"setDue{_dialog_suffix(context)}",)
+    return f"setDue{_dialog_suffix(context)}"
 
 
 def remember_due_days(col: Collection, context: str, days: str) -> None:
     conf = dict(col.conf)
-    conf[due_days_keys(context)[0]] = days
+    conf[due_days_key(context)] = days
     col.save_json("conf", conf)
 
 

@@ -146,9 +146,7 @@ def add_note(
             raise ValidationError("a Cloze note needs at least one deletion, like {{c1::text}}")
         raise ValidationError(f"these fields give no card with note type {nt['name']!r}")
     with col.transaction() as db:
-        registry = TagRegistry(col)
-        canonical_tags = registry.canonify(_clean_tags(tags))
-        registry.save()
+        canonical_tags = _registered_tags(col, tags)
         note = Note(
             id=col.new_id("notes"),
             guid=new_guid(),
@@ -196,9 +194,7 @@ def update_note(
             note.fields = _field_values(nt, fields, base=note.fields)
             _check_first_field(nt, note.fields)
         if tags is not None:
-            registry = TagRegistry(col)
-            note.tags = registry.canonify(_clean_tags(tags))
-            registry.save()
+            note.tags = _registered_tags(col, tags)
         note.mod = col.now_secs()
         note.usn = -1
         db.execute(
@@ -263,6 +259,14 @@ def remove_tags(col: Collection, nids: Iterable[int], tags: Iterable[str]) -> No
 
 
 # ----------------------------------------------------------------- helpers
+
+
+def _registered_tags(col: Collection, tags: Iterable[str]) -> list[str]:
+    """A note's tags as Anki writes them on adding or saving it, new ones registered."""
+    registry = TagRegistry(col)
+    canonical = registry.canonify(_clean_tags(tags))
+    registry.save()
+    return canonical
 
 
 def _retag(
