@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FileChooser, Locator, Page, expect
 
 from tests.e2e.conftest import png_bytes, wav_bytes
 from tests.e2e.test_editor import field, register
@@ -222,13 +222,23 @@ def test_a_learners_first_hour(
     added_badge(page, 2)
 
     # --- note 3: a picture attached by mistake (F3, Anki's attach key), then replaced by text
-    # (its file goes unused)
+    # (its file goes unused). The page intercepts file choosers from here on: Playwright turns
+    # interception on asynchronously when a listener appears, and a chooser opened before that
+    # lands is cancelled unseen, so it must be on before F3 rather than raced by it.
+    chosen: list[FileChooser] = []
+
+    def note_chooser(opened: FileChooser) -> None:
+        chosen.append(opened)
+
+    page.on("filechooser", note_chooser)
     field(page, "Back").click()
     expect(field(page, "Back")).to_be_focused()  # F3 goes to the field that has the focus
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("F3")
     with page.expect_response(lambda r: r.url.endswith("/api/media") and r.status == 201):
         chooser.value.set_files(str(mistake))
+    assert chosen == [chooser.value]  # one key press, one chooser
+    page.remove_listener("filechooser", note_chooser)
     expect(field(page, "Back").locator("img.rich-field__image")).to_be_visible()
     add_plain(page, 3, {"Front": MORE_BASIC[0][0], "Back": MORE_BASIC[0][1]})
     expect(field(page, "Back")).to_have_text("")
