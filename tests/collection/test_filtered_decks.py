@@ -280,6 +280,30 @@ def test_preview_answers_match_anki_and_return_cards_home(pair: Pair) -> None:
     )
 
 
+def test_a_preview_delay_past_the_rollover_reads_in_days_as_in_anki(pair: Pair) -> None:
+    # the rollover is eleven to twelve hours away (rollover_far_from_now): thirteen hours pass it
+    config = FilteredDeckConfig(
+        (SearchTerm("deck:Default", 100, ORDER_ADDED),),
+        reschedule=False,
+        preview_again_secs=60,
+        preview_hard_secs=13 * 3600,
+        preview_good_secs=0,
+    )
+    anki_did = pair.anki_filtered("Preview", config)
+    our_did, _ = save_filtered_deck(pair.ours, "Preview", config)
+    pair.anki.decks.select(anki_did)
+    queued = pair.anki.sched.get_queued_cards().cards[0]
+    theirs = [
+        label.replace("\u2068", "").replace("\u2069", "")
+        for label in pair.anki.sched.describe_next_states(queued.states)
+    ]
+    assert theirs[1] == "1d"
+    assert Scheduler(pair.ours).interval_labels(queued.card.id) == theirs
+    # the card still comes back thirteen hours from now, in Anki's preview queue
+    pair.answer(queued.card.id, 2)
+    _same_cards(*pair.cards(), (anki_did, our_did))
+
+
 def test_the_deck_is_studied_in_the_order_it_was_built(pair: Pair) -> None:
     config = FilteredDeckConfig((SearchTerm("deck:Default", 100, ORDER_INTERVALS_DESCENDING),))
     our_did, count = save_filtered_deck(pair.ours, "Order", config)

@@ -16,7 +16,7 @@ from javumbo.collection.scheduler.deck_tree import DeckNode
 from javumbo.collection.scheduler.due_counts import DueCounts
 from javumbo.collection.scheduler.labels import answer_button_label
 from javumbo.collection.scheduler.options import DEFAULT_LEARN_AHEAD_SECS
-from javumbo.collection.scheduler.states import NextStates
+from javumbo.collection.scheduler.states import Interval, NextStates
 
 __all__ = ["AnswerResult", "DueCounts", "Scheduler", "deck_due_tree"]
 
@@ -97,15 +97,16 @@ class Scheduler:
         counted from the next rollover, as Anki shows them)."""
         if isinstance(card, int):
             card = get_card(self.col, card)
+        until_rollover = answering.moment_now(self.col).secs_until_rollover
         preview = answering.preview_delays(self.col, card)
         if preview is not None:
-            return list(preview)
-        states = self.next_states(card)
-        until_rollover = answering.moment_now(self.col).secs_until_rollover
-        return [
-            s.interval.as_days_if_past_rollover(until_rollover).seconds()
-            for s in (states.again, states.hard, states.good, states.easy)
-        ]
+            # A preview delay that passes the rollover reads in days too ("1d"), as in Anki,
+            # though the card still comes back that many seconds from now.
+            intervals = [Interval(secs, in_days=False) for secs in preview]
+        else:
+            states = self.next_states(card)
+            intervals = [s.interval for s in (states.again, states.hard, states.good, states.easy)]
+        return [i.as_days_if_past_rollover(until_rollover).seconds() for i in intervals]
 
     def interval_labels(self, card: Card | int) -> list[str]:
         collapse = int(self.col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
