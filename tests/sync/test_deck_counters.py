@@ -12,7 +12,13 @@ from javumbo.collection import Collection
 from javumbo.collection.scheduler import Scheduler
 from javumbo.collection.scheduler.answering import ANSWER_LABEL
 from javumbo.collection.undo import undo_status
-from tests.sync.conftest import Required, RunningServer, full_sync, uploaded_client
+from tests.sync.conftest import (
+    Required,
+    RunningServer,
+    downloaded_client,
+    full_sync,
+    uploaded_client,
+)
 
 NEW_PER_DAY = 3
 STUDIED_ON_THE_WEB = 2
@@ -107,3 +113,19 @@ def test_a_change_synced_from_another_device_clears_the_web_undo(
     with server.deps.engine.read(user.user_id) as col:
         assert "javumboUndoSteps" not in col.conf
         assert col.conf.get("someSetting") == 2
+
+
+def test_a_full_download_leaves_the_web_undo_steps_on_the_server(
+    server: RunningServer, anki_col: Callable[[str], AnkiCollection]
+) -> None:
+    col_a, _ = uploaded_client(server, anki_col)
+    cid = int(col_a.db.scalar("select id from cards where queue = 0 order by id limit 1"))
+    user = server.deps.meta.get_user("alice")
+    assert user is not None
+    server.deps.engine.write(user.user_id, lambda col: Scheduler(col).answer_card(cid, 3, 4_000))
+
+    col_b, _ = downloaded_client(server, anki_col, "alice-b", "alice")
+    assert col_b.get_card(cid).reps == 1  # the download carries the answer ...
+    assert "javumboUndoSteps" not in col_b.all_config()  # ... but not its undo step
+    with server.deps.engine.read(user.user_id) as col:
+        assert undo_status(col) is not None  # which the web can still take back
