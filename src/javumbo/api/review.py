@@ -165,7 +165,7 @@ class UndoneSchema(Schema):
 def _review_card(col: Collection, scheduler: Scheduler, card: Card) -> dict[str, Any]:
     rendered = render_card(col, card)
     seconds = scheduler.next_intervals(card)
-    collapse_labels = scheduler.interval_labels(card)
+    collapse_labels = scheduler.labels_of(seconds)
     return {
         "card_id": card.id,
         "note_id": card.nid,

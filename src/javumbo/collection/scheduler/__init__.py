@@ -109,8 +109,12 @@ class Scheduler:
         return [i.as_days_if_past_rollover(until_rollover).seconds() for i in intervals]
 
     def interval_labels(self, card: Card | int) -> list[str]:
+        return self.labels_of(self.next_intervals(card))
+
+    def labels_of(self, intervals: list[int]) -> list[str]:
+        """The answer buttons' labels for ``next_intervals``' seconds."""
         collapse = int(self.col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
-        return [answer_button_label(secs, collapse) for secs in self.next_intervals(card)]
+        return [answer_button_label(secs, collapse) for secs in intervals]
 
     # ------------------------------------------------------------- counts
 
