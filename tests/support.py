@@ -127,13 +127,22 @@ class FakeLambdaContext:
 
 
 def anki_save_deck_options(
-    anki: Any, deck_id: int, configs: list[Any], *, fsrs: bool, reschedule: bool = False
+    anki: Any,
+    deck_id: int,
+    configs: list[Any],
+    *,
+    fsrs: bool,
+    reschedule: bool = False,
+    deck_retention: float | None = None,
 ) -> None:
     """Anki's deck options screen pressing Save for ``deck_id`` with ``configs`` (changed
-    presets), the FSRS switch and "reschedule cards on change"; the deck's limits unchanged."""
+    presets), the FSRS switch and "reschedule cards on change"; the deck's limits unchanged,
+    its own desired retention set when given."""
     from anki.deck_config_pb2 import UpdateDeckConfigsMode
 
     current = anki.decks.get_deck_configs_for_update(deck_id)
+    if deck_retention is not None:
+        current.current_deck.limits.desired_retention = deck_retention
     anki._backend.update_deck_configs(
         target_deck_id=deck_id,
         configs=configs,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from apiflask import APIFlask
+
+from javumbo.api.app import app_services
 from tests.api.conftest import ApiUser
 
 
@@ -74,6 +77,25 @@ def test_deck_counts_follow_the_preset_and_the_deck_own_limits(alice: ApiUser) -
     assert view["limits"]["new_today"] == 2 and view["limits"]["new_today_active"] is False
     view = alice.ok(alice.put(f"/api/decks/{deck}", {"limits": {"new": None}}))
     assert view["counts"]["new"] == 4
+
+
+def test_a_deck_takes_its_own_desired_retention_as_anki_stores_it(
+    app: APIFlask, alice: ApiUser
+) -> None:
+    deck = alice.new_deck("Spanish")
+    assert alice.ok(alice.get(f"/api/decks/{deck}"))["limits"]["desired_retention"] is None
+    view = alice.ok(alice.put(f"/api/decks/{deck}", {"limits": {"desired_retention": 0.83}}))
+    assert view["limits"]["desired_retention"] == 0.83
+    services = app_services(app)
+    record = services.meta.get_user(alice.username)
+    assert record is not None
+    with services.engine.read(record.user_id) as col:
+        assert col.decks[str(deck)]["desiredRetention"] == 83  # a percentage, as in Anki
+    for bad in (0.5, 1.2, "high", True):
+        refused = alice.put(f"/api/decks/{deck}", {"limits": {"desired_retention": bad}})
+        assert refused.status_code == 422, bad
+    view = alice.ok(alice.put(f"/api/decks/{deck}", {"limits": {"desired_retention": None}}))
+    assert view["limits"]["desired_retention"] is None
 
 
 def test_deleting_a_preset_moves_its_decks_to_default(alice: ApiUser) -> None:

@@ -238,6 +238,16 @@ def _anki_save_preset(anki: Any, *, desired_retention: float, reschedule: bool) 
     anki_save_deck_options(anki, 1, [config], fsrs=True, reschedule=reschedule)
 
 
+def _same_cards(anki: Any, ours: Collection, kinds: dict[int, str]) -> None:
+    columns = "id, type, queue, ivl, due, odue, data"
+    their_cards = anki.db.all(f"select {columns} from cards order by id")
+    our_cards = ours.db.execute(f"select {columns} from cards order by id").fetchall()
+    for theirs, mine in zip(their_cards, our_cards, strict=True):
+        kind = kinds[theirs[0]]
+        assert list(mine[:6]) == list(theirs[:6]), kind
+        assert json.loads(mine[6] or "{}") == json.loads(theirs[6] or "{}"), kind
+
+
 @pytest.mark.parametrize("reschedule", [False, True])
 def test_changed_retention_updates_cards_as_anki(
     pair: tuple[Any, Collection, dict[int, str]], reschedule: bool
@@ -250,15 +260,51 @@ def test_changed_retention_updates_cards_as_anki(
     ours.save_json("dconf", {**ours.dconf, "1": {**ours.dconf["1"], "desiredRetention": 0.8}})
     result = update_memory_states(ours, 1, reschedule=reschedule)
     assert result.cards == sum(1 for k in kinds.values() if k != "none")
-    columns = "id, type, queue, ivl, due, odue, data"
-    their_cards = anki.db.all(f"select {columns} from cards order by id")
-    our_cards = ours.db.execute(f"select {columns} from cards order by id").fetchall()
-    for theirs, mine in zip(their_cards, our_cards, strict=True):
-        kind = kinds[theirs[0]]
-        assert list(mine[:6]) == list(theirs[:6]), kind
-        assert json.loads(mine[6] or "{}") == json.loads(theirs[6] or "{}"), kind
+    _same_cards(anki, ours, kinds)
     log = "select cid, ease, ivl, lastIvl, factor, time from revlog where type = 5 order by cid"
     their_log = [list(r) for r in anki.db.all(log)]
     assert [list(r) for r in ours.db.execute(log).fetchall()] == their_log
     assert bool(their_log) == reschedule
     assert result.rescheduled == len(their_log)
+
+
+@pytest.mark.parametrize("reschedule", [False, True])
+def test_a_decks_own_desired_retention_schedules_as_anki(
+    pair: tuple[Any, Collection, dict[int, str]], reschedule: bool
+) -> None:
+    """The "This deck" desired retention of Anki's deck options: saved, it updates the deck's
+    cards as Anki does (rescheduled or not), and answers use it instead of the preset's."""
+    from javumbo.collection.presets import deck_limits, set_deck_limits
+    from javumbo.collection.scheduler import Scheduler
+    from javumbo.collection.scheduler.fsrs_reschedule import follow_options_change, fsrs_snapshot
+
+    anki, ours, kinds = pair
+    ours.clock.set(time.time())  # type: ignore[attr-defined]
+    config = anki.decks.get_deck_configs_for_update(1).all_config[0].config
+    anki_save_deck_options(anki, 1, [config], fsrs=True, reschedule=reschedule, deck_retention=0.75)
+    before = fsrs_snapshot(ours)
+    set_deck_limits(ours, 1, {"desired_retention": 0.75})
+    follow_options_change(ours, before, reschedule=reschedule)
+    assert ours.decks["1"]["desiredRetention"] == anki.decks.get(1)["desiredRetention"] == 75
+    assert deck_limits(ours, 1)["desired_retention"] == pytest.approx(0.75)
+    _same_cards(anki, ours, kinds)
+
+    scheduler = Scheduler(ours)
+    today = anki.sched.today
+    for n, cid in enumerate(list(kinds)[:24]):
+        for col_exec in (anki.db.execute, lambda sql, *a: ours.db.execute(sql, a)):
+            col_exec("update cards set due = ? where id = ?", today, cid)
+        card = anki.get_card(cid)
+        card.timer_started = time.time() - 5
+        anki.sched.answerCard(card, (3, 2, 4, 1)[n % 4])
+        ours.clock.set(time.time())  # type: ignore[attr-defined]
+        scheduler.answer_card(cid, (3, 2, 4, 1)[n % 4], 5000)
+    their_ivls = anki.db.all("select id, ivl, data from cards order by id")
+    our_ivls = ours.db.execute("select id, ivl, data from cards order by id").fetchall()
+    for theirs, mine in zip(their_ivls, our_ivls, strict=True):
+        assert mine[1] == theirs[1], kinds[theirs[0]]
+        their_data, my_data = json.loads(theirs[2] or "{}"), json.loads(mine[2] or "{}")
+        assert my_data == {**their_data, **({"lrt": my_data["lrt"]} if "lrt" in my_data else {})}
+    answered = ",".join(str(cid) for cid in list(kinds)[:24])
+    dr = anki.db.list(f"select json_extract(data, '$.dr') from cards where id in ({answered})")
+    assert set(dr) == {0.75}  # the answers used the deck's retention, not the preset's 0.9

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.fields import Boolean, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
 from javumbo.api.collection_handle import CollectionHandle, user_collection
@@ -82,6 +82,15 @@ class DeckLimitsSchema(Schema):
     review = _limit_field("reviews a day for this deck, whatever its preset says")
     new_today = _limit_field("new cards for today only")
     review_today = _limit_field("reviews for today only")
+    desired_retention = Float(
+        allow_none=True,
+        allow_nan=False,
+        validate=[Range(min=0.7, max=0.99)],
+        metadata={
+            "description": "FSRS desired retention for this deck, whatever its preset says"
+            " (Anki keeps it as a whole percentage); null: the preset's"
+        },
+    )
 
 
 class DeckLimitsViewSchema(DeckLimitsSchema):

@@ -25,6 +25,7 @@ from javumbo.collection.decks import (
     get_deck_config,
 )
 from javumbo.collection.errors import ValidationError
+from javumbo.collection.scheduler.options import deck_desired_retention, stored_desired_retention
 
 MAX_LIMIT = 9999
 MAX_DAYS = 36500
@@ -342,7 +343,9 @@ TODAY_KEYS = {"new_today": "newLimitToday", "review_today": "reviewLimitToday"}
 
 def deck_limits(col: Collection, did: int) -> dict[str, Any]:
     """The deck's own limits: ``new``/``review`` ("this deck"), ``new_today``/``review_today``
-    ("today only", with whether they apply today), null when the preset's limit applies."""
+    ("today only", with whether they apply today), null when the preset's limit applies; and
+    its own FSRS ``desired_retention``, null when the preset's applies (Anki keeps it beside
+    the limits, on the deck options' "This deck" tab)."""
     deck = get_deck(col, did)
     today = col.sched_timing().days_elapsed
     view: dict[str, Any] = {name: deck.get(key) for name, key in LIMIT_KEYS.items()}
@@ -350,6 +353,8 @@ def deck_limits(col: Collection, did: int) -> dict[str, Any]:
         day_limit = deck.get(key)
         view[name] = day_limit.get("limit") if isinstance(day_limit, dict) else None
         view[f"{name}_active"] = isinstance(day_limit, dict) and day_limit.get("today") == today
+    own = deck_desired_retention(deck)
+    view["desired_retention"] = None if own is None else round(own, 2)
     return view
 
 
@@ -361,6 +366,9 @@ def set_deck_limits(col: Collection, did: int, limits: dict[str, Any]) -> None:
         raise ValidationError(f"{deck['name']!r} is a filtered deck and has no limits")
     today = col.sched_timing().days_elapsed
     for name, value in limits.items():
+        if name == "desired_retention":
+            deck["desiredRetention"] = _deck_retention(value)
+            continue
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LIMIT
         ):
@@ -379,6 +387,16 @@ def set_deck_limits(col: Collection, did: int, limits: dict[str, Any]) -> None:
     deck.update({"mod": col.now_secs(), "usn": -1})
     with col.transaction():
         col.save_json("decks", {**col.decks, str(did): deck})
+
+
+def _deck_retention(value: Any) -> int | None:
+    """A deck's own desired retention as Anki stores it (a percentage), in the preset's range."""
+    if value is None:
+        return None
+    low, high = OPTIONS["desired_retention"].low, OPTIONS["desired_retention"].high
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise OptionValueError(f"desired retention must be between {low} and {high}")
+    return stored_desired_retention(float(value))
 
 
 # Collection-wide switches shown on Anki's deck options screen (and its preferences): the

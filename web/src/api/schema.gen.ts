@@ -9393,6 +9393,8 @@ export interface components {
             review: number;
         };
         DeckLimitsSchema: {
+            /** @description FSRS desired retention for this deck, whatever its preset says (Anki keeps it as a whole percentage); null: the preset's */
+            desired_retention?: number | null;
             /** @description new cards a day for this deck, whatever its preset says */
             new?: number | null;
             /** @description new cards for today only */
@@ -9403,6 +9405,8 @@ export interface components {
             review_today?: number | null;
         };
         DeckLimitsViewSchema: {
+            /** @description FSRS desired retention for this deck, whatever its preset says (Anki keeps it as a whole percentage); null: the preset's */
+            desired_retention?: number | null;
             /** @description new cards a day for this deck, whatever its preset says */
             new?: number | null;
             /** @description new cards for today only */

@@ -159,7 +159,7 @@ export function deckDetail(overrides: Partial<Schemas["DeckSchema"]> = {}): Sche
     collapsed: false,
     counts: { new: 3, learning: 0, review: 0 },
     preset_id: 1,
-    limits: { new: null, review: null, new_today: null, review_today: null, new_today_active: false, review_today_active: false },
+    limits: { new: null, review: null, new_today: null, review_today: null, new_today_active: false, review_today_active: false, desired_retention: null },
     fsrs: false,
     collection_options: { new_cards_ignore_review_limit: false, apply_all_parent_limits: false, load_balancer: true },
     ...overrides,

@@ -38,7 +38,7 @@ from javumbo.collection.scheduler.fuzz import (
     round_half_away,
 )
 from javumbo.collection.scheduler.load_balancer import balance_context, follow_answer
-from javumbo.collection.scheduler.options import SchedulingOptions
+from javumbo.collection.scheduler.options import SchedulingOptions, with_deck_overrides
 from javumbo.collection.scheduler.queues import LAST_UNBURIED_KEY
 from javumbo.collection.scheduler.states import (
     CardState,
@@ -91,9 +91,10 @@ def check_time_taken(time_ms: Any) -> int:
 
 
 def home_options(col: Collection, card: Card) -> SchedulingOptions:
-    """The preset of the card's home deck (its original deck while in a filtered deck)."""
+    """The preset of the card's home deck (its original deck while in a filtered deck), with
+    that deck's own desired retention when it has one, as Anki answers."""
     deck = col.decks.get(str(card.odid or card.did)) or {}
-    return options_for_preset(col, deck.get("conf", 1))
+    return with_deck_overrides(options_for_preset(col, deck.get("conf", 1)), deck)
 
 
 def fsrs_enabled(col: Collection) -> bool:

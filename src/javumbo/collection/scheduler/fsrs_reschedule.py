@@ -42,6 +42,7 @@ from javumbo.collection.scheduler.fsrs_presets import (
 )
 from javumbo.collection.scheduler.fsrs_rescheduler import Rescheduler
 from javumbo.collection.scheduler.fuzz import f32, fuzz_factor, fuzz_seed, with_review_fuzz
+from javumbo.collection.scheduler.options import deck_desired_retention
 from javumbo.collection.scheduler.states import minimum_review_fuzz_interval
 from javumbo.collection.search.parser import parse
 
@@ -134,9 +135,9 @@ def update_memory_states(
     timing = col.sched_timing()
     revlog = dict(by_card(revlog_rows(col, card_ids)))
     deck_retention = {
-        did: float(col.decks[str(did)]["desiredRetention"])
+        did: own
         for did in preset_deck_ids(col, preset_id)
-        if isinstance(col.decks[str(did)].get("desiredRetention"), int | float)
+        if (own := deck_desired_retention(col.decks[str(did)])) is not None
     }
     decay = decay_of(preset.params)
     rescheduled = 0
@@ -274,8 +275,8 @@ def fsrs_snapshot(col: Collection) -> FsrsSnapshot:
         conf = col.dconf.get(str(preset_id))
         if not isinstance(conf, dict):
             preset_id, conf = 1, col.dconf.get("1") or {}
-        own = deck.get("desiredRetention")
-        retention = own if isinstance(own, int | float) else conf.get("desiredRetention", 0.9)
+        own = deck_desired_retention(deck)
+        retention = own if own is not None else conf.get("desiredRetention", 0.9)
         decks[int(key)] = DeckFsrs(
             preset_id=preset_id,
             params=stored_params(conf),

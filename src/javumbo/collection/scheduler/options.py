@@ -1,8 +1,10 @@
-"""A deck preset ("dconf" entry) read once into the numbers the scheduler uses."""
+"""A deck preset ("dconf" entry) read once into the numbers the scheduler uses, and a deck's
+own override of it (its desired retention)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from javumbo.collection.scheduler.fuzz import f32
@@ -88,3 +90,23 @@ def _fsrs_params(preset: dict[str, Any]) -> tuple[float, ...]:
         if isinstance(values, list) and values:
             return tuple(float(v) for v in values)
     return ()
+
+
+def deck_desired_retention(deck: Mapping[str, Any]) -> float | None:
+    """A normal deck's own desired retention (the "This deck" tab of Anki's deck options),
+    which overrides its preset's: a whole percentage in the deck's JSON, as Anki writes it;
+    anything else (a fraction, a string) is no override, as Anki reads it."""
+    value = deck.get("desiredRetention")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+        return None
+    return f32(value / 100)
+
+
+def stored_desired_retention(retention: float) -> int:
+    """The percentage Anki writes for a deck's desired retention (``(v * 100) as u32``)."""
+    return int(f32(f32(retention) * 100))
+
+
+def with_deck_overrides(options: SchedulingOptions, deck: Mapping[str, Any]) -> SchedulingOptions:
+    own = deck_desired_retention(deck)
+    return options if own is None else replace(options, desired_retention=own)

@@ -4,6 +4,7 @@
  */
 import type { CollectionOptions, Preset, PresetChanges } from "./api";
 import type { LimitDraft, LimitTab } from "./limitDraft";
+import { OverrideTabs } from "./OverrideTabs";
 
 interface DailyLimitsProps {
   preset: Preset;
@@ -37,20 +38,7 @@ export function DailyLimits({ preset, draft, onDraft, onPreset, switches, onSwit
   return (
     <fieldset className="panel deck-options-section">
       <legend>Daily Limits</legend>
-      <div className="tabs" role="tablist" aria-label="Limits apply to">
-        {TABS.map(([tab, label]) => (
-          <button
-            key={tab}
-            type="button"
-            role="tab"
-            className="tab"
-            aria-selected={draft.tab === tab}
-            onClick={() => onDraft({ ...draft, tab })}
-          >
-            {label}
-          </button>
-        ))}
-      </div>
+      <OverrideTabs label="Limits apply to" tabs={TABS} selected={draft.tab} onSelect={(tab) => onDraft({ ...draft, tab })} />
       <label className="field deck-options-row">
         <span>New cards/day</span>
         <input type="number" min={0} max={9999} value={shown[0]} onChange={(e) => change(0, Number(e.target.value))} />

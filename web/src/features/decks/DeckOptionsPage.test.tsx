@@ -45,7 +45,7 @@ describe("DeckOptionsPage", () => {
     expect(deckPuts[0]).toEqual({
       preset_id: 9,
       apply_to_children: true,
-      limits: { new: null, review: null, new_today: null, review_today: null },
+      limits: { new: null, review: null, new_today: null, review_today: null, desired_retention: null },
     });
   });
 
@@ -53,7 +53,9 @@ describe("DeckOptionsPage", () => {
     const deckPuts: unknown[] = [];
     server.use(
       on("get", "/api/decks/{deck_id}", () =>
-        deck({ limits: { new: 12, review: null, new_today: 1, review_today: null, new_today_active: false, review_today_active: false } }),
+        deck({
+          limits: { new: 12, review: null, new_today: 1, review_today: null, new_today_active: false, review_today_active: false, desired_retention: null },
+        }),
       ),
       on("get", "/api/presets", () => ({ presets: [preset(1, "Default")] })),
       on("put", "/api/decks/{deck_id}", ({ body }) => {
@@ -75,7 +77,7 @@ describe("DeckOptionsPage", () => {
     expect(deckPuts[0]).toEqual({
       preset_id: 1,
       apply_to_children: false,
-      limits: { new: 12, review: null, new_today: 30, review_today: 200 },
+      limits: { new: 12, review: null, new_today: 30, review_today: 200, desired_retention: null },
     });
   });
 

@@ -178,6 +178,8 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
           onEnabled={setFsrs}
           reschedule={fsrsReschedule}
           onReschedule={setFsrsReschedule}
+          deckRetention={limits.deckRetention}
+          onDeckRetention={(deckRetention) => setLimits((old) => ({ ...old, deckRetention }))}
         />
       </fieldset>
 

@@ -20,6 +20,7 @@ function Harness({ changes, start = {} }: { changes: PresetChanges[]; start?: Pa
   const [draft, setDraft] = useState(preset(1, "Default", start));
   const [enabled, setEnabled] = useState(true);
   const [reschedule, setReschedule] = useState(false);
+  const [deckRetention, setDeckRetention] = useState<number | null>(null);
   return (
     <FsrsSection
       presetId={1}
@@ -32,6 +33,8 @@ function Harness({ changes, start = {} }: { changes: PresetChanges[]; start?: Pa
       onEnabled={setEnabled}
       reschedule={reschedule}
       onReschedule={setReschedule}
+      deckRetention={deckRetention}
+      onDeckRetention={setDeckRetention}
     />
   );
 }
@@ -172,23 +175,30 @@ describe("FsrsSection", () => {
   });
 });
 
+/** The options page's server for `deck` with the Default preset; what the page saves. */
+function optionsServer(deck: Schemas["DeckSchema"]): { presetPuts: unknown[]; deckPuts: unknown[] } {
+  const presetPuts: unknown[] = [];
+  const deckPuts: unknown[] = [];
+  server.use(
+    on("get", "/api/decks/{deck_id}", () => deck),
+    on("get", "/api/presets", () => ({ presets: [preset(1, "Default")] })),
+    on("put", "/api/presets/{preset_id}", ({ body }) => {
+      presetPuts.push(body);
+      return preset(1, "Default");
+    }),
+    on("put", "/api/decks/{deck_id}", ({ body }) => {
+      deckPuts.push(body);
+      return deck;
+    }),
+  );
+  return { presetPuts, deckPuts };
+}
+
 describe("DeckOptionsPage with FSRS", () => {
   it("saves FSRS on, a new retention and parameters with 'reschedule cards on change'", async () => {
-    const presetPuts: unknown[] = [];
-    const deckPuts: unknown[] = [];
-    const deck = deckDetail();
+    const { presetPuts, deckPuts } = optionsServer(deckDetail());
     server.use(
-      on("get", "/api/decks/{deck_id}", () => deck),
-      on("get", "/api/presets", () => ({ presets: [preset(1, "Default")] })),
       on("post", "/api/presets/{preset_id}/fsrs/optimize", () => ({ params: TRAINED, review_count: 90, item_count: 60 })),
-      on("put", "/api/presets/{preset_id}", ({ body }) => {
-        presetPuts.push(body);
-        return preset(1, "Default");
-      }),
-      on("put", "/api/decks/{deck_id}", ({ body }) => {
-        deckPuts.push(body);
-        return deck;
-      }),
     );
     logIn();
     renderPage(<DeckOptionsPage />, { path: "/decks/4/options", route: "/decks/:deckId/options" });
@@ -202,5 +212,25 @@ describe("DeckOptionsPage with FSRS", () => {
     await waitFor(() => expect(deckPuts).toHaveLength(1));
     expect(presetPuts).toEqual([{ desired_retention: 0.85, fsrs_params_6: TRAINED, fsrs_reschedule: true }]);
     expect(deckPuts[0]).toMatchObject({ fsrs: true, fsrs_reschedule: true });
+  });
+
+  it("keeps this deck's desired retention apart from the preset's, as Anki's 'This deck' tab", async () => {
+    const { presetPuts, deckPuts } = optionsServer(deckDetail({ fsrs: true }));
+    logIn();
+    renderPage(<DeckOptionsPage />, { path: "/decks/4/options", route: "/decks/:deckId/options" });
+    const fsrs = await screen.findByRole("group", { name: "FSRS" });
+    const retention = () => within(fsrs).getByLabelText("Desired retention") as HTMLInputElement;
+    expect(within(fsrs).getByRole("tab", { name: "Preset" }).getAttribute("aria-selected")).toBe("true");
+    fireEvent.click(within(fsrs).getByRole("tab", { name: "This deck" }));
+    expect(retention().value).toBe("0.9"); // starts from the preset's
+    fireEvent.change(retention(), { target: { value: "0.8" } });
+    fireEvent.click(within(fsrs).getByRole("tab", { name: "Preset" }));
+    expect(retention().value).toBe("0.9");
+    fireEvent.click(within(fsrs).getByRole("tab", { name: "This deck" }));
+    fireEvent.change(retention(), { target: { value: "0.82" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(deckPuts).toHaveLength(1));
+    expect(presetPuts).toEqual([]); // the preset's retention is untouched
+    expect(deckPuts[0]).toMatchObject({ limits: { desired_retention: 0.82 } });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The FSRS part of a preset's options, as in Anki's deck options: FSRS on/off (collection-wide),
- * desired retention, the parameters as editable text, Optimize (trained on the user's own
+ * desired retention (the preset's, or this deck's own as on Anki's "This deck" tab), the parameters as editable text, Optimize (trained on the user's own
  * reviews) and Evaluate, the optimizer's search and "ignore reviews before", historical
  * retention, "Reschedule cards on change" and the retention simulator. Everything edited here
  * is part of the page's draft and saved with the page's Save; Optimize, Evaluate and the
@@ -9,6 +9,7 @@
 import { useEffect, useState } from "react";
 import { ApiError, errorMessage } from "../../lib/errors";
 import type { Preset, PresetChanges } from "../decks/api";
+import { OverrideTabs } from "../decks/OverrideTabs";
 import { useEvaluateFsrs, useOptimizeFsrs } from "./api";
 import { FsrsSimulator } from "./FsrsSimulator";
 
@@ -78,14 +79,23 @@ export interface FsrsSectionProps {
   onEnabled: (enabled: boolean) => void;
   reschedule: boolean;
   onReschedule: (reschedule: boolean) => void;
+  /** The deck's own desired retention as edited on the page; null: the preset's applies. */
+  deckRetention: number | null;
+  onDeckRetention: (retention: number | null) => void;
 }
+
+const RETENTION_TABS = [
+  ["preset", "Preset"],
+  ["deck", "This deck"],
+] as const;
 
 export function FsrsSection(props: FsrsSectionProps) {
   // A preset's own parameter text and results: a new form when another preset is chosen.
   return <FsrsForm key={props.presetId} {...props} />;
 }
 
-function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, onReschedule }: FsrsSectionProps) {
+function FsrsForm(props: FsrsSectionProps) {
+  const { presetId, preset, onChange, enabled, onEnabled, reschedule, onReschedule, deckRetention, onDeckRetention } = props;
   const optimize = useOptimizeFsrs(presetId);
   const evaluate = useEvaluateFsrs(presetId);
   const [paramsText, setParamsText] = useState(() => formatParams(presetParams(preset)));
@@ -93,7 +103,12 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
   const busy = optimize.isPending || evaluate.isPending;
   const elapsed = useElapsedSeconds(busy);
   const params = parseParams(paramsText);
-  const warning = retentionWarning(preset.desired_retention);
+  const retention = deckRetention ?? preset.desired_retention;
+  const warning = retentionWarning(retention);
+  const setRetention = (value: number) => {
+    if (deckRetention === null) onChange({ desired_retention: value });
+    else onDeckRetention(value);
+  };
 
   const editParams = (text: string) => {
     setParamsText(text);
@@ -150,6 +165,12 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
       {!enabled && <p className="muted small">With FSRS off, cards are scheduled by SM-2, Anki's older algorithm.</p>}
       {enabled && (
         <>
+          <OverrideTabs
+            label="Desired retention applies to"
+            tabs={RETENTION_TABS}
+            selected={deckRetention === null ? "preset" : "deck"}
+            onSelect={(tab) => onDeckRetention(tab === "deck" ? (deckRetention ?? preset.desired_retention) : null)}
+          />
           <label className="field deck-options-row">
             <span>Desired retention</span>
             <input
@@ -157,9 +178,9 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
               min={0.7}
               max={0.99}
               step={0.01}
-              value={preset.desired_retention}
-              aria-invalid={preset.desired_retention < 0.7 || preset.desired_retention > 0.99}
-              onChange={(e) => onChange({ desired_retention: Number(e.target.value) })}
+              value={retention}
+              aria-invalid={retention < 0.7 || retention > 0.99}
+              onChange={(e) => setRetention(Number(e.target.value))}
             />
           </label>
           {warning && <p className="fsrs-note fsrs-note--warn">{warning}</p>}
@@ -246,7 +267,13 @@ function FsrsForm({ presetId, preset, onChange, enabled, onEnabled, reschedule, 
             </p>
           )}
 
-          <FsrsSimulator presetId={presetId} preset={preset} params={params ?? presetParams(preset)} onChange={onChange} />
+          <FsrsSimulator
+            presetId={presetId}
+            preset={preset}
+            params={params ?? presetParams(preset)}
+            retention={retention}
+            onRetention={setRetention}
+          />
         </>
       )}
     </section>

@@ -4,7 +4,7 @@
  * the retention fsrs-rs finds cheapest per card remembered, which can be taken into the draft.
  */
 import { useState } from "react";
-import type { Preset, PresetChanges } from "../decks/api";
+import type { Preset } from "../decks/api";
 import { type Simulation, type SimulationRequest, useOptimalRetention, useSimulateFsrs } from "./api";
 import { fsrsErrorMessage } from "./FsrsSection";
 
@@ -55,12 +55,15 @@ export function FsrsSimulator({
   presetId,
   preset,
   params,
-  onChange,
+  retention: desiredRetention,
+  onRetention,
 }: {
   presetId: number;
   preset: Preset;
   params: number[];
-  onChange: (changes: PresetChanges) => void;
+  /** The desired retention in use (this deck's own, else the preset's), and how to change it. */
+  retention: number;
+  onRetention: (retention: number) => void;
 }) {
   const simulate = useSimulateFsrs(presetId);
   const optimal = useOptimalRetention(presetId);
@@ -68,7 +71,7 @@ export function FsrsSimulator({
   const [extraCards, setExtraCards] = useState(0);
   const [newLimit, setNewLimit] = useState(preset.new_per_day);
   const [reviewLimit, setReviewLimit] = useState(preset.reviews_per_day);
-  const [retention, setRetention] = useState(preset.desired_retention);
+  const [retention, setRetention] = useState(desiredRetention);
   const busy = simulate.isPending || optimal.isPending;
 
   const request = (): SimulationRequest => ({
@@ -134,7 +137,7 @@ export function FsrsSimulator({
             onClick={() => {
               const value = Number(optimal.data.optimal_retention.toFixed(2));
               setRetention(value);
-              onChange({ desired_retention: value });
+              onRetention(value);
             }}
           >
             Use {optimal.data.optimal_retention.toFixed(2)}
