@@ -20,7 +20,8 @@ import {
   type Preset,
   type PresetChanges,
 } from "./api";
-import { FsrsSection } from "../fsrs/FsrsSection";
+import { FsrsSection, paramsChanges } from "../fsrs/FsrsSection";
+import { OptimizeAllPresets } from "../fsrs/OptimizeAllPresets";
 import { DailyLimits } from "./DailyLimits";
 import { EasyDays } from "./EasyDays";
 import { limitDraftOf, limitsToSave, type LimitDraft } from "./limitDraft";
@@ -61,6 +62,7 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
   const [switches, setSwitches] = useState<CollectionOptions>(deck.collection_options);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const [optimizedAll, setOptimizedAll] = useState(0);
 
   const stored = presets.find((p) => p.id === presetId) ?? presets[0];
   const preset: Preset = { ...stored, ...edits[stored.id] } as Preset;
@@ -171,6 +173,8 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
       <fieldset className="panel deck-options-section">
         <legend>FSRS</legend>
         <FsrsSection
+          // shows the parameters anew once "Optimize all presets" changed them
+          key={optimizedAll}
           presetId={stored.id}
           preset={preset}
           onChange={set}
@@ -181,6 +185,15 @@ function DeckOptionsForm({ deck, presets }: { deck: Deck; presets: Preset[] }) {
           deckRetention={limits.deckRetention}
           onDeckRetention={(deckRetention) => setLimits((old) => ({ ...old, deckRetention }))}
         />
+        {fsrs && (
+          <OptimizeAllPresets
+            presets={presets.map((p) => ({ ...p, ...edits[p.id] }) as Preset)}
+            onOptimized={(id, params) => {
+              setEdits((old) => ({ ...old, [id]: { ...old[id], ...paramsChanges(params) } }));
+              setOptimizedAll((n) => n + 1);
+            }}
+          />
+        )}
       </fieldset>
 
       <div className="form-actions deck-options-actions">

@@ -233,4 +233,50 @@ describe("DeckOptionsPage with FSRS", () => {
     expect(presetPuts).toEqual([]); // the preset's retention is untouched
     expect(deckPuts[0]).toMatchObject({ limits: { desired_retention: 0.82 } });
   });
+
+  it("optimizes all presets one after the other and saves the new parameters with Save", async () => {
+    const { presetPuts } = optionsServer(deckDetail({ fsrs: true }));
+    const optimized: number[] = [];
+    server.use(
+      on("get", "/api/presets", () => ({ presets: [preset(1, "Default"), preset(7, "Verbs"), preset(9, "Fresh")] })),
+      on("post", "/api/presets/{preset_id}/fsrs/optimize", ({ params }) => {
+        const id = Number(params.preset_id);
+        optimized.push(id);
+        // Default gets new parameters, Verbs already fits, Fresh has no reviews yet
+        if (id === 1) return { params: TRAINED, review_count: 90, item_count: 60 };
+        if (id === 7) return { params: [], review_count: 40, item_count: 30 };
+        return { params: [], review_count: 0, item_count: 0 };
+      }),
+    );
+    logIn();
+    renderPage(<DeckOptionsPage />, { path: "/decks/4/options", route: "/decks/:deckId/options" });
+    const fsrs = await screen.findByRole("group", { name: "FSRS" });
+    fireEvent.click(within(fsrs).getByRole("button", { name: "Optimize all presets" }));
+    const done = await within(fsrs).findByText(/New parameters for “Default”: save to use them\./);
+    expect(done.textContent).toContain("“Verbs”, “Fresh” keep their parameters");
+    expect(optimized).toEqual([1, 7, 9]);
+    expect((within(fsrs).getByLabelText("FSRS parameters") as HTMLTextAreaElement).value).toBe(formatParams(TRAINED));
+    fireEvent.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(presetPuts).toHaveLength(1));
+    expect(presetPuts[0]).toEqual({ fsrs_params_6: TRAINED });
+  });
+
+  it("says which preset the optimizer stopped at", async () => {
+    optionsServer(deckDetail({ fsrs: true }));
+    server.use(
+      on("get", "/api/presets", () => ({ presets: [preset(1, "Default"), preset(7, "Verbs")] })),
+      on("post", "/api/presets/{preset_id}/fsrs/optimize", ({ params }) =>
+        Number(params.preset_id) === 1
+          ? { params: TRAINED, review_count: 90, item_count: 60 }
+          : apiError(429, "fsrs_busy", "another optimization runs"),
+      ),
+    );
+    logIn();
+    renderPage(<DeckOptionsPage />, { path: "/decks/4/options", route: "/decks/:deckId/options" });
+    const fsrs = await screen.findByRole("group", { name: "FSRS" });
+    fireEvent.click(within(fsrs).getByRole("button", { name: "Optimize all presets" }));
+    const alert = await within(fsrs).findByRole("alert");
+    expect(alert.textContent).toContain("The server is busy");
+    expect(alert.textContent).toContain("optimized before that: “Default”");
+  });
 });

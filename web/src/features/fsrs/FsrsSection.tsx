@@ -34,7 +34,7 @@ export function presetParams(preset: Preset): number[] {
 }
 
 /** Anki keeps the edited parameters in its newest list; empty clears the older ones too. */
-function paramsChanges(params: number[]): PresetChanges {
+export function paramsChanges(params: number[]): PresetChanges {
   return params.length === 0 ? { fsrs_params_6: [], fsrs_params_5: [], fsrs_params_4: [] } : { fsrs_params_6: params };
 }
 

@@ -17,11 +17,12 @@ export type OptimalRetention = components["schemas"]["OptimalRetentionSchema"];
 
 const path = (presetId: number) => ({ params: { path: { preset_id: presetId } } });
 
+export function optimizeFsrs(presetId: number, body: OptimizeRequest): Promise<Optimized> {
+  return unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/optimize", { ...path(presetId), body }));
+}
+
 export function useOptimizeFsrs(presetId: number) {
-  return useMutation({
-    mutationFn: (body: OptimizeRequest) =>
-      unwrap(api.client.POST("/api/presets/{preset_id}/fsrs/optimize", { ...path(presetId), body })),
-  });
+  return useMutation({ mutationFn: (body: OptimizeRequest) => optimizeFsrs(presetId, body) });
 }
 
 export function useEvaluateFsrs(presetId: number) {
