@@ -1,6 +1,7 @@
 """A learner gives a deck its own preset, changes the preset's new-card limit, and sees the deck
 list's counts follow; a "today only" limit then wins for today; a low review limit holds new
-cards back until "new cards ignore review limit" is ticked (on a phone-sized screen)."""
+cards back until "new cards ignore review limit" is ticked; with FSRS on, the deck keeps its own
+desired retention apart from its preset's (on a phone-sized screen)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,20 @@ def test_a_preset_new_card_limit_changes_the_deck_counts(
     page.get_by_role("button", name="Save", exact=True).click()
     expect(german.locator(".count--new")).to_have_text("20")
     expect(italian.locator(".count--new")).to_have_text("12")
+
+    # FSRS on, and a desired retention for this deck alone (Anki's "This deck" tab)
+    italian.get_by_label("Actions for Italian").click()
+    italian.get_by_role("link", name="Options").click()
+    fsrs = page.get_by_role("group", name="FSRS")
+    fsrs.get_by_role("checkbox", name="FSRS").check()
+    fsrs.get_by_role("tab", name="This deck").click()
+    fsrs.get_by_label("Desired retention", exact=True).fill("0.85")
+    screenshot(page, "presets-fsrs-phone")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(italian.locator(".count--new")).to_have_text("12")
+    italian.get_by_label("Actions for Italian").click()
+    italian.get_by_role("link", name="Options").click()
+    expect(fsrs.get_by_role("tab", name="This deck")).to_have_attribute("aria-selected", "true")
+    expect(fsrs.get_by_label("Desired retention", exact=True)).to_have_value("0.85")
+    fsrs.get_by_role("tab", name="Preset").click()
+    expect(fsrs.get_by_label("Desired retention", exact=True)).to_have_value("0.9")
