@@ -275,7 +275,6 @@ def test_a_decks_own_desired_retention_schedules_as_anki(
     """The "This deck" desired retention of Anki's deck options: saved, it updates the deck's
     cards as Anki does (rescheduled or not), and answers use it instead of the preset's."""
     from javumbo.collection.presets import deck_limits, set_deck_limits
-    from javumbo.collection.scheduler import Scheduler
     from javumbo.collection.scheduler.fsrs_reschedule import follow_options_change, fsrs_snapshot
 
     anki, ours, kinds = pair
@@ -289,9 +288,35 @@ def test_a_decks_own_desired_retention_schedules_as_anki(
     assert deck_limits(ours, 1)["desired_retention"] == pytest.approx(0.75)
     _same_cards(anki, ours, kinds)
 
+    answered = _answer_due_today_on_both(anki, ours, kinds, 24)
+    dr = anki.db.list(f"select json_extract(data, '$.dr') from cards where id in ({answered})")
+    assert set(dr) == {0.75}  # the answers used the deck's retention, not the preset's 0.9
+
+
+@pytest.mark.parametrize("percent", [0, 100, 150])
+def test_a_deck_retention_anki_never_offers_still_schedules_as_anki(
+    pair: tuple[Any, Collection, dict[int, str]], percent: int
+) -> None:
+    """A synced deck may carry a retention outside the options' 70-99% (0 makes FSRS ask for an
+    infinite interval): answers still schedule as Anki's, never fail."""
+    anki, ours, kinds = pair
+    deck = anki.decks.get(1)
+    deck["desiredRetention"] = percent
+    anki.decks.save(deck)
+    ours.save_json("decks", {**ours.decks, "1": {**ours.decks["1"], "desiredRetention": percent}})
+    _answer_due_today_on_both(anki, ours, kinds, 12)
+
+
+def _answer_due_today_on_both(
+    anki: Any, ours: Collection, kinds: dict[int, str], count: int
+) -> str:
+    """Answers the first ``count`` cards, made due today, on both sides with the same ratings
+    and checks every card's interval and data; the answered ids, for SQL."""
+    from javumbo.collection.scheduler import Scheduler
+
     scheduler = Scheduler(ours)
     today = anki.sched.today
-    for n, cid in enumerate(list(kinds)[:24]):
+    for n, cid in enumerate(list(kinds)[:count]):
         for col_exec in (anki.db.execute, lambda sql, *a: ours.db.execute(sql, a)):
             col_exec("update cards set due = ? where id = ?", today, cid)
         card = anki.get_card(cid)
@@ -305,6 +330,4 @@ def test_a_decks_own_desired_retention_schedules_as_anki(
         assert mine[1] == theirs[1], kinds[theirs[0]]
         their_data, my_data = json.loads(theirs[2] or "{}"), json.loads(mine[2] or "{}")
         assert my_data == {**their_data, **({"lrt": my_data["lrt"]} if "lrt" in my_data else {})}
-    answered = ",".join(str(cid) for cid in list(kinds)[:24])
-    dr = anki.db.list(f"select json_extract(data, '$.dr') from cards where id in ({answered})")
-    assert set(dr) == {0.75}  # the answers used the deck's retention, not the preset's 0.9
+    return ",".join(str(cid) for cid in list(kinds)[:count])

@@ -31,8 +31,26 @@ def f32(value: float) -> float:
     return result
 
 
+# Where Rust's ``as u32`` saturates: an infinite interval (FSRS asked for a retention of 0)
+# becomes what Anki makes of it instead of failing the answer.
+_SATURATED = 2**32 - 1
+
+
+def saturating_int(value: float) -> int:
+    """Rust's ``value as u32`` for the values that are not numbers: infinity saturates, NaN is
+    0; a finite value is cut towards zero."""
+    if math.isnan(value):
+        return 0
+    if math.isinf(value):
+        return _SATURATED if value > 0 else 0
+    return int(value)
+
+
 def round_half_away(value: float) -> int:
-    """Rust's ``f32::round`` (halves away from zero); Python's ``round`` rounds halves to even."""
+    """Rust's ``f32::round`` (halves away from zero); Python's ``round`` rounds halves to even.
+    Cast as Rust casts: infinities saturate, NaN is 0."""
+    if not math.isfinite(value):
+        return saturating_int(value)
     return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
 
 

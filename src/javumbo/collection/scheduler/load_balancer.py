@@ -26,7 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from javumbo.collection.collection import Collection
-from javumbo.collection.scheduler.fuzz import constrained_fuzz_bounds, f32, first_random_u32
+from javumbo.collection.scheduler.fuzz import (
+    constrained_fuzz_bounds,
+    f32,
+    first_random_u32,
+    saturating_int,
+)
 
 ENABLED_KEY = "loadBalancerEnabled"
 MAX_LOAD_BALANCE_INTERVAL = 90
@@ -136,7 +141,7 @@ class LoadBalancer:
         note_id: int | None,
     ) -> int | None:
         """The balanced interval in days, or None where Anki falls back to the plain fuzz."""
-        if int(interval) > MAX_LOAD_BALANCE_INTERVAL or minimum > MAX_LOAD_BALANCE_INTERVAL:
+        if max(saturating_int(interval), minimum) > MAX_LOAD_BALANCE_INTERVAL:
             return None
         before, after = constrained_fuzz_bounds(interval, minimum, maximum)
         days = self.days_by_preset.get(preset_id)
