@@ -287,6 +287,41 @@ def test_bad_answers_get_clear_errors(col: Collection) -> None:
     assert _revlog_count(col) == 0
 
 
+@pytest.mark.parametrize("fsrs", [False, True])
+@pytest.mark.parametrize(
+    ("section", "key", "value"),
+    [
+        ("new", "delays", ["1m"]),
+        ("lapse", "delays", "10"),
+        ("new", "ints", [None, 4]),
+        ("rev", "maxIvl", "36500"),
+        ("rev", "ease4", None),
+        (None, "desiredRetention", "0.9"),
+        (None, "fsrsParams6", ["0.2"] * 21),
+        (None, "rev", []),
+    ],
+)
+def test_a_preset_value_of_the_wrong_kind_reads_as_the_default(
+    col: Collection, fsrs: bool, section: str | None, key: str, value: Any
+) -> None:
+    """A sync client may send a preset whose JSON holds a string where Anki writes a number:
+    the scheduler takes Anki's default for that value instead of failing every answer."""
+    cids = _add_basic(col, 3)
+    sched = Scheduler(col)
+    col.save_json("conf", {**col.conf, "fsrs": fsrs})
+    expected = [sched.interval_labels(cid) for cid in cids]  # the Default preset: Anki's defaults
+    preset = dict(col.dconf["1"])
+    if section is None:
+        preset[key] = value
+    else:
+        preset[section] = {**preset[section], key: value}
+    col.save_json("dconf", {**col.dconf, "1": preset})
+    assert [sched.interval_labels(cid) for cid in cids] == expected
+    for cid in cids:
+        sched.answer_card(cid, 3, 1_000)
+    assert sched.due_counts(1).learning == len(cids)
+
+
 # ----------------------------------------------------------------- real Anki's verdict
 
 

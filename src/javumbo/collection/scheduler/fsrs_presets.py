@@ -22,6 +22,12 @@ from javumbo.collection.scheduler.fsrs_memory import (
     MemoryState,
     memory_for_card,
 )
+from javumbo.collection.scheduler.options import (
+    option_number,
+    option_numbers,
+    option_section,
+    preset_fsrs_params,
+)
 
 QUEUE_SUSPENDED = -1
 CARD_TYPE_NEW = 0
@@ -36,14 +42,6 @@ def ignore_before_ms(date: str) -> int:
     except ValueError as exc:
         raise ValidationError(f"not a date (YYYY-MM-DD): {date!r}") from exc
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
-
-
-def stored_params(conf: dict[str, Any]) -> tuple[float, ...]:
-    for key in ("fsrsParams6", "fsrsParams5", "fsrsWeights"):
-        values = conf.get(key)
-        if isinstance(values, list) and values:
-            return tuple(float(v) for v in values)
-    return ()
 
 
 @dataclass(frozen=True)
@@ -64,18 +62,17 @@ class FsrsPreset:
 
     @classmethod
     def from_conf(cls, conf: dict[str, Any]) -> FsrsPreset:
-        lapse = conf.get("lapse") or {}
-        rev = conf.get("rev") or {}
+        lapse, rev = option_section(conf, "lapse"), option_section(conf, "rev")
         return cls(
             id=int(conf["id"]),
             name=str(conf.get("name", "")),
-            params=stored_params(conf),
-            desired_retention=float(conf.get("desiredRetention", 0.9)),
-            historical_retention=float(conf.get("sm2Retention", 0.9)),
+            params=preset_fsrs_params(conf),
+            desired_retention=option_number(conf.get("desiredRetention"), 0.9),
+            historical_retention=option_number(conf.get("sm2Retention"), 0.9),
             ignore_before_date=str(conf.get("ignoreRevlogsBeforeDate", "") or ""),
             param_search=str(conf.get("weightSearch", "") or ""),
-            relearning_steps=len(lapse.get("delays", [10.0])),
-            maximum_interval=int(rev.get("maxIvl", 36500)),
+            relearning_steps=len(option_numbers(lapse.get("delays"), [10.0])),
+            maximum_interval=int(option_number(rev.get("maxIvl"), 36500)),
         )
 
 

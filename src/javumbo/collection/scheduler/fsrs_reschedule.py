@@ -38,11 +38,10 @@ from javumbo.collection.scheduler.fsrs_presets import (
     preset_conf,
     preset_deck_ids,
     revlog_rows,
-    stored_params,
 )
 from javumbo.collection.scheduler.fsrs_rescheduler import Rescheduler
 from javumbo.collection.scheduler.fuzz import f32, fuzz_factor, fuzz_seed, with_review_fuzz
-from javumbo.collection.scheduler.options import deck_desired_retention
+from javumbo.collection.scheduler.options import deck_desired_retention, preset_fsrs_params
 from javumbo.collection.scheduler.states import minimum_review_fuzz_interval
 from javumbo.collection.search.parser import parse
 
@@ -279,7 +278,7 @@ def fsrs_snapshot(col: Collection) -> FsrsSnapshot:
         retention = own if own is not None else conf.get("desiredRetention", 0.9)
         decks[int(key)] = DeckFsrs(
             preset_id=preset_id,
-            params=stored_params(conf),
+            params=preset_fsrs_params(conf),
             desired_retention=float(retention),
             easy_days=tuple(float(v) for v in conf.get("easyDaysPercentages") or ()),
         )

@@ -3,6 +3,7 @@ own override of it (its desired retention)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -44,37 +45,42 @@ class SchedulingOptions:
 
     @classmethod
     def from_preset(cls, preset: dict[str, Any]) -> SchedulingOptions:
-        new = preset.get("new") or {}
-        rev = preset.get("rev") or {}
-        lapse = preset.get("lapse") or {}
-        ints = list(new.get("ints") or [1, 4])
+        """The preset's options; a value of the wrong kind (a string where Anki writes a
+        number, as a misbehaving sync client could send) reads as Anki's default instead of
+        failing every answer of the preset's decks."""
+        new, rev, lapse = (
+            option_section(preset, "new"),
+            option_section(preset, "rev"),
+            option_section(preset, "lapse"),
+        )
+        ints = option_numbers(new.get("ints"), []) or [1, 4]
         return cls(
-            learn_steps=tuple(f32(float(s)) for s in new.get("delays", [1.0, 10.0])),
-            relearn_steps=tuple(f32(float(s)) for s in lapse.get("delays", [10.0])),
-            graduating_interval_good=int(ints[0]) if ints else 1,
+            learn_steps=tuple(f32(s) for s in option_numbers(new.get("delays"), [1.0, 10.0])),
+            relearn_steps=tuple(f32(s) for s in option_numbers(lapse.get("delays"), [10.0])),
+            graduating_interval_good=int(ints[0]),
             graduating_interval_easy=int(ints[1]) if len(ints) > 1 else 4,
-            initial_ease=f32(float(new.get("initialFactor", 2500)) / 1000.0),
-            easy_multiplier=f32(float(rev.get("ease4", 1.3))),
-            hard_multiplier=f32(float(rev.get("hardFactor", 1.2))),
-            interval_multiplier=f32(float(rev.get("ivlFct", 1.0))),
-            maximum_interval=int(rev.get("maxIvl", 36500)),
-            leech_threshold=int(lapse.get("leechFails", 8)),
-            leech_action=int(lapse.get("leechAction", 1)),
-            lapse_multiplier=f32(float(lapse.get("mult", 0.0))),
-            minimum_lapse_interval=int(lapse.get("minInt", 1)),
-            cap_answer_secs=int(preset.get("maxTaken", 60)),
-            new_per_day=int(new.get("perDay", 20)),
-            reviews_per_day=int(rev.get("perDay", 200)),
+            initial_ease=f32(option_number(new.get("initialFactor"), 2500) / 1000.0),
+            easy_multiplier=f32(option_number(rev.get("ease4"), 1.3)),
+            hard_multiplier=f32(option_number(rev.get("hardFactor"), 1.2)),
+            interval_multiplier=f32(option_number(rev.get("ivlFct"), 1.0)),
+            maximum_interval=int(option_number(rev.get("maxIvl"), 36500)),
+            leech_threshold=int(option_number(lapse.get("leechFails"), 8)),
+            leech_action=int(option_number(lapse.get("leechAction"), 1)),
+            lapse_multiplier=f32(option_number(lapse.get("mult"), 0.0)),
+            minimum_lapse_interval=int(option_number(lapse.get("minInt"), 1)),
+            cap_answer_secs=int(option_number(preset.get("maxTaken"), 60)),
+            new_per_day=int(option_number(new.get("perDay"), 20)),
+            reviews_per_day=int(option_number(rev.get("perDay"), 200)),
             bury_new=bool(new.get("bury", False)),
             bury_reviews=bool(rev.get("bury", False)),
             bury_interday_learning=bool(preset.get("buryInterdayLearning", False)),
-            fsrs_params=_fsrs_params(preset),
-            desired_retention=float(preset.get("desiredRetention", 0.9)),
-            new_gather_priority=int(preset.get("newGatherPriority", 0) or 0),
-            new_sort_order=int(preset.get("newSortOrder", 0) or 0),
-            review_order=int(preset.get("reviewOrder", 0) or 0),
-            new_mix=int(preset.get("newMix", 0) or 0),
-            interday_learning_mix=int(preset.get("interdayLearningMix", 0) or 0),
+            fsrs_params=preset_fsrs_params(preset),
+            desired_retention=option_number(preset.get("desiredRetention"), 0.9),
+            new_gather_priority=int(option_number(preset.get("newGatherPriority"), 0)),
+            new_sort_order=int(option_number(preset.get("newSortOrder"), 0)),
+            review_order=int(option_number(preset.get("reviewOrder"), 0)),
+            new_mix=int(option_number(preset.get("newMix"), 0)),
+            interday_learning_mix=int(option_number(preset.get("interdayLearningMix"), 0)),
         )
 
     @property
@@ -82,14 +88,35 @@ class SchedulingOptions:
         return self.bury_new or self.bury_reviews or self.bury_interday_learning
 
 
-def _fsrs_params(preset: dict[str, Any]) -> tuple[float, ...]:
+def preset_fsrs_params(preset: dict[str, Any]) -> tuple[float, ...]:
     """The preset's newest FSRS parameters (Anki keeps v6, v5 and v4 lists side by side);
     empty when none were trained, meaning FSRS's defaults."""
     for key in ("fsrsParams6", "fsrsParams5", "fsrsWeights"):
-        values = preset.get(key)
-        if isinstance(values, list) and values:
-            return tuple(float(v) for v in values)
+        values = option_numbers(preset.get(key), [])
+        if values:
+            return tuple(values)
     return ()
+
+
+def option_section(preset: dict[str, Any], key: str) -> dict[str, Any]:
+    value = preset.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def option_number(value: Any, default: float) -> float:
+    """A number of a preset, or ``default`` when the JSON holds something else."""
+    return float(value) if _is_number(value) else default
+
+
+def option_numbers(values: Any, default: list[float]) -> list[float]:
+    """A list of numbers, or ``default`` when it is not one."""
+    if not isinstance(values, list) or not all(_is_number(v) for v in values):
+        return default
+    return [float(v) for v in values]
 
 
 def deck_desired_retention(deck: Mapping[str, Any]) -> float | None:
