@@ -322,6 +322,26 @@ def test_a_preset_value_of_the_wrong_kind_reads_as_the_default(
     assert sched.due_counts(1).learning == len(cids)
 
 
+@pytest.mark.parametrize("fsrs", [False, True])
+@pytest.mark.parametrize("conf", [424242, "x", None])
+def test_a_deck_naming_no_preset_uses_the_default_one(
+    col: Collection, fsrs: bool, conf: Any
+) -> None:
+    """A deck whose ``conf`` names no preset (one deleted on another device, or not an id at
+    all) is scheduled with the Default preset, as Anki falls back."""
+    deck = add_deck(col, "Orphan")
+    cids = _add_basic(col, 3, deck)
+    col.save_json("conf", {**col.conf, "fsrs": fsrs})
+    sched = Scheduler(col)
+    expected = [sched.interval_labels(cid) for cid in cids]
+    col.save_json("decks", {**col.decks, str(deck): {**col.decks[str(deck)], "conf": conf}})
+    assert [sched.interval_labels(cid) for cid in cids] == expected
+    assert sched.due_counts(deck).new == 3
+    for cid in cids:
+        sched.answer_card(cid, 3, 1_000)
+    assert sched.due_counts(deck).learning == 3
+
+
 # ----------------------------------------------------------------- real Anki's verdict
 
 

@@ -21,6 +21,7 @@ from javumbo.collection.cards import (
     placeholders,
 )
 from javumbo.collection.collection import Collection
+from javumbo.collection.deck_preset import deck_preset_id
 from javumbo.collection.errors import NotFoundError, ValidationError
 
 DeckDict = dict[str, Any]
@@ -298,8 +299,7 @@ def config_for_deck(col: Collection, did: int) -> dict[str, Any]:
     deck = get_deck(col, did)
     if deck.get("dyn"):
         raise ValidationError(f"{deck['name']!r} is a filtered deck and has no options preset")
-    found = col.dconf.get(str(deck.get("conf", DEFAULT_CONFIG_ID)))
-    value: dict[str, Any] = found if found is not None else col.dconf[str(DEFAULT_CONFIG_ID)]
+    value: dict[str, Any] = col.dconf[str(deck_preset_id(col, deck))]
     return value
 
 

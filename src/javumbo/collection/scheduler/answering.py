@@ -20,6 +20,7 @@ from javumbo.collection.cards import (
     get_card,
 )
 from javumbo.collection.collection import Collection
+from javumbo.collection.deck_preset import deck_preset_id
 from javumbo.collection.errors import ValidationError
 from javumbo.collection.scheduler import deck_stats, fsrs_memory, fsrs_presets
 from javumbo.collection.scheduler.card_state import (
@@ -94,7 +95,7 @@ def home_options(col: Collection, card: Card) -> SchedulingOptions:
     """The preset of the card's home deck (its original deck while in a filtered deck), with
     that deck's own desired retention when it has one, as Anki answers."""
     deck = col.decks.get(str(card.odid or card.did)) or {}
-    return with_deck_overrides(options_for_preset(col, deck.get("conf", 1)), deck)
+    return with_deck_overrides(options_for_preset(col, deck_preset_id(col, deck)), deck)
 
 
 def fsrs_enabled(col: Collection) -> bool:
@@ -127,7 +128,7 @@ def _replayed_memory(
     """Anki gives a card without a memory state one from its review history (or its SM-2
     interval and ease) before answering it under FSRS."""
     deck = col.decks.get(str(card.odid or card.did)) or {}
-    preset = fsrs_presets.fsrs_preset(col, int(deck.get("conf", 1)))
+    preset = fsrs_presets.fsrs_preset(col, deck_preset_id(col, deck))
     return fsrs_presets.card_memory(col, card.id, preset, next_day_at)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from javumbo.collection.collection import Collection
+from javumbo.collection.deck_preset import deck_preset_id
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.scheduler.options import SchedulingOptions
 
@@ -80,7 +81,7 @@ def deck_nodes(col: Collection) -> dict[int, DeckNode]:
         dyn = bool(deck.get("dyn"))
         options = None
         if not dyn:
-            conf_id = deck.get("conf", 1)
+            conf_id = deck_preset_id(col, deck)
             if conf_id not in presets:
                 presets[conf_id] = options_for_preset(col, conf_id)
             options = presets[conf_id]
@@ -88,8 +89,7 @@ def deck_nodes(col: Collection) -> dict[int, DeckNode]:
         parent = by_name.get(parent_name) if parent_name else None
         node = DeckNode(did, name, parent, dyn, options)
         if options is not None:
-            conf_id = deck.get("conf", 1)
-            node.preset_id = int(conf_id) if str(conf_id) in col.dconf else 1
+            node.preset_id = deck_preset_id(col, deck)
             node.new_limit = current_limit(deck, "newLimit", options.new_per_day, today)
             node.review_limit = current_limit(deck, "reviewLimit", options.reviews_per_day, today)
             node.extended_new, node.extended_review = _extension(deck, today)

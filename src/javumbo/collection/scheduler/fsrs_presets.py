@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from javumbo.collection.collection import Collection
+from javumbo.collection.deck_preset import deck_preset_id
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.scheduler.fsrs_items import REVLOG_COLUMNS, RevlogEntry
 from javumbo.collection.scheduler.fsrs_memory import (
@@ -96,7 +97,7 @@ def preset_deck_ids(col: Collection, preset_id: int) -> list[int]:
     return [
         int(did)
         for did, deck in col.decks.items()
-        if not deck.get("dyn") and int(deck.get("conf", 1)) == preset_id
+        if not deck.get("dyn") and deck_preset_id(col, deck) == preset_id
     ]
 
 

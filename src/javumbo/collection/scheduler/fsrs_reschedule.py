@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from javumbo.collection.collection import Collection
+from javumbo.collection.deck_preset import deck_preset_id
 from javumbo.collection.errors import ValidationError
 from javumbo.collection.scheduler.fsrs_items import (
     DAY_SECS,
@@ -270,10 +271,8 @@ def fsrs_snapshot(col: Collection) -> FsrsSnapshot:
     for key, deck in col.decks.items():
         if deck.get("dyn"):
             continue
-        preset_id = int(deck.get("conf", 1))
-        conf = col.dconf.get(str(preset_id))
-        if not isinstance(conf, dict):
-            preset_id, conf = 1, col.dconf.get("1") or {}
+        preset_id = deck_preset_id(col, deck)
+        conf = col.dconf[str(preset_id)]
         own = deck_desired_retention(deck)
         retention = own if own is not None else conf.get("desiredRetention", 0.9)
         decks[int(key)] = DeckFsrs(

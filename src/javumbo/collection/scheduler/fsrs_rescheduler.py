@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from javumbo.collection.collection import Collection
+from javumbo.collection.deck_preset import deck_preset_id
 from javumbo.collection.scheduler.fuzz import constrained_fuzz_bounds
 from javumbo.collection.scheduler.load_balancer import (
     ENABLED_KEY,
@@ -47,7 +48,7 @@ class Rescheduler:
         self.today = timing.days_elapsed
         self.next_day_at = timing.next_day_at
         preset_of = {
-            int(did): int(deck.get("conf", 1))
+            int(did): deck_preset_id(col, deck)
             for did, deck in col.decks.items()
             if not deck.get("dyn")
         }

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from javumbo.collection.collection import Collection
+from javumbo.collection.deck_preset import deck_preset_id
 from javumbo.collection.scheduler.fuzz import (
     constrained_fuzz_bounds,
     f32,
@@ -270,7 +271,7 @@ ALL_QUEUES = (-3, -2, -1, 0, 1, 2, 3, 4)
 
 def _preset_of_deck(col: Collection) -> dict[int, int]:
     return {
-        int(deck["id"]): int(deck.get("conf", 1))
+        int(deck["id"]): deck_preset_id(col, deck)
         for deck in col.decks.values()
         if not deck.get("dyn")
     }
@@ -332,5 +333,5 @@ def balance_context(
     deck = col.decks.get(str(home_deck_id))
     if balancer is None or deck is None or deck.get("dyn"):
         return None
-    preset_id = int(deck.get("conf", 1))
+    preset_id = deck_preset_id(col, deck)
     return BalanceContext(balancer, preset_id, note_id if bury_reviews else None, seed)
