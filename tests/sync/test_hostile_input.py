@@ -186,3 +186,35 @@ def test_out_of_range_ids_and_lone_surrogates_in_a_sync_are_refused(
     assert _calls(server, auth.hkey, [("/sync/sanityCheck2", counts)])[0] < 500
     assert _calls(server, auth.hkey, [("/sync/abort", b"{}")]) == [200]
     assert fingerprint(server) == before
+
+
+def test_note_types_decks_and_presets_anki_cannot_read_are_refused(
+    server: RunningServer, anki_col: Callable[[str], AnkiCollection]
+) -> None:
+    """What Anki's own reader of the JSON refuses (a template without its front, a deck whose
+    name is a number, a preset without a name) never reaches the collection, where every
+    review of the note type or deck would fail."""
+    col, auth = uploaded_client(server, anki_col)
+    before = fingerprint(server)
+    start = ("/sync/start", b'{"minUsn": 0, "lnewer": true}')
+    model = col.models.by_name("Basic")
+    assert model is not None
+    no_front = json.loads(json.dumps(model))
+    no_front["tmpls"][0]["qfmt"] = None
+    bad_type = {**json.loads(json.dumps(model)), "type": "cloze"}
+    deck = {**col.decks.get(1), "name": 5}
+    preset = {**col.decks.config_dict_for_deck_id(1)}
+    del preset["name"]
+    for models, decks, presets in (
+        ([no_front], [], []),
+        ([bad_type], [], []),
+        ([], [deck], []),
+        ([], [], [preset]),
+    ):
+        body = {"changes": {"models": models, "decks": [decks, presets], "tags": []}}
+        statuses = _calls(
+            server, auth.hkey, [start, ("/sync/applyChanges", json.dumps(body).encode())]
+        )
+        assert statuses == [200, 400], (models, decks, presets, statuses)
+        assert _calls(server, auth.hkey, [("/sync/abort", b"{}")]) == [200]
+    assert fingerprint(server) == before

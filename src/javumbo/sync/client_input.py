@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from javumbo.collection import schema
+from javumbo.collection.apkg.schema11_json import Invalid
+from javumbo.collection.apkg.schema18_writer import check_schema11_objects
 from javumbo.sync.protocol import bad_request, check_int64, get_int, get_list, int_list
 from javumbo.sync.sync_state import COLUMN, ROW_TABLES
 
@@ -64,6 +66,10 @@ def _check_changes(changes: dict[str, Any]) -> None:
         raise bad_request("applyChanges: 'conf' must be an object")
     if changes.get("crt") is not None:
         get_int(changes, "crt")
+    try:
+        check_schema11_objects(get_list(changes, "models"), decks[0], decks[1])
+    except Invalid as exc:
+        raise bad_request(f"applyChanges: {exc}") from None
 
 
 def _check_object(item: Any, what: str) -> None:

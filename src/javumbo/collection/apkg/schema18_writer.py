@@ -215,6 +215,17 @@ def _convert_col_row(db: sqlite3.Connection) -> _Rows:
     return rows
 
 
+def check_schema11_objects(
+    models: list[dict[str, Any]], decks: list[dict[str, Any]], presets: list[dict[str, Any]]
+) -> None:
+    """Raise ``Invalid`` for a note type, deck or preset that Anki's own reader of schema-11
+    JSON refuses (a sync client's changes: Anki's server refuses them the same way)."""
+    rows = _Rows()
+    _add_notetypes(rows, {str(m["id"]): m for m in models})
+    _add_decks(rows, {str(d["id"]): d for d in decks})
+    _add_deck_configs(rows, {str(c["id"]): c for c in presets})
+
+
 def _parse_column(name: str, text: Any) -> dict[str, Any]:
     if not isinstance(text, str):
         raise PackageError(f"the collection's col.{name} is not text")
