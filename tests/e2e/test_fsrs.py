@@ -72,7 +72,7 @@ def test_a_learner_turns_fsrs_on_and_optimizes(
     params = fsrs.get_by_label("FSRS parameters")
     expect(params).to_have_value("")  # FSRS's defaults
 
-    fsrs.get_by_role("button", name="Optimize").click()
+    fsrs.get_by_role("button", name="Optimize", exact=True).click()
     expect(fsrs.get_by_role("status")).to_contain_text("Optimized from", timeout=120_000)
     optimized = params.input_value()
     numbers = [float(p) for p in optimized.split(",")]

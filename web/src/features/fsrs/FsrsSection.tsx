@@ -166,7 +166,7 @@ function FsrsForm(props: FsrsSectionProps) {
       {enabled && (
         <>
           <OverrideTabs
-            label="Desired retention applies to"
+            label="Retention applies to"
             tabs={RETENTION_TABS}
             selected={deckRetention === null ? "preset" : "deck"}
             onSelect={(tab) => onDeckRetention(tab === "deck" ? (deckRetention ?? preset.desired_retention) : null)}
