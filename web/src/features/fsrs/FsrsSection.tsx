@@ -3,9 +3,8 @@
  * desired retention (the preset's, or this deck's own as on Anki's "This deck" tab), the
  * parameters as editable text, Optimize (trained on the user's own reviews) and Evaluate, the
  * optimizer's search and "ignore reviews before", historical retention, "Reschedule cards on
- * change" and the retention simulator. Everything edited here
- * is part of the page's draft and saved with the page's Save; Optimize, Evaluate and the
- * simulator save nothing.
+ * change" and the retention simulator. Everything edited here is part of the page's draft and
+ * saved with the page's Save; Optimize, Evaluate and the simulator save nothing.
  */
 import { useEffect, useState } from "react";
 import { ApiError, errorMessage } from "../../lib/errors";
