@@ -98,6 +98,25 @@ def test_day_numbers_follow_the_rollover_hour(tmp_path: Path) -> None:
     col.close()
 
 
+@pytest.mark.parametrize("value", ["5", 5.0, None, [5], True, 2**40])
+def test_config_numbers_of_the_wrong_kind_read_as_anki_defaults(
+    tmp_path: Path, value: object
+) -> None:
+    """As Anki reads its config, a value that is not a whole number (as a sync client could
+    write it) is its default, and the collection keeps working."""
+    col = Collection.create(tmp_path / "c.anki2", clock=FixedClock(1_800_000_000.0))
+    timing = col.sched_timing()
+    col.save_json("conf", {**col.conf, "rollover": 9, "nextPos": 7, "collapseTime": 60})
+    assert (col.conf_int("rollover", 4), col.conf_int("nextPos", 1)) == (9, 7)
+    keys = ("rollover", "creationOffset", "localOffset", "nextPos", "collapseTime")
+    col.save_json("conf", {**col.conf, **dict.fromkeys(keys, value)})
+    assert col.conf_int("rollover", 4) == 4
+    assert col.conf_int("creationOffset", None) is None
+    assert col.conf_int("collapseTime", 1200) == 1200
+    assert col.sched_timing().days_elapsed == timing.days_elapsed
+    col.close()
+
+
 def test_new_ids_are_unique_within_one_millisecond(tmp_path: Path) -> None:
     col = Collection.create(tmp_path / "c.anki2", clock=FixedClock(1_800_000_000.0))
     ids = [col.new_id("notes") for _ in range(100)]

@@ -342,6 +342,21 @@ def test_a_deck_naming_no_preset_uses_the_default_one(
     assert sched.due_counts(deck).learning == 3
 
 
+def test_config_values_of_the_wrong_kind_never_stop_studying(col: Collection) -> None:
+    """The day's timing, the learn-ahead limit and new-card positions read Anki's defaults
+    when the config holds something else (as a sync client could write it)."""
+    keys = ("rollover", "creationOffset", "localOffset", "nextPos", "collapseTime")
+    col.save_json("conf", {**col.conf, **dict.fromkeys(keys, "x")})
+    cids = _add_basic(col, 3)
+    assert [get_card(col, cid).due for cid in cids] == [1, 2, 3]
+    sched = Scheduler(col)
+    for card in sched.next_cards(1, 3):
+        assert sched.interval_labels(card.id)[0] == "<1m"
+        sched.answer_card(card.id, 3, 1_000)
+    assert sched.due_counts(1).learning == 3
+    assert sched.deck_due_tree()[0]["learning"] == 3
+
+
 # ----------------------------------------------------------------- real Anki's verdict
 
 

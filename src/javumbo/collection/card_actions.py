@@ -278,7 +278,7 @@ def forget_cards(
         step.config_changing(["nextPos", *(forget_keys(remember) if remember else ())])
         if remember:
             remember_forget_choice(col, remember, ForgetChoice(restore_position, reset_counts))
-        position = int(col.conf.get("nextPos", 1) or 1)
+        position = col.conf_int("nextPos", 1) or 1
         next_position = position
         for card in cards:
             data = parse_card_data(card.data)

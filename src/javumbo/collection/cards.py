@@ -182,7 +182,7 @@ def _new_position(col: Collection, existing: list[Card], deck_id: int) -> int:
         if card.type == CARD_TYPE_NEW:
             return card.odue
     conf = dict(col.conf)
-    position = int(conf.get("nextPos", 1))
+    position = col.conf_int("nextPos", 1)
     conf["nextPos"] = position + 1
     col.save_json("conf", conf)
     deck = col.decks.get(str(deck_id)) or {}

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from javumbo.collection import schema
 from javumbo.collection.clock import Clock, SchedTiming, SystemClock, day_start, sched_timing_today
@@ -296,6 +296,19 @@ class Collection:
         value: dict[str, Any] = self._col["conf"]
         return value
 
+    @overload
+    def conf_int(self, key: str, default: int) -> int: ...
+    @overload
+    def conf_int(self, key: str, default: None) -> int | None: ...
+    def conf_int(self, key: str, default: int | None) -> int | None:
+        """A whole number of the config, or ``default`` when the key is missing or holds
+        anything else (a string, a float, a number past 32 bits), as Anki reads its config: a
+        value a sync client wrote wrong must not stop the collection."""
+        value = self.conf.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**32:
+            return default
+        return value
+
     @property
     def models(self) -> dict[str, Any]:
         value: dict[str, Any] = self._col["models"]
@@ -378,17 +391,14 @@ class Collection:
 
     def sched_timing(self) -> SchedTiming:
         """Today's day number (days since ``crt``) and when the next day starts."""
-        conf = self.conf
-        rollover = int(conf.get("rollover", 4))
-        created_offset = conf.get("creationOffset")
-        local_offset = conf.get("localOffset", created_offset)
+        rollover = self.conf_int("rollover", 4)
+        created_offset = self.conf_int("creationOffset", None)
         now = self.now_secs()
         if created_offset is None:
             days = max((now - self.crt) // 86400, 0)
             return SchedTiming(days_elapsed=days, next_day_at=self.crt + (days + 1) * 86400)
-        return sched_timing_today(
-            self.crt, int(created_offset), now, int(local_offset or 0), rollover
-        )
+        local_offset = self.conf_int("localOffset", created_offset)
+        return sched_timing_today(self.crt, created_offset, now, local_offset, rollover)
 
     def today(self) -> int:
         return self.sched_timing().days_elapsed

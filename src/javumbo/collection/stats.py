@@ -128,11 +128,8 @@ class _Scope:
 
 
 def _mins_west(col: Collection) -> int | None:
-    conf = col.conf
-    if conf.get("creationOffset") is None:
-        return None
-    local = conf.get("localOffset", conf.get("creationOffset"))
-    return int(local or 0)
+    created = col.conf_int("creationOffset", None)
+    return None if created is None else col.conf_int("localOffset", created)
 
 
 def _date_of_day(col: Collection, ago: int) -> date:
@@ -390,7 +387,7 @@ def deck_due_counts(col: Collection, *, deck_id: int | None = None) -> list[dict
     it is what the stats page shows beside each deck.
     """
     today, now = col.today(), col.now_secs()
-    learn_ahead = int(col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+    learn_ahead = col.conf_int("collapseTime", DEFAULT_LEARN_AHEAD_SECS)
     rows = col.db.execute(
         "select c.did, sum(c.queue = 0), sum((c.queue = 1 and c.due <= ?)"
         " or (c.queue = 3 and c.due <= ?)), sum(c.queue = 2 and c.due <= ?)"

@@ -343,7 +343,7 @@ class _Merge:
         existing = {(int(n), int(o)) for n, o in db.execute("select nid, ord from cards")}
         taken_ids = {int(r[0]) for r in db.execute("select id from cards")}
         delta = self.source.days_elapsed(self.col.now_secs()) - self.col.today()
-        next_pos = int(self.col.conf.get("nextPos", 1) or 1)
+        next_pos = self.col.conf_int("nextPos", 1) or 1
         max_new_due = 0
         rows: list[tuple[Any, ...]] = []
         total = self.source.db.execute("select count() from cards").fetchone()[0]

@@ -113,7 +113,7 @@ class Scheduler:
 
     def labels_of(self, intervals: list[int]) -> list[str]:
         """The answer buttons' labels for ``next_intervals``' seconds."""
-        collapse = int(self.col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+        collapse = self.col.conf_int("collapseTime", DEFAULT_LEARN_AHEAD_SECS)
         return [answer_button_label(secs, collapse) for secs in intervals]
 
     # ------------------------------------------------------------- counts

@@ -119,7 +119,7 @@ def due_counts(
     col: Collection, nodes: dict[int, DeckNode], limits: Limits, now: int, today: int
 ) -> DueCounts:
     stale = burials_are_stale(col, today)
-    cutoff = now + int(col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+    cutoff = now + col.conf_int("collapseTime", DEFAULT_LEARN_AHEAD_SECS)
     if any((nodes[d].options or DEFAULT_ORDER).any_burying for d in limits.dids):
         # Buried siblings are left out of the counts as out of the queue: count the queue.
         builder = QueueBuilder(QueueContext(col, nodes, limits, today, now, stale))
@@ -147,7 +147,7 @@ def due_tree(
     """The deck list: every deck with its due counts, nested. Each deck's counts are capped
     by its own limits (and its parents' too when all parent limits apply)."""
     stale = burials_are_stale(col, today)
-    cutoff = now + int(col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+    cutoff = now + col.conf_int("collapseTime", DEFAULT_LEARN_AHEAD_SECS)
     raw = _raw_counts(col, None, today, cutoff, stale)
     tallies: dict[int, _Tally] = {}
     roots = [did for did, node in nodes.items() if node.parent is None]

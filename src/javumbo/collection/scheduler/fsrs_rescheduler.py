@@ -71,8 +71,7 @@ class Rescheduler:
             int(pid): easy_day_loads(conf.get("easyDaysPercentages"))
             for pid, conf in col.dconf.items()
         }
-        offset = col.conf.get("localOffset", col.conf.get("creationOffset", 0))
-        self.minutes_west = offset if isinstance(offset, int) else 0
+        self.minutes_west = col.conf_int("localOffset", col.conf_int("creationOffset", 0))
 
     @classmethod
     def for_collection(cls, col: Collection) -> Rescheduler | None:

@@ -300,7 +300,7 @@ def build_load_balancer(col: Collection, today: int, next_day_at: int) -> LoadBa
         int(preset_id): easy_day_loads(preset.get("easyDaysPercentages"))
         for preset_id, preset in col.dconf.items()
     }
-    minutes_west = col.conf.get("localOffset", col.conf.get("creationOffset", 0))
+    minutes_west = col.conf_int("localOffset", col.conf_int("creationOffset", 0))
     return LoadBalancer(
         dict(days_by_preset),
         easy_days,

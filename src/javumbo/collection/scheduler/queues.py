@@ -71,7 +71,7 @@ class QueueContext:
 
     @property
     def learn_ahead_secs(self) -> int:
-        return int(self.col.conf.get("collapseTime", DEFAULT_LEARN_AHEAD_SECS))
+        return self.col.conf_int("collapseTime", DEFAULT_LEARN_AHEAD_SECS)
 
 
 def gather(ctx: QueueContext, limit: int) -> list[Card]:

@@ -244,7 +244,7 @@ class _Writer:
             self.sql.add(STATE_SQL[state])
             return
         today, _ = self.timing()
-        learn_ahead = int(self.col.conf.get("collapseTime", LEARN_AHEAD_DEFAULT_SECS))
+        learn_ahead = self.col.conf_int("collapseTime", LEARN_AHEAD_DEFAULT_SECS)
         # The leading ``c.queue in`` repeats what the two branches say, so that SQLite can
         # seek ``ix_cards_sched`` on (did, queue) and skip the new cards (through an ``or``
         # it could only seek on did).

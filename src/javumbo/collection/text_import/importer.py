@@ -363,7 +363,7 @@ class _TextImport:
         ):
             return
         conf = dict(self.col.conf)
-        position = int(conf.get("nextPos", 1))
+        position = self.col.conf_int("nextPos", 1)
         conf["nextPos"] = position + 1
         self.col.save_json("conf", conf)
         row = (
