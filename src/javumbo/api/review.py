@@ -16,7 +16,7 @@ from javumbo.collection import Collection
 from javumbo.collection.adding import set_current_deck
 from javumbo.collection.card_actions import MARKED_TAG
 from javumbo.collection.cards import Card
-from javumbo.collection.deck_preset import deck_preset_id
+from javumbo.collection.deck_preset import deck_preset
 from javumbo.collection.scheduler import Scheduler
 from javumbo.collection.templates import render_card
 from javumbo.collection.typed_answers import TypedAnswer
@@ -201,7 +201,7 @@ def _display_options(col: Collection, card: Card) -> dict[str, dict[str, Any]]:
     """The home deck's preset's options for the review screen, as Anki's reviewer reads them
     (``config_dict_for_deck_id(card.current_deck_id())``): audio, timer, auto advance."""
     deck = col.decks.get(str(card.odid or card.did)) or {}
-    preset = col.dconf.get(str(deck_preset_id(col, deck))) or {}
+    preset = deck_preset(col, deck)
     return {
         "audio": {
             "autoplay": bool(preset.get("autoplay", True)),

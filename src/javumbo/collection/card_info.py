@@ -11,7 +11,7 @@ from typing import Any
 
 from javumbo.collection.cards import CARD_TYPE_NEW, get_card
 from javumbo.collection.collection import Collection
-from javumbo.collection.deck_preset import deck_preset_id
+from javumbo.collection.deck_preset import deck_preset
 from javumbo.collection.notetypes import get_notetype
 from javumbo.collection.scheduler.card_state import parse_card_data
 
@@ -80,7 +80,7 @@ def card_info(col: Collection, card_id: int) -> CardInfo:
             (str(t["name"]) for t in templates if int(t.get("ord", -1)) == card.ord), ""
         )
     home = card.odid or card.did
-    preset = col.dconf.get(str(deck_preset_id(col, col.decks.get(str(home)) or {}))) or {}
+    preset = deck_preset(col, col.decks.get(str(home)) or {})
 
     rows = col.db.execute(
         "select id, ease, ivl, lastIvl, factor, time, type from revlog where cid = ? order by id",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from javumbo.collection import notetypes
 from javumbo.collection.collection import Collection
-from javumbo.collection.deck_preset import deck_preset_id
+from javumbo.collection.deck_preset import deck_preset
 from javumbo.collection.errors import NotFoundError, ValidationError
 from javumbo.collection.html_text import field_is_empty
 from javumbo.collection.templates import cloze_fields_of, cloze_numbers, renders_nonempty
@@ -186,7 +186,7 @@ def _new_position(col: Collection, existing: list[Card], deck_id: int) -> int:
     conf["nextPos"] = position + 1
     col.save_json("conf", conf)
     deck = col.decks.get(str(deck_id)) or {}
-    preset = col.dconf.get(str(deck_preset_id(col, deck))) or {}
+    preset = deck_preset(col, deck)
     if not deck.get("dyn") and (preset.get("new") or {}).get("order") == NEW_CARDS_RANDOM:
         # Anki's random_position: seeded by the position, from 1 up to at least 1000
         return random.Random(position).randrange(1, max(position, 1000))

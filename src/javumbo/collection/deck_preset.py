@@ -23,3 +23,10 @@ def deck_preset_id(col: Collection, deck: Mapping[str, Any]) -> int:
     except ValueError:
         return DEFAULT_PRESET_ID
     return preset_id if isinstance(col.dconf.get(str(preset_id)), dict) else DEFAULT_PRESET_ID
+
+
+def deck_preset(col: Collection, deck: Mapping[str, Any]) -> dict[str, Any]:
+    """The preset a normal deck uses (see :func:`deck_preset_id`); empty if even the Default
+    preset is missing."""
+    found = col.dconf.get(str(deck_preset_id(col, deck)))
+    return found if isinstance(found, dict) else {}

@@ -43,7 +43,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from javumbo.collection.collection import Collection
-from javumbo.collection.deck_preset import deck_preset_id
+from javumbo.collection.deck_preset import deck_preset
 from javumbo.collection.decks import child_deck_ids
 
 MATURE_IVL = 21
@@ -422,7 +422,7 @@ def deck_due_counts(col: Collection, *, deck_id: int | None = None) -> list[dict
 
 
 def _remaining_limits(col: Collection, deck: dict[str, Any], today: int) -> tuple[int, int]:
-    conf = col.dconf.get(str(deck_preset_id(col, deck))) or {}
+    conf = deck_preset(col, deck)
     new_per_day = int(conf.get("new", {}).get("perDay", DEFAULT_NEW_PER_DAY))
     rev_per_day = int(conf.get("rev", {}).get("perDay", DEFAULT_REV_PER_DAY))
     return (

@@ -14,9 +14,8 @@ text back (an answer changes its deck's today counters, not the other decks: an 
 grow with the number of decks), and a list that only gained items at its end as those items
 (the undo steps in ``conf``: one step per entry, not the stack; with a digest of the whole
 list, so that a list already past that entry is left alone and replay stays idempotent); such
-entries carry format
-version 3, so that an instance that knows no patches refuses them loudly instead of skipping
-the patch.
+entries carry format version 3, so that an instance that knows no patches refuses them loudly
+instead of skipping the patch.
 
 Replay runs in one transaction: deletes by rowid, then ``insert or replace`` with the rowid, then
 the partial ``col`` update. Rowids are kept because ``graves`` has no primary key: the backup API

@@ -89,7 +89,7 @@ def deck_nodes(col: Collection) -> dict[int, DeckNode]:
         parent = by_name.get(parent_name) if parent_name else None
         node = DeckNode(did, name, parent, dyn, options)
         if options is not None:
-            node.preset_id = deck_preset_id(col, deck)
+            node.preset_id = conf_id
             node.new_limit = current_limit(deck, "newLimit", options.new_per_day, today)
             node.review_limit = current_limit(deck, "reviewLimit", options.reviews_per_day, today)
             node.extended_new, node.extended_review = _extension(deck, today)

@@ -42,7 +42,12 @@ from javumbo.collection.scheduler.fsrs_presets import (
 )
 from javumbo.collection.scheduler.fsrs_rescheduler import Rescheduler
 from javumbo.collection.scheduler.fuzz import f32, fuzz_factor, fuzz_seed, with_review_fuzz
-from javumbo.collection.scheduler.options import deck_desired_retention, preset_fsrs_params
+from javumbo.collection.scheduler.options import (
+    deck_desired_retention,
+    option_number,
+    option_numbers,
+    preset_fsrs_params,
+)
 from javumbo.collection.scheduler.states import minimum_review_fuzz_interval
 from javumbo.collection.search.parser import parse
 
@@ -274,12 +279,13 @@ def fsrs_snapshot(col: Collection) -> FsrsSnapshot:
         preset_id = deck_preset_id(col, deck)
         conf = col.dconf[str(preset_id)]
         own = deck_desired_retention(deck)
-        retention = own if own is not None else conf.get("desiredRetention", 0.9)
         decks[int(key)] = DeckFsrs(
             preset_id=preset_id,
             params=preset_fsrs_params(conf),
-            desired_retention=float(retention),
-            easy_days=tuple(float(v) for v in conf.get("easyDaysPercentages") or ()),
+            desired_retention=(
+                own if own is not None else option_number(conf.get("desiredRetention"), 0.9)
+            ),
+            easy_days=tuple(option_numbers(conf.get("easyDaysPercentages"), [])),
         )
     return FsrsSnapshot(enabled=fsrs_enabled(col), decks=decks)
 

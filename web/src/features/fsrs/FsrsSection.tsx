@@ -33,6 +33,10 @@ export function presetParams(preset: Preset): number[] {
   return [];
 }
 
+export function sameParams(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
 /** Anki keeps the edited parameters in its newest list; empty clears the older ones too. */
 export function paramsChanges(params: number[]): PresetChanges {
   return params.length === 0 ? { fsrs_params_6: [], fsrs_params_5: [], fsrs_params_4: [] } : { fsrs_params_6: params };
@@ -128,7 +132,7 @@ function FsrsForm(props: FsrsSectionProps) {
           return;
         }
         const before = presetParams(preset);
-        const same = optimized.params.length === before.length && optimized.params.every((p, i) => p === before[i]);
+        const same = sameParams(optimized.params, before);
         setParamsText(formatParams(optimized.params));
         onChange(paramsChanges(optimized.params));
         setResult(

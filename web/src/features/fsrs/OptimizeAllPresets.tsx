@@ -7,15 +7,11 @@
 import { useState } from "react";
 import type { Preset } from "../decks/api";
 import { optimizeFsrs } from "./api";
-import { fsrsErrorMessage, presetParams } from "./FsrsSection";
+import { fsrsErrorMessage, presetParams, sameParams } from "./FsrsSection";
 
 interface Progress {
   index: number;
   name: string;
-}
-
-function sameParams(a: number[], b: number[]): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 function names(list: string[]): string {
